@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { BACKUP_TYPES, COMPONENTS } from "./api";
+
+export const ROLES = ["admin", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** API_TOKENS: hex SHA-256 of each token (never the token), who it is, and what it may do. */
+export const ApiTokens = z.array(
+  z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    subject: z.string().min(1),
+    roles: z.array(z.enum(ROLES)).min(1),
+  }),
+);
+export type ApiToken = z.infer<typeof ApiTokens>[number];
+
+export const ScheduledTask = z.discriminatedUnion("task", [
+  z.object({ task: z.literal("backup"), type: z.enum(BACKUP_TYPES), components: z.array(z.enum(COMPONENTS)).min(1) }),
+  z.object({ task: z.literal("watchdog") }),
+]);
+export type ScheduledTask = z.infer<typeof ScheduledTask>;
+
+/** BACKUP_SCHEDULES: cron expression (as in wrangler.jsonc triggers) -> tasks it starts. */
+export const BackupSchedules = z.record(z.string(), z.array(ScheduledTask));
+export type BackupSchedules = z.infer<typeof BackupSchedules>;

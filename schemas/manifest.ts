@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** Format version of everything written under a repository. Readers refuse versions they do not know. */
+export const FORMAT_VERSION = 1;
+
+export const ChunkRef = z.object({
+  /** HMAC-SHA-256 of the plaintext under the repository's id key, hex. Also the object name. */
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  rows: z.number().int().nonnegative(),
+  /** Bytes of plaintext (serialized rows). */
+  raw: z.number().int().nonnegative(),
+  /** Plain SHA-256 of the plaintext, hex: the content checksum a restore re-derives from the restored table. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ChunkRef = z.infer<typeof ChunkRef>;
+
+export const ColumnInfo = z.object({ name: z.string(), type: z.string(), pk: z.number().int() });
+
+export const TableInfo = z.object({
+  name: z.string(),
+  /** `rowid`: ordinary table, paged and restored by rowid (kept even without an alias column). `pk`: WITHOUT ROWID, paged by its primary key. */
+  mode: z.enum(["rowid", "pk"]),
+  /** Whether the first value of each serialized row is the rowid (ordinary tables without an INTEGER PRIMARY KEY alias). */
+  rowidColumn: z.boolean(),
+  columns: z.array(ColumnInfo),
+  /** Columns that order the rows and make the keyset cursor. */
+  keyColumns: z.array(z.string()),
+});
+export type TableInfo = z.infer<typeof TableInfo>;
+
+export const SchemaObject = z.object({
+  type: z.enum(["table", "index", "trigger", "view"]),
+  name: z.string(),
+  tbl_name: z.string(),
+  sql: z.string(),
+});
+export type SchemaObject = z.infer<typeof SchemaObject>;
+
+export const DatabaseSchema = z.object({
+  objects: z.array(SchemaObject),
+  tables: z.array(TableInfo),
+  /** AUTOINCREMENT counters, so a restored database never re-issues an id it already gave out. */
+  sequences: z.array(z.object({ name: z.string(), seq: z.number() })),
+});
+export type DatabaseSchema = z.infer<typeof DatabaseSchema>;
+
+export const TableManifest = z.object({
+  name: z.string(),
+  rows: z.number().int().nonnegative(),
+  raw_bytes: z.number().int().nonnegative(),
+  /** SHA-256 over the chunk checksums in order: one digest for the whole table's content. */
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
+  chunks: z.array(ChunkRef),
+});
+export type TableManifest = z.infer<typeof TableManifest>;
+
+export const DatabaseManifest = z.object({
+  format: z.literal("vaultline-manifest"),
+  version: z.literal(FORMAT_VERSION),
+  backup_id: z.string(),
+  type: z.enum(["full"]),
+  component: z.literal("database"),
+  source: z.string(),
+  description: z.string().optional(),
+  requested_by: z.string(),
+  started_at: z.string(),
+  completed_at: z.string(),
+  data_key_id: z.string(),
+  schema: DatabaseSchema,
+  tables: z.array(TableManifest),
+  totals: z.object({
+    tables: z.number().int(),
+    rows: z.number().int(),
+    raw_bytes: z.number().int(),
+    chunks: z.number().int(),
+    new_chunks: z.number().int(),
+    new_stored_bytes: z.number().int(),
+  }),
+  timings_ms: z.record(z.string(), z.number()),
+});
+export type DatabaseManifest = z.infer<typeof DatabaseManifest>;

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { audit } from "../catalog/audit";
+import type { Env } from "../env";
+import { NotFoundError, VaultlineError } from "../errors";
+import { authenticate, parseApiTokens, type Principal } from "./auth";
+import { backupRoutes } from "./routes/backups";
+import { catalogRoutes } from "./routes/catalog";
+import { restoreRoutes } from "./routes/restores";
+
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
+
+export function errorBody(e: VaultlineError) {
+  return { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } };
+}
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof VaultlineError) return c.json(errorBody(err), err.status as 400);
+    console.error("unhandled error", err);
+    return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
+  });
+  app.notFound((c) => c.json(errorBody(new NotFoundError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
+
+  app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" }));
+
+  // Every admin call is authenticated and audited, the refused ones included.
+  app.use("/admin/*", async (c, next) => {
+    const requestId = crypto.randomUUID();
+    c.set("requestId", requestId);
+    let actor = "anonymous";
+    try {
+      const principal = await authenticate(c.req.header("authorization"), parseApiTokens(c.env.API_TOKENS));
+      actor = principal.subject;
+      c.set("principal", principal);
+      await next();
+    } finally {
+      const status = c.res?.status ?? 500;
+      await audit(c.env.CATALOG_DB, {
+        actor,
+        action: `${c.req.method} ${c.req.routePath === "/admin/*" ? new URL(c.req.url).pathname : c.req.routePath}`,
+        target: c.get("auditTarget") ?? null,
+        outcome: status,
+        request_id: requestId,
+      }).catch((e) => console.error("audit write failed", e));
+    }
+  });
+
+  app.route("/admin", backupRoutes());
+  app.route("/admin", restoreRoutes());
+  app.route("/admin", catalogRoutes());
+  return app;
+}

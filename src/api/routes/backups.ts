@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
+import { getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
+import { startBackup } from "../../backup/start";
+import { NotFoundError, ValidationError } from "../../errors";
+import type { AppEnv } from "../app";
+import { requireRole } from "../auth";
+import { jsonBody, parseOrThrow } from "../validate";
+import { BackupId } from "../../../schemas/api";
+
+export function backupRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.post("/backup/create", async (c) => {
+    requireRole(c.get("principal"), "operator", "starting a backup");
+    const body = parseOrThrow(CreateBackupBody, await jsonBody(c.req.raw));
+    const id = await startBackup(c.env, { ...body, requested_by: c.get("principal").subject, trigger: "api" });
+    c.set("auditTarget", id);
+    const typical = await typicalBackupMs(c.env.CATALOG_DB, body.type);
+    return c.json({ backup_id: id, status: "initiated", estimated_duration: Math.ceil((typical ?? 60_000) / 1000) }, 202);
+  });
+
+  r.get("/backup/list", async (c) => {
+    requireRole(c.get("principal"), "viewer", "listing backups");
+    const q = parseOrThrow(ListBackupsQuery, c.req.query());
+    const { rows, total } = await listBackups(c.env.CATALOG_DB, q);
+    return c.json({ backups: rows.map(summarise), total, page: q.page });
+  });
+
+  r.get("/backup/:id", async (c) => {
+    requireRole(c.get("principal"), "viewer", "reading a backup");
+    const id = c.req.param("id");
+    if (!BackupId.safeParse(id).success) throw new ValidationError("id: not a backup id", "id");
+    c.set("auditTarget", id);
+    const b = await getBackup(c.env.CATALOG_DB, id);
+    if (!b) throw new NotFoundError(`backup ${id} not found`);
+    let workflow: string | null = null;
+    try {
+      workflow = (await (await c.env.FULL_DATABASE_BACKUP.get(id)).status()).status;
+    } catch {
+      workflow = null; // rebuilt from the bucket, or the instance has aged out of the platform's retention
+    }
+    return c.json({
+      ...summarise(b),
+      description: b.description,
+      requested_by: b.requested_by,
+      trigger: b.trigger,
+      created_at: b.created_at,
+      started_at: b.started_at,
+      completed_at: b.completed_at,
+      current_step: b.step,
+      progress: b.progress ? JSON.parse(b.progress) : null,
+      workflow_status: workflow,
+      restarts: b.restarts,
+      error: b.error ? { code: b.error_code, message: b.error } : null,
+      manifest:
+        b.status === "completed"
+          ? {
+              key: b.manifest_key,
+              tables: b.tables,
+              rows: b.rows,
+              raw_bytes: b.raw_bytes,
+              stored_bytes: b.stored_bytes,
+              chunks: b.chunks,
+              new_chunks: b.new_chunks,
+              duration_ms: b.duration_ms,
+            }
+          : null,
+    });
+  });
+  return r;
+}

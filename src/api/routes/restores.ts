@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import { RestoreBody, RestoreId } from "../../../schemas/api";
+import { getBackup } from "../../catalog/backups";
+import { getRestore, insertRestore, readRestoreLog, finishRestore } from "../../catalog/restores";
+import { RESTORE_TARGETS } from "../../env";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import type { AppEnv } from "../app";
+import { newId } from "../ids";
+import { requireRole } from "../auth";
+import { jsonBody, parseOrThrow } from "../validate";
+
+/** Restores write D1 at roughly this many rows a second here (docs/BENCHMARKS.md); an estimate, not a promise. */
+const RESTORE_ROWS_PER_SECOND = 15_000;
+
+export function restoreRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.post("/backup/restore", async (c) => {
+    const principal = c.get("principal");
+    requireRole(principal, "operator", "restoring");
+    const body = parseOrThrow(RestoreBody, await jsonBody(c.req.raw));
+    if (body.target_environment === "production") requireRole(principal, "admin", "restoring into production");
+    c.set("auditTarget", body.backup_id);
+    const backup = await getBackup(c.env.CATALOG_DB, body.backup_id);
+    if (!backup) throw new NotFoundError(`backup ${body.backup_id} not found`);
+    if (backup.status !== "completed") throw new ConflictError(`backup ${body.backup_id} is ${backup.status}; only a completed backup can be restored`);
+    const target = RESTORE_TARGETS[body.target_environment];
+    const busy = await c.env.CATALOG_DB.prepare(
+      "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
+    )
+      .bind(target)
+      .first<string>("id");
+    if (busy) throw new ConflictError(`restore ${busy} is already running against ${body.target_environment}`);
+
+    const id = newId("rs");
+    await insertRestore(c.env.CATALOG_DB, {
+      id,
+      backup_id: body.backup_id,
+      components: body.components,
+      target_environment: body.target_environment,
+      target_binding: target,
+      requested_by: principal.subject,
+    });
+    try {
+      await c.env.DATABASE_RESTORE.create({ id, params: { restore_id: id, backup_id: body.backup_id, target_binding: target, requested_by: principal.subject } });
+    } catch (e) {
+      await finishRestore(c.env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error: (e as Error).message });
+      throw e;
+    }
+    c.set("auditTarget", `${id} <- ${body.backup_id}`);
+    return c.json({ restore_id: id, status: "initiated", estimated_duration: Math.ceil((backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND) + 5 }, 202);
+  });
+
+  r.get("/restore/:id", async (c) => {
+    requireRole(c.get("principal"), "viewer", "reading a restore");
+    const id = c.req.param("id");
+    if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+    c.set("auditTarget", id);
+    const row = await getRestore(c.env.CATALOG_DB, id);
+    if (!row) throw new NotFoundError(`restore ${id} not found`);
+    return c.json({
+      restore_id: row.id,
+      backup_id: row.backup_id,
+      status: row.status,
+      stage: row.stage,
+      progress: row.progress ? JSON.parse(row.progress) : null,
+      components: JSON.parse(row.components),
+      target_environment: row.target_environment,
+      requested_by: row.requested_by,
+      created_at: row.created_at,
+      started_at: row.started_at,
+      completed_at: row.completed_at,
+      duration_ms: row.duration_ms,
+      rows: row.rows,
+      restarts: row.restarts,
+      error: row.error ? { code: row.error_code, message: row.error } : null,
+      log: await readRestoreLog(c.env.CATALOG_DB, id),
+    });
+  });
+  return r;
+}

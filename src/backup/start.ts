@@ -1,0 +1,24 @@
+import { insertBackup, markBackupFailed } from "../catalog/backups";
+import { newId } from "../api/ids";
+import type { Env } from "../env";
+
+export interface StartBackup {
+  type: "full";
+  components: string[];
+  description?: string;
+  requested_by: string;
+  trigger: "api" | "schedule";
+}
+
+/** Records the backup in the catalog, then starts its Workflow instance (same id). */
+export async function startBackup(env: Env, b: StartBackup): Promise<string> {
+  const id = newId("bk");
+  await insertBackup(env.CATALOG_DB, { id, ...b });
+  try {
+    await env.FULL_DATABASE_BACKUP.create({ id, params: { backup_id: id, description: b.description, requested_by: b.requested_by } });
+  } catch (e) {
+    await markBackupFailed(env.CATALOG_DB, id, "workflow_start_failed", (e as Error).message);
+    throw e;
+  }
+  return id;
+}

@@ -1,0 +1,141 @@
+import type { BackupStatus, BackupSummary } from "../../schemas/api";
+
+export interface NewBackup {
+  id: string;
+  type: string;
+  components: string[];
+  description?: string;
+  requested_by: string;
+  trigger: "api" | "schedule";
+}
+
+export interface BackupRow {
+  id: string;
+  type: string;
+  components: string;
+  status: BackupStatus;
+  description: string | null;
+  requested_by: string;
+  trigger: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+  step: string | null;
+  progress: string | null;
+  rows: number | null;
+  tables: number | null;
+  raw_bytes: number | null;
+  stored_bytes: number | null;
+  chunks: number | null;
+  new_chunks: number | null;
+  duration_ms: number | null;
+  manifest_key: string | null;
+  error_code: string | null;
+  error: string | null;
+  restarts: number;
+}
+
+const now = () => new Date().toISOString();
+
+export async function insertBackup(db: D1Database, b: NewBackup): Promise<void> {
+  const t = now();
+  await db
+    .prepare(
+      `INSERT INTO backups (id, type, components, status, description, requested_by, trigger, created_at, updated_at)
+       VALUES (?, ?, ?, 'initiated', ?, ?, ?, ?, ?)`,
+    )
+    .bind(b.id, b.type, JSON.stringify(b.components), b.description ?? null, b.requested_by, b.trigger, t, t)
+    .run();
+}
+
+export async function getBackup(db: D1Database, id: string): Promise<BackupRow | null> {
+  return db.prepare("SELECT * FROM backups WHERE id = ?").bind(id).first<BackupRow>();
+}
+
+/** Progress from inside a workflow step. Idempotent, so a retried step may write it twice. */
+export async function markBackupProgress(db: D1Database, id: string, step: string, progress: object): Promise<void> {
+  const t = now();
+  await db
+    .prepare(
+      `UPDATE backups SET status = CASE WHEN status = 'initiated' THEN 'running' ELSE status END,
+         started_at = COALESCE(started_at, ?), step = ?, progress = ?, updated_at = ?
+       WHERE id = ? AND status IN ('initiated', 'running')`,
+    )
+    .bind(t, step, JSON.stringify(progress), t, id)
+    .run();
+}
+
+export interface BackupResult {
+  rows: number;
+  tables: number;
+  raw_bytes: number;
+  stored_bytes: number;
+  chunks: number;
+  new_chunks: number;
+  manifest_key: string;
+  started_at: string;
+  completed_at: string;
+}
+
+export async function markBackupCompleted(db: D1Database, id: string, r: BackupResult): Promise<void> {
+  const duration = Date.parse(r.completed_at) - Date.parse(r.started_at);
+  await db
+    .prepare(
+      `UPDATE backups SET status = 'completed', step = 'done', progress = NULL, rows = ?, tables = ?, raw_bytes = ?,
+         stored_bytes = ?, chunks = ?, new_chunks = ?, manifest_key = ?, started_at = COALESCE(started_at, ?),
+         completed_at = ?, duration_ms = ?, updated_at = ?, error = NULL, error_code = NULL
+       WHERE id = ?`,
+    )
+    .bind(r.rows, r.tables, r.raw_bytes, r.stored_bytes, r.chunks, r.new_chunks, r.manifest_key, r.started_at, r.completed_at, duration, now(), id)
+    .run();
+}
+
+export async function markBackupFailed(db: D1Database, id: string, code: string, message: string): Promise<void> {
+  await db
+    .prepare(`UPDATE backups SET status = 'failed', error_code = ?, error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status != 'completed'`)
+    .bind(code, message.slice(0, 2000), now(), now(), id)
+    .run();
+}
+
+export interface BackupFilter {
+  limit: number;
+  page: number;
+  component?: string;
+  type?: string;
+  status?: string;
+}
+
+export async function listBackups(db: D1Database, f: BackupFilter): Promise<{ rows: BackupRow[]; total: number }> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.type) (where.push("type = ?"), args.push(f.type));
+  if (f.status) (where.push("status = ?"), args.push(f.status));
+  if (f.component) (where.push("EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?)"), args.push(f.component));
+  const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const total = await db.prepare(`SELECT count(*) AS n FROM backups ${clause}`).bind(...args).first<number>("n");
+  const { results } = await db
+    .prepare(`SELECT * FROM backups ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
+    .bind(...args, f.limit, (f.page - 1) * f.limit)
+    .all<BackupRow>();
+  return { rows: results, total: total ?? 0 };
+}
+
+/** Average duration of recent completed backups of a type: the basis of an estimate, not a promise. */
+export async function typicalBackupMs(db: D1Database, type: string): Promise<number | null> {
+  return db
+    .prepare(`SELECT avg(duration_ms) AS ms FROM (SELECT duration_ms FROM backups WHERE type = ? AND status = 'completed' ORDER BY created_at DESC LIMIT 5)`)
+    .bind(type)
+    .first<number | null>("ms");
+}
+
+export function summarise(r: BackupRow): BackupSummary {
+  return {
+    backup_id: r.id,
+    timestamp: r.created_at,
+    type: r.type,
+    size: r.stored_bytes ?? 0,
+    status: r.status,
+    components: JSON.parse(r.components) as string[],
+  };
+}

@@ -1,0 +1,41 @@
+import { DatabaseManifest } from "../../schemas/manifest";
+import type { Env } from "../env";
+import { Layout } from "../repo/layout";
+import { Repository } from "../repo/repository";
+
+/**
+ * Rebuilds the catalog's backup rows from the repository alone: every manifest is read, authenticated and
+ * parsed, then upserted as a completed backup. Operational history (failed runs, audit) is not in the bucket.
+ */
+export async function rebuildCatalog(env: Env): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[] }> {
+  const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+  const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[] };
+  for await (const id of repo.listManifestIds()) {
+    out.manifests++;
+    let m: DatabaseManifest;
+    try {
+      m = DatabaseManifest.parse(await repo.getManifestJson(id));
+    } catch {
+      out.unreadable.push(id);
+      continue;
+    }
+    const existed = await env.CATALOG_DB.prepare("SELECT 1 FROM backups WHERE id = ?").bind(id).first();
+    const duration = Date.parse(m.completed_at) - Date.parse(m.started_at);
+    await env.CATALOG_DB.prepare(
+      `INSERT INTO backups (id, type, components, status, description, requested_by, trigger, created_at, started_at, completed_at,
+         updated_at, step, rows, tables, raw_bytes, stored_bytes, chunks, new_chunks, duration_ms, manifest_key)
+       VALUES (?, ?, ?, 'completed', ?, ?, 'rebuilt', ?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = 'completed', rows = excluded.rows, tables = excluded.tables, raw_bytes = excluded.raw_bytes,
+         stored_bytes = excluded.stored_bytes, chunks = excluded.chunks, new_chunks = excluded.new_chunks,
+         completed_at = excluded.completed_at, manifest_key = excluded.manifest_key, updated_at = excluded.updated_at`,
+    )
+      .bind(
+        id, m.type, JSON.stringify([m.component]), m.description ?? null, m.requested_by, m.started_at, m.started_at, m.completed_at,
+        new Date().toISOString(), m.totals.rows, m.totals.tables, m.totals.raw_bytes, m.totals.new_stored_bytes, m.totals.chunks,
+        m.totals.new_chunks, duration, Layout.manifest(id),
+      )
+      .run();
+    existed ? out.updated++ : out.inserted++;
+  }
+  return out;
+}

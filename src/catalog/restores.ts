@@ -1,0 +1,87 @@
+import type { RestoreStatus } from "../../schemas/api";
+
+export interface RestoreRow {
+  id: string;
+  backup_id: string;
+  components: string;
+  target_environment: string;
+  target_binding: string;
+  status: RestoreStatus;
+  stage: string | null;
+  progress: string | null;
+  requested_by: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+  duration_ms: number | null;
+  rows: number | null;
+  error_code: string | null;
+  error: string | null;
+  restarts: number;
+}
+
+const now = () => new Date().toISOString();
+
+export async function insertRestore(
+  db: D1Database,
+  r: { id: string; backup_id: string; components: string[]; target_environment: string; target_binding: string; requested_by: string },
+): Promise<void> {
+  const t = now();
+  await db
+    .prepare(
+      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?)`,
+    )
+    .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t)
+    .run();
+}
+
+export async function getRestore(db: D1Database, id: string): Promise<RestoreRow | null> {
+  return db.prepare("SELECT * FROM restores WHERE id = ?").bind(id).first<RestoreRow>();
+}
+
+export async function markRestoreStage(db: D1Database, id: string, stage: string, progress: object | null): Promise<void> {
+  const t = now();
+  await db
+    .prepare(
+      `UPDATE restores SET status = CASE WHEN status = 'initiated' THEN 'running' ELSE status END,
+         started_at = COALESCE(started_at, ?), stage = ?, progress = ?, updated_at = ?
+       WHERE id = ? AND status IN ('initiated', 'running')`,
+    )
+    .bind(t, stage, progress ? JSON.stringify(progress) : null, t, id)
+    .run();
+}
+
+export async function finishRestore(
+  db: D1Database,
+  id: string,
+  outcome: { status: "completed" | "failed"; rows?: number; error_code?: string; error?: string },
+): Promise<void> {
+  const t = now();
+  await db
+    .prepare(
+      `UPDATE restores SET status = ?, stage = CASE WHEN ? = 'completed' THEN 'done' ELSE stage END, rows = COALESCE(?, rows),
+         error_code = ?, error = ?, completed_at = ?, duration_ms = CAST((julianday(?) - julianday(COALESCE(started_at, created_at))) * 86400000 AS INTEGER),
+         updated_at = ?
+       WHERE id = ? AND status IN ('initiated', 'running')`,
+    )
+    .bind(outcome.status, outcome.status, outcome.rows ?? null, outcome.error_code ?? null, outcome.error?.slice(0, 2000) ?? null, t, t, t, id)
+    .run();
+}
+
+/** Appends to a restore's log. `seq` is supplied by the caller's deterministic step order, so a retried step rewrites, never duplicates. */
+export async function logRestore(db: D1Database, id: string, seq: number, level: "info" | "warn" | "error", message: string): Promise<void> {
+  await db
+    .prepare(`INSERT OR REPLACE INTO restore_log (restore_id, seq, at, level, message) VALUES (?, ?, ?, ?, ?)`)
+    .bind(id, seq, now(), level, message)
+    .run();
+}
+
+export async function readRestoreLog(db: D1Database, id: string) {
+  const { results } = await db
+    .prepare(`SELECT at, level, message FROM restore_log WHERE restore_id = ? ORDER BY seq LIMIT 500`)
+    .bind(id)
+    .all<{ at: string; level: string; message: string }>();
+  return results;
+}

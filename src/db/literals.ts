@@ -1,0 +1,52 @@
+/**
+ * Splits the text of a VALUES tuple as SQLite's quote() renders it (NULL, integers, reals, '...' with ''
+ * doubling, X'hex') into SQL fragments and bound values. Used for rows too large to inline in one statement:
+ * text and blobs become parameters, everything else stays literal.
+ */
+export function tupleToParams(tuple: string): { sql: string; params: (string | Uint8Array)[] } {
+  const parts: string[] = [];
+  const params: (string | Uint8Array)[] = [];
+  let i = 0;
+  while (i < tuple.length) {
+    const c = tuple[i]!;
+    if (c === "'") {
+      let j = i + 1;
+      let s = "";
+      for (;;) {
+        const q = tuple.indexOf("'", j);
+        if (q < 0) throw new Error("unterminated text literal in row");
+        s += tuple.slice(j, q);
+        if (tuple[q + 1] === "'") {
+          s += "'";
+          j = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      parts.push("?");
+      params.push(s);
+    } else if ((c === "X" || c === "x") && tuple[i + 1] === "'") {
+      const q = tuple.indexOf("'", i + 2);
+      if (q < 0) throw new Error("unterminated blob literal in row");
+      const hex = tuple.slice(i + 2, q);
+      const bytes = new Uint8Array(hex.length / 2);
+      for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(hex.slice(k * 2, k * 2 + 2), 16);
+      parts.push("?");
+      params.push(bytes);
+      i = q + 1;
+    } else {
+      const comma = tuple.indexOf(",", i);
+      const end = comma < 0 ? tuple.length : comma;
+      const lit = tuple.slice(i, end);
+      if (!/^(NULL|-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?|-?Inf)$/i.test(lit)) throw new Error(`unexpected literal in row: ${lit.slice(0, 40)}`);
+      parts.push(lit);
+      i = end;
+    }
+    if (i < tuple.length) {
+      if (tuple[i] !== ",") throw new Error("malformed row tuple");
+      i++;
+    }
+  }
+  return { sql: parts.join(","), params };
+}

@@ -1,0 +1,25 @@
+/** Bindings and vars, as named in wrangler.jsonc. Names are fixed: docs, tests and tools rely on them. */
+export interface Env {
+  OIDC_DB: D1Database;
+  CATALOG_DB: D1Database;
+  RESTORE_TARGET_DB: D1Database;
+  ASSETS_BUCKET: R2Bucket;
+  BACKUP_BUCKET: R2Bucket;
+  BACKUP_REPLICA_BUCKET: R2Bucket;
+  SESSIONS: DurableObjectNamespace;
+  BACKUP_QUEUE: Queue;
+  FULL_DATABASE_BACKUP: Workflow;
+  DATABASE_RESTORE: Workflow;
+
+  BACKUP_ENCRYPTION_KEY: string;
+  API_TOKENS: string;
+  BACKUP_RETENTION_DAYS: string;
+  BACKUP_NOTIFICATION_EMAIL: string;
+  CROSS_REGION_REPLICATION: string;
+  BACKUP_SCHEDULES: string;
+  WATCHDOG_STALE_MINUTES: string;
+}
+
+/** D1 bindings a restore may write into. Anything else is refused. */
+export const RESTORE_TARGETS = { production: "OIDC_DB", test: "RESTORE_TARGET_DB" } as const;
+export type RestoreTargetBinding = (typeof RESTORE_TARGETS)[keyof typeof RESTORE_TARGETS];

@@ -1,0 +1,16 @@
+import { createApp } from "./api/app";
+import type { Env } from "./env";
+import { runSchedule } from "./schedule/run-schedule";
+
+export { FullDatabaseBackupWorkflow } from "../workflows/full-database-backup";
+export { DatabaseRestoreWorkflow } from "../workflows/database-restore";
+export { SessionObject } from "./demo/session-object";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runSchedule(env, controller.cron));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,97 @@
+import { ConfigError, KeyMismatchError } from "../errors";
+import { fromBase64, toBase64, toHex, utf8 } from "./bytes";
+
+/**
+ * Key hierarchy (docs/FORMAT.md, "Keys"):
+ *   master key (secret BACKUP_ENCRYPTION_KEY, 32 bytes base64)
+ *     -> HKDF -> KEK (wraps data keys) and KEK id (names which master key wrapped what)
+ *   data key (64 random bytes, stored only wrapped): 32 bytes AES-256-GCM key + 32 bytes chunk-id HMAC key.
+ * Rotating the master key re-wraps the data key; chunk ids and ciphertexts stay valid, so dedup survives rotation.
+ */
+export interface MasterKey {
+  kekId: string;
+  kek: CryptoKey;
+}
+
+export interface DataKey {
+  id: string;
+  enc: CryptoKey;
+  mac: CryptoKey;
+}
+
+const KEK_INFO = utf8.encode("vaultline/v1/kek");
+const KEK_ID_INFO = utf8.encode("vaultline/v1/kek-id");
+
+export async function importMasterKey(secret: string | undefined): Promise<MasterKey> {
+  if (!secret) throw new ConfigError("BACKUP_ENCRYPTION_KEY is not set", "BACKUP_ENCRYPTION_KEY");
+  let raw: Uint8Array;
+  try {
+    raw = fromBase64(secret.trim());
+  } catch {
+    throw new ConfigError("BACKUP_ENCRYPTION_KEY must be base64", "BACKUP_ENCRYPTION_KEY");
+  }
+  if (raw.length !== 32) {
+    throw new ConfigError(`BACKUP_ENCRYPTION_KEY must decode to 32 bytes, got ${raw.length}`, "BACKUP_ENCRYPTION_KEY");
+  }
+  const ikm = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveBits", "deriveKey"]);
+  const salt = new Uint8Array(32);
+  const kek = await crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt, info: KEK_INFO },
+    ikm,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+  const idBits = await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info: KEK_ID_INFO }, ikm, 64);
+  return { kekId: toHex(idBits), kek };
+}
+
+function wrapAad(dataKeyId: string, kekId: string): Uint8Array {
+  return utf8.encode(`vaultline-key:${dataKeyId}:${kekId}`);
+}
+
+export async function newDataKeyMaterial(): Promise<{ id: string; raw: Uint8Array }> {
+  return { id: toHex(crypto.getRandomValues(new Uint8Array(16))), raw: crypto.getRandomValues(new Uint8Array(64)) };
+}
+
+export async function wrapDataKey(master: MasterKey, dataKeyId: string, raw: Uint8Array) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const wrapped = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: wrapAad(dataKeyId, master.kekId) },
+    master.kek,
+    raw,
+  );
+  return { iv: toBase64(iv), wrapped: toBase64(new Uint8Array(wrapped)) };
+}
+
+export async function unwrapDataKey(
+  master: MasterKey,
+  dataKeyId: string,
+  wrapped: { iv: string; wrapped: string },
+): Promise<DataKey> {
+  let raw: Uint8Array;
+  try {
+    raw = new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: fromBase64(wrapped.iv), additionalData: wrapAad(dataKeyId, master.kekId) },
+        master.kek,
+        fromBase64(wrapped.wrapped),
+      ),
+    );
+  } catch {
+    throw new KeyMismatchError(`data key ${dataKeyId} does not open with master key ${master.kekId}`);
+  }
+  return importDataKey(dataKeyId, raw);
+}
+
+export async function importDataKey(id: string, raw: Uint8Array): Promise<DataKey> {
+  const enc = await crypto.subtle.importKey("raw", raw.slice(0, 32), "AES-GCM", false, ["encrypt", "decrypt"]);
+  const mac = await crypto.subtle.importKey("raw", raw.slice(32, 64), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return { id, enc, mac };
+}
+
+/** Chunk id: keyed, so ids reveal nothing about content to someone who can list the bucket. */
+export async function chunkId(key: DataKey, plaintext: Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.sign("HMAC", key.mac, plaintext));
+}
+

@@ -1,0 +1,165 @@
+import { FORMAT_VERSION } from "../../schemas/manifest";
+import { RepositoryConfig, WrappedKey } from "../../schemas/repository";
+import { IntegrityError, KeyMismatchError } from "../errors";
+import { fromUtf8, sha256Hex, toHex, utf8 } from "./bytes";
+import { chunkId, type DataKey, importMasterKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./keys";
+import { Layout } from "./layout";
+import { ObjectKind, open, seal } from "./sealed-object";
+
+export const CHUNKER = { min: 1 << 20, avg_extra: 1 << 20, max: 8 << 20 } as const;
+
+export interface PutChunkResult {
+  id: string;
+  /** False when the repository already had it (dedup): nothing was written. */
+  written: boolean;
+  stored: number;
+}
+
+/**
+ * The backup repository in one R2 bucket. Every object is write-once: puts are conditional on the name
+ * being free, so no code path can overwrite a chunk, a key or a manifest (docs/FORMAT.md, "Immutability").
+ */
+export class Repository {
+  private constructor(
+    readonly bucket: R2Bucket,
+    readonly config: RepositoryConfig,
+    readonly dataKey: DataKey,
+  ) {}
+
+  /** Opens the repository, creating it on first use. */
+  static async open(bucket: R2Bucket, masterSecret: string | undefined): Promise<Repository> {
+    const master = await importMasterKey(masterSecret);
+    let config = await readConfig(bucket);
+    if (!config) config = await initialise(bucket, master);
+    const dataKey = await loadDataKey(bucket, master, config.data_key_id);
+    return new Repository(bucket, config, dataKey);
+  }
+
+  chunkId(plaintext: Uint8Array): Promise<string> {
+    return chunkId(this.dataKey, plaintext);
+  }
+
+  async hasChunk(id: string): Promise<boolean> {
+    return (await this.bucket.head(Layout.chunk(id))) !== null;
+  }
+
+  /** Seals and stores a chunk unless the repository already has it. */
+  async putChunk(id: string, plaintext: Uint8Array): Promise<PutChunkResult> {
+    if (await this.hasChunk(id)) return { id, written: false, stored: 0 };
+    const sealed = await seal(this.dataKey, ObjectKind.chunk, id, plaintext);
+    const digest = await crypto.subtle.digest("SHA-256", sealed);
+    const put = await this.bucket.put(Layout.chunk(id), sealed, {
+      onlyIf: { etagDoesNotMatch: "*" },
+      sha256: digest,
+      customMetadata: { sha256: toHex(digest) },
+    });
+    // null: someone stored the same content first (a concurrent or restarted backup). Same id, same plaintext.
+    return { id, written: put !== null, stored: put ? sealed.length : 0 };
+  }
+
+  /** Reads a chunk and proves it: stored digest, authenticated decryption, and the id recomputed from the plaintext. */
+  async getChunk(id: string): Promise<Uint8Array> {
+    const key = Layout.chunk(id);
+    const obj = await this.bucket.get(key);
+    if (!obj) throw new IntegrityError(key, "chunk is missing from the repository");
+    const sealed = new Uint8Array(await obj.arrayBuffer());
+    const expected = obj.customMetadata?.sha256;
+    if (expected && (await sha256Hex(sealed)) !== expected) {
+      throw new IntegrityError(key, "stored bytes do not match the digest recorded at upload");
+    }
+    const plain = await open(this.dataKey, ObjectKind.chunk, id, key, sealed);
+    if ((await this.chunkId(plain)) !== id) throw new IntegrityError(key, "content does not hash to the chunk id");
+    return plain;
+  }
+
+  async putManifest(backupId: string, manifest: unknown): Promise<{ written: boolean; stored: number }> {
+    const sealed = await seal(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), utf8.encode(JSON.stringify(manifest)));
+    const digest = await crypto.subtle.digest("SHA-256", sealed);
+    const put = await this.bucket.put(Layout.manifest(backupId), sealed, {
+      onlyIf: { etagDoesNotMatch: "*" },
+      sha256: digest,
+      customMetadata: { sha256: toHex(digest) },
+    });
+    return { written: put !== null, stored: sealed.length };
+  }
+
+  async hasManifest(backupId: string): Promise<boolean> {
+    return (await this.bucket.head(Layout.manifest(backupId))) !== null;
+  }
+
+  async getManifestJson(backupId: string): Promise<unknown | null> {
+    const key = Layout.manifest(backupId);
+    const obj = await this.bucket.get(key);
+    if (!obj) return null;
+    const sealed = new Uint8Array(await obj.arrayBuffer());
+    const expected = obj.customMetadata?.sha256;
+    if (expected && (await sha256Hex(sealed)) !== expected) {
+      throw new IntegrityError(key, "stored bytes do not match the digest recorded at upload");
+    }
+    const plain = await open(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), key, sealed);
+    return JSON.parse(fromUtf8.decode(plain));
+  }
+
+  /** Every backup id with a manifest, in name order, one page at a time. */
+  async *listManifestIds(): AsyncGenerator<string> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.bucket.list({ prefix: Layout.manifestPrefix, cursor, limit: 1000 });
+      for (const o of page.objects) yield o.key.slice(Layout.manifestPrefix.length);
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
+}
+
+async function readConfig(bucket: R2Bucket): Promise<RepositoryConfig | null> {
+  const obj = await bucket.get(Layout.config);
+  if (!obj) return null;
+  const parsed = RepositoryConfig.safeParse(await obj.json());
+  if (!parsed.success) throw new IntegrityError(Layout.config, `not a Vaultline v${FORMAT_VERSION} repository config`);
+  return parsed.data;
+}
+
+async function initialise(bucket: R2Bucket, master: MasterKey): Promise<RepositoryConfig> {
+  const material = await newDataKeyMaterial();
+  const keyDoc: WrappedKey = {
+    format: "vaultline-key",
+    version: FORMAT_VERSION,
+    data_key_id: material.id,
+    kek_id: master.kekId,
+    ...(await wrapDataKey(master, material.id, material.raw)),
+    created_at: new Date().toISOString(),
+  };
+  // The key goes first: a config that names a key nobody can find would brick the repository.
+  await bucket.put(Layout.key(material.id, master.kekId), JSON.stringify(keyDoc), { onlyIf: { etagDoesNotMatch: "*" } });
+  const config: RepositoryConfig = {
+    format: "vaultline-repository",
+    version: FORMAT_VERSION,
+    repository_id: toHex(crypto.getRandomValues(new Uint8Array(8))),
+    created_at: new Date().toISOString(),
+    data_key_id: material.id,
+    cipher: "AES-256-GCM",
+    compression: "brotli",
+    chunker: { ...CHUNKER },
+  };
+  const put = await bucket.put(Layout.config, JSON.stringify(config), { onlyIf: { etagDoesNotMatch: "*" } });
+  if (put) return config;
+  // Lost a race with another initialiser: theirs stands (our key object is an unused orphan).
+  const theirs = await readConfig(bucket);
+  if (!theirs) throw new IntegrityError(Layout.config, "config vanished during initialisation");
+  return theirs;
+}
+
+async function loadDataKey(bucket: R2Bucket, master: MasterKey, dataKeyId: string): Promise<DataKey> {
+  const obj = await bucket.get(Layout.key(dataKeyId, master.kekId));
+  if (!obj) {
+    const listed = await bucket.list({ prefix: Layout.keyPrefix(dataKeyId) });
+    const wrappedBy = listed.objects.map((o) => o.key.split("/").pop()!.replace(/\.json$/, ""));
+    throw new KeyMismatchError(
+      `BACKUP_ENCRYPTION_KEY (key id ${master.kekId}) cannot open this repository: its data key ${dataKeyId} ` +
+        `is wrapped only by master key id(s) ${wrappedBy.join(", ") || "(none found)"}`,
+    );
+  }
+  const doc = WrappedKey.parse(await obj.json());
+  return unwrapDataKey(master, dataKeyId, doc);
+}
+

@@ -1,0 +1,39 @@
+import { BackupSchedules } from "../../schemas/config";
+import { startBackup } from "../backup/start";
+import { audit } from "../catalog/audit";
+import type { Env } from "../env";
+import { ConfigError } from "../errors";
+import { runWatchdog } from "./watchdog";
+
+export function parseSchedules(raw: string | undefined): BackupSchedules {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw || "{}");
+  } catch {
+    throw new ConfigError("BACKUP_SCHEDULES is not valid JSON", "BACKUP_SCHEDULES");
+  }
+  const r = BackupSchedules.safeParse(json);
+  if (!r.success) throw new ConfigError(`BACKUP_SCHEDULES: ${r.error.issues[0]?.message}`, "BACKUP_SCHEDULES");
+  return r.data;
+}
+
+/** What one cron firing does, looked up in BACKUP_SCHEDULES. A cron with no entry is audited and does nothing. */
+export async function runSchedule(env: Env, cron: string): Promise<string[]> {
+  const tasks = parseSchedules(env.BACKUP_SCHEDULES)[cron];
+  const done: string[] = [];
+  if (!tasks) {
+    await audit(env.CATALOG_DB, { actor: "system:schedule", action: "schedule.unknown_cron", target: cron, outcome: 0 });
+    return done;
+  }
+  for (const t of tasks) {
+    if (t.task === "backup") {
+      const id = await startBackup(env, { type: t.type, components: t.components, requested_by: "system:schedule", trigger: "schedule" });
+      await audit(env.CATALOG_DB, { actor: "system:schedule", action: "backup.start", target: id, outcome: 1, detail: { cron } });
+      done.push(id);
+    } else {
+      const restarted = await runWatchdog(env);
+      done.push(...restarted.map((r) => `restarted:${r}`));
+    }
+  }
+  return done;
+}

@@ -1,0 +1,54 @@
+import { audit } from "../catalog/audit";
+import type { Env } from "../env";
+
+interface Stale {
+  kind: "backup" | "restore";
+  id: string;
+}
+
+/**
+ * Finds backups and restores whose catalog row has not moved for WATCHDOG_STALE_MINUTES and whose Workflow
+ * instance still claims to run, and restarts them. A restarted backup re-uploads only missing chunks (ids are
+ * content hashes) and a restarted restore reloads into fresh staging, so a restart is always safe.
+ * Instances the platform reports as errored or terminated are recorded as failed instead.
+ */
+export async function runWatchdog(env: Env, now = new Date()): Promise<string[]> {
+  const minutes = Number(env.WATCHDOG_STALE_MINUTES || "10");
+  const cutoff = new Date(now.getTime() - minutes * 60_000).toISOString();
+  const { results } = await env.CATALOG_DB.prepare(
+    `SELECT 'backup' AS kind, id FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
+     UNION ALL SELECT 'restore' AS kind, id FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?`,
+  )
+    .bind(cutoff, cutoff)
+    .all<Stale>();
+  const restarted: string[] = [];
+  for (const s of results) {
+    const binding = s.kind === "backup" ? env.FULL_DATABASE_BACKUP : env.DATABASE_RESTORE;
+    const table = s.kind === "backup" ? "backups" : "restores";
+    let status: string;
+    try {
+      status = (await (await binding.get(s.id)).status()).status;
+    } catch {
+      status = "unknown";
+    }
+    if (status === "running" || status === "queued" || status === "unknown") {
+      try {
+        await (await binding.get(s.id)).restart();
+      } catch (e) {
+        await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.restart`, target: s.id, outcome: 0, detail: { error: String(e) } });
+        continue;
+      }
+      await env.CATALOG_DB.prepare(`UPDATE ${table} SET restarts = restarts + 1, updated_at = ? WHERE id = ?`).bind(now.toISOString(), s.id).run();
+      await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.restart`, target: s.id, outcome: 1, detail: { was: status } });
+      restarted.push(s.id);
+    } else if (status === "errored" || status === "terminated") {
+      await env.CATALOG_DB.prepare(
+        `UPDATE ${table} SET status = 'failed', error_code = 'workflow_${status}', error = 'the workflow instance ended without recording an outcome', updated_at = ? WHERE id = ? AND status IN ('initiated', 'running')`,
+      )
+        .bind(now.toISOString(), s.id)
+        .run();
+      await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.mark_failed`, target: s.id, outcome: 1, detail: { was: status } });
+    }
+  }
+  return restarted;
+}

@@ -1,0 +1,107 @@
+import { applyD1Migrations, env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { seedDatabase } from "../../src/demo/generate";
+import { TEST_TOKENS } from "../tokens";
+
+export { env };
+
+/** Applies the provider's migrations to another D1 binding (a restore target that should look like production). */
+export async function migrate(db: D1Database): Promise<void> {
+  await applyD1Migrations(db, (env as unknown as { OIDC_MIGRATIONS: Parameters<typeof applyD1Migrations>[1] }).OIDC_MIGRATIONS);
+}
+export type Who = keyof typeof TEST_TOKENS;
+
+export async function api(method: string, path: string, opts: { as?: Who | null; body?: unknown; rawBody?: string } = {}) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const who = opts.as === undefined ? "admin" : opts.as;
+  if (who) headers.authorization = `Bearer ${TEST_TOKENS[who].token}`;
+  const res = await (exports as any).default.fetch(
+    new Request(`http://vaultline.test${path}`, {
+      method,
+      headers,
+      body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    }),
+  );
+  const text = await res.text();
+  return { status: res.status as number, json: text ? (JSON.parse(text) as any) : null };
+}
+
+/** Polls until `done` holds, failing with the last value seen. */
+export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < end);
+  throw new Error(`timed out; last value: ${JSON.stringify(last)}`);
+}
+
+export async function runBackup(): Promise<any> {
+  const created = await api("POST", "/admin/backup/create", { body: { type: "full" } });
+  if (created.status !== 202) throw new Error(`create failed: ${JSON.stringify(created)}`);
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+  );
+}
+
+export async function runRestore(backupId: string, target: "test" | "production"): Promise<any> {
+  const body: Record<string, unknown> = { backup_id: backupId, target_environment: target };
+  if (target === "production") body.confirmation = "I understand this will overwrite current data";
+  const created = await api("POST", "/admin/backup/restore", { body });
+  if (created.status !== 202) throw new Error(`restore failed to start: ${JSON.stringify(created)}`);
+  return waitFor(
+    async () => (await api("GET", `/admin/restore/${created.json.restore_id}`)).json,
+    (r) => ["completed", "failed", "rolled_back", "cancelled"].includes(r.status),
+  );
+}
+
+/** A few hundred users plus an edge-case table the demo schema does not have. */
+export async function seedWithEdgeCases(db: D1Database, users = 300): Promise<void> {
+  await seedDatabase(db, { users, batchUsers: 100 });
+  await db.prepare(`CREATE TABLE edge_values (k TEXT NOT NULL, n INTEGER, r REAL, t TEXT, b BLOB, anything)`).run();
+  const big = new Uint8Array(150_000).map((_, i) => (i * 7) % 256);
+  const stmts = [
+    db.prepare(`INSERT INTO edge_values VALUES ('max-int', 9223372036854775807, 1e308, 'line1\nline2 ''quoted'' "dq" \\ tab\t', X'', NULL)`),
+    db.prepare(`INSERT INTO edge_values VALUES ('min-int', -9223372036854775808, -0.0, '', X'00', 1.5)`),
+    db.prepare(`INSERT INTO edge_values VALUES ('precision', 9007199254740993, 0.1, 'emoji 🔐 and NUL-free', X'ff00ff', 'text in untyped')`),
+    db.prepare(`INSERT INTO edge_values VALUES ('big-blob', 1, 2.5, ?, ?, X'0102')`).bind("x".repeat(120_000) + "é", big),
+  ];
+  await db.batch(stmts);
+  await db.prepare(`DELETE FROM edge_values WHERE k = 'nothing'`).run();
+  await db.prepare(`CREATE TRIGGER users_touch AFTER UPDATE OF email ON users BEGIN UPDATE users SET updated_at = updated_at + 1 WHERE id = NEW.id; END`).run();
+  // Leave an AUTOINCREMENT counter ahead of the highest id, as deleting the newest user would.
+  await db.prepare(`DELETE FROM users WHERE id = (SELECT max(id) FROM users)`).run();
+}
+
+/**
+ * An oracle independent of Vaultline's own export code: every user object's SQL, and every table's rows with each
+ * value's storage class, read with plain SELECTs. Two databases with equal snapshots hold the same data.
+ */
+export async function snapshot(db: D1Database) {
+  const { results: objects } = await db
+    .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type, name`)
+    .all<{ type: string; name: string; sql: string }>();
+  const tables: Record<string, unknown[]> = {};
+  for (const o of objects.filter((o) => o.type === "table")) {
+    const { results: cols } = await db.prepare(`SELECT name, pk FROM pragma_table_info(?)`).bind(o.name).all<{ name: string; pk: number }>();
+    const withoutRowid = /WITHOUT\s+ROWID/i.test(o.sql);
+    const order = withoutRowid ? cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => `"${c.name}"`).join(",") : "rowid";
+    const select = [...(withoutRowid ? [] : ["rowid AS __rowid"]), ...cols.flatMap((c) => [`"${c.name}"`, `typeof("${c.name}") AS "${c.name}__type"`])];
+    const { results } = await db.prepare(`SELECT ${select.join(", ")} FROM "${o.name}" ORDER BY ${order}`).all();
+    tables[o.name] = results.map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v))));
+  }
+  const seq = await db
+    .prepare(`SELECT name, seq FROM sqlite_sequence ORDER BY name`)
+    .all()
+    .then((r) => r.results)
+    .catch(() => []);
+  return { objects, tables, seq };
+}
+
+export async function userTables(db: D1Database): Promise<string[]> {
+  const { results } = await db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all<{ name: string }>();
+  return results.map((r) => r.name);
+}

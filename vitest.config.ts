@@ -1,0 +1,37 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { createHash } from "node:crypto";
+import { defineConfig } from "vitest/config";
+import { TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens";
+
+const apiTokens = Object.values(TEST_TOKENS).map((t) => ({
+  sha256: createHash("sha256").update(t.token).digest("hex"),
+  subject: t.subject,
+  roles: t.roles,
+}));
+
+export default defineConfig(async () => {
+  const oidcMigrations = await readD1Migrations("migrations/oidc");
+  const catalogMigrations = await readD1Migrations("migrations/catalog");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.jsonc" },
+        miniflare: {
+          bindings: {
+            OIDC_MIGRATIONS: oidcMigrations,
+            CATALOG_MIGRATIONS: catalogMigrations,
+            // Test-only secrets: a fixed master key and two API tokens (their plain values live in test/helpers).
+            BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
+            API_TOKENS: JSON.stringify(apiTokens),
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/worker/**/*.test.ts"],
+      setupFiles: ["./test/worker/setup.ts"],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+    },
+  };
+});

@@ -1,0 +1,129 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import type { DatabaseSchema } from "../schemas/manifest";
+import { type ExportPosition, type ExportStepResult, exportSlice, verifyChunks } from "../src/backup/export-tables";
+import { buildDatabaseManifest } from "../src/backup/manifest";
+import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { readSchema } from "../src/db/schema";
+import type { Env } from "../src/env";
+import { IntegrityError } from "../src/errors";
+import { Layout } from "../src/repo/layout";
+import { Repository } from "../src/repo/repository";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface FullDatabaseBackupParams {
+  backup_id: string;
+  description?: string;
+  requested_by: string;
+}
+
+/** Bytes of rows one export step handles: about a second of D1 reads and a fraction of one of compression. */
+export const EXPORT_STEP_BYTES = 64 << 20;
+/** Chunks one verify step reads back. */
+export const VERIFY_STEP_CHUNKS = 48;
+
+/**
+ * Full backup of OIDC_DB: schema snapshot, bounded export slices (chunked, deduplicated, sealed),
+ * read-back verification of every new object, then the manifest (the commit point), then the catalog row.
+ * Nothing is visible as a backup until its manifest exists and has been read back.
+ */
+export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullDatabaseBackupParams> {
+  override async run(event: WorkflowEvent<FullDatabaseBackupParams>, step: WorkflowStep) {
+    const p = event.payload;
+    const id = p.backup_id;
+    try {
+      const opened = await step.do("open repository", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          await markBackupProgress(this.env.CATALOG_DB, id, "open repository", {});
+          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          return { data_key_id: repo.config.data_key_id, started_at: new Date().toISOString() };
+        }),
+      );
+
+      const schema: DatabaseSchema = await step.do("snapshot schema", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const s = await readSchema(this.env.OIDC_DB);
+          await markBackupProgress(this.env.CATALOG_DB, id, "snapshot schema", { tables: s.tables.length });
+          return s;
+        }),
+      );
+
+      const slices: ExportStepResult[] = [];
+      let pos: ExportPosition | null = { table: 0, after: null };
+      while (pos) {
+        const from: ExportPosition = pos;
+        const n = slices.length + 1;
+        const slice: ExportStepResult = await step.do(`export ${n}`, DATA_STEP, () =>
+          finalOnPermanent(async () => {
+            const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+            const r = await exportSlice(this.env.OIDC_DB, repo, schema.tables, from, EXPORT_STEP_BYTES);
+            const done = r.next ? r.next.table : schema.tables.length;
+            await markBackupProgress(this.env.CATALOG_DB, id, `export ${n}`, {
+              tables_done: done,
+              tables_total: schema.tables.length,
+              rows: slices.reduce((t, s) => t + s.rows, 0) + r.rows,
+            });
+            return r;
+          }),
+        );
+        slices.push(slice);
+        pos = slice.next;
+      }
+
+      const written = slices.flatMap((s) => s.written);
+      let verifyMs = 0;
+      for (let i = 0; i < written.length; i += VERIFY_STEP_CHUNKS) {
+        const batch = written.slice(i, i + VERIFY_STEP_CHUNKS);
+        const n = i / VERIFY_STEP_CHUNKS + 1;
+        verifyMs += await step.do(`verify ${n}`, DATA_STEP, () =>
+          finalOnPermanent(async () => {
+            const began = Date.now();
+            const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+            await verifyChunks(repo, batch);
+            await markBackupProgress(this.env.CATALOG_DB, id, `verify ${n}`, { verified: i + batch.length, to_verify: written.length });
+            return Date.now() - began;
+          }),
+        );
+      }
+
+      const summary = await step.do("write manifest", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const manifest = await buildDatabaseManifest({
+            backup_id: id,
+            description: p.description,
+            requested_by: p.requested_by,
+            started_at: opened.started_at,
+            data_key_id: opened.data_key_id,
+            schema,
+            slices,
+            timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
+          });
+          const put = await repo.putManifest(id, manifest);
+          // Read the commit point back: it must open with our key and describe this backup.
+          const back = (await repo.getManifestJson(id)) as typeof manifest | null;
+          if (!back || back.backup_id !== id || back.totals.rows !== manifest.totals.rows) {
+            throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
+          }
+          return {
+            rows: back.totals.rows,
+            tables: back.totals.tables,
+            raw_bytes: back.totals.raw_bytes,
+            chunks: back.totals.chunks,
+            new_chunks: back.totals.new_chunks,
+            stored_bytes: back.totals.new_stored_bytes + (put.written ? put.stored : 0),
+            started_at: back.started_at,
+            completed_at: back.completed_at,
+            manifest_key: Layout.manifest(id),
+          };
+        }),
+      );
+
+      await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      return { backup_id: id, ...summary };
+    } catch (e) {
+      const err = parseError(e);
+      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
+      throw e;
+    }
+  }
+}

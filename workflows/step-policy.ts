@@ -1,0 +1,42 @@
+import { NonRetryableError } from "cloudflare:workflows";
+import type { WorkflowStepConfig } from "cloudflare:workers";
+import { VaultlineError } from "../src/errors";
+
+/** Data steps: a few retries with backoff; each does bounded work, so ten minutes is generous. */
+export const DATA_STEP: WorkflowStepConfig = {
+  retries: { limit: 3, delay: "5 seconds", backoff: "exponential" },
+  timeout: "15 minutes",
+};
+
+/** Bookkeeping steps (catalog writes): cheap, so retry more. */
+export const CATALOG_STEP: WorkflowStepConfig = {
+  retries: { limit: 5, delay: "2 seconds", backoff: "exponential" },
+  timeout: "2 minutes",
+};
+
+/** Codes a retry cannot fix: a wrong key stays wrong, a corrupted object stays corrupted. */
+const FINAL = new Set(["verification_failed", "key_mismatch", "config_error", "integrity_error", "unsupported_schema", "not_found", "invalid_request"]);
+
+/** Runs a step body; errors that retrying cannot fix fail the step at once, with their code kept in the message. */
+export async function finalOnPermanent<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof VaultlineError && FINAL.has(e.code)) throw new NonRetryableError(formatError(e));
+    throw e;
+  }
+}
+
+export function formatError(e: VaultlineError): string {
+  return `[${e.code}] ${e.message}`;
+}
+
+/** Splits "[code] message" (as step errors carry it across the workflow boundary) back into its parts. */
+export function parseError(e: unknown): { code: string; message: string } {
+  const message = e instanceof Error ? e.message : String(e);
+  // The platform may prefix the error name ("NonRetryableError: [integrity_error] ...").
+  const m = /^(?:\w+: )?\[([a-z_]+)\] ([\s\S]*)$/.exec(message);
+  if (m) return { code: m[1]!, message: m[2]! };
+  if (e instanceof VaultlineError) return { code: e.code, message: e.message };
+  return { code: "internal_error", message };
+}
