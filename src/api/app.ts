@@ -30,18 +30,23 @@ export function createApp() {
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
     let actor = "anonymous";
+    let outcome = 500;
     try {
       const principal = await authenticate(c.req.header("authorization"), parseApiTokens(c.env.API_TOKENS));
       actor = principal.subject;
       c.set("principal", principal);
-      await next();
+      await next(); // errors from handlers are turned into responses by onError before this returns
+      outcome = c.res.status;
+    } catch (e) {
+      // Refused here (authentication, configuration): onError answers after this middleware unwinds.
+      outcome = e instanceof VaultlineError ? e.status : 500;
+      throw e;
     } finally {
-      const status = c.res?.status ?? 500;
       await audit(c.env.CATALOG_DB, {
         actor,
         action: `${c.req.method} ${c.req.routePath === "/admin/*" ? new URL(c.req.url).pathname : c.req.routePath}`,
         target: c.get("auditTarget") ?? null,
-        outcome: status,
+        outcome,
         request_id: requestId,
       }).catch((e) => console.error("audit write failed", e));
     }

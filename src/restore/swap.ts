@@ -14,9 +14,11 @@ export async function buildSwap(db: D1Database, restoreId: string, schema: Datab
     .all<{ type: string; name: string }>();
   const sql: string[] = ["PRAGMA defer_foreign_keys = ON"];
   const existing = current.filter((o) => !isInternalName(o.name));
-  for (const type of ["trigger", "view", "table"]) {
+  for (const type of ["trigger", "view"]) {
     for (const o of existing.filter((x) => x.type === type)) sql.push(`DROP ${type.toUpperCase()} IF EXISTS ${ident(o.name)}`);
   }
+  const tables = existing.filter((x) => x.type === "table").map((x) => x.name);
+  for (const name of await childrenFirst(db, tables)) sql.push(`DROP TABLE IF EXISTS ${ident(name)}`);
   schema.tables.forEach((t, i) => {
     const create = schema.objects.find((o) => o.type === "table" && o.name === t.name)!;
     sql.push(create.sql);
@@ -39,4 +41,39 @@ export async function buildSwap(db: D1Database, restoreId: string, schema: Datab
     }
   }
   return statements;
+}
+
+/**
+ * Orders tables so each is dropped before the tables it references. With foreign keys on, DROP TABLE runs an
+ * implicit DELETE: dropping a parent first would cascade into its children, and a child dropped after its
+ * parent fails to find it. Cycles (rare) keep their original order.
+ */
+async function childrenFirst(db: D1Database, tables: string[]): Promise<string[]> {
+  if (!tables.length) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT m.name AS child, f."table" AS parent FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+       WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(JSON.stringify(tables))
+    .all<{ child: string; parent: string }>();
+  const childrenOf = new Map<string, Set<string>>();
+  for (const r of results) {
+    if (r.child === r.parent) continue;
+    const parent = tables.find((t) => t.toLowerCase() === r.parent.toLowerCase());
+    if (!parent) continue;
+    if (!childrenOf.has(parent)) childrenOf.set(parent, new Set());
+    childrenOf.get(parent)!.add(r.child);
+  }
+  const order: string[] = [];
+  const left = new Set(tables);
+  while (left.size) {
+    const ready = [...left].filter((t) => ![...(childrenOf.get(t) ?? [])].some((c) => left.has(c)));
+    const take = ready.length ? ready : [...left]; // a cycle: drop the rest as they are
+    for (const t of take) {
+      order.push(t);
+      left.delete(t);
+    }
+  }
+  return order;
 }

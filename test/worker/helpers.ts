@@ -11,10 +11,11 @@ export async function migrate(db: D1Database): Promise<void> {
 }
 export type Who = keyof typeof TEST_TOKENS;
 
-export async function api(method: string, path: string, opts: { as?: Who | null; body?: unknown; rawBody?: string } = {}) {
+export async function api(method: string, path: string, opts: { as?: Who | null; bearer?: string; body?: unknown; rawBody?: string } = {}) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   const who = opts.as === undefined ? "admin" : opts.as;
-  if (who) headers.authorization = `Bearer ${TEST_TOKENS[who].token}`;
+  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
+  else if (who) headers.authorization = `Bearer ${TEST_TOKENS[who].token}`;
   const res = await (exports as any).default.fetch(
     new Request(`http://vaultline.test${path}`, {
       method,
