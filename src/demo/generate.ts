@@ -191,7 +191,10 @@ export function insertStatements(rows: Rows, maxBytes = 90_000): string[] {
 }
 
 /** Seeds `users` users (and the static tables when `from` is 0) through a D1 binding, a batch at a time. */
-export async function seedDatabase(db: D1Database, opts: { from?: number; users: number; batchUsers?: number }): Promise<number> {
+export async function seedDatabase(
+  db: D1Database,
+  opts: { from?: number; users: number; batchUsers?: number; onProgress?: (usersDone: number) => void },
+): Promise<number> {
   const from = opts.from ?? 0;
   const step = opts.batchUsers ?? 500;
   let total = 0;
@@ -205,6 +208,7 @@ export async function seedDatabase(db: D1Database, opts: { from?: number; users:
     const sets = userRows(u, Math.min(opts.users, u + step));
     await db.batch(sets.flatMap((t) => insertStatements(t)).map((s) => db.prepare(s)));
     total += sets.reduce((n, t) => n + t.rows.length, 0);
+    opts.onProgress?.(Math.min(opts.users, u + step));
   }
   return total;
 }

@@ -1,0 +1,54 @@
+// npm start: the whole product locally, with demo data.
+// .dev.vars from the example when absent -> D1 migrations -> demo data when OIDC_DB is empty -> wrangler dev on PORT
+// -> a ticker that fires the cron triggers every minute (wrangler dev does not), so scheduled backups happen.
+import { cronMatches } from "./lib/cron.ts";
+import { startDev } from "./lib/dev-server.ts";
+import { applyLocalMigrations, ensureDevVars } from "./lib/local-setup.ts";
+import { readWranglerConfig } from "./lib/wrangler-config.ts";
+import { seed } from "./seed.ts";
+
+const port = Number(process.env.PORT ?? 8787);
+if (ensureDevVars()) console.log("Created .dev.vars from .dev.vars.example (local demo secrets).");
+console.log("Applying D1 migrations (OIDC_DB, CATALOG_DB)...");
+applyLocalMigrations();
+const seeded = await seed({ users: Number(process.env.SEED_USERS ?? 1000), reset: false, quiet: true });
+if (seeded) console.log(`Seeded demo data: ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s (npm run seed -- --users 100000 --reset for more).`);
+
+console.log(`Starting wrangler dev on port ${port}...`);
+const dev = await startDev({ port, inherit: true });
+
+const crons = readWranglerConfig().triggers?.crons ?? [];
+console.log(`
+Vaultline is running.
+  API:        ${dev.url}  (health: ${dev.url}/healthz)
+  Auth:       Authorization: Bearer vl-demo-admin   (also vl-demo-operator, vl-demo-viewer; see .dev.vars)
+  Try:        curl -s -X POST -H 'Authorization: Bearer vl-demo-admin' -d '{"type":"full"}' ${dev.url}/admin/backup/create
+              curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/list
+  Schedules:  ${crons.join(", ")} (fired locally by this process every minute, UTC)
+`);
+
+async function tick() {
+  const now = new Date();
+  for (const cron of crons) {
+    if (!cronMatches(cron, now)) continue;
+    try {
+      const r = await fetch(`${dev.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+      console.log(`[schedule] ${now.toISOString().slice(0, 16)}Z fired "${cron}" -> ${r.status}`);
+    } catch (e) {
+      console.error(`[schedule] could not fire "${cron}": ${(e as Error).message}`);
+    }
+  }
+}
+// Align to the start of each minute, as cron does.
+setTimeout(() => {
+  void tick();
+  setInterval(() => void tick(), 60_000);
+}, 60_000 - (Date.now() % 60_000) + 500);
+
+const shutdown = async () => {
+  await dev.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+dev.child.on("exit", (code) => process.exit(code ?? 1));
