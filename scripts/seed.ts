@@ -11,9 +11,9 @@ const DEMO_TABLES = ["auth_events", "authorization_codes", "consents", "refresh_
 // getPlatformProxy warns about Workflow and Durable Object bindings it cannot serve; seeding needs only D1.
 process.env.WRANGLER_LOG ??= "error";
 
-export async function seed(opts: { users: number; reset: boolean; persistTo?: string; quiet?: boolean }): Promise<{ rows: number; seconds: number } | null> {
+export async function seed(opts: { users: number; reset: boolean; persistTo?: string; configPath?: string; quiet?: boolean }): Promise<{ rows: number; seconds: number } | null> {
   const proxy = await getPlatformProxy<{ OIDC_DB: D1Database }>({
-    configPath: "wrangler.jsonc",
+    configPath: opts.configPath ?? "wrangler.jsonc",
     // wrangler dev --persist-to DIR keeps state in DIR/v3; getPlatformProxy takes that v3 folder itself.
     persist: opts.persistTo ? { path: join(opts.persistTo, "v3") } : true,
   });

@@ -1,15 +1,15 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { DatabaseManifest } from "../schemas/manifest";
 import { finishRestore, logRestore, markRestoreStage } from "../src/catalog/restores";
-import { stagingScanSpec, tableScanSpec } from "../src/db/scan";
+import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
 import type { Env, RestoreTargetBinding } from "../src/env";
 import { IntegrityError, NotFoundError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
-import { loadChunk } from "../src/restore/load";
+import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { buildSwap } from "../src/restore/swap";
-import { type VerifyPosition, verifySlice } from "../src/restore/verify-against-manifest";
+import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface DatabaseRestoreParams {
@@ -34,9 +34,9 @@ async function openManifest(env: Env, backupId: string): Promise<{ repo: Reposit
 
 /**
  * Restores a database backup into a D1 binding without ever leaving it half-restored:
- * load every chunk into staging tables, prove the staging copy equals the manifest, swap it in with one
- * transaction, then prove the target equals the manifest. On failure the staging tables are dropped and
- * the target is as it was.
+ * load every chunk into staging tables, prove the staging copy equals the manifest (every chunk re-derived and
+ * compared), swap it in with one transaction, then check the target's schema objects and row counts. On failure
+ * before the swap commits, the staging tables are dropped and the target is exactly as it was.
  */
 export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRestoreParams> {
   override async run(event: WorkflowEvent<DatabaseRestoreParams>, step: WorkflowStep) {
@@ -76,7 +76,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
           finalOnPermanent(async () => {
             const { repo, manifest } = await openManifest(this.env, p.backup_id);
-            for (const [ti, ci] of batch) await loadChunk(target(), repo, stageName(id, ti), manifest.tables[ti]!, ci);
+            await loadChunks(
+              target(),
+              repo,
+              batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
+            );
             await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length });
           }),
         );
@@ -101,8 +105,14 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       );
       await note("swapped the restored tables in (one transaction)");
 
-      await this.verify(step, "verify target", p, (m) => m.schema.tables.map(tableScanSpec));
-      await note("target matches the manifest");
+      await step.do("verify target", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const { manifest } = await openManifest(this.env, p.backup_id);
+          await verifyTargetShape(target(), manifest);
+          await markRestoreStage(this.env.CATALOG_DB, id, "verify target", null);
+        }),
+      );
+      await note("target matches the manifest: every schema object and every table's row count");
 
       await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
       return { restore_id: id, backup_id: p.backup_id, rows: plan.rows, tables: plan.tables.length };
@@ -121,7 +131,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     step: WorkflowStep,
     name: string,
     p: DatabaseRestoreParams,
-    specsFor: (m: DatabaseManifest) => ReturnType<typeof tableScanSpec>[],
+    specsFor: (m: DatabaseManifest) => ScanSpec[],
   ): Promise<void> {
     let pos: VerifyPosition | null = { table: 0, after: null, chunk: 0, rows: 0 };
     for (let n = 1; pos; n++) {

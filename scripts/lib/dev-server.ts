@@ -11,8 +11,9 @@ export interface DevServer {
   output(): string;
 }
 
-export async function startDev(opts: { port: number; persistTo?: string; vars?: Record<string, string>; inherit?: boolean; testScheduled?: boolean }): Promise<DevServer> {
+export async function startDev(opts: { port: number; persistTo?: string; configPath?: string; vars?: Record<string, string>; inherit?: boolean }): Promise<DevServer> {
   const args = ["wrangler", "dev", "--port", String(opts.port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  if (opts.configPath) args.push("-c", opts.configPath);
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {

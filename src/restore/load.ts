@@ -12,11 +12,33 @@ const STATEMENT_BYTES = 90_000;
 const INLINE_ROW_BYTES = 60_000;
 const ROWS_PER_STATEMENT = 400;
 
+export interface ChunkLoad {
+  stage: string;
+  table: TableManifest;
+  chunkIndex: number;
+}
+
 /**
- * Loads one chunk into its staging table in a single D1 batch (one transaction): the chunk is in, or not at all.
- * Rows are keyed by their position in the backup, so a retried load replaces what an earlier attempt wrote.
+ * Loads chunks into their staging tables, one D1 batch (one transaction) per chunk: a chunk is in, or not at all.
+ * The next chunk is read, authenticated and turned into statements while D1 runs the current batch.
  */
-export async function loadChunk(db: D1Database, repo: Repository, stage: string, table: TableManifest, chunkIndex: number): Promise<number> {
+export async function loadChunks(db: D1Database, repo: Repository, loads: ChunkLoad[]): Promise<number> {
+  let rows = 0;
+  let next = loads.length ? prepareChunk(db, repo, loads[0]!) : null;
+  for (let i = 0; i < loads.length; i++) {
+    const prepared = await next!;
+    next = i + 1 < loads.length ? prepareChunk(db, repo, loads[i + 1]!) : null;
+    if (prepared.statements.length) await db.batch(prepared.statements);
+    rows += prepared.rows;
+  }
+  return rows;
+}
+
+/**
+ * Statements that write one chunk's rows into its staging table. Rows are keyed by their position in the backup,
+ * so a retried load replaces what an earlier attempt wrote.
+ */
+async function prepareChunk(db: D1Database, repo: Repository, { stage, table, chunkIndex }: ChunkLoad): Promise<{ statements: D1PreparedStatement[]; rows: number }> {
   const ref = table.chunks[chunkIndex]!;
   const plaintext = await repo.getChunk(ref.id);
   let seq = table.chunks.slice(0, chunkIndex).reduce((n, c) => n + c.rows, 0);
@@ -44,6 +66,5 @@ export async function loadChunk(db: D1Database, repo: Repository, stage: string,
   }
   flush();
   if (rows !== ref.rows) throw new IntegrityError(Layout.chunk(ref.id), `holds ${rows} rows, the manifest says ${ref.rows}`);
-  if (statements.length) await db.batch(statements);
-  return rows;
+  return { statements, rows };
 }

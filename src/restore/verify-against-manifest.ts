@@ -1,6 +1,7 @@
-import type { TableManifest } from "../../schemas/manifest";
+import type { DatabaseManifest, TableManifest } from "../../schemas/manifest";
 import type { ChunkerParams } from "../db/chunker";
 import { type ScanSpec, scanChunks } from "../db/scan";
+import { ident, isInternalName } from "../db/sql";
 import { VaultlineError } from "../errors";
 import { sha256Hex } from "../repo/bytes";
 
@@ -57,4 +58,26 @@ export async function verifySlice(
     if (spent >= budgetBytes && pos.table < tables.length) return pos;
   }
   return null;
+}
+
+/**
+ * After the swap: the target's user schema objects and every table's row count must be the manifest's.
+ * Contents were already proven chunk by chunk in staging, and the swap is SQLite's own INSERT ... SELECT from
+ * those tables, so this checks that the swap put everything in place without reading every row twice.
+ */
+export async function verifyTargetShape(db: D1Database, manifest: DatabaseManifest): Promise<void> {
+  const { results } = await db
+    .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')")
+    .all<{ type: string; name: string; sql: string }>();
+  const have = new Map(results.filter((o) => !isInternalName(o.name)).map((o) => [`${o.type} ${o.name}`, o.sql]));
+  const want = new Map(manifest.schema.objects.map((o) => [`${o.type} ${o.name}`, o.sql]));
+  for (const [k, sql] of want) {
+    if (have.get(k) !== sql) throw new VerificationError(`${k} is ${have.has(k) ? "different from" : "missing from"} the target after the swap`);
+  }
+  for (const k of have.keys()) if (!want.has(k)) throw new VerificationError(`${k} is in the target but not in the backup`);
+  const counts = await db.batch(manifest.tables.map((t) => db.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`)));
+  manifest.tables.forEach((t, i) => {
+    const n = (counts[i]!.results[0] as { n: number }).n;
+    if (n !== t.rows) throw new VerificationError(`table ${t.name} has ${n} rows after the swap, the backup has ${t.rows}`);
+  });
 }

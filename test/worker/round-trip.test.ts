@@ -19,7 +19,7 @@ describe("full database backup and restore", () => {
 
     const restore = await runRestore(backup.backup_id, "test");
     expect(restore.status, JSON.stringify(restore)).toBe("completed");
-    expect(restore.log.map((l: any) => l.message).join("\n")).toMatch(/target matches the manifest/);
+    expect(restore.log.map((l: any) => l.message).join("\n")).toMatch(/staging matches the manifest[\s\S]*target matches the manifest/);
 
     const restored = await snapshot(env.RESTORE_TARGET_DB);
     expect(restored.objects).toEqual(source.objects);

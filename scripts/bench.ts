@@ -1,0 +1,173 @@
+// npm run bench -- [--users 100000] [--import-peer] [--reseed]
+// Full backup and restore of the demo database through a real `wrangler dev`, against the peers measured in the
+// same run on the same database: `wrangler d1 export --local` (whole, then table by table) and the native floor
+// `sqlite3 .dump | zstd -3`. Prints figures and ratios; nothing here fails on a time.
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { peakWorkerdMemory, startDev, type DevServer } from "./lib/dev-server.ts";
+import { applyLocalMigrations } from "./lib/local-setup.ts";
+import { seed } from "./seed.ts";
+
+const { values } = parseArgs({
+  options: {
+    users: { type: "string", default: "100000" },
+    "import-peer": { type: "boolean", default: false },
+    reseed: { type: "boolean", default: false },
+    port: { type: "string", default: "8831" },
+  },
+});
+const users = Number(values.users);
+const root = resolve(".bench");
+const project = join(root, "project");
+const config = join(project, "wrangler.jsonc");
+const state = join(project, ".wrangler", "state");
+const out = join(root, "out");
+const ADMIN = { authorization: "Bearer vl-demo-admin", "content-type": "application/json" };
+const mb = (n: number) => (n / 1e6).toFixed(1);
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+/** A project folder of its own, so the bench's local state (and wrangler d1 export's) never touches npm start's. */
+function prepareProject(): void {
+  mkdirSync(project, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  const text = readFileSync("wrangler.jsonc", "utf8")
+    .replace('"main": "src/index.ts"', '"main": "../../src/index.ts"')
+    .replace('"node_modules/wrangler/config-schema.json"', '"../../node_modules/wrangler/config-schema.json"')
+    .replace(/"migrations_dir": "migrations\//g, '"migrations_dir": "../../migrations/');
+  writeFileSync(config, text);
+  copyFileSync(".dev.vars.example", join(project, ".dev.vars"));
+}
+
+function ensureTool(bin: string, pkg: string): boolean {
+  if (spawnSync("which", [bin]).status === 0) return true;
+  if (process.getuid?.() === 0) {
+    console.log(`installing Debian's ${pkg} for the native peer...`);
+    spawnSync("apt-get", ["install", "-y", "-q", pkg], { stdio: "ignore" });
+    if (spawnSync("which", [bin]).status === 0) return true;
+    spawnSync("apt-get", ["update", "-q"], { stdio: "ignore" });
+    spawnSync("apt-get", ["install", "-y", "-q", pkg], { stdio: "ignore" });
+  }
+  return spawnSync("which", [bin]).status === 0;
+}
+
+function oidcSqliteFile(): string {
+  const dir = join(state, "v3", "d1", "miniflare-D1DatabaseObject");
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".sqlite"))) {
+    const r = spawnSync("sqlite3", [join(dir, f), "SELECT count(*) FROM sqlite_master WHERE name = 'auth_events'"], { encoding: "utf8" });
+    if (r.stdout.trim() === "1") return join(dir, f);
+  }
+  throw new Error("could not find OIDC_DB's SQLite file");
+}
+
+async function poll(dev: DevServer, path: string, done: (j: any) => boolean): Promise<any> {
+  for (;;) {
+    const j: any = await (await fetch(`${dev.url}${path}`, { headers: ADMIN })).json();
+    if (done(j)) return j;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function timed(label: string, cmd: string, args: string[], opts: { shell?: boolean } = {}): { ms: number; ok: boolean; error?: string } {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 26, shell: opts.shell, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, timeout: 20 * 60_000 });
+  const ms = performance.now() - t;
+  const ok = r.status === 0;
+  const error = ok ? undefined : ((r.stderr || r.stdout || String(r.error)).match(/(RangeError[^\n]*|Error[^\n]*)/)?.[0] ?? `exit ${r.status}`);
+  console.log(`  ${label}: ${secs(ms)} s${ok ? "" : ` (failed: ${error})`}`);
+  return { ms, ok, error };
+}
+
+// --- data -------------------------------------------------------------------------------------------------------
+const marker = join(root, `seeded-${users}`);
+if (values.reseed || !existsSync(marker)) {
+  rmSync(root, { recursive: true, force: true });
+  prepareProject();
+  console.log(`Seeding ${users} users into ${state} ...`);
+  applyLocalMigrations(undefined, config);
+  const s = await seed({ users, reset: true, configPath: config, persistTo: state, quiet: true });
+  console.log(`  ${s!.rows} rows in ${secs(s!.seconds * 1000)} s`);
+  writeFileSync(marker, "");
+} else {
+  prepareProject();
+  console.log(`Reusing the ${users}-user database in ${state} (--reseed to rebuild)`);
+  // A clean repository and catalog each run, so stored bytes are this backup's own.
+  rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
+  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  execFileSync("npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--command", "SELECT 1"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+}
+const haveNative = ensureTool("sqlite3", "sqlite3") && ensureTool("zstd", "zstd");
+const sqliteFile = haveNative ? oidcSqliteFile() : null;
+const dbBytes = sqliteFile ? statSync(sqliteFile).size : 0;
+
+// --- Vaultline ----------------------------------------------------------------------------------------------------
+console.log("\nVaultline (wrangler dev, local workerd):");
+const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
+const t0 = performance.now();
+const created: any = await (await fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full"}' })).json();
+const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
+const backupWallMs = performance.now() - t0;
+if (backup.status !== "completed") throw new Error(`backup failed: ${JSON.stringify(backup.error)}`);
+const memAfterBackup = await peakWorkerdMemory(dev.child.pid!);
+console.log(`  full backup: ${secs(backupWallMs)} s (${backup.manifest.rows} rows, ${mb(backup.manifest.raw_bytes)} MB of rows -> ${mb(backup.manifest.stored_bytes)} MB stored, ${backup.manifest.chunks} chunks)`);
+
+const t1 = performance.now();
+const startedRestore: any = await (
+  await fetch(`${dev.url}/admin/backup/restore`, { method: "POST", headers: ADMIN, body: JSON.stringify({ backup_id: created.backup_id, target_environment: "test" }) })
+).json();
+const restore = await poll(dev, `/admin/restore/${startedRestore.restore_id}`, (r) => ["completed", "failed"].includes(r.status));
+const restoreWallMs = performance.now() - t1;
+if (restore.status !== "completed") throw new Error(`restore failed: ${JSON.stringify(restore.error)}`);
+const memPeak = await peakWorkerdMemory(dev.child.pid!);
+console.log(`  restore into RESTORE_TARGET_DB, verified against the manifest: ${secs(restoreWallMs)} s (${Math.round(restore.rows / (restoreWallMs / 1000))} rows/s)`);
+console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restore`);
+await dev.stop();
+
+// --- peers ----------------------------------------------------------------------------------------------------------
+console.log("\nPeers on the same database:");
+const wholeExport = timed("wrangler d1 export --local (whole database)", "npx", ["wrangler", "d1", "export", "OIDC_DB", "--local", "-c", config, "--output", join(out, "whole.sql"), "-y"]);
+const tables = ["users", "oauth_clients", "signing_keys", "refresh_tokens", "authorization_codes", "consents", "auth_events", "d1_migrations"];
+let tableMs = 0;
+let tableBytes = 0;
+for (const t of tables) {
+  const file = join(out, `table-${t}.sql`);
+  const r = timed(`  wrangler d1 export --table ${t}`, "npx", ["wrangler", "d1", "export", "OIDC_DB", "--local", "-c", config, "--table", t, "--output", file, "-y"]);
+  tableMs += r.ms;
+  if (existsSync(file)) tableBytes += statSync(file).size;
+}
+console.log(`  wrangler d1 export, table by table: ${secs(tableMs)} s, ${mb(tableBytes)} MB of SQL`);
+
+let dump: { ms: number; bytes: number; zstBytes: number } | null = null;
+if (sqliteFile) {
+  const sql = join(out, "dump.sql");
+  const zst = join(out, "dump.sql.zst");
+  const r = timed("sqlite3 .dump | zstd -3", "bash", ["-c", `set -o pipefail; sqlite3 '${sqliteFile}' .dump | tee '${sql}' | zstd -3 -q -f -o '${zst}'`]);
+  dump = { ms: r.ms, bytes: statSync(sql).size, zstBytes: statSync(zst).size };
+  console.log(`  SQL dump ${mb(dump.bytes)} MB, zstd -3 ${mb(dump.zstBytes)} MB (SQLite file ${mb(dbBytes)} MB)`);
+  if (values["import-peer"]) {
+    timed("wrangler d1 execute --file (re-import the dump into a fresh database)", "npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--file", join(out, "table-users.sql"), "-y"]);
+  }
+} else {
+  console.log("  sqlite3/zstd unavailable: install Debian's sqlite3 and zstd for the native floor");
+}
+
+// --- summary --------------------------------------------------------------------------------------------------------
+const stored = backup.manifest.stored_bytes as number;
+const rows: [string, string, string][] = [
+  ["backup time / table-by-table export time", (backupWallMs / tableMs).toFixed(2), "<= 0.50"],
+  ["stored bytes / SQL dump bytes", dump ? (stored / dump.bytes).toFixed(3) : "n/a", "<= 0.30"],
+  ["stored bytes / sqlite3 .dump | zstd -3", dump ? (stored / dump.zstBytes).toFixed(2) : "n/a", "(native floor)"],
+  ["backup time / sqlite3 .dump | zstd -3 time", dump ? (backupWallMs / dump.ms).toFixed(1) : "n/a", "(native floor)"],
+  ["restore time / backup time", (restoreWallMs / backupWallMs).toFixed(2), "<= 2.0"],
+];
+console.log(`\nSummary for ${users} users (${backup.manifest.rows} rows, SQLite file ${mb(dbBytes)} MB):`);
+console.log(`  Vaultline full backup   ${secs(backupWallMs).padStart(7)} s   stored ${mb(stored)} MB (compressed + encrypted)`);
+console.log(`  Vaultline restore       ${secs(restoreWallMs).padStart(7)} s   (staging, verify, atomic swap, verify)`);
+console.log(`  workerd peak memory     ${mb(memPeak).padStart(7)} MB`);
+console.log(`  d1 export, whole        ${wholeExport.ok ? `${secs(wholeExport.ms).padStart(7)} s` : `failed after ${secs(wholeExport.ms)} s: ${wholeExport.error}`}`);
+console.log(`  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tableBytes)} MB`);
+if (dump) console.log(`  sqlite3 .dump | zstd -3 ${secs(dump.ms).padStart(7)} s   ${mb(dump.zstBytes)} MB`);
+console.log("\n  ratio                                          measured   target");
+for (const [k, v, t] of rows) console.log(`  ${k.padEnd(46)} ${v.padStart(8)}   ${t}`);
+writeFileSync(join(root, "results.json"), JSON.stringify({ users, backup: backup.manifest, backupWallMs, restoreWallMs, memPeak, wholeExport, tableMs, tableBytes, dump, dbBytes }, null, 2));
