@@ -1,5 +1,6 @@
 import { ApiTokens, type ApiToken, type Role } from "../../schemas/config";
-import { ConfigError, ForbiddenError, UnauthorizedError } from "../errors";
+import { parseJsonVar } from "../config";
+import { ForbiddenError, UnauthorizedError } from "../errors";
 import { sha256Hex, utf8 } from "../repo/bytes";
 
 export interface Principal {
@@ -11,15 +12,7 @@ export interface Principal {
 const IMPLIES: Record<Role, Role[]> = { admin: ["admin", "operator", "viewer"], operator: ["operator", "viewer"], viewer: ["viewer"] };
 
 export function parseApiTokens(raw: string | undefined): ApiToken[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw || "[]");
-  } catch {
-    throw new ConfigError("API_TOKENS is not valid JSON", "API_TOKENS");
-  }
-  const r = ApiTokens.safeParse(json);
-  if (!r.success) throw new ConfigError(`API_TOKENS: ${r.error.issues[0]?.message}`, "API_TOKENS");
-  return r.data;
+  return parseJsonVar(ApiTokens, raw, "API_TOKENS", "[]");
 }
 
 /** Compares in time independent of where the inputs differ, so response times leak nothing about stored hashes. */

@@ -47,26 +47,16 @@ export class Repository {
   async putChunk(id: string, plaintext: Uint8Array): Promise<PutChunkResult> {
     if (await this.hasChunk(id)) return { id, written: false, stored: 0 };
     const sealed = await seal(this.dataKey, ObjectKind.chunk, id, plaintext);
-    const digest = await crypto.subtle.digest("SHA-256", sealed);
-    const put = await this.bucket.put(Layout.chunk(id), sealed, {
-      onlyIf: { etagDoesNotMatch: "*" },
-      sha256: digest,
-      customMetadata: { sha256: toHex(digest) },
-    });
-    // null: someone stored the same content first (a concurrent or restarted backup). Same id, same plaintext.
-    return { id, written: put !== null, stored: put ? sealed.length : 0 };
+    // Not written: someone stored the same content first (a concurrent or restarted backup). Same id, same plaintext.
+    const written = await this.putOnce(Layout.chunk(id), sealed);
+    return { id, written, stored: written ? sealed.length : 0 };
   }
 
   /** Reads a chunk and proves it: stored digest, authenticated decryption, and the id recomputed from the plaintext. */
   async getChunk(id: string): Promise<Uint8Array> {
     const key = Layout.chunk(id);
-    const obj = await this.bucket.get(key);
-    if (!obj) throw new IntegrityError(key, "chunk is missing from the repository");
-    const sealed = new Uint8Array(await obj.arrayBuffer());
-    const expected = obj.customMetadata?.sha256;
-    if (expected && (await sha256Hex(sealed)) !== expected) {
-      throw new IntegrityError(key, "stored bytes do not match the digest recorded at upload");
-    }
+    const sealed = await this.getChecked(key);
+    if (!sealed) throw new IntegrityError(key, "chunk is missing from the repository");
     const plain = await open(this.dataKey, ObjectKind.chunk, id, key, sealed);
     if ((await this.chunkId(plain)) !== id) throw new IntegrityError(key, "content does not hash to the chunk id");
     return plain;
@@ -74,13 +64,7 @@ export class Repository {
 
   async putManifest(backupId: string, manifest: unknown): Promise<{ written: boolean; stored: number }> {
     const sealed = await seal(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), utf8.encode(JSON.stringify(manifest)));
-    const digest = await crypto.subtle.digest("SHA-256", sealed);
-    const put = await this.bucket.put(Layout.manifest(backupId), sealed, {
-      onlyIf: { etagDoesNotMatch: "*" },
-      sha256: digest,
-      customMetadata: { sha256: toHex(digest) },
-    });
-    return { written: put !== null, stored: sealed.length };
+    return { written: await this.putOnce(Layout.manifest(backupId), sealed), stored: sealed.length };
   }
 
   async hasManifest(backupId: string): Promise<boolean> {
@@ -89,15 +73,35 @@ export class Repository {
 
   async getManifestJson(backupId: string): Promise<unknown | null> {
     const key = Layout.manifest(backupId);
+    const sealed = await this.getChecked(key);
+    if (!sealed) return null;
+    const plain = await open(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), key, sealed);
+    return JSON.parse(fromUtf8.decode(plain));
+  }
+
+  /**
+   * Write-once put: creates the object or, when the name is taken, writes nothing and returns false. R2 checks
+   * the upload against its SHA-256, which is also kept in the metadata so every later read can check it.
+   */
+  private async putOnce(key: string, sealed: Uint8Array): Promise<boolean> {
+    const digest = await crypto.subtle.digest("SHA-256", sealed);
+    const put = await this.bucket.put(key, sealed, {
+      onlyIf: { etagDoesNotMatch: "*" },
+      sha256: digest,
+      customMetadata: { sha256: toHex(digest) },
+    });
+    return put !== null;
+  }
+
+  /** The stored bytes of an object, checked against the digest recorded at upload; null when absent. */
+  private async getChecked(key: string): Promise<Uint8Array | null> {
     const obj = await this.bucket.get(key);
     if (!obj) return null;
     const sealed = new Uint8Array(await obj.arrayBuffer());
     const expected = obj.customMetadata?.sha256;
-    if (expected && (await sha256Hex(sealed)) !== expected) {
-      throw new IntegrityError(key, "stored bytes do not match the digest recorded at upload");
-    }
-    const plain = await open(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), key, sealed);
-    return JSON.parse(fromUtf8.decode(plain));
+    if (!expected) throw new IntegrityError(key, "object has no recorded digest: not written by Vaultline");
+    if ((await sha256Hex(sealed)) !== expected) throw new IntegrityError(key, "stored bytes do not match the digest recorded at upload");
+    return sealed;
   }
 
   /** Every backup id with a manifest, in name order, one page at a time. */

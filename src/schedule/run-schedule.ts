@@ -2,19 +2,11 @@ import { BackupSchedules } from "../../schemas/config";
 import { startBackup } from "../backup/start";
 import { audit } from "../catalog/audit";
 import type { Env } from "../env";
-import { ConfigError } from "../errors";
+import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
 
 export function parseSchedules(raw: string | undefined): BackupSchedules {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw || "{}");
-  } catch {
-    throw new ConfigError("BACKUP_SCHEDULES is not valid JSON", "BACKUP_SCHEDULES");
-  }
-  const r = BackupSchedules.safeParse(json);
-  if (!r.success) throw new ConfigError(`BACKUP_SCHEDULES: ${r.error.issues[0]?.message}`, "BACKUP_SCHEDULES");
-  return r.data;
+  return parseJsonVar(BackupSchedules, raw, "BACKUP_SCHEDULES", "{}");
 }
 
 /** What one cron firing does, looked up in BACKUP_SCHEDULES. A cron with no entry is audited and does nothing. */

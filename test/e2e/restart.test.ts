@@ -4,6 +4,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startDev, type DevServer } from "../../scripts/lib/dev-server.ts";
 import { applyLocalMigrations, ensureDevVars } from "../../scripts/lib/local-setup.ts";
 import { seed } from "../../scripts/seed.ts";
+import { waitFor } from "../shared/wait.ts";
+
+const until = <T,>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number) => waitFor(read, ok, timeoutMs, 50);
 
 const ADMIN = { authorization: "Bearer vl-demo-admin", "content-type": "application/json" };
 const PORT = 8811;
@@ -15,17 +18,6 @@ async function get(dev: DevServer, path: string) {
 function countFiles(path: string): number {
   if (!existsSync(path)) return 0;
   return readdirSync(path, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await read();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  } while (Date.now() < end);
-  throw new Error(`timed out; last: ${JSON.stringify(last)}`);
 }
 
 describe("a backup survives the local runtime being killed mid-run", () => {

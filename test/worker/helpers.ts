@@ -1,7 +1,10 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { seedDatabase } from "../../src/demo/generate";
+import { waitFor } from "../shared/wait";
 import { TEST_TOKENS } from "../tokens";
+
+export { waitFor };
 
 export { env };
 
@@ -25,18 +28,6 @@ export async function api(method: string, path: string, opts: { as?: Who | null;
   );
   const text = await res.text();
   return { status: res.status as number, json: text ? (JSON.parse(text) as any) : null };
-}
-
-/** Polls until `done` holds, failing with the last value seen. */
-export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  } while (Date.now() < end);
-  throw new Error(`timed out; last value: ${JSON.stringify(last)}`);
 }
 
 export async function runBackup(): Promise<any> {
