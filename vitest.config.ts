@@ -23,6 +23,8 @@ export default defineConfig(async () => {
             // Test-only secrets: a fixed master key and two API tokens (their plain values live in test/helpers).
             BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
             API_TOKENS: JSON.stringify(apiTokens),
+            // Small export steps, so tests of modest size still span several steps.
+            EXPORT_STEP_MB: "8",
           },
         },
       }),

@@ -18,6 +18,7 @@ export interface Env {
   CROSS_REGION_REPLICATION: string;
   BACKUP_SCHEDULES: string;
   WATCHDOG_STALE_MINUTES: string;
+  EXPORT_STEP_MB?: string;
 }
 
 /** D1 bindings a restore may write into. Anything else is refused. */

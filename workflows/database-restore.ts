@@ -8,7 +8,7 @@ import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
-import { buildSwap } from "../src/restore/swap";
+import { planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
@@ -99,7 +99,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             .first<number>("n");
           // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
           if (manifest.schema.tables.length > 0 && stillStaged === 0) return;
-          await target().batch(await buildSwap(target(), id, manifest.schema));
+          await target().batch(prepareAll(target(), await planSwap(target(), id, manifest.schema)));
           await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
         }),
       );

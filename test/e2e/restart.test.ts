@@ -31,15 +31,16 @@ describe("a backup survives the local runtime being killed mid-run", () => {
   it("kill -9 during the export; after the next start the watchdog restarts it and it completes and restores exactly", async () => {
     ensureDevVars();
     applyLocalMigrations(dir);
-    // Enough rows for several export steps (each step exports 64 MiB of rows).
-    await seed({ users: 60_000, reset: false, persistTo: dir, quiet: true });
+    // 100k users: auth_events alone is 1,000,000 rows, and the export spans several 64 MiB steps.
+    const seeded = await seed({ users: 100_000, reset: false, persistTo: dir, quiet: true });
+    expect(seeded).not.toBeNull();
 
     // The watchdog may restart anything that has not moved for 0 minutes: in this test, time is short.
     const vars = { WATCHDOG_STALE_MINUTES: "0" };
     dev = await startDev({ port: PORT, persistTo: dir, vars });
     // Locally the Workflow runs in the Worker's own isolate, and its CPU-bound steps hold up the API's answers
     // (the create call itself answers late). So the test does not wait on the API here: it fires the create,
-    // watches the R2 blobs appear on disk, and kills the runtime once about a quarter of the ~58 chunks are stored.
+    // watches the R2 blobs appear on disk, and kills the runtime once about a fifth of the ~90 chunks are stored.
     const creating = fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full"}' }).catch(() => null);
     await until(async () => countFiles(join(dir, "v3", "r2")), (n) => n >= 20, 300_000);
     const filesAtKill = countFiles(join(dir, "v3", "r2"));
@@ -69,5 +70,6 @@ describe("a backup survives the local runtime being killed mid-run", () => {
     const restored = await until(() => get(dev!, `/admin/restore/${restore.restore_id}`), (r) => r.status === "completed" || r.status === "failed", 600_000);
     expect(restored.status, JSON.stringify(restored.error)).toBe("completed");
     expect(restored.rows).toBe(done.manifest.rows);
+    expect(done.manifest.rows).toBe(seeded!.rows + 1); // every seeded row, plus d1_migrations' one
   });
 });

@@ -80,9 +80,10 @@ export async function snapshot(db: D1Database) {
   for (const o of objects.filter((o) => o.type === "table")) {
     const { results: cols } = await db.prepare(`SELECT name, pk FROM pragma_table_info(?)`).bind(o.name).all<{ name: string; pk: number }>();
     const withoutRowid = /WITHOUT\s+ROWID/i.test(o.sql);
-    const order = withoutRowid ? cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => `"${c.name}"`).join(",") : "rowid";
-    const select = [...(withoutRowid ? [] : ["rowid AS __rowid"]), ...cols.flatMap((c) => [`"${c.name}"`, `typeof("${c.name}") AS "${c.name}__type"`])];
-    const { results } = await db.prepare(`SELECT ${select.join(", ")} FROM "${o.name}" ORDER BY ${order}`).all();
+    const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const order = withoutRowid ? cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => q(c.name)).join(",") : "rowid";
+    const select = [...(withoutRowid ? [] : ["rowid AS __rowid"]), ...cols.flatMap((c) => [q(c.name), `typeof(${q(c.name)}) AS ${q(`${c.name}__type`)}`])];
+    const { results } = await db.prepare(`SELECT ${select.join(", ")} FROM ${q(o.name)} ORDER BY ${order}`).all();
     tables[o.name] = results.map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v))));
   }
   const seq = await db

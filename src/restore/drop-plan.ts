@@ -1,0 +1,96 @@
+import { ident } from "../db/sql";
+
+interface ForeignKey {
+  child: string;
+  parent: string;
+  columns: string[];
+}
+
+export interface DropPlan {
+  /** Tables in the order to drop them: each before the tables it references. */
+  order: string[];
+  /** CREATE INDEX statements to run before the drops (see planDrops). */
+  lookupIndexes: string[];
+}
+
+/**
+ * How to drop a set of tables inside one transaction with foreign keys on, where DROP TABLE runs an implicit
+ * DELETE: dropping a parent first would cascade into its children, so children go first. Whatever still
+ * references a table when it is dropped (itself, as refresh_tokens.parent_id does, or a cycle) is looked up
+ * for every deleted row; without an index on the referencing columns that is a full scan per row, quadratic
+ * in the table's size. So those columns get a temporary index, which goes away with its table.
+ */
+export async function planDrops(db: D1Database, tables: string[]): Promise<DropPlan> {
+  if (!tables.length) return { order: [], lookupIndexes: [] };
+  const fks = await foreignKeys(db, tables);
+  const order = childrenFirst(tables, fks);
+  const position = new Map(order.map((t, i) => [t.toLowerCase(), i]));
+  const lookupIndexes: string[] = [];
+  for (const fk of fks) {
+    const parentAt = position.get(fk.parent.toLowerCase());
+    const childAt = position.get(fk.child.toLowerCase())!;
+    if (parentAt === undefined || childAt < parentAt) continue; // the child is gone before its parent's rows are deleted
+    if (await isIndexed(db, fk.child, fk.columns)) continue;
+    lookupIndexes.push(`CREATE INDEX ${ident(`_vaultline_fk_${lookupIndexes.length}`)} ON ${ident(fk.child)} (${fk.columns.map(ident).join(", ")})`);
+  }
+  return { order, lookupIndexes };
+}
+
+async function foreignKeys(db: D1Database, tables: string[]): Promise<ForeignKey[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT m.name AS child, f.id AS id, f.seq AS seq, f."table" AS parent, f."from" AS col
+       FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+       WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?)) ORDER BY m.name, f.id, f.seq`,
+    )
+    .bind(JSON.stringify(tables))
+    .all<{ child: string; id: number; seq: number; parent: string; col: string }>();
+  const byKey = new Map<string, ForeignKey>();
+  for (const r of results) {
+    const key = `${r.child}\u0000${r.id}`;
+    if (!byKey.has(key)) byKey.set(key, { child: r.child, parent: r.parent, columns: [] });
+    byKey.get(key)!.columns.push(r.col);
+  }
+  return [...byKey.values()];
+}
+
+/** Whether some index (or the rowid) leads with exactly these columns, so a lookup by them is not a scan. */
+async function isIndexed(db: D1Database, table: string, columns: string[]): Promise<boolean> {
+  const want = new Set(columns.map((c) => c.toLowerCase()));
+  const pk = await db.prepare(`SELECT name, type FROM pragma_table_info(?) WHERE pk > 0`).bind(table).all<{ name: string; type: string }>();
+  if (columns.length === 1 && pk.results.length === 1 && pk.results[0]!.type.toUpperCase() === "INTEGER" && want.has(pk.results[0]!.name.toLowerCase())) {
+    return true; // the rowid alias
+  }
+  const { results } = await db
+    .prepare(`SELECT il.name AS idx, ii.seqno AS seqno, ii.name AS col FROM pragma_index_list(?) il, pragma_index_info(il.name) ii ORDER BY il.name, ii.seqno`)
+    .bind(table)
+    .all<{ idx: string; seqno: number; col: string | null }>();
+  const leading = new Map<string, string[]>();
+  for (const r of results) {
+    if (!leading.has(r.idx)) leading.set(r.idx, []);
+    leading.get(r.idx)!.push((r.col ?? "").toLowerCase());
+  }
+  return [...leading.values()].some((cols) => cols.length >= want.size && cols.slice(0, want.size).every((c) => want.has(c)));
+}
+
+/** Each table before the tables it references; a cycle (rare) keeps its original order. */
+function childrenFirst(tables: string[], fks: ForeignKey[]): string[] {
+  const childrenOf = new Map<string, Set<string>>();
+  for (const fk of fks) {
+    if (fk.child === fk.parent) continue;
+    const parent = tables.find((t) => t.toLowerCase() === fk.parent.toLowerCase());
+    if (!parent) continue;
+    if (!childrenOf.has(parent)) childrenOf.set(parent, new Set());
+    childrenOf.get(parent)!.add(fk.child);
+  }
+  const order: string[] = [];
+  const left = new Set(tables);
+  while (left.size) {
+    const ready = [...left].filter((t) => ![...(childrenOf.get(t) ?? [])].some((c) => left.has(c)));
+    for (const t of ready.length ? ready : [...left]) {
+      order.push(t);
+      left.delete(t);
+    }
+  }
+  return order;
+}
