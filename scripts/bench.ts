@@ -35,7 +35,9 @@ function prepareProject(): void {
   const text = readFileSync("wrangler.jsonc", "utf8")
     .replace('"main": "src/index.ts"', '"main": "../../src/index.ts"')
     .replace('"node_modules/wrangler/config-schema.json"', '"../../node_modules/wrangler/config-schema.json"')
-    .replace(/"migrations_dir": "migrations\//g, '"migrations_dir": "../../migrations/');
+    .replace(/"migrations_dir": "migrations\//g, '"migrations_dir": "../../migrations/')
+    // An empty database of the bench's own, for --import-peer.
+    .replace('"d1_databases": [', '"d1_databases": [\n    { "binding": "BENCH_IMPORT_DB", "database_name": "bench-import", "database_id": "00000000-0000-4000-8000-0000000000ff" },');
   writeFileSync(config, text);
   copyFileSync(".dev.vars.example", join(project, ".dev.vars"));
 }
@@ -174,11 +176,20 @@ if (sqliteFile) {
   const r = timed("sqlite3 .dump | zstd -3", "bash", ["-c", `set -o pipefail; sqlite3 '${sqliteFile}' .dump | tee '${sql}' | zstd -3 -q -f -o '${zst}'`]);
   dump = { ms: r.ms, bytes: statSync(sql).size, zstBytes: statSync(zst).size };
   console.log(`  SQL dump ${mb(dump.bytes)} MB, zstd -3 ${mb(dump.zstBytes)} MB (SQLite file ${mb(dbBytes)} MB)`);
-  if (values["import-peer"]) {
-    timed("wrangler d1 execute --file (re-import the dump into a fresh database)", "npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--file", join(out, "table-users.sql"), "-y"]);
-  }
 } else {
   console.log("  sqlite3/zstd unavailable: install Debian's sqlite3 and zstd for the native floor");
+}
+if (values["import-peer"]) {
+  // The way back for a wrangler export: `wrangler d1 execute --file`, table by table (parents first), into an empty database.
+  const drops = [...tables].reverse().map((t) => `DROP TABLE IF EXISTS "${t}";`).join(" ");
+  execFileSync("npx", ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--command", `PRAGMA defer_foreign_keys = ON; ${drops}`], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  let importMs = 0;
+  for (const t of tables) {
+    const file = join(out, `table-${t}.sql`);
+    if (!existsSync(file)) continue;
+    importMs += timed(`  wrangler d1 execute --file (${t})`, "npx", ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--file", file, "-y"]).ms;
+  }
+  console.log(`  re-import of the exported tables with wrangler d1 execute --file: ${secs(importMs)} s`);
 }
 
 // --- summary --------------------------------------------------------------------------------------------------------
