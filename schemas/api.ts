@@ -1,7 +1,13 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full"] as const;
-export const COMPONENTS = ["database"] as const;
+export const BACKUP_TYPES = ["full_database", "assets"] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+export const COMPONENTS = ["database", "assets"] as const;
+export type Component = (typeof COMPONENTS)[number];
+/** What each backup type holds. */
+export const TYPE_COMPONENTS: Record<BackupType, Component[]> = { full_database: ["database"], assets: ["assets"] };
+/** `full` is the foundation's name for a full database backup, still accepted. */
+export const BackupTypeInput = z.preprocess((v) => (v === "full" ? "full_database" : v), z.enum(BACKUP_TYPES));
 export const BackupStatus = z.enum(["initiated", "running", "completed", "failed"]);
 export type BackupStatus = z.infer<typeof BackupStatus>;
 export const RestoreStatus = z.enum(["initiated", "awaiting_approval", "running", "completed", "failed", "rolled_back", "cancelled"]);
@@ -13,32 +19,49 @@ export const RestoreId = z.string().regex(/^rs_[0-9a-zA-Z_-]{1,80}$/, "not a res
 
 export const CreateBackupBody = z
   .object({
-    type: z.enum(BACKUP_TYPES),
-    components: z.array(z.enum(COMPONENTS)).min(1).default(["database"]),
+    type: BackupTypeInput,
+    components: z.array(z.enum(COMPONENTS)).min(1).optional(),
     description: z.string().max(500).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    const holds = TYPE_COMPONENTS[b.type];
+    if (b.components && (b.components.length !== holds.length || b.components.some((c) => !holds.includes(c)))) {
+      ctx.addIssue({ code: "custom", path: ["components"], message: `a ${b.type} backup holds ${holds.join(", ")}` });
+    }
+  })
+  .transform((b) => ({ ...b, components: TYPE_COMPONENTS[b.type] }));
 export type CreateBackupBody = z.infer<typeof CreateBackupBody>;
 
 export const ListBackupsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   page: z.coerce.number().int().min(1).default(1),
   component: z.enum(COMPONENTS).optional(),
-  type: z.enum(BACKUP_TYPES).optional(),
+  type: BackupTypeInput.optional(),
   status: BackupStatus.optional(),
 });
 
 export const PRODUCTION_CONFIRMATION = "I understand this will overwrite current data";
 
+export const AssetSelection = z
+  .object({ prefix: z.string().min(1).max(1024).optional(), key: z.string().min(1).max(1024).optional() })
+  .strict()
+  .refine((a) => !(a.prefix !== undefined && a.key !== undefined), { message: "give a prefix or a key, not both", path: ["key"] });
+
 export const RestoreBody = z
   .object({
     backup_id: BackupId,
-    components: z.array(z.enum(COMPONENTS)).min(1).default(["database"]),
+    components: z.array(z.enum(COMPONENTS)).length(1, "a restore takes one component for now").default(["database"]),
     target_environment: z.enum(["production", "test"]),
     confirmation: z.string().optional(),
+    /** Within assets: a prefix or one key. Everything when absent. */
+    assets: AssetSelection.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
+    if (b.assets && !b.components.includes("assets")) {
+      ctx.addIssue({ code: "custom", path: ["assets"], message: "an asset selection needs components [\"assets\"]" });
+    }
     if (b.target_environment === "production" && b.confirmation !== PRODUCTION_CONFIRMATION) {
       ctx.addIssue({
         code: "custom",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BACKUP_TYPES, COMPONENTS } from "./api";
+import { BackupTypeInput } from "./api";
 
 export const ROLES = ["admin", "operator", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
@@ -15,7 +15,7 @@ export const ApiTokens = z.array(
 export type ApiToken = z.infer<typeof ApiTokens>[number];
 
 export const ScheduledTask = z.discriminatedUnion("task", [
-  z.object({ task: z.literal("backup"), type: z.enum(BACKUP_TYPES), components: z.array(z.enum(COMPONENTS)).min(1) }),
+  z.object({ task: z.literal("backup"), type: BackupTypeInput }),
   z.object({ task: z.literal("watchdog") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;

@@ -10,6 +10,9 @@ export interface Env {
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;
+  ASSET_BACKUP: Workflow;
+  ASSET_RESTORE: Workflow;
+  RESTORE_TARGET_BUCKET: R2Bucket;
 
   BACKUP_ENCRYPTION_KEY: string;
   API_TOKENS: string;
@@ -24,3 +27,7 @@ export interface Env {
 /** D1 bindings a restore may write into. Anything else is refused. */
 export const RESTORE_TARGETS = { production: "OIDC_DB", test: "RESTORE_TARGET_DB" } as const;
 export type RestoreTargetBinding = (typeof RESTORE_TARGETS)[keyof typeof RESTORE_TARGETS];
+
+/** R2 bindings an asset restore may write into. */
+export const ASSET_RESTORE_TARGETS = { production: "ASSETS_BUCKET", test: "RESTORE_TARGET_BUCKET" } as const;
+export type AssetTargetBinding = (typeof ASSET_RESTORE_TARGETS)[keyof typeof ASSET_RESTORE_TARGETS];

@@ -4,6 +4,8 @@ import { runSchedule } from "./schedule/run-schedule";
 
 export { FullDatabaseBackupWorkflow } from "../workflows/full-database-backup";
 export { DatabaseRestoreWorkflow } from "../workflows/database-restore";
+export { AssetBackupWorkflow } from "../workflows/asset-backup";
+export { AssetRestoreWorkflow } from "../workflows/asset-restore";
 export { SessionObject } from "./demo/session-object";
 
 const app = createApp();

@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import type { DatabaseSchema } from "../schemas/manifest";
-import { type ExportPosition, type ExportStepResult, exportSlice, verifyChunks } from "../src/backup/export-tables";
+import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/backup/export-tables";
 import { buildDatabaseManifest } from "../src/backup/manifest";
 import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
 import { readSchema } from "../src/db/schema";
@@ -8,6 +8,7 @@ import type { Env } from "../src/env";
 import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
+import { verifyWrittenSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface FullDatabaseBackupParams {
@@ -24,9 +25,6 @@ export function exportStepBytes(env: Env): number {
   const mb = Number(env.EXPORT_STEP_MB || "64");
   return (Number.isFinite(mb) && mb >= 1 ? mb : 64) << 20;
 }
-/** Chunks one verify step reads back. */
-export const VERIFY_STEP_CHUNKS = 48;
-
 /**
  * Full backup of OIDC_DB: schema snapshot, bounded export slices (chunked, deduplicated, sealed),
  * read-back verification of every new object, then the manifest (the commit point), then the catalog row.
@@ -75,21 +73,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
         pos = slice.next;
       }
 
-      const written = slices.flatMap((s) => s.written);
-      let verifyMs = 0;
-      for (let i = 0; i < written.length; i += VERIFY_STEP_CHUNKS) {
-        const batch = written.slice(i, i + VERIFY_STEP_CHUNKS);
-        const n = i / VERIFY_STEP_CHUNKS + 1;
-        verifyMs += await step.do(`verify ${n}`, DATA_STEP, () =>
-          finalOnPermanent(async () => {
-            const began = Date.now();
-            const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
-            await verifyChunks(repo, batch);
-            await markBackupProgress(this.env.CATALOG_DB, id, `verify ${n}`, { verified: i + batch.length, to_verify: written.length });
-            return Date.now() - began;
-          }),
-        );
-      }
+      const verifyMs = await verifyWrittenSteps(step, this.env, id, slices.flatMap((s) => s.written));
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {

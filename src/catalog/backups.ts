@@ -139,3 +139,8 @@ export function summarise(r: BackupRow): BackupSummary {
     components: JSON.parse(r.components) as string[],
   };
 }
+
+/** The newest completed backup of a type: the base an incremental one builds on. */
+export async function latestCompleted(db: D1Database, type: string): Promise<BackupRow | null> {
+  return db.prepare(`SELECT * FROM backups WHERE type = ? AND status = 'completed' ORDER BY completed_at DESC, id DESC LIMIT 1`).bind(type).first<BackupRow>();
+}

@@ -1,3 +1,4 @@
+import { AssetManifest } from "../../schemas/assets";
 import { DatabaseManifest } from "../../schemas/manifest";
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
@@ -12,9 +13,9 @@ export async function rebuildCatalog(env: Env): Promise<{ manifests: number; ins
   const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[] };
   for await (const id of repo.listManifestIds()) {
     out.manifests++;
-    let m: DatabaseManifest;
+    let m: CatalogFacts;
     try {
-      m = DatabaseManifest.parse(await repo.getManifestJson(id));
+      m = catalogFacts(await repo.getManifestJson(id));
     } catch {
       out.unreadable.push(id);
       continue;
@@ -31,11 +32,38 @@ export async function rebuildCatalog(env: Env): Promise<{ manifests: number; ins
     )
       .bind(
         id, m.type, JSON.stringify([m.component]), m.description ?? null, m.requested_by, m.started_at, m.started_at, m.completed_at,
-        new Date().toISOString(), m.totals.rows, m.totals.tables, m.totals.raw_bytes, m.totals.new_stored_bytes, m.totals.chunks,
-        m.totals.new_chunks, duration, Layout.manifest(id),
+        new Date().toISOString(), m.rows, m.tables, m.raw_bytes, m.stored_bytes, m.chunks, m.new_chunks, duration, Layout.manifest(id),
       )
       .run();
     existed ? out.updated++ : out.inserted++;
   }
   return out;
+}
+
+interface CatalogFacts {
+  type: string;
+  component: string;
+  description?: string;
+  requested_by: string;
+  started_at: string;
+  completed_at: string;
+  rows: number;
+  tables: number;
+  raw_bytes: number;
+  stored_bytes: number;
+  chunks: number;
+  new_chunks: number;
+}
+
+/** What the catalog keeps about a backup, from whichever kind of manifest it has. */
+function catalogFacts(json: unknown): CatalogFacts {
+  const db = DatabaseManifest.safeParse(json);
+  if (db.success) {
+    const m = db.data;
+    const t = m.totals;
+    return { ...m, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks };
+  }
+  const m = AssetManifest.parse(json);
+  const t = m.totals;
+  return { ...m, rows: t.objects, tables: 0, raw_bytes: t.bytes, stored_bytes: t.new_stored_bytes, chunks: m.segments.length, new_chunks: t.new_chunks };
 }

@@ -20,10 +20,12 @@ export async function seal(key: DataKey, kind: ObjectKind, name: string, plainte
   const header = new Uint8Array(HEADER_BYTES);
   header.set(MAGIC, 0);
   header[4] = kind;
-  header[5] = Compression.brotli;
   header.set(fromHex(key.id), 6);
   header.set(crypto.getRandomValues(new Uint8Array(12)), 22);
-  const body = compress(plaintext);
+  // Already-compressed content (images, archives) is stored as it is: compressing it again only costs time.
+  const packed = compress(plaintext);
+  const body = packed.length < plaintext.length * 0.95 ? packed : plaintext;
+  header[5] = body === packed ? Compression.brotli : Compression.none;
   const ct = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv: header.subarray(22, 34), additionalData: concatBytes(header, utf8.encode(name)) },
     key.enc,

@@ -1,3 +1,4 @@
+import { TYPE_COMPONENTS } from "../../schemas/api";
 import { BackupSchedules } from "../../schemas/config";
 import { startBackup } from "../backup/start";
 import { audit } from "../catalog/audit";
@@ -19,7 +20,7 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
   }
   for (const t of tasks) {
     if (t.task === "backup") {
-      const id = await startBackup(env, { type: t.type, components: t.components, requested_by: "system:schedule", trigger: "schedule" });
+      const id = await startBackup(env, { type: t.type, components: TYPE_COMPONENTS[t.type], requested_by: "system:schedule", trigger: "schedule" });
       await audit(env.CATALOG_DB, { actor: "system:schedule", action: "backup.start", target: id, outcome: 1, detail: { cron } });
       done.push(id);
     } else {

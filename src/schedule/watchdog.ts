@@ -1,9 +1,12 @@
+import { backupWorkflow, restoreWorkflow } from "../backup/start";
 import { audit } from "../catalog/audit";
 import type { Env } from "../env";
 
 interface Stale {
   kind: "backup" | "restore";
   id: string;
+  /** Backup type, or restore component: which Workflow runs it. */
+  what: string;
 }
 
 /**
@@ -16,14 +19,14 @@ export async function runWatchdog(env: Env, now = new Date()): Promise<string[]>
   const minutes = Number(env.WATCHDOG_STALE_MINUTES || "10");
   const cutoff = new Date(now.getTime() - minutes * 60_000).toISOString();
   const { results } = await env.CATALOG_DB.prepare(
-    `SELECT 'backup' AS kind, id FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
-     UNION ALL SELECT 'restore' AS kind, id FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?`,
+    `SELECT 'backup' AS kind, id, type AS what FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
+     UNION ALL SELECT 'restore' AS kind, id, json_extract(components, '$[0]') AS what FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?`,
   )
     .bind(cutoff, cutoff)
     .all<Stale>();
   const restarted: string[] = [];
   for (const s of results) {
-    const binding = s.kind === "backup" ? env.FULL_DATABASE_BACKUP : env.DATABASE_RESTORE;
+    const binding = s.kind === "backup" ? backupWorkflow(env, s.what) : restoreWorkflow(env, s.what);
     const table = s.kind === "backup" ? "backups" : "restores";
     let status: string;
     try {

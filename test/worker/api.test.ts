@@ -87,14 +87,14 @@ describe("admin API contract", () => {
     expect(created.json).toMatchObject({ status: "initiated", backup_id: expect.stringMatching(/^bk_/), estimated_duration: expect.any(Number) });
     const done = await runBackup();
     expect(done.status).toBe("completed");
-    const list = await api("GET", "/admin/backup/list?limit=1&page=1&component=database&type=full", { as: "viewer" });
+    const list = await api("GET", "/admin/backup/list?limit=1&page=1&component=database&type=full_database", { as: "viewer" });
     expect(list.status).toBe(200);
     expect(list.json.total).toBe(2);
     expect(list.json.backups).toHaveLength(1);
     expect(list.json.backups[0]).toEqual({
       backup_id: expect.any(String),
       timestamp: expect.any(String),
-      type: "full",
+      type: "full_database", // "full" is accepted on input as the same type
       size: expect.any(Number),
       status: expect.stringMatching(/completed|running|initiated/),
       components: ["database"],

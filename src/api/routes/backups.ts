@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
 import { getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
-import { startBackup } from "../../backup/start";
+import { backupWorkflow, startBackup } from "../../backup/start";
 import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
@@ -36,7 +36,7 @@ export function backupRoutes() {
     if (!b) throw new NotFoundError(`backup ${id} not found`);
     let workflow: string | null = null;
     try {
-      workflow = (await (await c.env.FULL_DATABASE_BACKUP.get(id)).status()).status;
+      workflow = (await (await backupWorkflow(c.env, b.type).get(id)).status()).status;
     } catch {
       workflow = null; // rebuilt from the bucket, or the instance has aged out of the platform's retention
     }

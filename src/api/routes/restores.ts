@@ -1,8 +1,11 @@
 import { Hono } from "hono";
-import { RestoreBody, RestoreId } from "../../../schemas/api";
+import { type BackupType, RestoreBody, RestoreId, TYPE_COMPONENTS } from "../../../schemas/api";
+import { selectionExists } from "../../assets/selection";
+import { restoreWorkflow } from "../../backup/start";
+import { openAssetManifest } from "../../assets/open-manifest";
 import { getBackup } from "../../catalog/backups";
 import { getRestore, insertRestore, readRestoreLog, finishRestore } from "../../catalog/restores";
-import { RESTORE_TARGETS } from "../../env";
+import { ASSET_RESTORE_TARGETS, RESTORE_TARGETS } from "../../env";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { newId } from "../ids";
@@ -10,7 +13,8 @@ import { requireRole } from "../auth";
 import { jsonBody, parseOrThrow } from "../validate";
 
 /** Restores write D1 at roughly this many rows a second here (docs/BENCHMARKS.md); an estimate, not a promise. */
-const RESTORE_ROWS_PER_SECOND = 15_000;
+const RESTORE_ROWS_PER_SECOND = 70_000;
+const ASSET_RESTORE_BYTES_PER_SECOND = 50e6;
 
 export function restoreRoutes() {
   const r = new Hono<AppEnv>();
@@ -24,7 +28,19 @@ export function restoreRoutes() {
     const backup = await getBackup(c.env.CATALOG_DB, body.backup_id);
     if (!backup) throw new NotFoundError(`backup ${body.backup_id} not found`);
     if (backup.status !== "completed") throw new ConflictError(`backup ${body.backup_id} is ${backup.status}; only a completed backup can be restored`);
-    const target = RESTORE_TARGETS[body.target_environment];
+    const component = body.components[0]!;
+    const holds = TYPE_COMPONENTS[backup.type as BackupType] ?? [];
+    if (!holds.includes(component)) {
+      throw new ValidationError(`components: backup ${body.backup_id} is a ${backup.type} backup; it holds ${holds.join(", ")}, not ${component}`, "components");
+    }
+    if (body.assets && (body.assets.key !== undefined || body.assets.prefix !== undefined)) {
+      const { repo, manifest } = await openAssetManifest(c.env, body.backup_id);
+      if (!(await selectionExists(repo, manifest, body.assets))) {
+        const field = body.assets.key !== undefined ? "assets.key" : "assets.prefix";
+        throw new ValidationError(`${field}: backup ${body.backup_id} has no object ${body.assets.key !== undefined ? `with key "${body.assets.key}"` : `under prefix "${body.assets.prefix}"`}`, field);
+      }
+    }
+    const target = component === "assets" ? ASSET_RESTORE_TARGETS[body.target_environment] : RESTORE_TARGETS[body.target_environment];
     const busy = await c.env.CATALOG_DB.prepare(
       "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
     )
@@ -41,14 +57,19 @@ export function restoreRoutes() {
       target_binding: target,
       requested_by: principal.subject,
     });
+    const params =
+      component === "assets"
+        ? { restore_id: id, backup_id: body.backup_id, target_binding: target, filter: body.assets ?? {}, requested_by: principal.subject }
+        : { restore_id: id, backup_id: body.backup_id, target_binding: target, requested_by: principal.subject };
     try {
-      await c.env.DATABASE_RESTORE.create({ id, params: { restore_id: id, backup_id: body.backup_id, target_binding: target, requested_by: principal.subject } });
+      await restoreWorkflow(c.env, component).create({ id, params });
     } catch (e) {
       await finishRestore(c.env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error: (e as Error).message });
       throw e;
     }
     c.set("auditTarget", `${id} <- ${body.backup_id}`);
-    return c.json({ restore_id: id, status: "initiated", estimated_duration: Math.ceil((backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND) + 5 }, 202);
+    const estimate = component === "assets" ? (backup.raw_bytes ?? 0) / ASSET_RESTORE_BYTES_PER_SECOND : (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND;
+    return c.json({ restore_id: id, status: "initiated", estimated_duration: Math.ceil(estimate) + 5 }, 202);
   });
 
   r.get("/restore/:id", async (c) => {

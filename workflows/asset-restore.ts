@@ -1,0 +1,71 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { type AssetFilter, type AssetRestorePosition, restoreAssetSlice } from "../src/assets/restore-assets";
+import { finishRestore, logRestore, markRestoreStage } from "../src/catalog/restores";
+import type { AssetTargetBinding, Env } from "../src/env";
+import { openAssetManifest } from "../src/assets/open-manifest";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface AssetRestoreParams {
+  restore_id: string;
+  backup_id: string;
+  target_binding: AssetTargetBinding;
+  filter: AssetFilter;
+  requested_by: string;
+}
+
+/** Object bytes one restore step writes. */
+export const ASSET_RESTORE_STEP_BYTES = 256 << 20;
+
+/**
+ * Restores objects from an asset backup (everything, a prefix, or one key) into ASSETS_BUCKET or the sandbox
+ * bucket. Each object is checked against the SHA-256 recorded at backup before it is written (multipart
+ * uploads are completed only then). Objects not in the backup are left alone: this restores, it does not prune.
+ */
+export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestoreParams> {
+  override async run(event: WorkflowEvent<AssetRestoreParams>, step: WorkflowStep) {
+    const p = event.payload;
+    const id = p.restore_id;
+    let log = 0;
+    const note = (message: string, level: "info" | "warn" | "error" = "info") => {
+      const seq = ++log;
+      return step.do(`log ${seq}`, CATALOG_STEP, () => logRestore(this.env.CATALOG_DB, id, seq, level, message));
+    };
+    const what = p.filter.key !== undefined ? `key ${p.filter.key}` : p.filter.prefix !== undefined ? `prefix ${p.filter.prefix}` : "every object";
+    try {
+      const plan = await step.do("read manifest", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          await markRestoreStage(this.env.CATALOG_DB, id, "read manifest", null);
+          const { manifest } = await openAssetManifest(this.env, p.backup_id);
+          return { objects: manifest.totals.objects, segments: manifest.segments.length };
+        }),
+      );
+      await note(`restoring ${what} from asset backup ${p.backup_id} (${plan.objects} objects) into ${p.target_binding}`);
+
+      let objects = 0;
+      let bytes = 0;
+      let pos: AssetRestorePosition | null = { segment: 0, entry: 0 };
+      for (let n = 1; pos; n++) {
+        const from: AssetRestorePosition = pos;
+        const r = await step.do(`restore ${n}`, DATA_STEP, () =>
+          finalOnPermanent(async () => {
+            const { repo, manifest } = await openAssetManifest(this.env, p.backup_id);
+            const slice = await restoreAssetSlice(this.env[p.target_binding], repo, manifest, p.filter, from, ASSET_RESTORE_STEP_BYTES);
+            await markRestoreStage(this.env.CATALOG_DB, id, "restore objects", { objects: objects + slice.objects, bytes: bytes + slice.bytes });
+            return slice;
+          }),
+        );
+        objects += r.objects;
+        bytes += r.bytes;
+        pos = r.next;
+      }
+      await note(`restored ${objects} objects (${bytes} bytes), each checked against its SHA-256 from the backup`);
+      await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: objects }));
+      return { restore_id: id, objects, bytes };
+    } catch (e) {
+      const err = parseError(e);
+      await note(`restore failed: [${err.code}] ${err.message}`, "error");
+      await step.do("record failure", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "failed", error_code: err.code, error: err.message }));
+      throw e;
+    }
+  }
+}
