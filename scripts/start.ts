@@ -22,7 +22,7 @@ console.log(`
 Vaultline is running.
   API:        ${dev.url}  (health: ${dev.url}/healthz)
   Auth:       Authorization: Bearer vl-demo-admin   (also vl-demo-operator, vl-demo-viewer; see .dev.vars)
-  Try:        curl -s -X POST -H 'Authorization: Bearer vl-demo-admin' -d '{"type":"full"}' ${dev.url}/admin/backup/create
+  Try:        curl -s -X POST -H 'Authorization: Bearer vl-demo-admin' -d '{"type":"full_database"}' ${dev.url}/admin/backup/create
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/list
   Schedules:  ${crons.join(", ")} (fired locally by this process every minute, UTC)
 `);

@@ -22,6 +22,9 @@ export interface Env {
   BACKUP_SCHEDULES: string;
   WATCHDOG_STALE_MINUTES: string;
   EXPORT_STEP_MB?: string;
+  /** Only in the asset benchmark (test/bench): how many 1 MB and 100 MB objects to use. */
+  BENCH_ASSET_SMALL?: string;
+  BENCH_ASSET_LARGE?: string;
 }
 
 /** D1 bindings a restore may write into. Anything else is refused. */

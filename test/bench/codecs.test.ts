@@ -39,7 +39,7 @@ it("compression codecs inside workerd", async () => {
     ["gzip 6 (node:zlib)", (x) => zlib.gzipSync(x, { level: 6 }), (x) => zlib.gunzipSync(x)],
     ["CompressionStream gzip", compressionStream, (x) => zlib.gunzipSync(x)],
   ];
-  const rows: string[] = [`codec                     ratio   compress MB/s   decompress MB/s   (input ${(input.length / 1e6).toFixed(1)} MB of row text)`];
+  const rows: string[] = ["== compression options inside workerd (the choice in docs/FORMAT.md)", `codec                     ratio   compress MB/s   decompress MB/s   (input ${(input.length / 1e6).toFixed(1)} MB of row text)`];
   for (const [name, c, d] of codecs) {
     let out = await c(input); // warm up
     const runs = 3;
@@ -59,6 +59,6 @@ it("compression codecs inside workerd", async () => {
   } catch (e) {
     zstdSync = `fails: ${(e as Error).message}`;
   }
-  rows.push(`zstdCompressSync on this input: ${zstdSync}`);
+  rows.push(`zstdCompressSync on this input: ${zstdSync}`, "== end");
   console.log(`\n${rows.join("\n")}\n`);
 });

@@ -1,8 +1,21 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_MASTER_KEY } from "../tokens";
 
 // Benchmarks that must run inside workerd (npm run bench runs this; npm test does not).
-export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" } })],
-  test: { include: ["test/bench/**/*.test.ts"], testTimeout: 300_000 },
-});
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: {
+          CATALOG_MIGRATIONS: await readD1Migrations("migrations/catalog"),
+          BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
+          BENCH_ASSET_SMALL: process.env.BENCH_ASSET_SMALL ?? "1000",
+          BENCH_ASSET_LARGE: process.env.BENCH_ASSET_LARGE ?? "3",
+        },
+      },
+    }),
+  ],
+  test: { include: ["test/bench/**/*.test.ts"], testTimeout: 3_600_000, fileParallelism: false },
+}));

@@ -41,7 +41,7 @@ describe("a backup survives the local runtime being killed mid-run", () => {
     // Locally the Workflow runs in the Worker's own isolate, and its CPU-bound steps hold up the API's answers
     // (the create call itself answers late). So the test does not wait on the API here: it fires the create,
     // watches the R2 blobs appear on disk, and kills the runtime once about a fifth of the ~90 chunks are stored.
-    const creating = fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full"}' }).catch(() => null);
+    const creating = fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full_database"}' }).catch(() => null);
     await until(async () => countFiles(join(dir, "v3", "r2")), (n) => n >= 20, 300_000);
     const filesAtKill = countFiles(join(dir, "v3", "r2"));
     await dev.kill9();

@@ -1,0 +1,95 @@
+// Run by `npm run bench` (not by `npm test`): asset backup and restore throughput inside workerd, next to the raw
+// get -> put copy rate between two local buckets measured in the same run (the local limit).
+import { applyD1Migrations, env } from "cloudflare:test";
+import { it } from "vitest";
+import { startBackup } from "../../src/backup/start";
+import { getBackup } from "../../src/catalog/backups";
+import { getRestore, insertRestore } from "../../src/catalog/restores";
+import type { Env } from "../../src/env";
+import { waitFor } from "../shared/wait";
+
+const MB = 1e6;
+const e = env as unknown as Env & { CATALOG_MIGRATIONS: Parameters<typeof applyD1Migrations>[1] };
+const SMALL = Number(e.BENCH_ASSET_SMALL ?? 1000);
+const LARGE = Number(e.BENCH_ASSET_LARGE ?? 3);
+
+/**
+ * Writes n random bytes (incompressible, like images and archives; a xorshift generator turned out compressible
+ * by brotli) through a FixedLengthStream, never holding the object whole.
+ */
+async function putRandom(bucket: R2Bucket, key: string, n: number, seed: number): Promise<void> {
+  const stream = new FixedLengthStream(n);
+  const writer = stream.writable.getWriter();
+  const put = bucket.put(key, stream.readable, { httpMetadata: { contentType: "application/octet-stream" }, customMetadata: { seed: String(seed) } });
+  for (let written = 0; written < n; ) {
+    const block = new Uint8Array(Math.min(1 << 20, n - written));
+    for (let at = 0; at < block.length; at += 65536) crypto.getRandomValues(block.subarray(at, Math.min(block.length, at + 65536)));
+    await writer.write(block);
+    written += block.length;
+  }
+  await writer.close();
+  await put;
+}
+
+async function rawCopy(from: R2Bucket, to: R2Bucket): Promise<number> {
+  let bytes = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await from.list({ cursor });
+    for (const o of page.objects) {
+      const got = (await from.get(o.key))!;
+      const fixed = new FixedLengthStream(got.size);
+      await Promise.all([got.body.pipeTo(fixed.writable), to.put(o.key, fixed.readable)]);
+      bytes += got.size;
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return bytes;
+}
+
+async function backup(): Promise<{ ms: number; row: NonNullable<Awaited<ReturnType<typeof getBackup>>> }> {
+  const t = performance.now();
+  const id = await startBackup(e, { type: "assets", components: ["assets"], requested_by: "bench", trigger: "api" });
+  const row = await waitFor(() => getBackup(e.CATALOG_DB, id), (b) => b?.status === "completed" || b?.status === "failed", 1_800_000, 200);
+  if (row!.status !== "completed") throw new Error(`asset backup failed: ${row!.error}`);
+  return { ms: performance.now() - t, row: row! };
+}
+
+it("asset backup and restore throughput", async () => {
+  await applyD1Migrations(e.CATALOG_DB, e.CATALOG_MIGRATIONS);
+  const seedStart = performance.now();
+  for (let i = 0; i < SMALL; i++) await putRandom(e.ASSETS_BUCKET, `avatars/${String(i).padStart(5, "0")}.bin`, 1_000_000, i + 1);
+  for (let i = 0; i < LARGE; i++) await putRandom(e.ASSETS_BUCKET, `exports/large-${i}.bin`, 100_000_000, 10_000 + i);
+  const seedMs = performance.now() - seedStart;
+  const total = SMALL * 1_000_000 + LARGE * 100_000_000;
+
+  const copyStart = performance.now();
+  const copied = await rawCopy(e.ASSETS_BUCKET, e.BACKUP_REPLICA_BUCKET);
+  const copyMs = performance.now() - copyStart;
+
+  const first = await backup();
+  const second = await backup();
+
+  const t = performance.now();
+  const id = "rs_bench_assets";
+  await insertRestore(e.CATALOG_DB, { id, backup_id: first.row.id, components: ["assets"], target_environment: "test", target_binding: "RESTORE_TARGET_BUCKET", requested_by: "bench" });
+  await e.ASSET_RESTORE.create({ id, params: { restore_id: id, backup_id: first.row.id, target_binding: "RESTORE_TARGET_BUCKET", filter: {}, requested_by: "bench" } });
+  const restored = await waitFor(() => getRestore(e.CATALOG_DB, id), (r) => r?.status === "completed" || r?.status === "failed", 1_800_000, 200);
+  const restoreMs = performance.now() - t;
+  if (restored!.status !== "completed") throw new Error(`asset restore failed: ${restored!.error}`);
+
+  const rate = (bytes: number, ms: number) => (bytes / MB / (ms / 1000)).toFixed(0);
+  const lines = [
+    `== assets: ${SMALL} x 1 MB + ${LARGE} x 100 MB = ${(total / MB).toFixed(0)} MB, random (incompressible)`,
+    `seeded through the binding            ${(seedMs / 1000).toFixed(1)} s   ${rate(total, seedMs)} MB/s`,
+    `raw get -> put copy, bucket to bucket ${(copyMs / 1000).toFixed(1)} s   ${rate(copied, copyMs)} MB/s   (the local limit)`,
+    `asset backup, first                   ${(first.ms / 1000).toFixed(1)} s   ${rate(total, first.ms)} MB/s   ${(first.row.stored_bytes! / MB).toFixed(0)} MB stored`,
+    `asset backup, unchanged second        ${(second.ms / 1000).toFixed(1)} s   ${(second.row.stored_bytes! / MB).toFixed(2)} MB stored (index and manifest only)`,
+    `asset restore into RESTORE_TARGET_BUCKET ${(restoreMs / 1000).toFixed(1)} s   ${rate(total, restoreMs)} MB/s`,
+    `ratio: first backup rate / raw copy rate      ${(copyMs / first.ms).toFixed(2)}   target >= 0.50`,
+    `ratio: second backup time / first backup time ${(second.ms / first.ms).toFixed(3)}  target <= 0.10`,
+    `ratio: restore rate / raw copy rate           ${(copyMs / restoreMs).toFixed(2)}`,
+    `== end`,
+  ];
+  console.log(`\n${lines.join("\n")}\n`);
+});
