@@ -1,11 +1,11 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full_database", "assets"] as const;
+export const BACKUP_TYPES = ["full_database", "assets", "config"] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
-export const COMPONENTS = ["database", "assets"] as const;
+export const COMPONENTS = ["database", "assets", "config"] as const;
 export type Component = (typeof COMPONENTS)[number];
 /** What each backup type holds. */
-export const TYPE_COMPONENTS: Record<BackupType, Component[]> = { full_database: ["database"], assets: ["assets"] };
+export const TYPE_COMPONENTS: Record<BackupType, Component[]> = { full_database: ["database"], assets: ["assets"], config: ["config"] };
 /** `full` is the foundation's name for a full database backup, still accepted. */
 export const BackupTypeInput = z.preprocess((v) => (v === "full" ? "full_database" : v), z.enum(BACKUP_TYPES));
 export const BackupStatus = z.enum(["initiated", "running", "completed", "failed"]);
@@ -59,6 +59,13 @@ export const RestoreBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
+    if (b.components.includes("config")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["components"],
+        message: "configuration is restored by redeploying (wrangler.jsonc and secrets); read a config backup with GET /admin/backup/{id}/config",
+      });
+    }
     if (b.assets && !b.components.includes("assets")) {
       ctx.addIssue({ code: "custom", path: ["assets"], message: "an asset selection needs components [\"assets\"]" });
     }

@@ -12,6 +12,7 @@ export interface Env {
   DATABASE_RESTORE: Workflow;
   ASSET_BACKUP: Workflow;
   ASSET_RESTORE: Workflow;
+  CONFIG_BACKUP: Workflow;
   RESTORE_TARGET_BUCKET: R2Bucket;
 
   BACKUP_ENCRYPTION_KEY: string;

@@ -6,6 +6,7 @@ export { FullDatabaseBackupWorkflow } from "../workflows/full-database-backup";
 export { DatabaseRestoreWorkflow } from "../workflows/database-restore";
 export { AssetBackupWorkflow } from "../workflows/asset-backup";
 export { AssetRestoreWorkflow } from "../workflows/asset-restore";
+export { ConfigBackupWorkflow } from "../workflows/config-backup";
 export { SessionObject } from "./demo/session-object";
 
 const app = createApp();

@@ -5,6 +5,7 @@ import { NotFoundError, VaultlineError } from "../errors";
 import { authenticate, parseApiTokens, type Principal } from "./auth";
 import { backupRoutes } from "./routes/backups";
 import { catalogRoutes } from "./routes/catalog";
+import { configRoutes } from "./routes/config";
 import { restoreRoutes } from "./routes/restores";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
@@ -55,5 +56,6 @@ export function createApp() {
   app.route("/admin", backupRoutes());
   app.route("/admin", restoreRoutes());
   app.route("/admin", catalogRoutes());
+  app.route("/admin", configRoutes());
   return app;
 }

@@ -26,7 +26,7 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
 
 /** The Workflow that makes a backup of a type. */
 export function backupWorkflow(env: Env, type: string): Workflow {
-  return type === "assets" ? env.ASSET_BACKUP : env.FULL_DATABASE_BACKUP;
+  return type === "assets" ? env.ASSET_BACKUP : type === "config" ? env.CONFIG_BACKUP : env.FULL_DATABASE_BACKUP;
 }
 
 /** The Workflow that restores a component. */

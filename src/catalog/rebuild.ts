@@ -1,4 +1,5 @@
 import { AssetManifest } from "../../schemas/assets";
+import { ConfigManifest } from "../../schemas/config-manifest";
 import { DatabaseManifest } from "../../schemas/manifest";
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
@@ -62,6 +63,10 @@ function catalogFacts(json: unknown): CatalogFacts {
     const m = db.data;
     const t = m.totals;
     return { ...m, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks };
+  }
+  const cfg = ConfigManifest.safeParse(json);
+  if (cfg.success) {
+    return { ...cfg.data, rows: cfg.data.config.bindings.length, tables: 0, raw_bytes: 0, stored_bytes: 0, chunks: 0, new_chunks: 0 };
   }
   const m = AssetManifest.parse(json);
   const t = m.totals;

@@ -14,13 +14,17 @@ const backdate = (table: string, id: string) =>
   env.CATALOG_DB.prepare(`UPDATE ${table} SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?`).bind(id).run();
 
 describe("schedules", () => {
-  it("the daily cron starts a full database backup, as BACKUP_SCHEDULES says, and it completes", async () => {
+  it("the daily cron starts the backups BACKUP_SCHEDULES lists for it (database, assets, config), and they complete", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 20);
+    await env.ASSETS_BUCKET.put("logo.svg", "<svg/>");
     await fire("0 3 * * *");
-    const row = await env.CATALOG_DB.prepare("SELECT id, trigger, requested_by FROM backups").first<{ id: string; trigger: string; requested_by: string }>();
-    expect(row).toMatchObject({ trigger: "schedule", requested_by: "system:schedule" });
-    const done = await waitFor(async () => (await api("GET", `/admin/backup/${row!.id}`)).json, (b) => b.status !== "initiated" && b.status !== "running");
-    expect(done.status).toBe("completed");
+    const { results } = await env.CATALOG_DB.prepare("SELECT id, type, trigger, requested_by FROM backups ORDER BY type").all<{ id: string; type: string; trigger: string; requested_by: string }>();
+    expect(results.map((r) => r.type)).toEqual(["assets", "config", "full_database"]);
+    for (const row of results) {
+      expect(row).toMatchObject({ trigger: "schedule", requested_by: "system:schedule" });
+      const done = await waitFor(async () => (await api("GET", `/admin/backup/${row.id}`)).json, (b) => b.status !== "initiated" && b.status !== "running");
+      expect(done.status, `${row.type}: ${JSON.stringify(done.error)}`).toBe("completed");
+    }
   });
 
   it("a cron with no entry starts nothing and is audited", async () => {

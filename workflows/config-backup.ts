@@ -1,0 +1,71 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { ConfigManifest } from "../schemas/config-manifest";
+import { FORMAT_VERSION } from "../schemas/manifest";
+import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { captureConfig } from "../src/config-backup/capture";
+import type { Env } from "../src/env";
+import { IntegrityError } from "../src/errors";
+import { Layout } from "../src/repo/layout";
+import { Repository } from "../src/repo/repository";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface ConfigBackupParams {
+  backup_id: string;
+  description?: string;
+  requested_by: string;
+}
+
+/**
+ * Backup of the configuration: non-secret vars, bindings and their kinds, schedules, each database's migration
+ * version and schema digest, and the names (never the values) of secrets. Small, so one step writes and reads
+ * back its manifest.
+ */
+export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupParams> {
+  override async run(event: WorkflowEvent<ConfigBackupParams>, step: WorkflowStep) {
+    const p = event.payload;
+    const id = p.backup_id;
+    try {
+      const summary = await step.do("capture configuration", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const started_at = new Date().toISOString();
+          await markBackupProgress(this.env.CATALOG_DB, id, "capture configuration", {});
+          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const manifest: ConfigManifest = {
+            format: "vaultline-config-manifest",
+            version: FORMAT_VERSION,
+            backup_id: id,
+            type: "config",
+            component: "config",
+            ...(p.description ? { description: p.description } : {}),
+            requested_by: p.requested_by,
+            started_at,
+            completed_at: new Date().toISOString(),
+            data_key_id: repo.config.data_key_id,
+            config: await captureConfig(this.env),
+          };
+          const put = await repo.putManifest(id, manifest);
+          const back = ConfigManifest.safeParse(await repo.getManifestJson(id));
+          if (!back.success || back.data.backup_id !== id) throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
+          const c = back.data.config;
+          return {
+            rows: c.bindings.length,
+            tables: 0,
+            raw_bytes: 0,
+            chunks: 0,
+            new_chunks: 0,
+            stored_bytes: put.written ? put.stored : 0,
+            started_at: back.data.started_at,
+            completed_at: back.data.completed_at,
+            manifest_key: Layout.manifest(id),
+          };
+        }),
+      );
+      await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      return { backup_id: id, ...summary };
+    } catch (e) {
+      const err = parseError(e);
+      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
+      throw e;
+    }
+  }
+}
