@@ -48,6 +48,15 @@ export const AssetSelection = z
   .strict()
   .refine((a) => !(a.prefix !== undefined && a.key !== undefined), { message: "give a prefix or a key, not both", path: ["key"] });
 
+export const DatabaseSelection = z
+  .object({
+    tables: z.array(z.string().min(1).max(200)).min(1).max(200).optional(),
+    /** The rows of one user (the users row and every row whose foreign key references it). */
+    user_id: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((d) => !(d.tables && d.user_id !== undefined), { message: "give tables or a user_id, not both", path: ["user_id"] });
+
 export const RestoreBody = z
   .object({
     backup_id: BackupId,
@@ -56,6 +65,8 @@ export const RestoreBody = z
     confirmation: z.string().optional(),
     /** Within assets: a prefix or one key. Everything when absent. */
     assets: AssetSelection.optional(),
+    /** Within the database: named tables or one user's rows. The whole database when absent. */
+    database: DatabaseSelection.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -65,6 +76,9 @@ export const RestoreBody = z
         path: ["components"],
         message: "configuration is restored by redeploying (wrangler.jsonc and secrets); read a config backup with GET /admin/backup/{id}/config",
       });
+    }
+    if (b.database && !b.components.includes("database")) {
+      ctx.addIssue({ code: "custom", path: ["database"], message: "a database selection needs components [\"database\"]" });
     }
     if (b.assets && !b.components.includes("assets")) {
       ctx.addIssue({ code: "custom", path: ["assets"], message: "an asset selection needs components [\"assets\"]" });

@@ -1,11 +1,11 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import { DatabaseManifest } from "../schemas/manifest";
+import type { TableInfo } from "../schemas/manifest";
 import { finishRestore, logRestore, markRestoreStage } from "../src/catalog/restores";
 import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
 import type { Env, RestoreTargetBinding } from "../src/env";
-import { IntegrityError, NotFoundError } from "../src/errors";
-import { Layout } from "../src/repo/layout";
-import { Repository } from "../src/repo/repository";
+import { openDatabaseManifest } from "../src/restore/open-manifest";
+import { type RestoreScope, resolveScope } from "../src/restore/scope";
+import { planScopedSwap, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { planSwap, prepareAll } from "../src/restore/swap";
@@ -17,20 +17,13 @@ export interface DatabaseRestoreParams {
   backup_id: string;
   target_binding: RestoreTargetBinding;
   requested_by: string;
+  /** Default: the whole database. */
+  scope?: RestoreScope;
 }
 
 /** Chunks loaded per step: each is one D1 transaction of ~2 MB of rows. */
 export const LOAD_STEP_CHUNKS = 16;
 export const VERIFY_STEP_BYTES = 64 << 20;
-
-async function openManifest(env: Env, backupId: string): Promise<{ repo: Repository; manifest: DatabaseManifest }> {
-  const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
-  const json = await repo.getManifestJson(backupId);
-  if (json === null) throw new NotFoundError(`backup ${backupId} has no manifest in the repository`);
-  const parsed = DatabaseManifest.safeParse(json);
-  if (!parsed.success) throw new IntegrityError(Layout.manifest(backupId), `manifest does not match format v1: ${parsed.error.issues[0]?.message}`);
-  return { repo, manifest: parsed.data };
-}
 
 /**
  * Restores a database backup into a D1 binding without ever leaving it half-restored:
@@ -42,6 +35,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
   override async run(event: WorkflowEvent<DatabaseRestoreParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.restore_id;
+    const scope: RestoreScope = p.scope ?? { kind: "full" };
     const target = () => this.env[p.target_binding];
     let log = 0;
     const note = (message: string, level: "info" | "warn" | "error" = "info") => {
@@ -52,30 +46,36 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       const plan = await step.do("read manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {
           await markRestoreStage(this.env.CATALOG_DB, id, "read manifest", null);
-          const { manifest } = await openManifest(this.env, p.backup_id);
+          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          const scoped = await resolveScope(target(), manifest, scope);
           return {
-            tables: manifest.tables.map((t) => ({ name: t.name, rows: t.rows, chunks: t.chunks.length })),
-            rows: manifest.totals.rows,
+            scoped,
+            tables: scoped.map((s) => ({ index: s.index, name: s.name, rows: manifest.tables[s.index]!.rows, chunks: manifest.tables[s.index]!.chunks.length })),
+            rows: scoped.reduce((n, s) => n + manifest.tables[s.index]!.rows, 0),
           };
         }),
       );
-      await note(`restoring backup ${p.backup_id} (${plan.tables.length} tables, ${plan.rows} rows) into ${p.target_binding}`);
+      await note(
+        scope.kind === "full"
+          ? `restoring backup ${p.backup_id} (${plan.tables.length} tables, ${plan.rows} rows) into ${p.target_binding}`
+          : `restoring ${describeScope(scope)} from backup ${p.backup_id} into ${p.target_binding}: ${plan.tables.map((t) => t.name).join(", ")}`,
+      );
 
       await step.do("prepare staging", DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const { manifest } = await openManifest(this.env, p.backup_id);
-          await createStaging(target(), id, manifest.schema.tables);
+          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          await createStaging(target(), id, manifest.schema.tables, plan.scoped.map((s) => s.index));
           await markRestoreStage(this.env.CATALOG_DB, id, "prepare staging", null);
         }),
       );
 
       // Load: bounded steps over (table, chunk).
-      const work = plan.tables.flatMap((t, ti) => Array.from({ length: t.chunks }, (_, ci) => [ti, ci] as const));
+      const work = plan.tables.flatMap((t) => Array.from({ length: t.chunks }, (_, ci) => [t.index, ci] as const));
       for (let i = 0; i < work.length; i += LOAD_STEP_CHUNKS) {
         const batch = work.slice(i, i + LOAD_STEP_CHUNKS);
         await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
           finalOnPermanent(async () => {
-            const { repo, manifest } = await openManifest(this.env, p.backup_id);
+            const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
             await loadChunks(
               target(),
               repo,
@@ -87,32 +87,45 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       }
       await note(`loaded ${work.length} chunks into staging`);
 
-      await this.verify(step, "verify staging", p, (m) => m.schema.tables.map((t, i) => stagingScanSpec(t, stageName(id, i))));
+      await this.verify(step, "verify staging", p, plan.scoped.map((s) => s.index), (t, i) => stagingScanSpec(t, stageName(id, i)));
       await note("staging matches the manifest: every table's rows and checksums");
 
       await step.do("swap", DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const { manifest } = await openManifest(this.env, p.backup_id);
+          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
           const stillStaged = await target()
             .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(stageName(id, 0))
+            .bind(stageName(id, plan.scoped[0]?.index ?? 0))
             .first<number>("n");
-          // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
-          if (manifest.schema.tables.length > 0 && stillStaged === 0) return;
-          await target().batch(prepareAll(target(), await planSwap(target(), id, manifest.schema)));
+          if (scope.kind === "full") {
+            // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
+            if (manifest.schema.tables.length > 0 && stillStaged === 0) return;
+            await target().batch(prepareAll(target(), await planSwap(target(), id, manifest.schema)));
+          } else {
+            // A scoped swap keeps staging until it is checked; running it twice gives the same rows.
+            await target().batch(prepareAll(target(), await planScopedSwap(target(), id, manifest, plan.scoped)));
+          }
           await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
         }),
       );
-      await note("swapped the restored tables in (one transaction)");
+      await note(scope.kind === "full" ? "swapped the restored tables in (one transaction)" : "put the scoped rows back (one transaction, upserts by primary key)");
 
       await step.do("verify target", DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const { manifest } = await openManifest(this.env, p.backup_id);
-          await verifyTargetShape(target(), manifest);
+          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          if (scope.kind === "full") await verifyTargetShape(target(), manifest);
+          else {
+            await verifyScoped(target(), id, manifest, plan.scoped);
+            await dropStaging(target(), id);
+          }
           await markRestoreStage(this.env.CATALOG_DB, id, "verify target", null);
         }),
       );
-      await note("target matches the manifest: every schema object and every table's row count");
+      await note(
+        scope.kind === "full"
+          ? "target matches the manifest: every schema object and every table's row count"
+          : "the scoped rows in the target equal the backup's, value for value",
+      );
 
       await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
       return { restore_id: id, backup_id: p.backup_id, rows: plan.rows, tables: plan.tables.length };
@@ -127,23 +140,24 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     }
   }
 
-  private async verify(
-    step: WorkflowStep,
-    name: string,
-    p: DatabaseRestoreParams,
-    specsFor: (m: DatabaseManifest) => ScanSpec[],
-  ): Promise<void> {
+  private async verify(step: WorkflowStep, name: string, p: DatabaseRestoreParams, indexes: number[], specFor: (t: TableInfo, index: number) => ScanSpec): Promise<void> {
     let pos: VerifyPosition | null = { table: 0, after: null, chunk: 0, rows: 0 };
     for (let n = 1; pos; n++) {
       const from: VerifyPosition = pos;
       pos = await step.do(`${name} ${n}`, DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const { repo, manifest } = await openManifest(this.env, p.backup_id);
-          const next = await verifySlice(this.env[p.target_binding], specsFor(manifest), manifest.tables, repo.config.chunker, from, VERIFY_STEP_BYTES);
-          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, { tables_verified: next ? next.table : manifest.tables.length });
+          const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          const specs = indexes.map((i) => specFor(manifest.schema.tables[i]!, i));
+          const tables = indexes.map((i) => manifest.tables[i]!);
+          const next = await verifySlice(this.env[p.target_binding], specs, tables, repo.config.chunker, from, VERIFY_STEP_BYTES);
+          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, { tables_verified: next ? next.table : tables.length });
           return next;
         }),
       );
     }
   }
+}
+
+function describeScope(scope: RestoreScope): string {
+  return scope.kind === "tables" ? `table(s) ${scope.tables.join(", ")}` : scope.kind === "user" ? `user ${scope.user_id}'s rows` : "the database";
 }

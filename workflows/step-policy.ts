@@ -15,7 +15,7 @@ export const CATALOG_STEP: WorkflowStepConfig = {
 };
 
 /** Codes a retry cannot fix: a wrong key stays wrong, a corrupted object stays corrupted. */
-const FINAL = new Set(["verification_failed", "key_mismatch", "config_error", "integrity_error", "unsupported_schema", "not_found", "invalid_request"]);
+const FINAL = new Set(["scope_error", "verification_failed", "key_mismatch", "config_error", "integrity_error", "unsupported_schema", "not_found", "invalid_request"]);
 
 /** Runs a step body; errors that retrying cannot fix fail the step at once, with their code kept in the message. */
 export async function finalOnPermanent<T>(fn: () => Promise<T>): Promise<T> {
@@ -23,6 +23,8 @@ export async function finalOnPermanent<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof VaultlineError && FINAL.has(e.code)) throw new NonRetryableError(formatError(e));
+    // Retried: still carry the code, since only the message crosses the step boundary.
+    if (e instanceof VaultlineError) throw new Error(formatError(e));
     throw e;
   }
 }

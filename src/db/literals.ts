@@ -6,6 +6,21 @@
 export function tupleToParams(tuple: string): { sql: string; params: (string | Uint8Array)[] } {
   const parts: string[] = [];
   const params: (string | Uint8Array)[] = [];
+  for (const v of tupleValues(tuple)) {
+    if (v.kind === "literal") parts.push(v.text);
+    else {
+      parts.push("?");
+      params.push(v.value);
+    }
+  }
+  return { sql: parts.join(","), params };
+}
+
+export type TupleValue = { kind: "literal"; text: string } | { kind: "text"; value: string } | { kind: "blob"; value: Uint8Array };
+
+/** The values of a tuple, in order: numbers and NULL as their literal text, text and blobs decoded. */
+export function tupleValues(tuple: string): TupleValue[] {
+  const out: TupleValue[] = [];
   let i = 0;
   while (i < tuple.length) {
     const c = tuple[i]!;
@@ -24,23 +39,21 @@ export function tupleToParams(tuple: string): { sql: string; params: (string | U
           break;
         }
       }
-      parts.push("?");
-      params.push(s);
+      out.push({ kind: "text", value: s });
     } else if ((c === "X" || c === "x") && tuple[i + 1] === "'") {
       const q = tuple.indexOf("'", i + 2);
       if (q < 0) throw new Error("unterminated blob literal in row");
       const hex = tuple.slice(i + 2, q);
       const bytes = new Uint8Array(hex.length / 2);
       for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(hex.slice(k * 2, k * 2 + 2), 16);
-      parts.push("?");
-      params.push(bytes);
+      out.push({ kind: "blob", value: bytes });
       i = q + 1;
     } else {
       const comma = tuple.indexOf(",", i);
       const end = comma < 0 ? tuple.length : comma;
       const lit = tuple.slice(i, end);
       if (!/^(NULL|-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?|-?Inf)$/i.test(lit)) throw new Error(`unexpected literal in row: ${lit.slice(0, 40)}`);
-      parts.push(lit);
+      out.push({ kind: "literal", text: lit });
       i = end;
     }
     if (i < tuple.length) {
@@ -48,5 +61,5 @@ export function tupleToParams(tuple: string): { sql: string; params: (string | U
       i++;
     }
   }
-  return { sql: parts.join(","), params };
+  return out;
 }

@@ -28,7 +28,9 @@ export async function dropStaging(db: D1Database, restoreId: string): Promise<nu
   return results.length;
 }
 
-export async function createStaging(db: D1Database, restoreId: string, tables: TableInfo[]): Promise<void> {
+/** Creates staging for the tables at `indexes` (every table when absent), named by their index in the backup. */
+export async function createStaging(db: D1Database, restoreId: string, tables: TableInfo[], indexes?: number[]): Promise<void> {
   await dropStaging(db, restoreId);
-  if (tables.length) await db.batch(tables.map((t, i) => db.prepare(createStageSql(t, stageName(restoreId, i)))));
+  const wanted = indexes ?? tables.map((_, i) => i);
+  if (wanted.length) await db.batch(wanted.map((i) => db.prepare(createStageSql(tables[i]!, stageName(restoreId, i)))));
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { type BackupType, RestoreBody, RestoreId, TYPE_COMPONENTS } from "../../../schemas/api";
 import { selectionExists } from "../../assets/selection";
+import { checkDatabaseSelection } from "../../restore/selection";
 import { restoreWorkflow } from "../../backup/start";
 import { openAssetManifest } from "../../assets/open-manifest";
 import { getBackup } from "../../catalog/backups";
@@ -40,6 +41,7 @@ export function restoreRoutes() {
         throw new ValidationError(`${field}: backup ${body.backup_id} has no object ${body.assets.key !== undefined ? `with key "${body.assets.key}"` : `under prefix "${body.assets.prefix}"`}`, field);
       }
     }
+    const scope = body.database ? await checkDatabaseSelection(c.env, body.backup_id, body.database) : undefined;
     const target = component === "assets" ? ASSET_RESTORE_TARGETS[body.target_environment] : RESTORE_TARGETS[body.target_environment];
     const busy = await c.env.CATALOG_DB.prepare(
       "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
@@ -60,7 +62,7 @@ export function restoreRoutes() {
     const params =
       component === "assets"
         ? { restore_id: id, backup_id: body.backup_id, target_binding: target, filter: body.assets ?? {}, requested_by: principal.subject }
-        : { restore_id: id, backup_id: body.backup_id, target_binding: target, requested_by: principal.subject };
+        : { restore_id: id, backup_id: body.backup_id, target_binding: target, requested_by: principal.subject, ...(scope ? { scope } : {}) };
     try {
       await restoreWorkflow(c.env, component).create({ id, params });
     } catch (e) {
