@@ -1,11 +1,18 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full_database", "assets", "config"] as const;
+export const BACKUP_TYPES = ["full_database", "assets", "config", "full_system"] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
 export const COMPONENTS = ["database", "assets", "config"] as const;
 export type Component = (typeof COMPONENTS)[number];
 /** What each backup type holds. */
-export const TYPE_COMPONENTS: Record<BackupType, Component[]> = { full_database: ["database"], assets: ["assets"], config: ["config"] };
+export const TYPE_COMPONENTS: Record<BackupType, Component[]> = {
+  full_database: ["database"],
+  assets: ["assets"],
+  config: ["config"],
+  full_system: ["database", "assets", "config"],
+};
+/** The backup type a full-system backup starts for each component. */
+export const COMPONENT_TYPE: Record<Component, BackupType> = { database: "full_database", assets: "assets", config: "config" };
 /** `full` is the foundation's name for a full database backup, still accepted. */
 export const BackupTypeInput = z.preprocess((v) => (v === "full" ? "full_database" : v), z.enum(BACKUP_TYPES));
 export const BackupStatus = z.enum(["initiated", "running", "completed", "failed"]);

@@ -13,6 +13,7 @@ export interface Env {
   ASSET_BACKUP: Workflow;
   ASSET_RESTORE: Workflow;
   CONFIG_BACKUP: Workflow;
+  FULL_SYSTEM_BACKUP: Workflow;
   RESTORE_TARGET_BUCKET: R2Bucket;
 
   BACKUP_ENCRYPTION_KEY: string;

@@ -7,6 +7,7 @@ export { DatabaseRestoreWorkflow } from "../workflows/database-restore";
 export { AssetBackupWorkflow } from "../workflows/asset-backup";
 export { AssetRestoreWorkflow } from "../workflows/asset-restore";
 export { ConfigBackupWorkflow } from "../workflows/config-backup";
+export { FullSystemBackupWorkflow } from "../workflows/full-system-backup";
 export { SessionObject } from "./demo/session-object";
 
 const app = createApp();

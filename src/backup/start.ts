@@ -8,13 +8,16 @@ export interface StartBackup {
   components: string[];
   description?: string;
   requested_by: string;
-  trigger: "api" | "schedule";
+  trigger: "api" | "schedule" | "system";
+  parent_id?: string;
+  /** Defaults to a fresh id; a full-system backup names its components after itself. */
+  id?: string;
 }
 
 /** Records the backup in the catalog, then starts its Workflow instance (same id). */
 export async function startBackup(env: Env, b: StartBackup): Promise<string> {
-  const id = newId("bk");
-  await insertBackup(env.CATALOG_DB, { id, ...b });
+  const id = b.id ?? newId("bk");
+  await insertBackup(env.CATALOG_DB, { ...b, id });
   try {
     await backupWorkflow(env, b.type).create({ id, params: { backup_id: id, description: b.description, requested_by: b.requested_by } });
   } catch (e) {
@@ -26,7 +29,10 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
 
 /** The Workflow that makes a backup of a type. */
 export function backupWorkflow(env: Env, type: string): Workflow {
-  return type === "assets" ? env.ASSET_BACKUP : type === "config" ? env.CONFIG_BACKUP : env.FULL_DATABASE_BACKUP;
+  if (type === "assets") return env.ASSET_BACKUP;
+  if (type === "config") return env.CONFIG_BACKUP;
+  if (type === "full_system") return env.FULL_SYSTEM_BACKUP;
+  return env.FULL_DATABASE_BACKUP;
 }
 
 /** The Workflow that restores a component. */

@@ -6,7 +6,8 @@ export interface NewBackup {
   components: string[];
   description?: string;
   requested_by: string;
-  trigger: "api" | "schedule";
+  trigger: "api" | "schedule" | "system";
+  parent_id?: string;
 }
 
 export interface BackupRow {
@@ -31,6 +32,7 @@ export interface BackupRow {
   new_chunks: number | null;
   duration_ms: number | null;
   manifest_key: string | null;
+  parent_id: string | null;
   error_code: string | null;
   error: string | null;
   restarts: number;
@@ -42,10 +44,10 @@ export async function insertBackup(db: D1Database, b: NewBackup): Promise<void> 
   const t = now();
   await db
     .prepare(
-      `INSERT INTO backups (id, type, components, status, description, requested_by, trigger, created_at, updated_at)
-       VALUES (?, ?, ?, 'initiated', ?, ?, ?, ?, ?)`,
+      `INSERT INTO backups (id, type, components, status, description, requested_by, trigger, created_at, updated_at, parent_id)
+       VALUES (?, ?, ?, 'initiated', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
-    .bind(b.id, b.type, JSON.stringify(b.components), b.description ?? null, b.requested_by, b.trigger, t, t)
+    .bind(b.id, b.type, JSON.stringify(b.components), b.description ?? null, b.requested_by, b.trigger, t, t, b.parent_id ?? null)
     .run();
 }
 
@@ -143,4 +145,10 @@ export function summarise(r: BackupRow): BackupSummary {
 /** The newest completed backup of a type: the base an incremental one builds on. */
 export async function latestCompleted(db: D1Database, type: string): Promise<BackupRow | null> {
   return db.prepare(`SELECT * FROM backups WHERE type = ? AND status = 'completed' ORDER BY completed_at DESC, id DESC LIMIT 1`).bind(type).first<BackupRow>();
+}
+
+/** The component backups a full-system backup started. */
+export async function childBackups(db: D1Database, parentId: string): Promise<BackupRow[]> {
+  const { results } = await db.prepare("SELECT * FROM backups WHERE parent_id = ? ORDER BY type").bind(parentId).all<BackupRow>();
+  return results;
 }

@@ -14,9 +14,10 @@ const backdate = (table: string, id: string) =>
   env.CATALOG_DB.prepare(`UPDATE ${table} SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?`).bind(id).run();
 
 describe("schedules", () => {
-  it("the daily cron starts the backups BACKUP_SCHEDULES lists for it (database, assets, config), and they complete", async () => {
+  it("the daily crons start the backups BACKUP_SCHEDULES lists for them (database at 02:00, assets and config at 03:00), and they complete", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 20);
     await env.ASSETS_BUCKET.put("logo.svg", "<svg/>");
+    await fire("0 2 * * *");
     await fire("0 3 * * *");
     const { results } = await env.CATALOG_DB.prepare("SELECT id, type, trigger, requested_by FROM backups ORDER BY type").all<{ id: string; type: string; trigger: string; requested_by: string }>();
     expect(results.map((r) => r.type)).toEqual(["assets", "config", "full_database"]);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
-import { getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
+import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
 import { backupWorkflow, startBackup } from "../../backup/start";
 import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
@@ -52,6 +52,10 @@ export function backupRoutes() {
       progress: b.progress ? JSON.parse(b.progress) : null,
       workflow_status: workflow,
       restarts: b.restarts,
+      parent_id: b.parent_id,
+      ...(b.type === "full_system"
+        ? { component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({ ...summarise(x), error: x.error ? { code: x.error_code, message: x.error } : null })) }
+        : {}),
       error: b.error ? { code: b.error_code, message: b.error } : null,
       manifest:
         b.status === "completed"

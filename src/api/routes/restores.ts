@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { type BackupType, RestoreBody, RestoreId, TYPE_COMPONENTS } from "../../../schemas/api";
+import { type BackupType, COMPONENT_TYPE, type Component, RestoreBody, RestoreId, TYPE_COMPONENTS } from "../../../schemas/api";
 import { selectionExists } from "../../assets/selection";
 import { checkDatabaseSelection } from "../../restore/selection";
 import { restoreWorkflow } from "../../backup/start";
 import { openAssetManifest } from "../../assets/open-manifest";
-import { getBackup } from "../../catalog/backups";
+import { type BackupRow, childBackups, getBackup } from "../../catalog/backups";
 import { getRestore, insertRestore, readRestoreLog, finishRestore } from "../../catalog/restores";
-import { ASSET_RESTORE_TARGETS, RESTORE_TARGETS } from "../../env";
+import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS } from "../../env";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { newId } from "../ids";
@@ -17,6 +17,13 @@ import { jsonBody, parseOrThrow } from "../validate";
 const RESTORE_ROWS_PER_SECOND = 70_000;
 const ASSET_RESTORE_BYTES_PER_SECOND = 50e6;
 
+async function componentOf(env: Env, system: BackupRow, component: Component): Promise<BackupRow> {
+  if (system.status !== "completed") throw new ConflictError(`backup ${system.id} is ${system.status}; only a completed backup can be restored`);
+  const child = (await childBackups(env.CATALOG_DB, system.id)).find((b) => b.type === COMPONENT_TYPE[component]);
+  if (!child) throw new ValidationError(`components: full-system backup ${system.id} has no ${component} backup`, "components");
+  return child;
+}
+
 export function restoreRoutes() {
   const r = new Hono<AppEnv>();
 
@@ -26,13 +33,16 @@ export function restoreRoutes() {
     const body = parseOrThrow(RestoreBody, await jsonBody(c.req.raw));
     if (body.target_environment === "production") requireRole(principal, "admin", "restoring into production");
     c.set("auditTarget", body.backup_id);
-    const backup = await getBackup(c.env.CATALOG_DB, body.backup_id);
-    if (!backup) throw new NotFoundError(`backup ${body.backup_id} not found`);
-    if (backup.status !== "completed") throw new ConflictError(`backup ${body.backup_id} is ${backup.status}; only a completed backup can be restored`);
+    const requested = await getBackup(c.env.CATALOG_DB, body.backup_id);
+    if (!requested) throw new NotFoundError(`backup ${body.backup_id} not found`);
     const component = body.components[0]!;
+    // From a full-system backup, a component restores from the component backup it made.
+    const backup = requested.type === "full_system" ? await componentOf(c.env, requested, component) : requested;
+    if (backup.status !== "completed") throw new ConflictError(`backup ${backup.id} is ${backup.status}; only a completed backup can be restored`);
+    body.backup_id = backup.id;
     const holds = TYPE_COMPONENTS[backup.type as BackupType] ?? [];
     if (!holds.includes(component)) {
-      throw new ValidationError(`components: backup ${body.backup_id} is a ${backup.type} backup; it holds ${holds.join(", ")}, not ${component}`, "components");
+      throw new ValidationError(`components: backup ${backup.id} is a ${backup.type} backup; it holds ${holds.join(", ")}, not ${component}`, "components");
     }
     if (body.assets && (body.assets.key !== undefined || body.assets.prefix !== undefined)) {
       const { repo, manifest } = await openAssetManifest(c.env, body.backup_id);

@@ -1,0 +1,66 @@
+import { introspectWorkflow } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { SystemManifest } from "../../schemas/system-manifest";
+import { Repository } from "../../src/repo/repository";
+import { api, env, runRestore, seedWithEdgeCases, snapshot, waitFor } from "./helpers";
+
+async function systemBackup() {
+  const created = await api("POST", "/admin/backup/create", { body: { type: "full_system", description: "weekly" } });
+  expect(created.status).toBe(202);
+  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed", 120_000);
+}
+
+describe("full-system backups", () => {
+  it("back up every component concurrently under one manifest that names them and the time they span", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 30);
+    await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg/>", { httpMetadata: { contentType: "image/svg+xml" } });
+    const source = await snapshot(env.OIDC_DB);
+    await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
+    await sys.modifyAll(async (m) => m.disableSleeps());
+
+    const b = await systemBackup();
+    expect(b.status, JSON.stringify(b.error)).toBe("completed");
+    expect(b.components).toEqual(["database", "assets", "config"]);
+    expect(b.component_backups.map((c: any) => [c.type, c.status])).toEqual([
+      ["assets", "completed"],
+      ["config", "completed"],
+      ["full_database", "completed"],
+    ]);
+
+    const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+    const m = SystemManifest.parse(await repo.getManifestJson(b.backup_id));
+    expect(m.components.map((c) => c.backup_id).sort()).toEqual(b.component_backups.map((c: any) => c.backup_id).sort());
+    expect(m.span.from <= m.span.to).toBe(true);
+
+    // A component restores straight from the system backup.
+    const restore = await runRestore(b.backup_id, "test");
+    expect(restore.status, JSON.stringify(restore.error)).toBe("completed");
+    expect(restore.backup_id).toBe(`${b.backup_id}_database`);
+    expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);
+  });
+
+  it("fails naming the component that failed and why, while the other components stay complete and restorable", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 20);
+    const source = await snapshot(env.OIDC_DB);
+    await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
+    await sys.modifyAll(async (m) => m.disableSleeps());
+    await using assets = await introspectWorkflow(env.ASSET_BACKUP);
+    await assets.modifyAll(async (m) => {
+      await m.disableRetryDelays();
+      await m.mockStepError({ name: "open repository" }, new Error("R2 bucket unreachable"));
+    });
+
+    const b = await systemBackup();
+    expect(b.status).toBe("failed");
+    expect(b.error.code).toBe("component_failed");
+    expect(b.error.message).toMatch(/assets \(bk_[^)]+_assets\): .*R2 bucket unreachable/);
+    const byType = Object.fromEntries(b.component_backups.map((c: any) => [c.type, c.status]));
+    expect(byType).toEqual({ assets: "failed", config: "completed", full_database: "completed" });
+
+    const list = await api("GET", "/admin/backup/list?status=completed");
+    expect(list.json.backups.map((x: any) => x.type).sort()).toEqual(["config", "full_database"]);
+    const restore = await runRestore(`${b.backup_id}_database`, "test");
+    expect(restore.status).toBe("completed");
+    expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);
+  });
+});

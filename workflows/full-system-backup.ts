@@ -1,0 +1,112 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../schemas/api";
+import { FORMAT_VERSION } from "../schemas/manifest";
+import { SystemManifest } from "../schemas/system-manifest";
+import { backupWorkflow, startBackup } from "../src/backup/start";
+import { childBackups, markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import type { Env } from "../src/env";
+import { IntegrityError } from "../src/errors";
+import { Layout } from "../src/repo/layout";
+import { Repository } from "../src/repo/repository";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface FullSystemBackupParams {
+  backup_id: string;
+  description?: string;
+  requested_by: string;
+}
+
+/** How long to wait between looks at the components, and how many looks before giving up (about 12 hours). */
+const POLL = "10 seconds";
+const MAX_POLLS = 4320;
+
+/**
+ * A backup of every component at once: each component backup runs as its own Workflow instance, concurrently,
+ * named after this one (`<id>_<component>`). When all have completed, one system manifest names them and the
+ * time they span. When one fails, the system backup fails naming it and why; the others stay valid and listed.
+ */
+export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystemBackupParams> {
+  override async run(event: WorkflowEvent<FullSystemBackupParams>, step: WorkflowStep) {
+    const p = event.payload;
+    const id = p.backup_id;
+    const components = TYPE_COMPONENTS.full_system;
+    try {
+      const started_at = await step.do("start components", CATALOG_STEP, async () => {
+        await markBackupProgress(this.env.CATALOG_DB, id, "start components", { components });
+        for (const component of components) {
+          const type = COMPONENT_TYPE[component];
+          const childId = `${id}_${component}`;
+          // Idempotent: a retried step finds the catalog row and the instance already there.
+          const exists = await backupWorkflow(this.env, type).get(childId).then(() => true, () => false);
+          if (!exists) {
+            await startBackup(this.env, { id: childId, type, components: [component], description: p.description, requested_by: p.requested_by, trigger: "system", parent_id: id });
+          }
+        }
+        return new Date().toISOString();
+      });
+
+      let children: { component: string; backup_id: string; type: string; status: string; error: string | null; started_at: string | null; completed_at: string | null }[] = [];
+      for (let n = 1; n <= MAX_POLLS; n++) {
+        children = await step.do(`check components ${n}`, CATALOG_STEP, async () => {
+          const rows = await childBackups(this.env.CATALOG_DB, id);
+          const view = rows.map((r) => ({
+            component: (JSON.parse(r.components) as string[])[0]!,
+            backup_id: r.id,
+            type: r.type,
+            status: r.status,
+            error: r.error ? `[${r.error_code}] ${r.error}` : null,
+            started_at: r.started_at,
+            completed_at: r.completed_at,
+          }));
+          await markBackupProgress(this.env.CATALOG_DB, id, "wait for components", Object.fromEntries(view.map((c) => [c.component, c.status])));
+          return view;
+        });
+        if (children.length === components.length && children.every((c) => c.status === "completed" || c.status === "failed")) break;
+        await step.sleep(`wait ${n}`, POLL);
+      }
+
+      const failed = children.filter((c) => c.status !== "completed");
+      if (failed.length) {
+        const why = failed.map((c) => `${c.component} (${c.backup_id}): ${c.status === "failed" ? c.error : `still ${c.status}`}`).join("; ");
+        throw new ComponentFailure(`component backup failed: ${why}; the other components' backups are complete and restorable`);
+      }
+
+      const summary = await step.do("write manifest", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const parts = children.map((c) => ({ component: c.component as (typeof components)[number], backup_id: c.backup_id, type: c.type, started_at: c.started_at!, completed_at: c.completed_at! }));
+          const manifest: SystemManifest = {
+            format: "vaultline-system-manifest",
+            version: FORMAT_VERSION,
+            backup_id: id,
+            type: "full_system",
+            component: "system",
+            ...(p.description ? { description: p.description } : {}),
+            requested_by: p.requested_by,
+            started_at,
+            completed_at: new Date().toISOString(),
+            data_key_id: repo.config.data_key_id,
+            components: parts,
+            span: { from: parts.map((x) => x.started_at).sort()[0]!, to: parts.map((x) => x.completed_at).sort().at(-1)! },
+          };
+          const put = await repo.putManifest(id, manifest);
+          const back = SystemManifest.safeParse(await repo.getManifestJson(id));
+          if (!back.success || back.data.components.length !== parts.length) throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
+          return {
+            rows: 0, tables: 0, raw_bytes: 0, chunks: 0, new_chunks: 0,
+            stored_bytes: put.written ? put.stored : 0,
+            started_at: back.data.started_at, completed_at: back.data.completed_at, manifest_key: Layout.manifest(id),
+          };
+        }),
+      );
+      await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      return { backup_id: id, components: children.map((c) => c.backup_id) };
+    } catch (e) {
+      const err = e instanceof ComponentFailure ? { code: "component_failed", message: e.message } : parseError(e);
+      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
+      throw e;
+    }
+  }
+}
+
+class ComponentFailure extends Error {}
