@@ -1,18 +1,19 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full_database", "assets", "config", "full_system"] as const;
+export const BACKUP_TYPES = ["full_database", "sessions", "assets", "config", "full_system"] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
-export const COMPONENTS = ["database", "assets", "config"] as const;
+export const COMPONENTS = ["database", "sessions", "assets", "config"] as const;
 export type Component = (typeof COMPONENTS)[number];
 /** What each backup type holds. */
 export const TYPE_COMPONENTS: Record<BackupType, Component[]> = {
   full_database: ["database"],
+  sessions: ["sessions"],
   assets: ["assets"],
   config: ["config"],
-  full_system: ["database", "assets", "config"],
+  full_system: ["database", "sessions", "assets", "config"],
 };
 /** The backup type a full-system backup starts for each component. */
-export const COMPONENT_TYPE: Record<Component, BackupType> = { database: "full_database", assets: "assets", config: "config" };
+export const COMPONENT_TYPE: Record<Component, BackupType> = { database: "full_database", sessions: "sessions", assets: "assets", config: "config" };
 /** `full` is the foundation's name for a full database backup, still accepted. */
 export const BackupTypeInput = z.preprocess((v) => (v === "full" ? "full_database" : v), z.enum(BACKUP_TYPES));
 export const BackupStatus = z.enum(["initiated", "running", "completed", "failed"]);
@@ -55,6 +56,14 @@ export const AssetSelection = z
   .strict()
   .refine((a) => !(a.prefix !== undefined && a.key !== undefined), { message: "give a prefix or a key, not both", path: ["key"] });
 
+export const SessionSelection = z
+  .object({
+    objects: z.array(z.string().min(1).max(512)).min(1).max(10_000).optional(),
+    /** Leave out sessions, codes and tokens that have already expired. */
+    skip_expired: z.boolean().default(false),
+  })
+  .strict();
+
 export const DatabaseSelection = z
   .object({
     tables: z.array(z.string().min(1).max(200)).min(1).max(200).optional(),
@@ -74,6 +83,8 @@ export const RestoreBody = z
     assets: AssetSelection.optional(),
     /** Within the database: named tables or one user's rows. The whole database when absent. */
     database: DatabaseSelection.optional(),
+    /** Within sessions: named objects, and whether to leave out expired entries. Every object when absent. */
+    sessions: SessionSelection.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -86,6 +97,9 @@ export const RestoreBody = z
     }
     if (b.database && !b.components.includes("database")) {
       ctx.addIssue({ code: "custom", path: ["database"], message: "a database selection needs components [\"database\"]" });
+    }
+    if (b.sessions && !b.components.includes("sessions")) {
+      ctx.addIssue({ code: "custom", path: ["sessions"], message: "a sessions selection needs components [\"sessions\"]" });
     }
     if (b.assets && !b.components.includes("assets")) {
       ctx.addIssue({ code: "custom", path: ["assets"], message: "an asset selection needs components [\"assets\"]" });

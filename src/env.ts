@@ -14,6 +14,8 @@ export interface Env {
   ASSET_RESTORE: Workflow;
   CONFIG_BACKUP: Workflow;
   FULL_SYSTEM_BACKUP: Workflow;
+  SESSION_BACKUP: Workflow;
+  SESSION_RESTORE: Workflow;
   RESTORE_TARGET_BUCKET: R2Bucket;
 
   BACKUP_ENCRYPTION_KEY: string;
@@ -36,3 +38,6 @@ export type RestoreTargetBinding = (typeof RESTORE_TARGETS)[keyof typeof RESTORE
 /** R2 bindings an asset restore may write into. */
 export const ASSET_RESTORE_TARGETS = { production: "ASSETS_BUCKET", test: "RESTORE_TARGET_BUCKET" } as const;
 export type AssetTargetBinding = (typeof ASSET_RESTORE_TARGETS)[keyof typeof ASSET_RESTORE_TARGETS];
+
+/** Restored Durable Objects are named with this prefix in the test environment, so production objects are never touched. */
+export const SESSION_RESTORE_PREFIX = { production: "", test: "sandbox:" } as const;

@@ -8,6 +8,8 @@ export { AssetBackupWorkflow } from "../workflows/asset-backup";
 export { AssetRestoreWorkflow } from "../workflows/asset-restore";
 export { ConfigBackupWorkflow } from "../workflows/config-backup";
 export { FullSystemBackupWorkflow } from "../workflows/full-system-backup";
+export { SessionBackupWorkflow } from "../workflows/session-backup";
+export { SessionRestoreWorkflow } from "../workflows/session-restore";
 export { SessionObject } from "./demo/session-object";
 
 const app = createApp();

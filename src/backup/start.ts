@@ -30,6 +30,7 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
 /** The Workflow that makes a backup of a type. */
 export function backupWorkflow(env: Env, type: string): Workflow {
   if (type === "assets") return env.ASSET_BACKUP;
+  if (type === "sessions") return env.SESSION_BACKUP;
   if (type === "config") return env.CONFIG_BACKUP;
   if (type === "full_system") return env.FULL_SYSTEM_BACKUP;
   return env.FULL_DATABASE_BACKUP;
@@ -37,5 +38,7 @@ export function backupWorkflow(env: Env, type: string): Workflow {
 
 /** The Workflow that restores a component. */
 export function restoreWorkflow(env: Env, component: string): Workflow {
-  return component === "assets" ? env.ASSET_RESTORE : env.DATABASE_RESTORE;
+  if (component === "assets") return env.ASSET_RESTORE;
+  if (component === "sessions") return env.SESSION_RESTORE;
+  return env.DATABASE_RESTORE;
 }

@@ -1,5 +1,6 @@
 import { AssetManifest } from "../../schemas/assets";
 import { ConfigManifest } from "../../schemas/config-manifest";
+import { SessionManifest } from "../../schemas/sessions";
 import { SystemManifest } from "../../schemas/system-manifest";
 import { DatabaseManifest } from "../../schemas/manifest";
 import type { Env } from "../env";
@@ -64,6 +65,11 @@ function catalogFacts(json: unknown): CatalogFacts {
     const m = db.data;
     const t = m.totals;
     return { ...m, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks };
+  }
+  const ses = SessionManifest.safeParse(json);
+  if (ses.success) {
+    const t = ses.data.totals;
+    return { ...ses.data, rows: t.entries, tables: t.objects, raw_bytes: t.bytes, stored_bytes: t.new_stored_bytes, chunks: ses.data.segments.length, new_chunks: t.new_chunks };
   }
   const sys = SystemManifest.safeParse(json);
   if (sys.success) return { ...sys.data, rows: 0, tables: 0, raw_bytes: 0, stored_bytes: 0, chunks: 0, new_chunks: 0 };

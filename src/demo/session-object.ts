@@ -1,24 +1,78 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { type ExportPage, type ExpiryRules, type ImportPage, exportState, importState, registerObject, unregisterObject } from "../sessions/contract";
+
+/** The namespace name objects of this class register under. */
+export const SESSIONS_NAMESPACE = "SESSIONS";
+
+const EXPIRY: ExpiryRules = {
+  columns: { sessions: "expires_at", authorization_codes: "expires_at", token_state: "expires_at" },
+  kv: (_key, value) => (value && typeof value === "object" && "expires_at" in value ? Number((value as { expires_at: number }).expires_at) : null),
+};
 
 /**
- * The demo provider's live session store (one object per session shard). Minimal for now: the export/import
- * contract that lets Vaultline back these objects up arrives with the Durable Object backup work.
+ * The demo provider's session shard: live sessions, authorization codes and token state, each with an expiry
+ * (ms since epoch), in SQL tables, plus a little KV metadata. It implements Vaultline's backup contract
+ * (src/sessions/contract.ts) and registers itself in OIDC_DB when it first holds state.
  */
 export class SessionObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL)",
-    );
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS authorization_codes (code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL, pkce BLOB, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS token_state (jti TEXT PRIMARY KEY, user_id INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL);
+    `);
   }
 
-  putSession(id: string, userId: number, data: object, expiresAt: number): void {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", id, userId, JSON.stringify(data), expiresAt);
+  private async registered(name: string): Promise<void> {
+    if (this.ctx.storage.kv.get("_vl_registered")) return;
+    await registerObject(this.env.OIDC_DB, SESSIONS_NAMESPACE, name);
+    this.ctx.storage.kv.put("_vl_registered", true);
+  }
+
+  async putSession(name: string, s: { id: string; user_id: number; data: object; expires_at: number }): Promise<void> {
+    await this.registered(name);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
+    const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? { created: new Date(), sessions_written: 0 };
+    this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
+  }
+
+  async putCode(name: string, c: { code: string; client_id: string; user_id: number; pkce: Uint8Array | null; expires_at: number }): Promise<void> {
+    await this.registered(name);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO authorization_codes VALUES (?, ?, ?, ?, ?)", c.code, c.client_id, c.user_id, c.pkce, c.expires_at);
+  }
+
+  async putToken(name: string, t: { jti: string; user_id: number; revoked: boolean; expires_at: number }): Promise<void> {
+    await this.registered(name);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO token_state VALUES (?, ?, ?, ?)", t.jti, t.user_id, t.revoked ? 1 : 0, t.expires_at);
   }
 
   getSession(id: string): { id: string; user_id: number; data: object; expires_at: number } | null {
     const row = this.ctx.storage.sql.exec<{ id: string; user_id: number; data: string; expires_at: number }>("SELECT * FROM sessions WHERE id = ?", id).toArray()[0];
     return row ? { ...row, data: JSON.parse(row.data) as object } : null;
+  }
+
+  /** Every table's rows (rowid and values) and every KV entry: what a restore must reproduce exactly. */
+  dump(): { tables: Record<string, unknown[]>; kv: [string, unknown][] } {
+    const tables: Record<string, unknown[]> = {};
+    for (const t of ["sessions", "authorization_codes", "token_state"]) {
+      tables[t] = this.ctx.storage.sql.exec(`SELECT rowid AS _rowid, *, typeof(expires_at) AS _t FROM ${t} ORDER BY rowid`).toArray().map((r) => ({ ...r }));
+    }
+    return { tables, kv: [...this.ctx.storage.kv.list()].filter(([k]) => !k.startsWith("_vl_")) };
+  }
+
+  /** Deletes all of this object's state and leaves the registry. */
+  async forget(name: string): Promise<void> {
+    await unregisterObject(this.env.OIDC_DB, SESSIONS_NAMESPACE, name);
+    await this.ctx.storage.deleteAll();
+  }
+
+  vaultlineExport(cursor: string | null, limit: number): ExportPage {
+    return exportState(this.ctx.storage, cursor, limit);
+  }
+
+  vaultlineImport(page: ImportPage): { applied: number; skipped: number } | null {
+    return importState(this.ctx.storage, page, EXPIRY);
   }
 }

@@ -33,7 +33,7 @@ describe("configuration backups", () => {
     );
     expect(Object.keys(c.schedules)).toEqual(["0 2 * * *", "0 3 * * *", "0 4 * * 0", "*/5 * * * *"]);
     const oidc = c.databases.find((d) => d.binding === "OIDC_DB")!;
-    expect(oidc).toMatchObject({ migration: "0001_oidc_schema.sql", migrations_applied: 1, schema_digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(oidc).toMatchObject({ migration: "0002_object_registry.sql", migrations_applied: 2, schema_digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
 
     // Never a secret value: not in the API answer, not in what is stored (decrypted).
     const { Repository } = await import("../../src/repo/repository");

@@ -20,11 +20,12 @@ describe("full-system backups", () => {
 
     const b = await systemBackup();
     expect(b.status, JSON.stringify(b.error)).toBe("completed");
-    expect(b.components).toEqual(["database", "assets", "config"]);
+    expect(b.components).toEqual(["database", "sessions", "assets", "config"]);
     expect(b.component_backups.map((c: any) => [c.type, c.status])).toEqual([
       ["assets", "completed"],
       ["config", "completed"],
       ["full_database", "completed"],
+      ["sessions", "completed"],
     ]);
 
     const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
@@ -55,10 +56,10 @@ describe("full-system backups", () => {
     expect(b.error.code).toBe("component_failed");
     expect(b.error.message).toMatch(/assets \(bk_[^)]+_assets\): .*R2 bucket unreachable/);
     const byType = Object.fromEntries(b.component_backups.map((c: any) => [c.type, c.status]));
-    expect(byType).toEqual({ assets: "failed", config: "completed", full_database: "completed" });
+    expect(byType).toEqual({ assets: "failed", config: "completed", full_database: "completed", sessions: "completed" });
 
     const list = await api("GET", "/admin/backup/list?status=completed");
-    expect(list.json.backups.map((x: any) => x.type).sort()).toEqual(["config", "full_database"]);
+    expect(list.json.backups.map((x: any) => x.type).sort()).toEqual(["config", "full_database", "sessions"]);
     const restore = await runRestore(`${b.backup_id}_database`, "test");
     expect(restore.status).toBe("completed");
     expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);

@@ -6,7 +6,8 @@ import { restoreWorkflow } from "../../backup/start";
 import { openAssetManifest } from "../../assets/open-manifest";
 import { type BackupRow, childBackups, getBackup } from "../../catalog/backups";
 import { getRestore, insertRestore, readRestoreLog, finishRestore } from "../../catalog/restores";
-import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS } from "../../env";
+import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../../env";
+import { checkSessionObjects } from "../../sessions/selection";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { newId } from "../ids";
@@ -52,7 +53,11 @@ export function restoreRoutes() {
       }
     }
     const scope = body.database ? await checkDatabaseSelection(c.env, body.backup_id, body.database) : undefined;
-    const target = component === "assets" ? ASSET_RESTORE_TARGETS[body.target_environment] : RESTORE_TARGETS[body.target_environment];
+    if (body.sessions?.objects) await checkSessionObjects(c.env, backup.id, body.sessions.objects);
+    const target =
+      component === "assets" ? ASSET_RESTORE_TARGETS[body.target_environment]
+      : component === "sessions" ? `SESSIONS${SESSION_RESTORE_PREFIX[body.target_environment] ? `:${SESSION_RESTORE_PREFIX[body.target_environment]}` : ""}`
+      : RESTORE_TARGETS[body.target_environment];
     const busy = await c.env.CATALOG_DB.prepare(
       "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
     )
@@ -70,7 +75,12 @@ export function restoreRoutes() {
       requested_by: principal.subject,
     });
     const params =
-      component === "assets"
+      component === "sessions"
+        ? {
+            restore_id: id, backup_id: body.backup_id, requested_by: principal.subject,
+            objects: body.sessions?.objects, skip_expired: body.sessions?.skip_expired ?? false, name_prefix: SESSION_RESTORE_PREFIX[body.target_environment],
+          }
+        : component === "assets"
         ? { restore_id: id, backup_id: body.backup_id, target_binding: target, filter: body.assets ?? {}, requested_by: principal.subject }
         : { restore_id: id, backup_id: body.backup_id, target_binding: target, requested_by: principal.subject, ...(scope ? { scope } : {}) };
     try {

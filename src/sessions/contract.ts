@@ -1,0 +1,143 @@
+/**
+ * The contract a Durable Object implements so Vaultline can back it up (docs/SESSIONS.md). Durable Objects cannot
+ * be listed or read from outside, so each object exports its own state in bounded pages and imports a restored
+ * state atomically. The helpers below implement both for any SQLite-backed object: its SQL tables and its KV
+ * entries (ctx.storage.kv).
+ */
+import { decodeValue, encodeValue } from "./value-codec";
+
+export const REGISTRY_TABLE = "durable_object_registry";
+
+/** One row of a SQL table (its rowid, then its values as an SQL tuple) or one KV entry. */
+export type StateEntry = { t: string; r: number; v: string } | { k: string; v: unknown };
+
+export interface ExportPage {
+  entries: StateEntry[];
+  /** Where the next page starts; null when the object's state is complete. */
+  cursor: string | null;
+}
+
+export interface ImportPage {
+  restoreId: string;
+  entries: StateEntry[];
+  /** The last page: apply everything staged, atomically. */
+  final: boolean;
+  /** On the final page: leave out rows and entries whose expiry (see ExpiryColumns) is before this (ms since epoch). */
+  skipExpiredBefore?: number;
+}
+
+/** The RPC methods an object exposes (its Durable Object class implements them with the helpers below). */
+export interface BackupableObject {
+  vaultlineExport(cursor: string | null, limit: number): Promise<ExportPage> | ExportPage;
+  vaultlineImport(page: ImportPage): Promise<{ applied: number; skipped: number } | null> | { applied: number; skipped: number } | null;
+}
+
+/** Per table, the column holding an expiry time in ms since epoch; for KV, a function reading it from a value. */
+export interface ExpiryRules {
+  columns: Record<string, string>;
+  kv?: (key: string, value: unknown) => number | null;
+}
+
+const STAGE = "_vl_import_";
+const STAGE_KV = `${STAGE}kv`;
+
+function userTables(sql: SqlStorage): { name: string; columns: string[] }[] {
+  const tables = sql
+    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE '\\_vl\\_%' ESCAPE '\\' ORDER BY name")
+    .toArray();
+  return tables.map((t) => ({ name: t.name, columns: sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, t.name).toArray().map((c) => c.name) }));
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Exports up to `limit` entries after `cursor`: SQL tables by name then rowid, then KV keys in order. */
+export function exportState(storage: DurableObjectStorage, cursor: string | null, limit: number): ExportPage {
+  const pos = cursor ? (JSON.parse(cursor) as { t: number; r: number } | { k: string | null }) : { t: 0, r: 0 };
+  const entries: StateEntry[] = [];
+  if ("t" in pos) {
+    const tables = userTables(storage.sql);
+    for (let ti = pos.t, after = pos.r; ti < tables.length; ti++, after = 0) {
+      const t = tables[ti]!;
+      const tuple = t.columns.map((c) => `quote(${q(c)})`).join(" || ',' || ");
+      const rows = storage.sql.exec<{ r: number; v: string }>(`SELECT rowid AS r, ${tuple} AS v FROM ${q(t.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, limit - entries.length).toArray();
+      for (const row of rows) entries.push({ t: t.name, r: row.r, v: row.v });
+      if (entries.length >= limit) return { entries, cursor: JSON.stringify({ t: ti, r: rows.at(-1)!.r }) };
+    }
+  }
+  let last = "k" in pos ? pos.k : null;
+  const want = limit - entries.length;
+  const batch = [...storage.kv.list({ ...(last !== null ? { startAfter: last } : {}), limit: want + 1 })];
+  for (const [k, v] of batch) {
+    if (entries.length >= limit) return { entries, cursor: JSON.stringify({ k: last }) };
+    last = k;
+    if (k.startsWith("_vl_")) continue; // Vaultline's own bookkeeping
+    entries.push({ k, v: encodeValue(v, `kv[${k}]`) });
+  }
+  return { entries, cursor: batch.length > want ? JSON.stringify({ k: last }) : null };
+}
+
+/**
+ * Stages a page of restored state; on the final page replaces the object's whole state with what was staged, in
+ * one transaction (SQL tables and KV together), leaving out what has expired when asked. A new restoreId discards
+ * whatever an earlier, unfinished import staged.
+ */
+export function importState(storage: DurableObjectStorage, page: ImportPage, expiry: ExpiryRules): { applied: number; skipped: number } | null {
+  const sql = storage.sql;
+  const tables = userTables(sql);
+  return storage.transactionSync(() => {
+    const marker = storage.kv.get<string>("_vl_import_id");
+    if (marker !== page.restoreId) {
+      for (const t of sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_vl\\_import\\_%' ESCAPE '\\'`).toArray()) sql.exec(`DROP TABLE ${q(t.name)}`);
+      for (const t of tables) sql.exec(`CREATE TABLE ${q(STAGE + t.name)} (_vl_rowid INTEGER PRIMARY KEY, ${t.columns.map(q).join(", ")})`);
+      sql.exec(`CREATE TABLE ${q(STAGE_KV)} (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
+      storage.kv.put("_vl_import_id", page.restoreId);
+    }
+    for (const e of page.entries) {
+      if ("t" in e) {
+        if (!tables.some((t) => t.name === e.t)) throw new Error(`restored state has table ${e.t}, which this object does not define`);
+        sql.exec(`INSERT OR REPLACE INTO ${q(STAGE + e.t)} VALUES (${e.r}, ${e.v})`);
+      } else sql.exec(`INSERT OR REPLACE INTO ${q(STAGE_KV)} VALUES (?, ?)`, e.k, JSON.stringify(e.v));
+    }
+    if (!page.final) return null;
+
+    let applied = 0;
+    let skipped = 0;
+    const now = page.skipExpiredBefore;
+    for (const t of tables) {
+      const staged = q(STAGE + t.name);
+      const col = expiry.columns[t.name];
+      const keep = now !== undefined && col ? `WHERE ${q(col)} IS NULL OR ${q(col)} >= ${Math.floor(now)}` : "";
+      sql.exec(`DELETE FROM ${q(t.name)}`);
+      const total = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${staged}`).one().n;
+      sql.exec(`INSERT INTO ${q(t.name)} (rowid, ${t.columns.map(q).join(", ")}) SELECT * FROM ${staged} ${keep}`);
+      const kept = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${staged} ${keep}`).one().n;
+      applied += kept;
+      skipped += total - kept;
+      sql.exec(`DROP TABLE ${staged}`);
+    }
+    for (const [k] of [...storage.kv.list()]) if (!k.startsWith("_vl_")) storage.kv.delete(k);
+    for (const row of sql.exec<{ k: string; v: string }>(`SELECT k, v FROM ${q(STAGE_KV)}`).toArray()) {
+      const value = decodeValue(JSON.parse(row.v));
+      const expires = now !== undefined ? expiry.kv?.(row.k, value) ?? null : null;
+      if (expires !== null && now !== undefined && expires < now) {
+        skipped++;
+        continue;
+      }
+      storage.kv.put(row.k, value);
+      applied++;
+    }
+    sql.exec(`DROP TABLE ${q(STAGE_KV)}`);
+    storage.kv.delete("_vl_import_id");
+    return { applied, skipped };
+  });
+}
+
+/** Objects call this when they first hold state: the registry is how a backup finds them. Idempotent. */
+export async function registerObject(db: D1Database, namespace: string, name: string): Promise<void> {
+  await db.prepare(`INSERT OR IGNORE INTO ${REGISTRY_TABLE} (namespace, name, registered_at) VALUES (?, ?, ?)`).bind(namespace, name, Date.now()).run();
+}
+
+/** Objects call this when they delete all their state, so the registry holds only objects that exist. */
+export async function unregisterObject(db: D1Database, namespace: string, name: string): Promise<void> {
+  await db.prepare(`DELETE FROM ${REGISTRY_TABLE} WHERE namespace = ? AND name = ?`).bind(namespace, name).run();
+}

@@ -1,0 +1,90 @@
+import type { SessionObjectEntry, SessionSegmentRef } from "../../schemas/sessions";
+import { SESSIONS_NAMESPACE, type SessionObject } from "../demo/session-object";
+import type { Env } from "../env";
+import { utf8 } from "../repo/bytes";
+import type { Repository } from "../repo/repository";
+import { type ExportPage, REGISTRY_TABLE } from "./contract";
+import { mapLimit } from "./limit";
+
+export const OBJECTS_PER_STEP = 200;
+export const CONCURRENCY = 8;
+export const ENTRIES_PER_CALL = 500;
+const ATTEMPTS = 3;
+
+export interface SessionSliceResult {
+  next: string | null;
+  segment: SessionSegmentRef | null;
+  written: string[];
+  stored_bytes: number;
+  objects: number;
+  entries: number;
+  bytes: number;
+  /** Objects that still failed after retries, by name. */
+  failed: { name: string; error: string }[];
+  ms: number;
+}
+
+/** One object's whole state, read page by page over RPC. */
+async function exportObject(stub: DurableObjectStub<SessionObject>): Promise<string[]> {
+  const lines: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await stub.vaultlineExport(cursor, ENTRIES_PER_CALL)) as ExportPage;
+    for (const e of page.entries) lines.push(JSON.stringify(e));
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return lines;
+}
+
+/**
+ * One slice of a session backup: the next OBJECTS_PER_STEP registered objects in name order, exported with at
+ * most CONCURRENCY at a time, each retried; each object's state becomes one chunk (unchanged objects dedup).
+ */
+export async function exportSessionSlice(env: Env, repo: Repository, after: string | null): Promise<SessionSliceResult> {
+  const began = Date.now();
+  const { results } = await env.OIDC_DB.prepare(`SELECT name FROM ${REGISTRY_TABLE} WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?`)
+    .bind(SESSIONS_NAMESPACE, after ?? "", OBJECTS_PER_STEP)
+    .all<{ name: string }>();
+  const out: SessionSliceResult = { next: null, segment: null, written: [], stored_bytes: 0, objects: 0, entries: 0, bytes: 0, failed: [], ms: 0 };
+  type Outcome = { ok: true; entry: SessionObjectEntry; put: { written: boolean; stored: number } } | { ok: false; name: string; error: string };
+  const done = await mapLimit(results, CONCURRENCY, async ({ name }): Promise<Outcome> => {
+    let error = "";
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        const stub = env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
+        const lines = await exportObject(stub);
+        const plaintext = utf8.encode(lines.map((l) => l + "\n").join(""));
+        const id = await repo.chunkId(plaintext);
+        const put = await repo.putChunk(id, plaintext);
+        return { ok: true, entry: { name, chunk: id, entries: lines.length, bytes: plaintext.length }, put };
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    }
+    return { ok: false, name, error };
+  });
+  const entries: SessionObjectEntry[] = [];
+  for (const d of done) {
+    if (!d.ok) {
+      out.failed.push({ name: d.name, error: d.error });
+      continue;
+    }
+    entries.push(d.entry);
+    if (d.put.written) out.written.push(d.entry.chunk);
+    out.stored_bytes += d.put.stored;
+    out.entries += d.entry.entries;
+    out.bytes += d.entry.bytes;
+  }
+  out.objects = entries.length;
+  if (entries.length) {
+    const plaintext = utf8.encode(entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const id = await repo.chunkId(plaintext);
+    const put = await repo.putChunk(id, plaintext);
+    if (put.written) out.written.push(id);
+    out.stored_bytes += put.stored;
+    out.segment = { id, first: entries[0]!.name, last: entries.at(-1)!.name, objects: entries.length };
+  }
+  out.next = results.length === OBJECTS_PER_STEP ? results.at(-1)!.name : null;
+  out.ms = Date.now() - began;
+  return out;
+}

@@ -1,0 +1,41 @@
+import { SessionObjectEntry, type SessionManifest } from "../../schemas/sessions";
+import { SESSIONS_NAMESPACE, type SessionObject } from "../demo/session-object";
+import type { Env } from "../env";
+import { fromUtf8 } from "../repo/bytes";
+import type { Repository } from "../repo/repository";
+import { type StateEntry, registerObject } from "./contract";
+import { CONCURRENCY, ENTRIES_PER_CALL } from "./export-sessions";
+import { mapLimit } from "./limit";
+
+export interface SessionRestoreOptions {
+  /** Only these objects; every object when absent. */
+  objects?: string[];
+  /** Leave out sessions, codes and tokens that have already expired. */
+  skip_expired: boolean;
+  /** Restored objects are named prefix + original name ("" for production; a sandbox prefix for tests). */
+  name_prefix: string;
+}
+
+export async function readSessionSegment(repo: Repository, id: string): Promise<SessionObjectEntry[]> {
+  return fromUtf8.decode(await repo.getChunk(id)).split("\n").filter(Boolean).map((l) => SessionObjectEntry.parse(JSON.parse(l)));
+}
+
+/** Restores the selected objects of one index segment, CONCURRENCY at a time; each object's import is atomic. */
+export async function restoreSessionSegment(env: Env, repo: Repository, manifest: SessionManifest, segment: number, restoreId: string, opts: SessionRestoreOptions) {
+  const chosen = (await readSessionSegment(repo, manifest.segments[segment]!.id)).filter((e) => !opts.objects || opts.objects.includes(e.name));
+  const now = Date.now();
+  const results = await mapLimit(chosen, CONCURRENCY, async (entry) => {
+    const lines = fromUtf8.decode(await repo.getChunk(entry.chunk)).split("\n").filter(Boolean);
+    const target = opts.name_prefix + entry.name;
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(target)) as DurableObjectStub<SessionObject>;
+    let result: { applied: number; skipped: number } | null = null;
+    for (let i = 0; i === 0 || i < lines.length; i += ENTRIES_PER_CALL) {
+      const page = lines.slice(i, i + ENTRIES_PER_CALL).map((l) => JSON.parse(l) as StateEntry);
+      const final = i + ENTRIES_PER_CALL >= lines.length;
+      result = (await stub.vaultlineImport({ restoreId, entries: page, final, ...(final && opts.skip_expired ? { skipExpiredBefore: now } : {}) })) as { applied: number; skipped: number } | null;
+    }
+    await registerObject(env.OIDC_DB, SESSIONS_NAMESPACE, target);
+    return result ?? { applied: 0, skipped: 0 };
+  });
+  return { objects: chosen.length, applied: results.reduce((n, r) => n + r.applied, 0), skipped: results.reduce((n, r) => n + r.skipped, 0) };
+}

@@ -1,0 +1,105 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { FORMAT_VERSION } from "../schemas/manifest";
+import { SessionManifest } from "../schemas/sessions";
+import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { SESSIONS_NAMESPACE } from "../src/demo/session-object";
+import type { Env } from "../src/env";
+import { IntegrityError, VaultlineError } from "../src/errors";
+import { Layout } from "../src/repo/layout";
+import { Repository } from "../src/repo/repository";
+import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
+import { verifyWrittenSteps } from "./backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface SessionBackupParams {
+  backup_id: string;
+  description?: string;
+  requested_by: string;
+}
+
+export class ObjectExportError extends VaultlineError {
+  constructor(message: string) {
+    super("object_export_failed", message, 500);
+  }
+}
+
+/**
+ * Backup of the SESSIONS Durable Objects: every object in the registry, in name order, a bounded page of objects
+ * per step, exported through the backup contract with bounded concurrency. An object that still fails after
+ * retries fails the backup, named.
+ */
+export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackupParams> {
+  override async run(event: WorkflowEvent<SessionBackupParams>, step: WorkflowStep) {
+    const p = event.payload;
+    const id = p.backup_id;
+    const repoOf = () => Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+    try {
+      const opened = await step.do("open repository", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          await markBackupProgress(this.env.CATALOG_DB, id, "open repository", {});
+          const repo = await repoOf();
+          return { data_key_id: repo.config.data_key_id, started_at: new Date().toISOString() };
+        }),
+      );
+      const slices: SessionSliceResult[] = [];
+      let after: string | null = null;
+      do {
+        const from: string | null = after;
+        const n = slices.length + 1;
+        const slice: SessionSliceResult = await step.do(`export ${n}`, DATA_STEP, () =>
+          finalOnPermanent(async () => {
+            const r = await exportSessionSlice(this.env, await repoOf(), from);
+            await markBackupProgress(this.env.CATALOG_DB, id, `export ${n}`, { objects: slices.reduce((t, s) => t + s.objects, 0) + r.objects });
+            return r;
+          }),
+        );
+        slices.push(slice);
+        after = slice.next;
+      } while (after !== null);
+
+      const failed = slices.flatMap((s) => s.failed);
+      if (failed.length) {
+        throw new ObjectExportError(`${failed.length} object(s) could not be exported after retries: ${failed.slice(0, 20).map((f) => `${f.name} (${f.error})`).join("; ")}`);
+      }
+      const verifyMs = await verifyWrittenSteps(step, this.env, id, slices.flatMap((s) => s.written));
+
+      const summary = await step.do("write manifest", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const repo = await repoOf();
+          const sum = (f: (s: SessionSliceResult) => number) => slices.reduce((t, s) => t + f(s), 0);
+          const manifest: SessionManifest = {
+            format: "vaultline-session-manifest",
+            version: FORMAT_VERSION,
+            backup_id: id,
+            type: "sessions",
+            component: "sessions",
+            namespace: SESSIONS_NAMESPACE,
+            ...(p.description ? { description: p.description } : {}),
+            requested_by: p.requested_by,
+            started_at: opened.started_at,
+            completed_at: new Date().toISOString(),
+            data_key_id: opened.data_key_id,
+            segments: slices.flatMap((s) => (s.segment ? [s.segment] : [])),
+            totals: { objects: sum((s) => s.objects), entries: sum((s) => s.entries), bytes: sum((s) => s.bytes), new_chunks: sum((s) => s.written.length), new_stored_bytes: sum((s) => s.stored_bytes) },
+            timings_ms: { export: sum((s) => s.ms), verify: verifyMs },
+          };
+          const put = await repo.putManifest(id, manifest);
+          const back = SessionManifest.safeParse(await repo.getManifestJson(id));
+          if (!back.success || back.data.totals.objects !== manifest.totals.objects) throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
+          const t = back.data.totals;
+          return {
+            rows: t.entries, tables: t.objects, raw_bytes: t.bytes, chunks: back.data.segments.length, new_chunks: t.new_chunks,
+            stored_bytes: t.new_stored_bytes + (put.written ? put.stored : 0),
+            started_at: back.data.started_at, completed_at: back.data.completed_at, manifest_key: Layout.manifest(id),
+          };
+        }),
+      );
+      await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      return { backup_id: id, ...summary };
+    } catch (e) {
+      const err = e instanceof ObjectExportError ? { code: e.code, message: e.message } : parseError(e);
+      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
+      throw e;
+    }
+  }
+}
