@@ -17,6 +17,15 @@ if (seeded) console.log(`Seeded demo data: ${seeded.rows} rows in ${seeded.secon
 console.log(`Starting wrangler dev on port ${port}...`);
 const dev = await startDev({ port, inherit: true });
 
+// Durable Objects are reachable only through the Worker: seed demo sessions there when none exist yet.
+const admin = { authorization: "Bearer vl-demo-admin", "content-type": "application/json" };
+const sessions: any = await (await fetch(`${dev.url}/admin/demo/sessions`, { headers: admin })).json().catch(() => null);
+if (sessions?.objects === 0) {
+  const body = JSON.stringify({ sessions: Number(process.env.SEED_SESSIONS ?? 5000), objects: Number(process.env.SEED_SESSION_OBJECTS ?? 300) });
+  const seeded: any = await (await fetch(`${dev.url}/admin/demo/seed-sessions`, { method: "POST", headers: admin, body })).json();
+  console.log(`Seeded demo sessions: ${seeded.sessions} sessions across ${seeded.objects_after} Durable Objects in ${(seeded.ms / 1000).toFixed(1)} s.`);
+}
+
 const crons = readWranglerConfig().triggers?.crons ?? [];
 console.log(`
 Vaultline is running.

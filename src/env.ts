@@ -26,6 +26,8 @@ export interface Env {
   BACKUP_SCHEDULES: string;
   WATCHDOG_STALE_MINUTES: string;
   EXPORT_STEP_MB?: string;
+  /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */
+  DEMO_MODE?: string;
   /** Only in the asset benchmark (test/bench): how many 1 MB and 100 MB objects to use. */
   BENCH_ASSET_SMALL?: string;
   BENCH_ASSET_LARGE?: string;

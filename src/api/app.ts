@@ -6,6 +6,7 @@ import { authenticate, parseApiTokens, type Principal } from "./auth";
 import { backupRoutes } from "./routes/backups";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
+import { demoRoutes } from "./routes/demo";
 import { restoreRoutes } from "./routes/restores";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
@@ -57,5 +58,6 @@ export function createApp() {
   app.route("/admin", restoreRoutes());
   app.route("/admin", catalogRoutes());
   app.route("/admin", configRoutes());
+  app.route("/admin", demoRoutes());
   return app;
 }

@@ -38,6 +38,16 @@ export class SessionObject extends DurableObject<Env> {
     this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
   }
 
+  /** Many sessions in one call and one transaction (seeding, bulk imports). */
+  async putSessions(name: string, list: { id: string; user_id: number; data: object; expires_at: number }[]): Promise<void> {
+    await this.registered(name);
+    this.ctx.storage.transactionSync(() => {
+      for (const s of list) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
+      const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? { created: new Date(), sessions_written: 0 };
+      this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + list.length });
+    });
+  }
+
   async putCode(name: string, c: { code: string; client_id: string; user_id: number; pkce: Uint8Array | null; expires_at: number }): Promise<void> {
     await this.registered(name);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO authorization_codes VALUES (?, ?, ?, ?, ?)", c.code, c.client_id, c.user_id, c.pkce, c.expires_at);

@@ -10,6 +10,7 @@ export default defineConfig(async () => ({
       miniflare: {
         bindings: {
           CATALOG_MIGRATIONS: await readD1Migrations("migrations/catalog"),
+          OIDC_MIGRATIONS: await readD1Migrations("migrations/oidc"),
           BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
           BENCH_ASSET_SMALL: process.env.BENCH_ASSET_SMALL ?? "1000",
           BENCH_ASSET_LARGE: process.env.BENCH_ASSET_LARGE ?? "3",

@@ -34,6 +34,22 @@ async function sessionRestore(body: Record<string, unknown>) {
 
 const PROD = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
 
+describe("demo sessions", () => {
+  it("the demo routes do not exist unless DEMO_MODE is on (production never sets it)", async () => {
+    const r = await api("POST", "/admin/demo/seed-sessions", { body: {} });
+    expect(r.status).toBe(404);
+  });
+
+  it("the generator spreads sessions over registered objects, some already expired", async () => {
+    const { seedSessions, shardName } = await import("../../src/demo/sessions");
+    await seedSessions(env, { sessions: 250, objects: 12, now: 1_800_000_000_000 });
+    expect(await env.OIDC_DB.prepare("SELECT count(*) AS n FROM durable_object_registry").first("n")).toBe(12);
+    const dumped = (await stub(shardName(0)).dump()) as { tables: Record<string, { expires_at: number }[]> };
+    expect(dumped.tables.sessions).toHaveLength(21);
+    expect(dumped.tables.sessions!.filter((x) => x.expires_at < 1_800_000_000_000).length).toBe(3);
+  });
+});
+
 describe("Durable Object session backups", () => {
   it("round-trip every registered object exactly (rows with their rowids, BLOBs, KV values with Dates), into sandbox names", async () => {
     await seedSessions(30);
