@@ -13,16 +13,20 @@ export const shardName = (i: number) => `sessions-${String(i).padStart(5, "0")}`
  */
 export async function seedSessions(env: Env, opts: { sessions: number; objects: number; now?: number }): Promise<{ objects: number; sessions: number }> {
   const now = opts.now ?? Date.now();
-  const perObject = Math.ceil(opts.sessions / opts.objects);
+  // Evenly: every object gets floor(sessions / objects), the first (sessions % objects) one more.
+  const base = Math.floor(opts.sessions / opts.objects);
+  const extra = opts.sessions % opts.objects;
+  const count = (i: number) => base + (i < extra ? 1 : 0);
+  const first = (i: number) => i * base + Math.min(i, extra);
   await mapLimit(
     Array.from({ length: opts.objects }, (_, i) => i),
     16,
     async (i) => {
       const name = shardName(i);
       const stub = env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
-      const sessions = Array.from({ length: Math.min(perObject, opts.sessions - i * perObject) }, (_, k) => ({
+      const sessions = Array.from({ length: count(i) }, (_, k) => ({
         id: `sid-${i}-${k}`,
-        user_id: 1 + ((i * perObject + k) % 100_000),
+        user_id: 1 + ((first(i) + k) % 100_000),
         data: { amr: k % 3 ? ["pwd"] : ["pwd", "otp"], ua: k % 2 ? "Mozilla/5.0 Firefox/133.0" : "okhttp/4.12", acr: "urn:mace:incommon:iap:silver" },
         expires_at: now + ((k % 10 === 0 ? -1 : 1) * (1 + (k % 24))) * HOUR,
       }));
