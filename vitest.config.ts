@@ -25,6 +25,8 @@ export default defineConfig(async () => {
             API_TOKENS: JSON.stringify(apiTokens),
             // Small export steps, so tests of modest size still span several steps.
             EXPORT_STEP_MB: "8",
+            // As in production, whatever a local .dev.vars says (the plugin reads it too).
+            DEMO_MODE: "false",
           },
         },
       }),
