@@ -65,12 +65,22 @@ function oidcSqliteFile(): string {
   throw new Error("could not find OIDC_DB's SQLite file");
 }
 
-async function poll(dev: DevServer, path: string, done: (j: any) => boolean): Promise<any> {
-  for (;;) {
-    const j: any = await (await fetch(`${dev.url}${path}`, { headers: ADMIN })).json();
+async function poll(dev: DevServer, path: string, done: (j: any) => boolean, timeoutMs = 30 * 60_000): Promise<any> {
+  const end = Date.now() + timeoutMs;
+  let j: any;
+  do {
+    j = await (await fetch(`${dev.url}${path}`, { headers: ADMIN })).json();
     if (done(j)) return j;
     await new Promise((r) => setTimeout(r, 200));
-  }
+  } while (Date.now() < end);
+  throw new Error(`gave up waiting on ${path}: ${JSON.stringify(j)}`);
+}
+
+async function post(dev: DevServer, path: string, body: unknown): Promise<any> {
+  const res = await fetch(`${dev.url}${path}`, { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
+  const json: any = await res.json();
+  if (res.status !== 202) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
 }
 
 function timed(label: string, cmd: string, args: string[], opts: { shell?: boolean } = {}): { ms: number; ok: boolean; error?: string } {
@@ -97,6 +107,7 @@ if (values.reseed || !existsSync(marker)) {
 } else {
   prepareProject();
   console.log(`Reusing the ${users}-user database in ${state} (--reseed to rebuild)`);
+  applyLocalMigrations(undefined, config); // idempotent: brings a database seeded by an older version up to date
   // A clean repository and catalog each run, so stored bytes are this backup's own.
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
   execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
@@ -126,7 +137,7 @@ if (inWorkerd.status !== 0 || blocks.length < 2) console.log(`  (the workerd ben
 console.log("\nVaultline (wrangler dev, local workerd):");
 const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
 const t0 = performance.now();
-const created: any = await (await fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full_database"}' })).json();
+const created = await post(dev, "/admin/backup/create", { type: "full_database" });
 const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
 const backupWallMs = performance.now() - t0;
 if (backup.status !== "completed") throw new Error(`backup failed: ${JSON.stringify(backup.error)}`);
@@ -135,9 +146,7 @@ console.log(`  full backup: ${secs(backupWallMs)} s (${backup.manifest.rows} row
 
 async function timedRestore(label: string) {
   const t = performance.now();
-  const started: any = await (
-    await fetch(`${dev.url}/admin/backup/restore`, { method: "POST", headers: ADMIN, body: JSON.stringify({ backup_id: created.backup_id, target_environment: "test" }) })
-  ).json();
+  const started = await post(dev, "/admin/backup/restore", { backup_id: created.backup_id, target_environment: "test" });
   const r = await poll(dev, `/admin/restore/${started.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
   const ms = performance.now() - t;
   if (r.status !== "completed") throw new Error(`restore failed: ${JSON.stringify(r.error)}`);
