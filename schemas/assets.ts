@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FORMAT_VERSION } from "./manifest";
+import { ManifestHeader } from "./manifest";
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -24,18 +24,11 @@ export type AssetEntry = z.infer<typeof AssetEntry>;
 export const AssetSegmentRef = z.object({ id: Hex64, first: z.string(), last: z.string(), objects: z.number().int().positive() });
 export type AssetSegmentRef = z.infer<typeof AssetSegmentRef>;
 
-export const AssetManifest = z.object({
+export const AssetManifest = ManifestHeader.extend({
   format: z.literal("vaultline-asset-manifest"),
-  version: z.literal(FORMAT_VERSION),
-  backup_id: z.string(),
   type: z.literal("assets"),
   component: z.literal("assets"),
   source: z.string(),
-  description: z.string().optional(),
-  requested_by: z.string(),
-  started_at: z.string(),
-  completed_at: z.string(),
-  data_key_id: z.string(),
   /** The asset backup unchanged objects were taken from, if any. */
   base_backup_id: z.string().nullable(),
   /** Every object in the bucket at the time, in key order: a complete point in time. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FORMAT_VERSION } from "./manifest";
+import { ManifestHeader } from "./manifest";
 
 /** Vars whose values are configuration, not secrets: the only values a configuration backup records. */
 export const NON_SECRET_VARS = [
@@ -34,17 +34,10 @@ export const ConfigSnapshot = z.object({
 });
 export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
 
-export const ConfigManifest = z.object({
+export const ConfigManifest = ManifestHeader.extend({
   format: z.literal("vaultline-config-manifest"),
-  version: z.literal(FORMAT_VERSION),
-  backup_id: z.string(),
   type: z.literal("config"),
   component: z.literal("config"),
-  description: z.string().optional(),
-  requested_by: z.string(),
-  started_at: z.string(),
-  completed_at: z.string(),
-  data_key_id: z.string(),
   config: ConfigSnapshot,
 });
 export type ConfigManifest = z.infer<typeof ConfigManifest>;

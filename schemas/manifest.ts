@@ -54,18 +54,22 @@ export const TableManifest = z.object({
 });
 export type TableManifest = z.infer<typeof TableManifest>;
 
-export const DatabaseManifest = z.object({
-  format: z.literal("vaultline-manifest"),
+/** Fields every manifest has, whatever it describes. */
+export const ManifestHeader = z.object({
   version: z.literal(FORMAT_VERSION),
   backup_id: z.string(),
-  type: z.enum(["full"]),
-  component: z.literal("database"),
-  source: z.string(),
   description: z.string().optional(),
   requested_by: z.string(),
   started_at: z.string(),
   completed_at: z.string(),
   data_key_id: z.string(),
+});
+
+export const DatabaseManifest = ManifestHeader.extend({
+  format: z.literal("vaultline-manifest"),
+  type: z.enum(["full"]),
+  component: z.literal("database"),
+  source: z.string(),
   schema: DatabaseSchema,
   tables: z.array(TableManifest),
   totals: z.object({

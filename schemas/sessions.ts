@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FORMAT_VERSION } from "./manifest";
+import { ManifestHeader } from "./manifest";
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -10,18 +10,11 @@ export type SessionObjectEntry = z.infer<typeof SessionObjectEntry>;
 export const SessionSegmentRef = z.object({ id: Hex64, first: z.string(), last: z.string(), objects: z.number().int().positive() });
 export type SessionSegmentRef = z.infer<typeof SessionSegmentRef>;
 
-export const SessionManifest = z.object({
+export const SessionManifest = ManifestHeader.extend({
   format: z.literal("vaultline-session-manifest"),
-  version: z.literal(FORMAT_VERSION),
-  backup_id: z.string(),
   type: z.literal("sessions"),
   component: z.literal("sessions"),
   namespace: z.string(),
-  description: z.string().optional(),
-  requested_by: z.string(),
-  started_at: z.string(),
-  completed_at: z.string(),
-  data_key_id: z.string(),
   /** Every registered object, in name order. */
   segments: z.array(SessionSegmentRef),
   totals: z.object({ objects: z.number().int(), entries: z.number().int(), bytes: z.number().int(), new_chunks: z.number().int(), new_stored_bytes: z.number().int() }),

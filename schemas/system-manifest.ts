@@ -1,19 +1,12 @@
 import { z } from "zod";
 import { COMPONENTS } from "./api";
-import { FORMAT_VERSION } from "./manifest";
+import { ManifestHeader } from "./manifest";
 
 /** A full-system backup: which component backups make it up, and the time they span. */
-export const SystemManifest = z.object({
+export const SystemManifest = ManifestHeader.extend({
   format: z.literal("vaultline-system-manifest"),
-  version: z.literal(FORMAT_VERSION),
-  backup_id: z.string(),
   type: z.literal("full_system"),
   component: z.literal("system"),
-  description: z.string().optional(),
-  requested_by: z.string(),
-  started_at: z.string(),
-  completed_at: z.string(),
-  data_key_id: z.string(),
   components: z.array(z.object({ component: z.enum(COMPONENTS), backup_id: z.string(), type: z.string(), started_at: z.string(), completed_at: z.string() })),
   /** From the first component's start to the last one's completion: the window the system backup describes. */
   span: z.object({ from: z.string(), to: z.string() }),

@@ -3,13 +3,12 @@ import { AssetManifest } from "../schemas/assets";
 import { type AssetSliceResult, exportAssetSlice } from "../src/assets/export-assets";
 import { IndexLookup } from "../src/assets/index-lookup";
 import { buildAssetManifest } from "../src/assets/manifest";
-import { latestCompleted, markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { latestCompleted, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
-import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
-import { verifyWrittenSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { recordingFailure, verifyWrittenSteps } from "./backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface AssetBackupParams {
   backup_id: string;
@@ -36,7 +35,7 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
     const p = event.payload;
     const id = p.backup_id;
     const repoOf = () => Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
-    try {
+    return recordingFailure(step, this.env, id, async () => {
       const opened = await step.do("open repository", DATA_STEP, () =>
         finalOnPermanent(async () => {
           await markBackupProgress(this.env.CATALOG_DB, id, "open repository", {});
@@ -86,31 +85,23 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
             slices,
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
           });
-          const put = await repo.putManifest(id, manifest);
-          const back = AssetManifest.safeParse(await repo.getManifestJson(id));
-          if (!back.success || back.data.totals.objects !== manifest.totals.objects) {
-            throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
-          }
-          const t = back.data.totals;
+          const { manifest: back, stored } = await repo.commitManifest(id, manifest, AssetManifest);
+          const t = back.totals;
           return {
             rows: t.objects,
             tables: 0,
             raw_bytes: t.bytes,
-            chunks: back.data.segments.length,
+            chunks: back.segments.length,
             new_chunks: t.new_chunks,
-            stored_bytes: t.new_stored_bytes + (put.written ? put.stored : 0),
-            started_at: back.data.started_at,
-            completed_at: back.data.completed_at,
+            stored_bytes: t.new_stored_bytes + stored,
+            started_at: back.started_at,
+            completed_at: back.completed_at,
             manifest_key: Layout.manifest(id),
           };
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
       return { backup_id: id, ...summary };
-    } catch (e) {
-      const err = parseError(e);
-      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
-      throw e;
-    }
+    });
   }
 }

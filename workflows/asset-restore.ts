@@ -1,8 +1,9 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { type AssetFilter, type AssetRestorePosition, restoreAssetSlice } from "../src/assets/restore-assets";
-import { finishRestore, logRestore, markRestoreStage } from "../src/catalog/restores";
+import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { AssetTargetBinding, Env } from "../src/env";
 import { openAssetManifest } from "../src/assets/open-manifest";
+import { restoreNotes } from "./restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface AssetRestoreParams {
@@ -25,11 +26,7 @@ export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestorePa
   override async run(event: WorkflowEvent<AssetRestoreParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.restore_id;
-    let log = 0;
-    const note = (message: string, level: "info" | "warn" | "error" = "info") => {
-      const seq = ++log;
-      return step.do(`log ${seq}`, CATALOG_STEP, () => logRestore(this.env.CATALOG_DB, id, seq, level, message));
-    };
+    const note = restoreNotes(step, this.env, id);
     const what = p.filter.key !== undefined ? `key ${p.filter.key}` : p.filter.prefix !== undefined ? `prefix ${p.filter.prefix}` : "every object";
     try {
       const plan = await step.do("read manifest", DATA_STEP, () =>

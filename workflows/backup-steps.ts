@@ -1,9 +1,9 @@
 import type { WorkflowStep } from "cloudflare:workers";
 import { verifyChunks } from "../src/backup/export-tables";
-import { markBackupProgress } from "../src/catalog/backups";
+import { markBackupFailed, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
 import { Repository } from "../src/repo/repository";
-import { DATA_STEP, finalOnPermanent } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 /** Chunks one verify step reads back. */
 export const VERIFY_STEP_CHUNKS = 48;
@@ -28,4 +28,35 @@ export async function verifyWrittenSteps(step: WorkflowStep, env: Env, backupId:
     );
   }
   return ms;
+}
+
+/** The first step of a backup: the repository opens (created on first use) and the backup is marked running. */
+export function openRepositoryStep(step: WorkflowStep, env: Env, backupId: string): Promise<{ data_key_id: string; started_at: string }> {
+  return step.do("open repository", DATA_STEP, () =>
+    finalOnPermanent(async () => {
+      await markBackupProgress(env.CATALOG_DB, backupId, "open repository", {});
+      const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+      return { data_key_id: repo.config.data_key_id, started_at: new Date().toISOString() };
+    }),
+  );
+}
+
+/**
+ * Runs a backup's steps; if they fail, records the failure (with its code) in the catalog and fails the instance.
+ * `classify` may map an error the workflow raised itself to its code and message.
+ */
+export async function recordingFailure<T>(
+  step: WorkflowStep,
+  env: Env,
+  backupId: string,
+  body: () => Promise<T>,
+  classify: (e: unknown) => { code: string; message: string } = parseError,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    const err = classify(e);
+    await step.do("record failure", CATALOG_STEP, () => markBackupFailed(env.CATALOG_DB, backupId, err.code, err.message));
+    throw e;
+  }
 }

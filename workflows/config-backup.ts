@@ -1,13 +1,13 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { ConfigManifest } from "../schemas/config-manifest";
 import { FORMAT_VERSION } from "../schemas/manifest";
-import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { captureConfig } from "../src/config-backup/capture";
 import type { Env } from "../src/env";
-import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { recordingFailure } from "./backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface ConfigBackupParams {
   backup_id: string;
@@ -24,7 +24,7 @@ export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupPa
   override async run(event: WorkflowEvent<ConfigBackupParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.backup_id;
-    try {
+    return recordingFailure(step, this.env, id, async () => {
       const summary = await step.do("capture configuration", DATA_STEP, () =>
         finalOnPermanent(async () => {
           const started_at = new Date().toISOString();
@@ -43,29 +43,23 @@ export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupPa
             data_key_id: repo.config.data_key_id,
             config: await captureConfig(this.env),
           };
-          const put = await repo.putManifest(id, manifest);
-          const back = ConfigManifest.safeParse(await repo.getManifestJson(id));
-          if (!back.success || back.data.backup_id !== id) throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
-          const c = back.data.config;
+          const { manifest: back, stored } = await repo.commitManifest(id, manifest, ConfigManifest);
+          const c = back.config;
           return {
             rows: c.bindings.length,
             tables: 0,
             raw_bytes: 0,
             chunks: 0,
             new_chunks: 0,
-            stored_bytes: put.written ? put.stored : 0,
-            started_at: back.data.started_at,
-            completed_at: back.data.completed_at,
+            stored_bytes: stored,
+            started_at: back.started_at,
+            completed_at: back.completed_at,
             manifest_key: Layout.manifest(id),
           };
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
       return { backup_id: id, ...summary };
-    } catch (e) {
-      const err = parseError(e);
-      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
-      throw e;
-    }
+    });
   }
 }

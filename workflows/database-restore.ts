@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import type { TableInfo } from "../schemas/manifest";
-import { finishRestore, logRestore, markRestoreStage } from "../src/catalog/restores";
+import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
 import type { Env, RestoreTargetBinding } from "../src/env";
 import { openDatabaseManifest } from "../src/restore/open-manifest";
@@ -10,6 +10,7 @@ import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
+import { restoreNotes } from "./restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface DatabaseRestoreParams {
@@ -37,11 +38,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     const id = p.restore_id;
     const scope: RestoreScope = p.scope ?? { kind: "full" };
     const target = () => this.env[p.target_binding];
-    let log = 0;
-    const note = (message: string, level: "info" | "warn" | "error" = "info") => {
-      const seq = ++log;
-      return step.do(`log ${seq}`, CATALOG_STEP, () => logRestore(this.env.CATALOG_DB, id, seq, level, message));
-    };
+    const note = restoreNotes(step, this.env, id);
     try {
       const plan = await step.do("read manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {

@@ -1,15 +1,14 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import type { DatabaseSchema } from "../schemas/manifest";
+import { DatabaseManifest, type DatabaseSchema } from "../schemas/manifest";
 import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/backup/export-tables";
 import { buildDatabaseManifest } from "../src/backup/manifest";
-import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { readSchema } from "../src/db/schema";
 import type { Env } from "../src/env";
-import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
-import { verifyWrittenSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface FullDatabaseBackupParams {
   backup_id: string;
@@ -34,14 +33,8 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
   override async run(event: WorkflowEvent<FullDatabaseBackupParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.backup_id;
-    try {
-      const opened = await step.do("open repository", DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          await markBackupProgress(this.env.CATALOG_DB, id, "open repository", {});
-          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
-          return { data_key_id: repo.config.data_key_id, started_at: new Date().toISOString() };
-        }),
-      );
+    return recordingFailure(step, this.env, id, async () => {
+      const opened = await openRepositoryStep(step, this.env, id);
 
       const schema: DatabaseSchema = await step.do("snapshot schema", DATA_STEP, () =>
         finalOnPermanent(async () => {
@@ -88,19 +81,14 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
             slices,
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
           });
-          const put = await repo.putManifest(id, manifest);
-          // Read the commit point back: it must open with our key and describe this backup.
-          const back = (await repo.getManifestJson(id)) as typeof manifest | null;
-          if (!back || back.backup_id !== id || back.totals.rows !== manifest.totals.rows) {
-            throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
-          }
+          const { manifest: back, stored } = await repo.commitManifest(id, manifest, DatabaseManifest);
           return {
             rows: back.totals.rows,
             tables: back.totals.tables,
             raw_bytes: back.totals.raw_bytes,
             chunks: back.totals.chunks,
             new_chunks: back.totals.new_chunks,
-            stored_bytes: back.totals.new_stored_bytes + (put.written ? put.stored : 0),
+            stored_bytes: back.totals.new_stored_bytes + stored,
             started_at: back.started_at,
             completed_at: back.completed_at,
             manifest_key: Layout.manifest(id),
@@ -110,10 +98,6 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
 
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
       return { backup_id: id, ...summary };
-    } catch (e) {
-      const err = parseError(e);
-      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
-      throw e;
-    }
+    });
   }
 }

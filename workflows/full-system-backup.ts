@@ -3,11 +3,11 @@ import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../schemas/api";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { SystemManifest } from "../schemas/system-manifest";
 import { backupWorkflow, startBackup } from "../src/backup/start";
-import { childBackups, markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { childBackups, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
-import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
+import { recordingFailure } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface FullSystemBackupParams {
@@ -30,7 +30,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
     const p = event.payload;
     const id = p.backup_id;
     const components = TYPE_COMPONENTS.full_system;
-    try {
+    return recordingFailure(step, this.env, id, async () => {
       const started_at = await step.do("start components", CATALOG_STEP, async () => {
         await markBackupProgress(this.env.CATALOG_DB, id, "start components", { components });
         for (const component of components) {
@@ -89,23 +89,17 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
             components: parts,
             span: { from: parts.map((x) => x.started_at).sort()[0]!, to: parts.map((x) => x.completed_at).sort().at(-1)! },
           };
-          const put = await repo.putManifest(id, manifest);
-          const back = SystemManifest.safeParse(await repo.getManifestJson(id));
-          if (!back.success || back.data.components.length !== parts.length) throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
+          const { manifest: back, stored } = await repo.commitManifest(id, manifest, SystemManifest);
           return {
             rows: 0, tables: 0, raw_bytes: 0, chunks: 0, new_chunks: 0,
-            stored_bytes: put.written ? put.stored : 0,
-            started_at: back.data.started_at, completed_at: back.data.completed_at, manifest_key: Layout.manifest(id),
+            stored_bytes: stored,
+            started_at: back.started_at, completed_at: back.completed_at, manifest_key: Layout.manifest(id),
           };
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
       return { backup_id: id, components: children.map((c) => c.backup_id) };
-    } catch (e) {
-      const err = e instanceof ComponentFailure ? { code: "component_failed", message: e.message } : parseError(e);
-      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
-      throw e;
-    }
+    }, (e) => (e instanceof ComponentFailure ? { code: "component_failed", message: e.message } : parseError(e)));
   }
 }
 

@@ -1,14 +1,14 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { SessionManifest } from "../schemas/sessions";
-import { markBackupCompleted, markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { SESSIONS_NAMESPACE } from "../src/demo/session-object";
 import type { Env } from "../src/env";
-import { IntegrityError, VaultlineError } from "../src/errors";
+import { VaultlineError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
-import { verifyWrittenSteps } from "./backup-steps";
+import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface SessionBackupParams {
@@ -33,14 +33,8 @@ export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackup
     const p = event.payload;
     const id = p.backup_id;
     const repoOf = () => Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
-    try {
-      const opened = await step.do("open repository", DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          await markBackupProgress(this.env.CATALOG_DB, id, "open repository", {});
-          const repo = await repoOf();
-          return { data_key_id: repo.config.data_key_id, started_at: new Date().toISOString() };
-        }),
-      );
+    return recordingFailure(step, this.env, id, async () => {
+      const opened = await openRepositoryStep(step, this.env, id);
       const slices: SessionSliceResult[] = [];
       let after: string | null = null;
       do {
@@ -83,23 +77,17 @@ export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackup
             totals: { objects: sum((s) => s.objects), entries: sum((s) => s.entries), bytes: sum((s) => s.bytes), new_chunks: sum((s) => s.written.length), new_stored_bytes: sum((s) => s.stored_bytes) },
             timings_ms: { export: sum((s) => s.ms), verify: verifyMs },
           };
-          const put = await repo.putManifest(id, manifest);
-          const back = SessionManifest.safeParse(await repo.getManifestJson(id));
-          if (!back.success || back.data.totals.objects !== manifest.totals.objects) throw new IntegrityError(Layout.manifest(id), "manifest read back does not match what was written");
-          const t = back.data.totals;
+          const { manifest: back, stored } = await repo.commitManifest(id, manifest, SessionManifest);
+          const t = back.totals;
           return {
-            rows: t.entries, tables: t.objects, raw_bytes: t.bytes, chunks: back.data.segments.length, new_chunks: t.new_chunks,
-            stored_bytes: t.new_stored_bytes + (put.written ? put.stored : 0),
-            started_at: back.data.started_at, completed_at: back.data.completed_at, manifest_key: Layout.manifest(id),
+            rows: t.entries, tables: t.objects, raw_bytes: t.bytes, chunks: back.segments.length, new_chunks: t.new_chunks,
+            stored_bytes: t.new_stored_bytes + stored,
+            started_at: back.started_at, completed_at: back.completed_at, manifest_key: Layout.manifest(id),
           };
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
       return { backup_id: id, ...summary };
-    } catch (e) {
-      const err = e instanceof ObjectExportError ? { code: e.code, message: e.message } : parseError(e);
-      await step.do("record failure", CATALOG_STEP, () => markBackupFailed(this.env.CATALOG_DB, id, err.code, err.message));
-      throw e;
-    }
+    }, (e) => (e instanceof ObjectExportError ? { code: e.code, message: e.message } : parseError(e)));
   }
 }

@@ -1,8 +1,9 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import { finishRestore, logRestore, markRestoreStage } from "../src/catalog/restores";
+import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { Env } from "../src/env";
 import { openSessionManifest } from "../src/sessions/open-manifest";
 import { type SessionRestoreOptions, restoreSessionSegment } from "../src/sessions/restore-sessions";
+import { restoreNotes } from "./restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface SessionRestoreParams extends SessionRestoreOptions {
@@ -16,11 +17,7 @@ export class SessionRestoreWorkflow extends WorkflowEntrypoint<Env, SessionResto
   override async run(event: WorkflowEvent<SessionRestoreParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.restore_id;
-    let log = 0;
-    const note = (message: string, level: "info" | "warn" | "error" = "info") => {
-      const seq = ++log;
-      return step.do(`log ${seq}`, CATALOG_STEP, () => logRestore(this.env.CATALOG_DB, id, seq, level, message));
-    };
+    const note = restoreNotes(step, this.env, id);
     try {
       const segments = await step.do("read manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {

@@ -1,5 +1,6 @@
 import type { AssetEntry, AssetSegmentRef } from "../../schemas/assets";
-import { toHex, utf8 } from "../repo/bytes";
+import { toHex } from "../repo/bytes";
+import { writeSegment } from "../repo/index-segment";
 import type { Repository } from "../repo/repository";
 import type { IndexLookup } from "./index-lookup";
 import { streamParts } from "./parts";
@@ -70,13 +71,11 @@ export async function exportAssetSlice(
   }
   const finishedPage = last === (page.objects.at(-1)?.key ?? null);
   out.next = finishedPage && !page.truncated ? null : last ?? after;
-  if (entries.length) {
-    const plaintext = utf8.encode(entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
-    const id = await repo.chunkId(plaintext);
-    const put = await repo.putChunk(id, plaintext);
-    if (put.written) out.written.push(id);
-    out.stored_bytes += put.stored;
-    out.segment = { id, first: entries[0]!.key, last: entries.at(-1)!.key, objects: entries.length };
+  const segment = await writeSegment(repo, entries, (e) => e.key);
+  if (segment) {
+    if (segment.written) out.written.push(segment.ref.id);
+    out.stored_bytes += segment.stored;
+    out.segment = segment.ref;
   }
   out.ms = Date.now() - began;
   return out;

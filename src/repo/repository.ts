@@ -1,6 +1,7 @@
 import { FORMAT_VERSION } from "../../schemas/manifest";
 import { RepositoryConfig, WrappedKey } from "../../schemas/repository";
-import { IntegrityError, KeyMismatchError } from "../errors";
+import type { z } from "zod";
+import { IntegrityError, KeyMismatchError, NotFoundError } from "../errors";
 import { fromUtf8, sha256Hex, toHex, utf8 } from "./bytes";
 import { chunkId, type DataKey, importMasterKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./keys";
 import { Layout } from "./layout";
@@ -65,6 +66,32 @@ export class Repository {
   async putManifest(backupId: string, manifest: unknown): Promise<{ written: boolean; stored: number }> {
     const sealed = await seal(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), utf8.encode(JSON.stringify(manifest)));
     return { written: await this.putOnce(Layout.manifest(backupId), sealed), stored: sealed.length };
+  }
+
+  /**
+   * The commit point of a backup: writes its manifest (write-once), reads it back through the full checks, and
+   * parses it with its schema. A retried step finds the manifest an earlier attempt wrote and accepts it when it
+   * describes the same backup.
+   */
+  async commitManifest<S extends z.ZodType<{ backup_id: string }>>(backupId: string, manifest: z.infer<S>, schema: S): Promise<{ manifest: z.infer<S>; stored: number }> {
+    const put = await this.putManifest(backupId, manifest);
+    const back = schema.safeParse(await this.getManifestJson(backupId));
+    if (!back.success || back.data.backup_id !== backupId) {
+      throw new IntegrityError(Layout.manifest(backupId), "manifest read back does not match what was written");
+    }
+    if (put.written && JSON.stringify(back.data) !== JSON.stringify(schema.parse(manifest))) {
+      throw new IntegrityError(Layout.manifest(backupId), "manifest read back differs from what was written");
+    }
+    return { manifest: back.data, stored: put.written ? put.stored : 0 };
+  }
+
+  /** Reads and parses a manifest of the kind `what`; 404 when absent, integrity_error when it is another kind. */
+  async readManifest<S extends z.ZodType>(backupId: string, schema: S, what: string): Promise<z.infer<S>> {
+    const json = await this.getManifestJson(backupId);
+    if (json === null) throw new NotFoundError(`backup ${backupId} has no manifest in the repository`);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new IntegrityError(Layout.manifest(backupId), `not ${what} manifest (format v1): ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
   }
 
   async hasManifest(backupId: string): Promise<boolean> {

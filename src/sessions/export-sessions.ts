@@ -2,6 +2,7 @@ import type { SessionObjectEntry, SessionSegmentRef } from "../../schemas/sessio
 import { SESSIONS_NAMESPACE, type SessionObject } from "../demo/session-object";
 import type { Env } from "../env";
 import { utf8 } from "../repo/bytes";
+import { writeSegment } from "../repo/index-segment";
 import type { Repository } from "../repo/repository";
 import { type ExportPage, REGISTRY_TABLE } from "./contract";
 import { mapLimit } from "./limit";
@@ -76,13 +77,11 @@ export async function exportSessionSlice(env: Env, repo: Repository, after: stri
     out.bytes += d.entry.bytes;
   }
   out.objects = entries.length;
-  if (entries.length) {
-    const plaintext = utf8.encode(entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
-    const id = await repo.chunkId(plaintext);
-    const put = await repo.putChunk(id, plaintext);
-    if (put.written) out.written.push(id);
-    out.stored_bytes += put.stored;
-    out.segment = { id, first: entries[0]!.name, last: entries.at(-1)!.name, objects: entries.length };
+  const segment = await writeSegment(repo, entries, (e) => e.name);
+  if (segment) {
+    if (segment.written) out.written.push(segment.ref.id);
+    out.stored_bytes += segment.stored;
+    out.segment = segment.ref;
   }
   out.next = results.length === OBJECTS_PER_STEP ? results.at(-1)!.name : null;
   out.ms = Date.now() - began;
