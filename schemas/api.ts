@@ -76,7 +76,12 @@ export const DatabaseSelection = z
 export const RestoreBody = z
   .object({
     backup_id: BackupId,
-    components: z.array(z.enum(COMPONENTS)).length(1, "a restore takes one component for now").default(["database"]),
+    /** Any subset: each component is restored by its own instance (listed in the answer's `restores`). */
+    components: z
+      .array(z.enum(COMPONENTS))
+      .min(1)
+      .refine((c) => new Set(c).size === c.length, "each component once")
+      .default(["database"]),
     target_environment: z.enum(["production", "test"]),
     confirmation: z.string().optional(),
     /** Within assets: a prefix or one key. Everything when absent. */

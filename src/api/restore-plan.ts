@@ -1,0 +1,69 @@
+import type { BackupType, Component, RestoreBody } from "../../schemas/api";
+import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../../schemas/api";
+import { openAssetManifest } from "../assets/open-manifest";
+import { selectionExists } from "../assets/selection";
+import { type BackupRow, childBackups } from "../catalog/backups";
+import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
+import { ConflictError, ValidationError } from "../errors";
+import { checkDatabaseSelection } from "../restore/selection";
+import { checkSessionObjects } from "../sessions/selection";
+
+/** Restores write D1 at roughly this many rows a second here (docs/BENCHMARKS.md); estimates, not promises. */
+const RESTORE_ROWS_PER_SECOND = 70_000;
+const ASSET_RESTORE_BYTES_PER_SECOND = 45e6;
+
+export interface ComponentRestorePlan {
+  component: Component;
+  backup: BackupRow;
+  target_binding: string;
+  /** The Workflow params, less restore_id and requested_by. */
+  params: Record<string, unknown>;
+  estimated_seconds: number;
+}
+
+/**
+ * Everything a restore of one component needs, checked before anything starts: the backup that holds it (a
+ * full-system backup's component backup), its completion, and that the selection exists in it.
+ */
+export async function planComponentRestore(env: Env, requested: BackupRow, body: RestoreBody, component: Component): Promise<ComponentRestorePlan> {
+  const backup = requested.type === "full_system" ? await componentOf(env, requested, component) : requested;
+  if (backup.status !== "completed") throw new ConflictError(`backup ${backup.id} is ${backup.status}; only a completed backup can be restored`);
+  const holds = TYPE_COMPONENTS[backup.type as BackupType] ?? [];
+  if (!holds.includes(component)) {
+    throw new ValidationError(`components: backup ${backup.id} is a ${backup.type} backup; it holds ${holds.join(", ")}, not ${component}`, "components");
+  }
+  const env_ = body.target_environment;
+  if (component === "assets") {
+    const filter = body.assets ?? {};
+    if (filter.key !== undefined || filter.prefix !== undefined) {
+      const { repo, manifest } = await openAssetManifest(env, backup.id);
+      if (!(await selectionExists(repo, manifest, filter))) {
+        const field = filter.key !== undefined ? "assets.key" : "assets.prefix";
+        throw new ValidationError(`${field}: backup ${backup.id} has no object ${filter.key !== undefined ? `with key "${filter.key}"` : `under prefix "${filter.prefix}"`}`, field);
+      }
+    }
+    const target_binding = ASSET_RESTORE_TARGETS[env_];
+    return { component, backup, target_binding, params: { backup_id: backup.id, target_binding, filter }, estimated_seconds: (backup.raw_bytes ?? 0) / ASSET_RESTORE_BYTES_PER_SECOND };
+  }
+  if (component === "sessions") {
+    if (body.sessions?.objects) await checkSessionObjects(env, backup.id, body.sessions.objects);
+    const name_prefix = SESSION_RESTORE_PREFIX[env_];
+    return {
+      component,
+      backup,
+      target_binding: `SESSIONS${name_prefix ? `:${name_prefix}` : ""}`,
+      params: { backup_id: backup.id, objects: body.sessions?.objects, skip_expired: body.sessions?.skip_expired ?? false, name_prefix },
+      estimated_seconds: (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND,
+    };
+  }
+  const scope = body.database ? await checkDatabaseSelection(env, backup.id, body.database) : undefined;
+  const target_binding = RESTORE_TARGETS[env_];
+  return { component, backup, target_binding, params: { backup_id: backup.id, target_binding, ...(scope ? { scope } : {}) }, estimated_seconds: (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND };
+}
+
+async function componentOf(env: Env, system: BackupRow, component: Component): Promise<BackupRow> {
+  if (system.status !== "completed") throw new ConflictError(`backup ${system.id} is ${system.status}; only a completed backup can be restored`);
+  const child = (await childBackups(env.CATALOG_DB, system.id)).find((b) => b.type === COMPONENT_TYPE[component]);
+  if (!child) throw new ValidationError(`components: full-system backup ${system.id} has no ${component} backup`, "components");
+  return child;
+}
