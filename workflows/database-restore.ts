@@ -8,7 +8,7 @@ import { type RestoreScope, resolveScope } from "../src/restore/scope";
 import { planScopedSwap, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
-import { planSwap, prepareAll } from "../src/restore/swap";
+import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "./restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
@@ -125,6 +125,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       );
 
       await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
+      if (scope.kind === "full") {
+        // The target is restored and verified; the tables it replaced are dropped now, off the critical path.
+        const dropped = await step.do("drop replaced tables", DATA_STEP, () => dropReplaced(target(), id));
+        if (dropped) await note(`dropped the ${dropped} table(s) the restore replaced`);
+      }
       return { restore_id: id, backup_id: p.backup_id, rows: plan.rows, tables: plan.tables.length };
     } catch (e) {
       const err = parseError(e);

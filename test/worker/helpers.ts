@@ -44,10 +44,14 @@ export async function runRestore(backupId: string, target: "test" | "production"
   if (target === "production") body.confirmation = "I understand this will overwrite current data";
   const created = await api("POST", "/admin/backup/restore", { body });
   if (created.status !== 202) throw new Error(`restore failed to start: ${JSON.stringify(created)}`);
-  return waitFor(
+  const done = await waitFor(
     async () => (await api("GET", `/admin/restore/${created.json.restore_id}`)).json,
     (r) => ["completed", "failed", "rolled_back", "cancelled"].includes(r.status),
   );
+  // A restore is complete for its users once recorded; the instance may still be dropping the tables it replaced.
+  const instance = await env.DATABASE_RESTORE.get(created.json.restore_id);
+  await waitFor(async () => (await instance.status()).status, (s) => s === "complete" || s === "errored");
+  return (await api("GET", `/admin/restore/${created.json.restore_id}`)).json;
 }
 
 /** A few hundred users plus an edge-case table the demo schema does not have. */

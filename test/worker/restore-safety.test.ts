@@ -45,6 +45,9 @@ describe("restores never leave a target half-restored", () => {
     expect(restore.status, JSON.stringify(restore.error)).toBe("completed");
     expect(restore.target_environment).toBe("production");
     expect(await snapshot(env.OIDC_DB)).toEqual(atBackup);
+    // The replaced tables were renamed aside in the swap and dropped after it: nothing is left over.
+    expect(restore.log.at(-1).message).toMatch(/dropped the 11 table\(s\) the restore replaced/); // 10 restored, plus the stray one
+    expect((await userTables(env.OIDC_DB)).filter((t) => t.startsWith("_vaultline_"))).toEqual([]);
   });
 
   it("refuses a second restore into the same target while one runs, and allows one into another target", async () => {
