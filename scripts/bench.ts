@@ -1,4 +1,4 @@
-// npm run bench -- [--users 100000] [--import-peer] [--reseed]
+// npm run bench -- [--users 100000] [--import-peer] [--reseed] [--skip-workerd]
 // Full backup and restore of the demo database through a real `wrangler dev`, against the peers measured in the
 // same run on the same database: `wrangler d1 export --local` (whole, then table by table) and the native floor
 // `sqlite3 .dump | zstd -3`. Before that, inside workerd: compression options, and R2 asset backup and restore
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     "import-peer": { type: "boolean", default: false },
     reseed: { type: "boolean", default: false },
     port: { type: "string", default: "8831" },
+    "skip-workerd": { type: "boolean", default: false },
   },
 });
 const users = Number(values.users);
@@ -127,11 +128,13 @@ const sqliteFile = haveNative ? oidcSqliteFile() : null;
 const dbBytes = sqliteFile ? statSync(sqliteFile).size : 0;
 
 // --- inside workerd: compression options, asset backup and restore ---------------------------------------------------
+if (!values["skip-workerd"]) {
 console.log("\nInside workerd (test/bench, vitest with the Workers plugin): compression options and R2 assets...");
 const inWorkerd = spawnSync("npx", ["vitest", "run", "--config", "test/bench/vitest.config.ts"], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: "1" } });
 const blocks = [...(inWorkerd.stdout + inWorkerd.stderr).matchAll(/^== (.*)\n([\s\S]*?)^== end/gm)];
 for (const [, title, body] of blocks) console.log(`\n${title}\n${body!.replace(/^/gm, "  ").trimEnd()}`);
 if (inWorkerd.status !== 0 || blocks.length < 2) console.log(`  (the workerd benchmarks failed: ${(inWorkerd.stdout + inWorkerd.stderr).slice(-1500)})`);
+}
 
 // --- Vaultline ----------------------------------------------------------------------------------------------------
 console.log("\nVaultline (wrangler dev, local workerd):");
