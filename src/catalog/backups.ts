@@ -6,7 +6,7 @@ export interface NewBackup {
   components: string[];
   description?: string;
   requested_by: string;
-  trigger: "api" | "schedule" | "system";
+  trigger: "api" | "schedule" | "system" | "rebuilt";
   parent_id?: string;
 }
 

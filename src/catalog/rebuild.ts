@@ -4,6 +4,7 @@ import { SessionManifest } from "../../schemas/sessions";
 import { SystemManifest } from "../../schemas/system-manifest";
 import { DatabaseManifest } from "../../schemas/manifest";
 import type { Env } from "../env";
+import { insertBackup, markBackupCompleted } from "./backups";
 import { Layout } from "../repo/layout";
 import { Repository } from "../repo/repository";
 
@@ -24,20 +25,19 @@ export async function rebuildCatalog(env: Env): Promise<{ manifests: number; ins
       continue;
     }
     const existed = await env.CATALOG_DB.prepare("SELECT 1 FROM backups WHERE id = ?").bind(id).first();
-    const duration = Date.parse(m.completed_at) - Date.parse(m.started_at);
-    await env.CATALOG_DB.prepare(
-      `INSERT INTO backups (id, type, components, status, description, requested_by, trigger, created_at, started_at, completed_at,
-         updated_at, step, rows, tables, raw_bytes, stored_bytes, chunks, new_chunks, duration_ms, manifest_key)
-       VALUES (?, ?, ?, 'completed', ?, ?, 'rebuilt', ?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET status = 'completed', rows = excluded.rows, tables = excluded.tables, raw_bytes = excluded.raw_bytes,
-         stored_bytes = excluded.stored_bytes, chunks = excluded.chunks, new_chunks = excluded.new_chunks,
-         completed_at = excluded.completed_at, manifest_key = excluded.manifest_key, updated_at = excluded.updated_at`,
-    )
-      .bind(
-        id, m.type, JSON.stringify([m.component]), m.description ?? null, m.requested_by, m.started_at, m.started_at, m.completed_at,
-        new Date().toISOString(), m.rows, m.tables, m.raw_bytes, m.stored_bytes, m.chunks, m.new_chunks, duration, Layout.manifest(id),
-      )
-      .run();
+    // The same two writes a live backup makes: its row, then its completion.
+    await insertBackup(env.CATALOG_DB, { id, type: m.type, components: [m.component], description: m.description, requested_by: m.requested_by, trigger: "rebuilt" });
+    await markBackupCompleted(env.CATALOG_DB, id, {
+      rows: m.rows,
+      tables: m.tables,
+      raw_bytes: m.raw_bytes,
+      stored_bytes: m.stored_bytes,
+      chunks: m.chunks,
+      new_chunks: m.new_chunks,
+      manifest_key: Layout.manifest(id),
+      started_at: m.started_at,
+      completed_at: m.completed_at,
+    });
     existed ? out.updated++ : out.inserted++;
   }
   return out;
