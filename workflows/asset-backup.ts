@@ -5,6 +5,7 @@ import { IndexLookup } from "../src/assets/index-lookup";
 import { buildAssetManifest } from "../src/assets/manifest";
 import { latestCompleted, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
+import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { recordingFailure, verifyWrittenSteps } from "./backup-steps";
@@ -86,18 +87,7 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
           });
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, AssetManifest);
-          const t = back.totals;
-          return {
-            rows: t.objects,
-            tables: 0,
-            raw_bytes: t.bytes,
-            chunks: back.segments.length,
-            new_chunks: t.new_chunks,
-            stored_bytes: t.new_stored_bytes + stored,
-            started_at: back.started_at,
-            completed_at: back.completed_at,
-            manifest_key: Layout.manifest(id),
-          };
+          return completedResult(back, Layout.manifest(id), stored);
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));

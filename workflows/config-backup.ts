@@ -4,6 +4,7 @@ import { FORMAT_VERSION } from "../schemas/manifest";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { captureConfig } from "../src/config-backup/capture";
 import type { Env } from "../src/env";
+import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { recordingFailure } from "./backup-steps";
@@ -44,18 +45,7 @@ export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupPa
             config: await captureConfig(this.env),
           };
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, ConfigManifest);
-          const c = back.config;
-          return {
-            rows: c.bindings.length,
-            tables: 0,
-            raw_bytes: 0,
-            chunks: 0,
-            new_chunks: 0,
-            stored_bytes: stored,
-            started_at: back.started_at,
-            completed_at: back.completed_at,
-            manifest_key: Layout.manifest(id),
-          };
+          return completedResult(back, Layout.manifest(id), stored);
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));

@@ -5,6 +5,7 @@ import { buildDatabaseManifest } from "../src/backup/manifest";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { readSchema } from "../src/db/schema";
 import type { Env } from "../src/env";
+import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
@@ -82,17 +83,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
           });
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, DatabaseManifest);
-          return {
-            rows: back.totals.rows,
-            tables: back.totals.tables,
-            raw_bytes: back.totals.raw_bytes,
-            chunks: back.totals.chunks,
-            new_chunks: back.totals.new_chunks,
-            stored_bytes: back.totals.new_stored_bytes + stored,
-            started_at: back.started_at,
-            completed_at: back.completed_at,
-            manifest_key: Layout.manifest(id),
-          };
+          return completedResult(back, Layout.manifest(id), stored);
         }),
       );
 

@@ -5,6 +5,7 @@ import { SystemManifest } from "../schemas/system-manifest";
 import { backupWorkflow, startBackup } from "../src/backup/start";
 import { childBackups, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
+import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { recordingFailure } from "./backup-steps";
@@ -90,11 +91,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
             span: { from: parts.map((x) => x.started_at).sort()[0]!, to: parts.map((x) => x.completed_at).sort().at(-1)! },
           };
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, SystemManifest);
-          return {
-            rows: 0, tables: 0, raw_bytes: 0, chunks: 0, new_chunks: 0,
-            stored_bytes: stored,
-            started_at: back.started_at, completed_at: back.completed_at, manifest_key: Layout.manifest(id),
-          };
+          return completedResult(back, Layout.manifest(id), stored);
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));

@@ -5,6 +5,7 @@ import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups"
 import { SESSIONS_NAMESPACE } from "../src/demo/session-object";
 import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
+import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
@@ -78,12 +79,7 @@ export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackup
             timings_ms: { export: sum((s) => s.ms), verify: verifyMs },
           };
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, SessionManifest);
-          const t = back.totals;
-          return {
-            rows: t.entries, tables: t.objects, raw_bytes: t.bytes, chunks: back.segments.length, new_chunks: t.new_chunks,
-            stored_bytes: t.new_stored_bytes + stored,
-            started_at: back.started_at, completed_at: back.completed_at, manifest_key: Layout.manifest(id),
-          };
+          return completedResult(back, Layout.manifest(id), stored);
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));

@@ -1,0 +1,53 @@
+import { AssetManifest } from "../../schemas/assets";
+import { ConfigManifest } from "../../schemas/config-manifest";
+import { DatabaseManifest } from "../../schemas/manifest";
+import { SessionManifest } from "../../schemas/sessions";
+import { SystemManifest } from "../../schemas/system-manifest";
+import type { BackupResult } from "./backups";
+
+export type AnyManifest = DatabaseManifest | SessionManifest | AssetManifest | ConfigManifest | SystemManifest;
+
+/** What the catalog keeps about a backup, besides where its manifest is. */
+export type CatalogFacts = Omit<BackupResult, "manifest_key"> & { type: string; component: string; description?: string; requested_by: string };
+
+/** Parses a manifest of any kind, by its format field. */
+export function parseAnyManifest(json: unknown): AnyManifest {
+  for (const schema of [DatabaseManifest, SessionManifest, AssetManifest, ConfigManifest, SystemManifest]) {
+    const r = schema.safeParse(json);
+    if (r.success) return r.data;
+  }
+  throw new Error("not a Vaultline manifest of any known kind");
+}
+
+/**
+ * The catalog's figures for a backup, from its manifest: what a backup records when it completes, and what a
+ * catalog rebuild recovers from the bucket. For assets `rows` counts objects; for sessions `rows` counts entries
+ * and `tables` objects. `stored_bytes` is what the backup's data added (its manifest not included).
+ */
+export function catalogFacts(m: AnyManifest): CatalogFacts {
+  const base = { component: m.component, description: m.description, requested_by: m.requested_by, started_at: m.started_at, completed_at: m.completed_at };
+  switch (m.format) {
+    case "vaultline-manifest": {
+      const t = m.totals;
+      return { ...base, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks };
+    }
+    case "vaultline-session-manifest": {
+      const t = m.totals;
+      return { ...base, type: m.type, rows: t.entries, tables: t.objects, raw_bytes: t.bytes, stored_bytes: t.new_stored_bytes, chunks: m.segments.length, new_chunks: t.new_chunks };
+    }
+    case "vaultline-asset-manifest": {
+      const t = m.totals;
+      return { ...base, type: m.type, rows: t.objects, tables: 0, raw_bytes: t.bytes, stored_bytes: t.new_stored_bytes, chunks: m.segments.length, new_chunks: t.new_chunks };
+    }
+    case "vaultline-config-manifest":
+      return { ...base, type: m.type, rows: m.config.bindings.length, tables: 0, raw_bytes: 0, stored_bytes: 0, chunks: 0, new_chunks: 0 };
+    case "vaultline-system-manifest":
+      return { ...base, type: m.type, rows: 0, tables: 0, raw_bytes: 0, stored_bytes: 0, chunks: 0, new_chunks: 0 };
+  }
+}
+
+/** The catalog result a backup workflow records: its facts, its manifest's key, and the manifest's own bytes. */
+export function completedResult(m: AnyManifest, manifestKey: string, manifestStored: number): BackupResult {
+  const f = catalogFacts(m);
+  return { rows: f.rows, tables: f.tables, raw_bytes: f.raw_bytes, stored_bytes: f.stored_bytes + manifestStored, chunks: f.chunks, new_chunks: f.new_chunks, started_at: f.started_at, completed_at: f.completed_at, manifest_key: manifestKey };
+}
