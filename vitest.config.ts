@@ -25,6 +25,8 @@ export default defineConfig(async () => {
             API_TOKENS: JSON.stringify(apiTokens),
             // Small export steps, so tests of modest size still span several steps.
             EXPORT_STEP_MB: "8",
+            // Tests ship the change log on demand (POST /admin/capture/ship), so each test decides when it happens.
+            CAPTURE_SHIP_INTERVAL_SECONDS: "0",
             // As in production, whatever a local .dev.vars says (the plugin reads it too).
             DEMO_MODE: "false",
           },

@@ -1,12 +1,13 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full_database", "sessions", "assets", "config", "full_system"] as const;
+export const BACKUP_TYPES = ["full_database", "incremental_database", "sessions", "assets", "config", "full_system"] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
 export const COMPONENTS = ["database", "sessions", "assets", "config"] as const;
 export type Component = (typeof COMPONENTS)[number];
 /** What each backup type holds. */
 export const TYPE_COMPONENTS: Record<BackupType, Component[]> = {
   full_database: ["database"],
+  incremental_database: ["database"],
   sessions: ["sessions"],
   assets: ["assets"],
   config: ["config"],
@@ -73,9 +74,15 @@ export const DatabaseSelection = z
   .strict()
   .refine((d) => !(d.tables && d.user_id !== undefined), { message: "give tables or a user_id, not both", path: ["user_id"] });
 
+/** An instant, ISO 8601 with a zone (`2026-11-29T12:00:05Z`); fractions of a second are kept. */
+export const Instant = z.iso.datetime({ offset: true, message: "an ISO 8601 date-time with a zone, e.g. 2026-11-29T12:00:05Z" });
+
 export const RestoreBody = z
   .object({
-    backup_id: BackupId,
+    /** The backup to restore; or give target_timestamp instead. */
+    backup_id: BackupId.optional(),
+    /** Point-in-time restore of the database: exactly as it was at this instant (every change made at or before it). */
+    target_timestamp: Instant.optional(),
     /** Any subset: each component is restored by its own instance (listed in the answer's `restores`). */
     components: z
       .array(z.enum(COMPONENTS))
@@ -93,6 +100,12 @@ export const RestoreBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
+    if ((b.backup_id === undefined) === (b.target_timestamp === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["backup_id"], message: "give backup_id or target_timestamp (one of them)" });
+    }
+    if (b.target_timestamp !== undefined && (b.components.length !== 1 || b.components[0] !== "database")) {
+      ctx.addIssue({ code: "custom", path: ["target_timestamp"], message: "point-in-time restore covers the database: components must be [\"database\"]" });
+    }
     if (b.components.includes("config")) {
       ctx.addIssue({
         code: "custom",

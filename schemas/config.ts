@@ -17,6 +17,8 @@ export type ApiToken = z.infer<typeof ApiTokens>[number];
 export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("backup"), type: BackupTypeInput }),
   z.object({ task: z.literal("watchdog") }),
+  /** Ships the change log now and keeps the shipper's alarm armed (docs/CAPTURE.md). */
+  z.object({ task: z.literal("ship_changes") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

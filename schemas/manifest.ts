@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CapturePoint } from "./capture";
 
 /** Format version of everything written under a repository. Readers refuse versions they do not know. */
 export const FORMAT_VERSION = 1;
@@ -81,5 +82,7 @@ export const DatabaseManifest = ManifestHeader.extend({
     new_stored_bytes: z.number().int(),
   }),
   timings_ms: z.record(z.string(), z.number()),
+  /** Present when change capture was installed: the scan's window in the change log (docs/CAPTURE.md). */
+  capture: CapturePoint.optional(),
 });
 export type DatabaseManifest = z.infer<typeof DatabaseManifest>;

@@ -7,6 +7,8 @@ export interface Env {
   BACKUP_BUCKET: R2Bucket;
   BACKUP_REPLICA_BUCKET: R2Bucket;
   SESSIONS: DurableObjectNamespace;
+  CAPTURE_SHIPPER: DurableObjectNamespace<import("./capture/shipper-object").CaptureShipper>;
+  INCREMENTAL_BACKUP: Workflow;
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;
@@ -26,6 +28,8 @@ export interface Env {
   BACKUP_SCHEDULES: string;
   WATCHDOG_STALE_MINUTES: string;
   EXPORT_STEP_MB?: string;
+  /** Seconds between change-log ship runs (the shipper's alarm); "0" ships only on demand. */
+  CAPTURE_SHIP_INTERVAL_SECONDS?: string;
   /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */
   DEMO_MODE?: string;
   /** Only in the asset benchmark (test/bench): how many 1 MB and 100 MB objects to use. */

@@ -3,6 +3,8 @@ export class VaultlineError extends Error {
   readonly code: string;
   readonly status: number;
   readonly field?: string;
+  /** Structured facts for the API answer (e.g. the nearest restorable instants). Never secrets. */
+  details?: Record<string, unknown>;
   constructor(code: string, message: string, status = 500, field?: string) {
     super(message);
     this.name = new.target.name;

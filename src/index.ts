@@ -10,7 +10,9 @@ export { ConfigBackupWorkflow } from "../workflows/config-backup";
 export { FullSystemBackupWorkflow } from "../workflows/full-system-backup";
 export { SessionBackupWorkflow } from "../workflows/session-backup";
 export { SessionRestoreWorkflow } from "../workflows/session-restore";
+export { IncrementalBackupWorkflow } from "../workflows/incremental-backup";
 export { SessionObject } from "./demo/session-object";
+export { CaptureShipper } from "./capture/shipper-object";
 
 const app = createApp();
 

@@ -11,6 +11,15 @@ import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "./restore-log";
+import type { ReplayPlan } from "../schemas/capture";
+import { segmentsAfter } from "../src/catalog/capture";
+import { resumeCapture } from "../src/capture/resume";
+import { decodeSegment } from "../src/capture/segment";
+import { CAPTURE_SOURCE } from "../src/capture/ship";
+import { ident } from "../src/db/sql";
+import { IntegrityError } from "../src/errors";
+import { Layout } from "../src/repo/layout";
+import { replayedSequences, replayEntries } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface DatabaseRestoreParams {
@@ -20,6 +29,8 @@ export interface DatabaseRestoreParams {
   requested_by: string;
   /** Default: the whole database. */
   scope?: RestoreScope;
+  /** Change-log entries to apply on top of the backup's rows (its own window, an incremental chain, a point in time). */
+  replay?: ReplayPlan;
 }
 
 /** Chunks loaded per step: each is one D1 transaction of ~2 MB of rows. */
@@ -87,22 +98,43 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       await this.verify(step, "verify staging", p, plan.scoped.map((s) => s.index), (t, i) => stagingScanSpec(t, stageName(id, i)));
       await note("staging matches the manifest: every table's rows and checksums");
 
-      await step.do("swap", DATA_STEP, () =>
+      let sequencesAfterReplay: Record<string, number> = {};
+      let expectedRows: number[] | undefined;
+      if (p.replay) {
+        const replayed = await this.replay(step, p, plan.scoped.map((s) => s.index));
+        sequencesAfterReplay = replayed.max_inserted;
+        await note(`applied ${replayed.applied} change(s) from the change log (through sequence ${replayed.through})${p.replay.until_ms !== undefined ? ` up to ${new Date(p.replay.until_ms).toISOString()}` : ""}`);
+        expectedRows = await step.do("count replayed rows", DATA_STEP, () =>
+          finalOnPermanent(async () => {
+            const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+            const staged = new Set(plan.scoped.map((s) => s.index));
+            const counts = await target().batch(
+              manifest.tables.map((t, i) => target().prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n")),
+            );
+            return counts.map((c) => (c.results[0] as { n: number }).n);
+          }),
+        );
+      }
+
+      const swappedAt = await step.do("swap", DATA_STEP, () =>
         finalOnPermanent(async () => {
+          const began = Date.now();
           const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          const schema = { ...manifest.schema, sequences: replayedSequences(manifest.schema, sequencesAfterReplay) };
           const stillStaged = await target()
             .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
             .bind(stageName(id, plan.scoped[0]?.index ?? 0))
             .first<number>("n");
           if (scope.kind === "full") {
             // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
-            if (manifest.schema.tables.length > 0 && stillStaged === 0) return;
-            await target().batch(prepareAll(target(), await planSwap(target(), id, manifest.schema)));
+            if (manifest.schema.tables.length > 0 && stillStaged === 0) return began;
+            await target().batch(prepareAll(target(), await planSwap(target(), id, schema)));
           } else {
             // A scoped swap keeps staging until it is checked; running it twice gives the same rows.
             await target().batch(prepareAll(target(), await planScopedSwap(target(), id, manifest, plan.scoped)));
           }
           await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
+          return began;
         }),
       );
       await note(scope.kind === "full" ? "swapped the restored tables in (one transaction)" : "put the scoped rows back (one transaction, upserts by primary key)");
@@ -110,7 +142,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       await step.do("verify target", DATA_STEP, () =>
         finalOnPermanent(async () => {
           const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          if (scope.kind === "full") await verifyTargetShape(target(), manifest);
+          if (scope.kind === "full") await verifyTargetShape(target(), manifest, expectedRows);
           else {
             await verifyScoped(target(), id, manifest, plan.scoped);
             await dropStaging(target(), id);
@@ -123,6 +155,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
           ? "target matches the manifest: every schema object and every table's row count"
           : "the scoped rows in the target equal the backup's, value for value",
       );
+
+      if (scope.kind === "full") {
+        const resumed = await step.do("resume change capture", DATA_STEP, () => resumeCapture(target(), this.env.CATALOG_DB, p.target_binding, swappedAt, id));
+        if (resumed) await note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
+      }
 
       await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
       if (scope.kind === "full") {
@@ -139,6 +176,38 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         finishRestore(this.env.CATALOG_DB, id, { status: "failed", error_code: err.code, error: err.message }),
       );
       throw e;
+    }
+  }
+
+  /** Applies the change-log segments of the plan to staging, one segment per step, in sequence order. */
+  private async replay(step: WorkflowStep, p: DatabaseRestoreParams, staged: number[]): Promise<{ applied: number; through: number; max_inserted: Record<string, number> }> {
+    const plan = p.replay!;
+    let cursor = plan.after_seq;
+    let applied = 0;
+    const max: Record<string, number> = {};
+    for (let n = 1; ; n++) {
+      const from = cursor;
+      const r = await step.do(`replay ${n}`, DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const [seg] = await segmentsAfter(this.env.CATALOG_DB, CAPTURE_SOURCE, from, 1);
+          if (!seg || seg.first_seq > from + 1) {
+            // Past through_seq with a point in time, running out of segments is the end: every change up to the
+            // instant was shipped (the plan checked the instant is covered). Before through_seq it is a hole.
+            if (!seg && from >= plan.through_seq) return { last: from, done: true, applied: 0, max_inserted: {} };
+            throw new IntegrityError(seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE), `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`);
+          }
+          const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq);
+          const out = await replayEntries(this.env[p.target_binding], p.restore_id, manifest.schema, staged, entries, plan);
+          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, "replay changes", { segments: n, through_seq: seg.last_seq });
+          const done = out.reached_end || (plan.until_ms === undefined && seg.last_seq >= plan.through_seq);
+          return { last: seg.last_seq, done, applied: out.applied, max_inserted: out.max_inserted };
+        }),
+      );
+      cursor = r.last;
+      applied += r.applied;
+      for (const [k, v] of Object.entries(r.max_inserted)) max[k] = Math.max(max[k] ?? 0, v);
+      if (r.done) return { applied, through: cursor, max_inserted: max };
     }
   }
 

@@ -7,6 +7,11 @@ import { readSchema } from "../src/db/schema";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
+import type { CapturePoint } from "../schemas/capture";
+import { recordCapturePoint, segmentsBetween, toSegmentRef } from "../src/catalog/capture";
+import { highWater } from "../src/capture/log";
+import { CAPTURE_SOURCE } from "../src/capture/ship";
+import { shipThrough } from "../src/capture/ship-through";
 import { Repository } from "../src/repo/repository";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
@@ -36,6 +41,9 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {
       const opened = await openRepositoryStep(step, this.env, id);
+
+      // Where the change log stands as the scan begins (null: capture not installed, the backup is a plain scan).
+      const seqStart = await step.do("capture start", CATALOG_STEP, () => highWater(this.env.OIDC_DB));
 
       const schema: DatabaseSchema = await step.do("snapshot schema", DATA_STEP, () =>
         finalOnPermanent(async () => {
@@ -67,6 +75,21 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
         pos = slice.next;
       }
 
+      // The scan is not a snapshot: rows changed while it ran. The changes logged in (seq_start, seq_end] are shipped
+      // and named in the manifest; a restore applies them to the scanned rows and gets the database as of seq_end.
+      const capture: CapturePoint | null =
+        seqStart === null
+          ? null
+          : await step.do("capture end", DATA_STEP, () =>
+              finalOnPermanent(async () => {
+                const seqEnd = (await highWater(this.env.OIDC_DB)) ?? seqStart;
+                const asOf = Date.now();
+                await shipThrough(this.env, seqEnd);
+                const segments = await segmentsBetween(this.env.CATALOG_DB, CAPTURE_SOURCE, seqStart, seqEnd);
+                return { source: CAPTURE_SOURCE, seq_start: seqStart, seq_end: seqEnd, as_of: asOf, segments: segments.map(toSegmentRef) };
+              }),
+            );
+
       const verifyMs = await verifyWrittenSteps(step, this.env, id, slices.flatMap((s) => s.written));
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
@@ -81,13 +104,17 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
             schema,
             slices,
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
+            capture,
           });
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, DatabaseManifest);
           return completedResult(back, Layout.manifest(id), stored);
         }),
       );
 
-      await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      await step.do("record in catalog", CATALOG_STEP, async () => {
+        if (capture) await recordCapturePoint(this.env.CATALOG_DB, id, capture);
+        await markBackupCompleted(this.env.CATALOG_DB, id, summary);
+      });
       return { backup_id: id, ...summary };
     });
   }

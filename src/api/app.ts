@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { NotFoundError, VaultlineError } from "../errors";
 import { authenticate, parseApiTokens, type Principal } from "./auth";
 import { backupRoutes } from "./routes/backups";
+import { captureRoutes } from "./routes/capture";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
@@ -12,7 +13,7 @@ import { restoreRoutes } from "./routes/restores";
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
 
 export function errorBody(e: VaultlineError) {
-  return { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } };
+  return { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.details ? { details: e.details } : {}) } };
 }
 
 export function createApp() {
@@ -57,6 +58,7 @@ export function createApp() {
   app.route("/admin", backupRoutes());
   app.route("/admin", restoreRoutes());
   app.route("/admin", catalogRoutes());
+  app.route("/admin", captureRoutes());
   app.route("/admin", configRoutes());
   app.route("/admin", demoRoutes());
   return app;

@@ -2,7 +2,8 @@ import type { BackupType, Component, RestoreBody } from "../../schemas/api";
 import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../../schemas/api";
 import { openAssetManifest } from "../assets/open-manifest";
 import { selectionExists } from "../assets/selection";
-import { type BackupRow, childBackups } from "../catalog/backups";
+import type { ReplayPlan } from "../../schemas/capture";
+import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
 import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
 import { ConflictError, ValidationError } from "../errors";
 import { checkDatabaseSelection } from "../restore/selection";
@@ -25,7 +26,7 @@ export interface ComponentRestorePlan {
  * Everything a restore of one component needs, checked before anything starts: the backup that holds it (a
  * full-system backup's component backup), its completion, and that the selection exists in it.
  */
-export async function planComponentRestore(env: Env, requested: BackupRow, body: RestoreBody, component: Component): Promise<ComponentRestorePlan> {
+export async function planComponentRestore(env: Env, requested: BackupRow, body: RestoreBody, component: Component, pointInTime?: ReplayPlan): Promise<ComponentRestorePlan> {
   const backup = requested.type === "full_system" ? await componentOf(env, requested, component) : requested;
   if (backup.status !== "completed") throw new ConflictError(`backup ${backup.id} is ${backup.status}; only a completed backup can be restored`);
   const holds = TYPE_COMPONENTS[backup.type as BackupType] ?? [];
@@ -56,9 +57,33 @@ export async function planComponentRestore(env: Env, requested: BackupRow, body:
       estimated_seconds: (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND,
     };
   }
-  const scope = body.database ? await checkDatabaseSelection(env, backup.id, body.database) : undefined;
+  const { rows: baseRow, replay } = await databaseReplay(env, backup, pointInTime);
+  const scope = body.database ? await checkDatabaseSelection(env, baseRow.id, body.database) : undefined;
   const target_binding = RESTORE_TARGETS[env_];
-  return { component, backup, target_binding, params: { backup_id: backup.id, target_binding, ...(scope ? { scope } : {}) }, estimated_seconds: (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND };
+  return {
+    component,
+    backup,
+    target_binding,
+    params: { backup_id: baseRow.id, target_binding, ...(scope ? { scope } : {}), ...(replay ? { replay } : {}) },
+    estimated_seconds: ((baseRow.rows ?? 0) + (backup === baseRow ? 0 : (backup.rows ?? 0))) / RESTORE_ROWS_PER_SECOND,
+  };
+}
+
+/**
+ * The full backup whose rows a database restore loads, and the change-log entries it applies on top: a point in
+ * time's; an incremental backup's chain from its base; or a full backup's own scan window (capture installed).
+ */
+async function databaseReplay(env: Env, backup: BackupRow, pointInTime?: ReplayPlan): Promise<{ rows: BackupRow; replay?: ReplayPlan }> {
+  if (pointInTime) return { rows: backup, replay: pointInTime };
+  if (backup.type === "incremental_database") {
+    const base = backup.base_backup_id ? await getBackup(env.CATALOG_DB, backup.base_backup_id) : null;
+    if (!base || base.status !== "completed" || base.seq_start === null || base.seq_end === null) {
+      throw new ConflictError(`incremental backup ${backup.id} needs its base ${backup.base_backup_id ?? "(unknown)"}, which is not a completed full backup with change capture`);
+    }
+    return { rows: base, replay: { after_seq: base.seq_start, through_seq: backup.seq_end ?? base.seq_end } };
+  }
+  if (backup.seq_start !== null && backup.seq_end !== null) return { rows: backup, replay: { after_seq: backup.seq_start, through_seq: backup.seq_end } };
+  return { rows: backup };
 }
 
 async function componentOf(env: Env, system: BackupRow, component: Component): Promise<BackupRow> {

@@ -1,5 +1,6 @@
 import type { DatabaseManifest, DatabaseSchema, TableManifest } from "../../schemas/manifest";
 import { FORMAT_VERSION } from "../../schemas/manifest";
+import type { CapturePoint } from "../../schemas/capture";
 import { tableChecksum } from "./checksum";
 import type { ExportStepResult } from "./export-tables";
 
@@ -12,6 +13,7 @@ export interface ManifestInput {
   schema: DatabaseSchema;
   slices: ExportStepResult[];
   timings_ms: Record<string, number>;
+  capture: CapturePoint | null;
 }
 
 /** Folds the export slices into one manifest: per-table chunk lists, row counts and checksums. */
@@ -52,5 +54,6 @@ export async function buildDatabaseManifest(m: ManifestInput): Promise<DatabaseM
       new_stored_bytes: sum((s) => s.stored_bytes),
     },
     timings_ms: m.timings_ms,
+    ...(m.capture ? { capture: m.capture } : {}),
   };
 }

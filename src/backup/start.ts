@@ -33,6 +33,7 @@ export function backupWorkflow(env: Env, type: string): Workflow {
   if (type === "sessions") return env.SESSION_BACKUP;
   if (type === "config") return env.CONFIG_BACKUP;
   if (type === "full_system") return env.FULL_SYSTEM_BACKUP;
+  if (type === "incremental_database") return env.INCREMENTAL_BACKUP;
   return env.FULL_DATABASE_BACKUP;
 }
 

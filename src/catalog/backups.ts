@@ -33,6 +33,11 @@ export interface BackupRow {
   duration_ms: number | null;
   manifest_key: string | null;
   parent_id: string | null;
+  /** Change capture: a full backup's scan window and instant; an incremental's chain end and base. */
+  seq_start: number | null;
+  seq_end: number | null;
+  as_of: number | null;
+  base_backup_id: string | null;
   error_code: string | null;
   error: string | null;
   restarts: number;

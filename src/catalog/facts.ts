@@ -1,18 +1,19 @@
 import { AssetManifest } from "../../schemas/assets";
 import { ConfigManifest } from "../../schemas/config-manifest";
 import { DatabaseManifest } from "../../schemas/manifest";
+import { IncrementalManifest } from "../../schemas/incremental-manifest";
 import { SessionManifest } from "../../schemas/sessions";
 import { SystemManifest } from "../../schemas/system-manifest";
 import type { BackupResult } from "./backups";
 
-export type AnyManifest = DatabaseManifest | SessionManifest | AssetManifest | ConfigManifest | SystemManifest;
+export type AnyManifest = DatabaseManifest | IncrementalManifest | SessionManifest | AssetManifest | ConfigManifest | SystemManifest;
 
 /** What the catalog keeps about a backup, besides where its manifest is. */
 export type CatalogFacts = Omit<BackupResult, "manifest_key"> & { type: string; component: string; description?: string; requested_by: string };
 
 /** Parses a manifest of any kind, by its format field. */
 export function parseAnyManifest(json: unknown): AnyManifest {
-  for (const schema of [DatabaseManifest, SessionManifest, AssetManifest, ConfigManifest, SystemManifest]) {
+  for (const schema of [DatabaseManifest, IncrementalManifest, SessionManifest, AssetManifest, ConfigManifest, SystemManifest]) {
     const r = schema.safeParse(json);
     if (r.success) return r.data;
   }
@@ -30,6 +31,11 @@ export function catalogFacts(m: AnyManifest): CatalogFacts {
     case "vaultline-manifest": {
       const t = m.totals;
       return { ...base, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks };
+    }
+    case "vaultline-incremental-manifest": {
+      // Rows are change-log entries; the bytes are the segments' (shipped by the shipper, referenced here).
+      const t = m.totals;
+      return { ...base, type: "incremental_database", rows: t.entries, tables: 0, raw_bytes: t.raw_bytes, stored_bytes: t.stored_bytes, chunks: m.segments.length, new_chunks: 0 };
     }
     case "vaultline-session-manifest": {
       const t = m.totals;

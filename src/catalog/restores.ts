@@ -19,21 +19,22 @@ export interface RestoreRow {
   error_code: string | null;
   error: string | null;
   restarts: number;
+  target_timestamp: string | null;
 }
 
 const now = () => new Date().toISOString();
 
 export async function insertRestore(
   db: D1Database,
-  r: { id: string; backup_id: string; components: string[]; target_environment: string; target_binding: string; requested_by: string },
+  r: { id: string; backup_id: string; components: string[]; target_environment: string; target_binding: string; requested_by: string; target_timestamp?: string },
 ): Promise<void> {
   const t = now();
   await db
     .prepare(
-      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?)`,
+      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp)
+       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?)`,
     )
-    .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t)
+    .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t, r.target_timestamp ?? null)
     .run();
 }
 

@@ -7,4 +7,12 @@ export const Layout = {
   manifestPrefix: "manifests/",
   manifest: (backupId: string) => `manifests/${backupId}`,
   manifestName: (backupId: string) => `manifest:${backupId}`,
+  /** Change-log segments of one captured database, named by their sequence range (zero-padded: names sort by it). */
+  segmentPrefix: (source: string) => `segments/${source}/`,
+  segmentStart: (source: string, first: number) => `segments/${source}/${pad(first)}-`,
+  segment: (source: string, first: number, last: number) => `segments/${source}/${pad(first)}-${pad(last)}`,
 } as const;
+
+function pad(n: number): string {
+  return String(n).padStart(16, "0");
+}

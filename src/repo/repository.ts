@@ -94,6 +94,31 @@ export class Repository {
     return parsed.data;
   }
 
+  /** Seals and stores a change-log segment under its own name (write-once). */
+  async putSegment(key: string, plaintext: Uint8Array): Promise<{ written: boolean; stored: number }> {
+    const sealed = await seal(this.dataKey, ObjectKind.segment, key, plaintext);
+    return { written: await this.putOnce(key, sealed), stored: sealed.length };
+  }
+
+  /** Reads a segment and proves it: stored digest, authenticated decryption, and (when known) the plaintext's SHA-256. */
+  async getSegment(key: string, sha256: string | null): Promise<Uint8Array> {
+    const sealed = await this.getChecked(key);
+    if (!sealed) throw new IntegrityError(key, "change-log segment is missing from the repository");
+    const plain = await open(this.dataKey, ObjectKind.segment, key, key, sealed);
+    if (sha256 !== null && (await sha256Hex(plain)) !== sha256) throw new IntegrityError(key, "segment content does not match its recorded checksum");
+    return plain;
+  }
+
+  /** Names of stored objects under a prefix, in name order, one page at a time. */
+  async *listKeys(prefix: string): AsyncGenerator<string> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.bucket.list({ prefix, cursor, limit: 1000 });
+      for (const o of page.objects) yield o.key;
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
+
   async hasManifest(backupId: string): Promise<boolean> {
     return (await this.bucket.head(Layout.manifest(backupId))) !== null;
   }
@@ -133,12 +158,7 @@ export class Repository {
 
   /** Every backup id with a manifest, in name order, one page at a time. */
   async *listManifestIds(): AsyncGenerator<string> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.bucket.list({ prefix: Layout.manifestPrefix, cursor, limit: 1000 });
-      for (const o of page.objects) yield o.key.slice(Layout.manifestPrefix.length);
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
+    for await (const key of this.listKeys(Layout.manifestPrefix)) yield key.slice(Layout.manifestPrefix.length);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DatabaseManifest } from "../../schemas/manifest";
+import { TRIGGER_PREFIX } from "../capture/triggers";
 import { ident } from "../db/sql";
 import { keyColumnsForUpsert, type ScopedTable } from "./scope";
 import { stageName } from "./staging";
@@ -10,13 +11,14 @@ import { VerificationError } from "./verify-against-manifest";
  * touching other rows: in-scope rows the backup does not have are deleted (their foreign-key actions apply, as
  * for any delete), and the backup's rows are upserted by primary key, so no row is deleted and re-inserted and
  * nothing cascades into rows outside the scope. The target's triggers on those tables are set aside for the
- * duration, so restored rows are not rewritten by them.
+ * duration, so restored rows are not rewritten by them. Change capture's triggers stay: the restored rows are
+ * changes to the database like any other, and point-in-time restores later must see them.
  */
 export async function planScopedSwap(db: D1Database, restoreId: string, manifest: DatabaseManifest, scoped: ScopedTable[]): Promise<SwapStatement[]> {
   const names = scoped.map((s) => s.name);
   const { results: triggers } = await db
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(names))
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (SELECT value FROM json_each(?)) AND substr(name, 1, ?) != ?")
+    .bind(JSON.stringify(names), TRIGGER_PREFIX.length, TRIGGER_PREFIX)
     .all<{ name: string; sql: string }>();
   const sql: string[] = ["PRAGMA defer_foreign_keys = ON", ...triggers.map((t) => `DROP TRIGGER ${ident(t.name)}`)];
   for (const s of scoped) {

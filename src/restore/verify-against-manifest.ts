@@ -61,11 +61,12 @@ export async function verifySlice(
 }
 
 /**
- * After the swap: the target's user schema objects and every table's row count must be the manifest's.
+ * After the swap: the target's user schema objects and every table's row count must be the manifest's (or, after
+ * change-log entries were replayed onto staging, the counts staging had).
  * Contents were already proven chunk by chunk in staging, and the swap is SQLite's own INSERT ... SELECT from
  * those tables, so this checks that the swap put everything in place without reading every row twice.
  */
-export async function verifyTargetShape(db: D1Database, manifest: DatabaseManifest): Promise<void> {
+export async function verifyTargetShape(db: D1Database, manifest: DatabaseManifest, expectedRows?: number[]): Promise<void> {
   const { results } = await db
     .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')")
     .all<{ type: string; name: string; sql: string }>();
@@ -78,6 +79,7 @@ export async function verifyTargetShape(db: D1Database, manifest: DatabaseManife
   const counts = await db.batch(manifest.tables.map((t) => db.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`)));
   manifest.tables.forEach((t, i) => {
     const n = (counts[i]!.results[0] as { n: number }).n;
-    if (n !== t.rows) throw new VerificationError(`table ${t.name} has ${n} rows after the swap, the backup has ${t.rows}`);
+    const want = expectedRows?.[i] ?? t.rows;
+    if (n !== want) throw new VerificationError(`table ${t.name} has ${n} rows after the swap, the restored state has ${want}`);
   });
 }

@@ -5,6 +5,18 @@ import { audit } from "../catalog/audit";
 import type { Env } from "../env";
 import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
+import { hasChangeLog } from "../capture/log";
+import { shipper } from "../capture/shipper-object";
+import { CAPTURE_SOURCE } from "../capture/ship";
+
+/** The cron side of shipping: re-arms the shipper's alarm (which ships every few seconds) and ships once now. */
+async function shipOnSchedule(env: Env): Promise<string> {
+  if (!(await hasChangeLog(env[CAPTURE_SOURCE]))) return "capture:not-installed";
+  const stub = shipper(env);
+  await stub.ensureScheduled();
+  const r = await stub.ship();
+  return `shipped:${r.last_seq}`;
+}
 
 export function parseSchedules(raw: string | undefined): BackupSchedules {
   return parseJsonVar(BackupSchedules, raw, "BACKUP_SCHEDULES", "{}");
@@ -23,6 +35,8 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
       const id = await startBackup(env, { type: t.type, components: TYPE_COMPONENTS[t.type], requested_by: "system:schedule", trigger: "schedule" });
       await audit(env.CATALOG_DB, { actor: "system:schedule", action: "backup.start", target: id, outcome: 1, detail: { cron } });
       done.push(id);
+    } else if (t.task === "ship_changes") {
+      done.push(await shipOnSchedule(env));
     } else {
       const restarted = await runWatchdog(env);
       done.push(...restarted.map((r) => `restarted:${r}`));

@@ -98,6 +98,29 @@ export async function snapshot(db: D1Database) {
   return { objects, tables, seq };
 }
 
+/** The snapshot without Vaultline's own objects (the change log and its triggers): the provider's data only. */
+export async function userSnapshot(db: D1Database) {
+  const s = await snapshot(db);
+  const mine = (name: string) => name.startsWith("_vaultline_");
+  return {
+    objects: s.objects.filter((o) => !mine(o.name)),
+    tables: Object.fromEntries(Object.entries(s.tables).filter(([name]) => !mine(name))),
+    seq: (s.seq as { name: string }[]).filter((r) => !mine(r.name)),
+  };
+}
+
+/** D1's own clock (the one capture triggers stamp changes with), in ms. */
+export async function dbNow(db: D1Database): Promise<number> {
+  return (await db.prepare("SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS t").first<number>("t"))!;
+}
+
+/** An instant strictly between the writes before it and the writes after it, by D1's clock. */
+export async function checkpoint(db: D1Database): Promise<number> {
+  const t = await dbNow(db);
+  while ((await dbNow(db)) <= t + 2) await new Promise((r) => setTimeout(r, 2));
+  return t;
+}
+
 export async function userTables(db: D1Database): Promise<string[]> {
   const { results } = await db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all<{ name: string }>();
   return results.map((r) => r.name);

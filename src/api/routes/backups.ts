@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
 import { jsonBody, parseOrThrow } from "../validate";
+import { restorePoints } from "../../capture/coverage";
 import { BackupId } from "../../../schemas/api";
 
 export function backupRoutes() {
@@ -25,6 +26,14 @@ export function backupRoutes() {
     const q = parseOrThrow(ListBackupsQuery, c.req.query());
     const { rows, total } = await listBackups(c.env.CATALOG_DB, q);
     return c.json({ backups: rows.map(summarise), total, page: q.page });
+  });
+
+  /** Time ranges a point-in-time restore can reach (docs/CAPTURE.md). */
+  r.get("/backup/restore-points", async (c) => {
+    requireRole(c.get("principal"), "viewer", "listing restore points");
+    const component = c.req.query("component") ?? "database";
+    if (component !== "database") throw new ValidationError(`component: point-in-time restore covers the database only, not ${component}`, "component");
+    return c.json({ component, ...(await restorePoints(c.env)) });
   });
 
   r.get("/backup/:id", async (c) => {
@@ -53,6 +62,9 @@ export function backupRoutes() {
       workflow_status: workflow,
       restarts: b.restarts,
       parent_id: b.parent_id,
+      ...(b.seq_end !== null
+        ? { change_log: { base_backup_id: b.base_backup_id, seq_start: b.seq_start, seq_end: b.seq_end, as_of: b.as_of === null ? null : new Date(b.as_of).toISOString() } }
+        : {}),
       ...(b.type === "full_system"
         ? { component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({ ...summarise(x), error: x.error ? { code: x.error_code, message: x.error } : null })) }
         : {}),

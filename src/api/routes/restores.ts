@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
 import { restoreWorkflow } from "../../backup/start";
-import { getBackup } from "../../catalog/backups";
+import type { ReplayPlan } from "../../../schemas/capture";
+import { type BackupRow, getBackup } from "../../catalog/backups";
+import { planPointInTime } from "../../capture/coverage";
 import { finishRestore, getRestore, insertRestore, readRestoreLog } from "../../catalog/restores";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
@@ -18,13 +20,21 @@ export function restoreRoutes() {
     requireRole(principal, "operator", "restoring");
     const body = parseOrThrow(RestoreBody, await jsonBody(c.req.raw));
     if (body.target_environment === "production") requireRole(principal, "admin", "restoring into production");
-    c.set("auditTarget", body.backup_id);
-    const requested = await getBackup(c.env.CATALOG_DB, body.backup_id);
-    if (!requested) throw new NotFoundError(`backup ${body.backup_id} not found`);
+    c.set("auditTarget", body.backup_id ?? body.target_timestamp);
+    let requested: BackupRow | null;
+    let pointInTime: ReplayPlan | undefined;
+    if (body.target_timestamp !== undefined) {
+      const pit = await planPointInTime(c.env, Date.parse(body.target_timestamp));
+      requested = pit.base;
+      pointInTime = pit.replay;
+    } else {
+      requested = await getBackup(c.env.CATALOG_DB, body.backup_id!);
+      if (!requested) throw new NotFoundError(`backup ${body.backup_id} not found`);
+    }
 
     // Every component is checked before any restore starts: a bad selection starts nothing.
     const plans: ComponentRestorePlan[] = [];
-    for (const component of body.components) plans.push(await planComponentRestore(c.env, requested, body, component));
+    for (const component of body.components) plans.push(await planComponentRestore(c.env, requested, body, component, pointInTime));
     for (const plan of plans) {
       const busy = await c.env.CATALOG_DB.prepare(
         "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
@@ -44,6 +54,7 @@ export function restoreRoutes() {
         target_environment: body.target_environment,
         target_binding: plan.target_binding,
         requested_by: principal.subject,
+        target_timestamp: body.target_timestamp,
       });
       try {
         await restoreWorkflow(c.env, plan.component).create({ id, params: { ...plan.params, restore_id: id, requested_by: principal.subject } });
@@ -55,7 +66,16 @@ export function restoreRoutes() {
     }
     c.set("auditTarget", started.map((s) => `${s.restore_id} <- ${s.backup_id}`).join(", "));
     const estimate = Math.max(...plans.map((p) => p.estimated_seconds));
-    return c.json({ restore_id: started[0]!.restore_id, status: "initiated", estimated_duration: Math.ceil(estimate) + 5, restores: started }, 202);
+    return c.json(
+      {
+        restore_id: started[0]!.restore_id,
+        status: "initiated",
+        estimated_duration: Math.ceil(estimate) + 5,
+        restores: started,
+        ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+      },
+      202,
+    );
   });
 
   r.get("/restore/:id", async (c) => {
@@ -68,6 +88,7 @@ export function restoreRoutes() {
     return c.json({
       restore_id: row.id,
       backup_id: row.backup_id,
+      target_timestamp: row.target_timestamp,
       status: row.status,
       stage: row.stage,
       progress: row.progress ? JSON.parse(row.progress) : null,

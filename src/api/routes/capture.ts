@@ -1,0 +1,61 @@
+import { Hono } from "hono";
+import { getCaptureState, listBreaks } from "../../catalog/capture";
+import { captureStatus, installCapture, removeCapture } from "../../capture/install";
+import { hasChangeLog } from "../../capture/log";
+import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
+import { shipper } from "../../capture/shipper-object";
+import type { AppEnv } from "../app";
+import { requireRole } from "../auth";
+
+/** Change capture in OIDC_DB (docs/CAPTURE.md): install or upgrade, status, ship now, remove. */
+export function captureRoutes() {
+  const r = new Hono<AppEnv>();
+
+  /** Idempotent: installs the log and triggers, upgrades changed ones, picks up new tables. */
+  r.post("/capture/install", async (c) => {
+    requireRole(c.get("principal"), "admin", "installing change capture");
+    c.set("auditTarget", CAPTURE_SOURCE);
+    const report = await installCapture(c.env[CAPTURE_SOURCE]);
+    const next = await shipper(c.env).ensureScheduled();
+    return c.json({ ...report, shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 15} s` });
+  });
+
+  /** Ships what is left, then drops the triggers and the log. Point-in-time coverage ends here. */
+  r.post("/capture/remove", async (c) => {
+    requireRole(c.get("principal"), "admin", "removing change capture");
+    c.set("auditTarget", CAPTURE_SOURCE);
+    const db = c.env[CAPTURE_SOURCE];
+    const shipped = (await hasChangeLog(db)) ? await shipper(c.env).ship() : null;
+    return c.json({ shipped_through: shipped?.last_seq ?? null, ...(await removeCapture(db)) });
+  });
+
+  r.get("/capture/status", async (c) => {
+    requireRole(c.get("principal"), "viewer", "reading change capture status");
+    const live = await captureStatus(c.env[CAPTURE_SOURCE]);
+    const state = await getCaptureState(c.env.CATALOG_DB, CAPTURE_SOURCE);
+    const stats = await c.env.CATALOG_DB.prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?")
+      .bind(CAPTURE_SOURCE)
+      .first<{ segments: number; stored_bytes: number }>();
+    return c.json({
+      source: CAPTURE_SOURCE,
+      ...live,
+      shipped_through: state?.last_seq ?? null,
+      covered_until: state?.covered_until ? new Date(state.covered_until).toISOString() : null,
+      rpo_seconds: state?.covered_until ? Math.max(0, Math.round((Date.now() - state.covered_until) / 1000)) : null,
+      last_ship_at: state?.last_ship_at ?? null,
+      last_error: state?.last_error ?? null,
+      segments: stats?.segments ?? 0,
+      segment_bytes: stats?.stored_bytes ?? 0,
+      breaks: (await listBreaks(c.env.CATALOG_DB, CAPTURE_SOURCE)).map((b) => ({ ...b, known_until: new Date(b.known_until).toISOString() })),
+    });
+  });
+
+  r.post("/capture/ship", async (c) => {
+    requireRole(c.get("principal"), "operator", "shipping the change log");
+    c.set("auditTarget", CAPTURE_SOURCE);
+    if (!(await hasChangeLog(c.env[CAPTURE_SOURCE]))) throw new CaptureNotInstalledError();
+    const r = await shipper(c.env).ship();
+    return c.json({ ...r, covered_until: r.covered_until === null ? null : new Date(r.covered_until).toISOString() });
+  });
+  return r;
+}

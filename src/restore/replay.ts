@@ -1,0 +1,126 @@
+import type { ChangeEntry, ReplayPlan } from "../../schemas/capture";
+import type { DatabaseSchema, TableInfo } from "../../schemas/manifest";
+import { STAGE_ROWID, STAGE_SEQ } from "../db/scan";
+import { tupleToParams, tupleValues } from "../db/literals";
+import { ident } from "../db/sql";
+import { VaultlineError } from "../errors";
+import { stageName } from "./staging";
+
+export class ReplayError extends VaultlineError {
+  constructor(message: string) {
+    super("unsupported_schema", message, 422);
+  }
+}
+
+/** Statements per D1 batch (one transaction each). */
+const BATCH_STATEMENTS = 400;
+const INLINE_ROW_BYTES = 60_000;
+
+export interface ReplayOutcome {
+  applied: number;
+  /** True once an entry past the plan's instant was met: nothing after it may be applied. */
+  reached_end: boolean;
+  /** Highest key inserted into each AUTOINCREMENT table, so the restored counters never re-issue an id. */
+  max_inserted: Record<string, number>;
+}
+
+/** Whether an entry belongs in the restore: inside the base's window or the chain, and not past the instant. */
+export function entryWanted(e: ChangeEntry, plan: ReplayPlan): "apply" | "skip" | "stop" {
+  const [seq, at] = e;
+  if (seq <= plan.after_seq) return "skip";
+  if (seq <= plan.through_seq) return "apply";
+  if (plan.until_ms !== undefined && at <= plan.until_ms) return "apply";
+  return "stop";
+}
+
+/**
+ * Applies change-log entries to the restore's staging tables, in sequence order. Every entry is absolute (delete
+ * the key; or delete it and insert the whole row image), so the result for a key depends only on its last entry:
+ * applying a prefix twice, as a retried step does, gives the same tables. Staging gets an index on the key first.
+ * `staged` are the indexes of the tables this restore staged (all of them, or a scope's).
+ */
+export async function replayEntries(
+  db: D1Database,
+  restoreId: string,
+  schema: DatabaseSchema,
+  staged: number[],
+  entries: ChangeEntry[],
+  plan: ReplayPlan,
+): Promise<ReplayOutcome> {
+  const inScope = new Set(staged);
+  const byName = new Map(schema.tables.map((t, i) => [t.name, { t, i }]));
+  const autoincrement = new Set(schema.objects.filter((o) => o.type === "table" && /\bAUTOINCREMENT\b/i.test(o.sql)).map((o) => o.name));
+  const out: ReplayOutcome = { applied: 0, reached_end: false, max_inserted: {} };
+  const indexed = new Set<string>();
+  let batch: D1PreparedStatement[] = [];
+  const flush = async () => {
+    if (batch.length) await db.batch(batch);
+    batch = [];
+  };
+  for (const e of entries) {
+    const wanted = entryWanted(e, plan);
+    if (wanted === "skip") continue;
+    if (wanted === "stop") {
+      out.reached_end = true;
+      break;
+    }
+    const [seq, , table, op, key, row] = e;
+    const found = byName.get(table);
+    if (!found) throw new ReplayError(`change ${seq} is to table ${table}, which the base backup does not have: the schema changed after it; restore from a later full backup`);
+    // A scoped restore stages some tables only: changes to the others are not part of it.
+    if (!inScope.has(found.i)) continue;
+    const stage = stageName(restoreId, found.i);
+    if (!indexed.has(stage)) {
+      await flush();
+      await db.prepare(`CREATE INDEX IF NOT EXISTS ${ident(`${stage}_key`)} ON ${ident(stage)} (${stageKey(found.t).map(ident).join(", ")})`).run();
+      indexed.add(stage);
+    }
+    batch.push(deleteKey(db, stage, found.t, key));
+    if (op !== "D") {
+      if (row === null) throw new ReplayError(`change ${seq} (${op} on ${table}) has no row image`);
+      batch.push(insertRow(db, stage, found.t, row));
+      if (op === "I" && autoincrement.has(table)) {
+        const k = Number(key);
+        if (Number.isInteger(k)) out.max_inserted[table] = Math.max(out.max_inserted[table] ?? 0, k);
+      }
+    }
+    out.applied++;
+    if (batch.length >= BATCH_STATEMENTS) await flush();
+  }
+  await flush();
+  return out;
+}
+
+/** The staging columns that hold a table's key. */
+function stageKey(t: TableInfo): string[] {
+  return t.keyColumns.map((k) => (k === "rowid" ? STAGE_ROWID : k));
+}
+
+function deleteKey(db: D1Database, stage: string, t: TableInfo, key: string): D1PreparedStatement {
+  const values = tupleValues(key);
+  const cols = stageKey(t);
+  if (values.length !== cols.length) throw new ReplayError(`key ${key.slice(0, 60)} of ${t.name} has ${values.length} values, the table's key ${cols.length}`);
+  const params: (string | Uint8Array)[] = [];
+  const where = cols.map((c, i) => {
+    const v = values[i]!;
+    if (v.kind === "literal") return `${ident(c)} IS ${v.text}`;
+    params.push(v.value);
+    return `${ident(c)} IS ?`;
+  });
+  return db.prepare(`DELETE FROM ${ident(stage)} WHERE ${where.join(" AND ")}`).bind(...params);
+}
+
+function insertRow(db: D1Database, stage: string, t: TableInfo, row: string): D1PreparedStatement {
+  const cols = [STAGE_SEQ, ...(t.rowidColumn ? [STAGE_ROWID] : []), ...t.columns.map((c) => c.name)].map(ident).join(", ");
+  const next = `(SELECT coalesce(max(${ident(STAGE_SEQ)}), 0) + 1 FROM ${ident(stage)})`;
+  if (row.length <= INLINE_ROW_BYTES) return db.prepare(`INSERT INTO ${ident(stage)} (${cols}) VALUES (${next}, ${row})`);
+  const { sql, params } = tupleToParams(row);
+  return db.prepare(`INSERT INTO ${ident(stage)} (${cols}) VALUES (${next}, ${sql})`).bind(...params);
+}
+
+/** AUTOINCREMENT counters after a replay: the base's, raised to the highest id any replayed insert used. */
+export function replayedSequences(schema: DatabaseSchema, maxInserted: Record<string, number>): DatabaseSchema["sequences"] {
+  const out = new Map(schema.sequences.map((s) => [s.name, s.seq]));
+  for (const [name, max] of Object.entries(maxInserted)) out.set(name, Math.max(out.get(name) ?? 0, max));
+  return [...out].map(([name, seq]) => ({ name, seq })).sort((a, b) => a.name.localeCompare(b.name));
+}
