@@ -9,7 +9,14 @@ import type { BackupResult } from "./backups";
 export type AnyManifest = DatabaseManifest | IncrementalManifest | SessionManifest | AssetManifest | ConfigManifest | SystemManifest;
 
 /** What the catalog keeps about a backup, besides where its manifest is. */
-export type CatalogFacts = Omit<BackupResult, "manifest_key"> & { type: string; component: string; description?: string; requested_by: string };
+export type CatalogFacts = Omit<BackupResult, "manifest_key"> & {
+  type: string;
+  component: string;
+  description?: string;
+  requested_by: string;
+  /** The backup's place in the change log, when it has one (docs/CAPTURE.md). */
+  capture?: { seq_start: number; seq_end: number; as_of: number; base_backup_id?: string };
+};
 
 /** Parses a manifest of any kind, by its format field. */
 export function parseAnyManifest(json: unknown): AnyManifest {
@@ -30,12 +37,14 @@ export function catalogFacts(m: AnyManifest): CatalogFacts {
   switch (m.format) {
     case "vaultline-manifest": {
       const t = m.totals;
-      return { ...base, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks };
+      const capture = m.capture ? { seq_start: m.capture.seq_start, seq_end: m.capture.seq_end, as_of: m.capture.as_of } : undefined;
+      return { ...base, type: "full_database", rows: t.rows, tables: t.tables, raw_bytes: t.raw_bytes, stored_bytes: t.new_stored_bytes, chunks: t.chunks, new_chunks: t.new_chunks, ...(capture ? { capture } : {}) };
     }
     case "vaultline-incremental-manifest": {
       // Rows are change-log entries; the bytes are the segments' (shipped by the shipper, referenced here).
       const t = m.totals;
-      return { ...base, type: "incremental_database", rows: t.entries, tables: 0, raw_bytes: t.raw_bytes, stored_bytes: t.stored_bytes, chunks: m.segments.length, new_chunks: 0 };
+      const capture = { seq_start: m.from_seq - 1, seq_end: m.to_seq, as_of: m.as_of, base_backup_id: m.base_backup_id };
+      return { ...base, type: "incremental_database", rows: t.entries, tables: 0, raw_bytes: t.raw_bytes, stored_bytes: t.stored_bytes, chunks: m.segments.length, new_chunks: 0, capture };
     }
     case "vaultline-session-manifest": {
       const t = m.totals;

@@ -4,14 +4,18 @@ import { insertBackup, markBackupCompleted } from "./backups";
 import { type CatalogFacts, catalogFacts, parseAnyManifest } from "./facts";
 import { Layout } from "../repo/layout";
 import { Repository } from "../repo/repository";
+import { sha256Hex } from "../repo/bytes";
+import { decodeSegment } from "../capture/segment";
+import { CAPTURE_SOURCE } from "../capture/ship";
+import { getCaptureState, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
 
 /**
  * Rebuilds the catalog's backup rows from the repository alone: every manifest is read, authenticated and
  * parsed, then upserted as a completed backup. Operational history (failed runs, audit) is not in the bucket.
  */
-export async function rebuildCatalog(env: Env): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[] }> {
+export async function rebuildCatalog(env: Env): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[]; segments: number }> {
   const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
-  const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[] };
+  const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[], segments: 0 };
   for await (const id of repo.listManifestIds()) {
     out.manifests++;
     let m: CatalogFacts;
@@ -25,7 +29,41 @@ export async function rebuildCatalog(env: Env): Promise<{ manifests: number; ins
     // The same two writes a live backup makes: its row, then its completion.
     await insertBackup(env.CATALOG_DB, { id, type: m.type, components: [m.component], description: m.description, requested_by: m.requested_by, trigger: "rebuilt" });
     await markBackupCompleted(env.CATALOG_DB, id, { ...m, manifest_key: Layout.manifest(id) });
+    if (m.capture) {
+      await recordCapturePoint(env.CATALOG_DB, id, m.capture);
+      if (m.capture.base_backup_id) await env.CATALOG_DB.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(m.capture.base_backup_id, id).run();
+    }
     existed ? out.updated++ : out.inserted++;
   }
+  out.segments = await rebuildSegments(env, repo, out.unreadable);
   return out;
+}
+
+/**
+ * Change-log segments the catalog does not list, recovered from the bucket: each is read and checked, and its
+ * range and times recorded. The shipper's position follows the last one (coverage up to its last change).
+ */
+async function rebuildSegments(env: Env, repo: Repository, unreadable: string[]): Promise<number> {
+  let n = 0;
+  let last: { seq: number; at: number } | null = null;
+  for await (const key of repo.listKeys(Layout.segmentPrefix(CAPTURE_SOURCE))) {
+    const m = /(\d{16})-(\d{16})$/.exec(key);
+    if (!m) continue;
+    const [first, lastSeq] = [Number(m[1]), Number(m[2])];
+    try {
+      const plaintext = await repo.getSegment(key, null);
+      const entries = decodeSegment(key, plaintext, first, lastSeq);
+      const ref = { first_seq: first, last_seq: lastSeq, first_at: entries[0]![1], last_at: entries.at(-1)![1], entries: entries.length, key, sha256: await sha256Hex(plaintext) };
+      await recordSegment(env.CATALOG_DB, CAPTURE_SOURCE, { ...ref, raw_bytes: plaintext.length, stored_bytes: 0 });
+      if (!last || lastSeq > last.seq) last = { seq: lastSeq, at: ref.last_at };
+      n++;
+    } catch {
+      unreadable.push(key);
+    }
+  }
+  const state = await getCaptureState(env.CATALOG_DB, CAPTURE_SOURCE);
+  if (last && (!state || state.last_seq < last.seq)) {
+    await saveCaptureState(env.CATALOG_DB, { source: CAPTURE_SOURCE, last_seq: last.seq, covered_until: last.at, schema_fingerprint: state?.schema_fingerprint ?? null });
+  }
+  return n;
 }

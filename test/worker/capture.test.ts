@@ -203,7 +203,7 @@ describe("change capture", () => {
     const key = results.at(-1)!.key as string;
     const obj = await env.BACKUP_BUCKET.get(key);
     const bytes = new Uint8Array(await obj!.arrayBuffer());
-    bytes[60] ^= 0xff;
+    bytes[60] = bytes[60]! ^ 0xff;
     const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
     await env.BACKUP_BUCKET.put(key, bytes, { customMetadata: { sha256: digest } });
     const before = await userSnapshot(env.RESTORE_TARGET_DB);
@@ -255,5 +255,58 @@ describe("change capture", () => {
     const notDb = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", components: ["assets"], target_timestamp: "2026-01-01T00:00:00Z" } });
     expect(notDb.status).toBe(400);
     expect(notDb.json.error.field).toBe("target_timestamp");
+  });
+
+  it("puts one user back as of an instant in production; a full restore there resumes capture and starts a new chain", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 60);
+    await install();
+    await runBackup();
+    const good = await checkpoint(env.OIDC_DB);
+    const userRows = async () => ({
+      user: await env.OIDC_DB.prepare(`SELECT * FROM users WHERE id = 9`).first(),
+      tokens: (await env.OIDC_DB.prepare(`SELECT * FROM refresh_tokens WHERE user_id = 9 ORDER BY id`).all()).results,
+    });
+    const atGood = await userRows();
+    // The support case: user 9's account is damaged after `good`; someone else changes too and must keep it.
+    await env.OIDC_DB.batch([
+      env.OIDC_DB.prepare(`UPDATE users SET email = 'attacker@evil.example', name = NULL WHERE id = 9`),
+      env.OIDC_DB.prepare(`DELETE FROM refresh_tokens WHERE user_id = 9`),
+      env.OIDC_DB.prepare(`UPDATE users SET name = 'Still Changed' WHERE id = 10`),
+    ]);
+    await new Promise((r) => setTimeout(r, 1100));
+    await ship();
+    const prod = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
+    const started = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } } });
+    expect(started.status, JSON.stringify(started.json)).toBe(202);
+    const done = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+    expect(done.status, JSON.stringify(done.error)).toBe("completed");
+    expect(await userRows()).toEqual(atGood);
+    expect(await env.OIDC_DB.prepare(`SELECT name FROM users WHERE id = 10`).first("name")).toBe("Still Changed");
+    // The rows put back are changes like any other: captured, so later point-in-time restores include them.
+    const logged = (await changeLog(env.OIDC_DB)).filter((e: any) => e.tbl === "users" && e.key === "9");
+    expect(logged.at(-1)?.row).toContain((atGood.user as any).email.replace(/'/g, "''"));
+
+    // A full production restore replaces the tables: capture is reinstalled on the new ones and the chain breaks.
+    await new Promise((r) => setTimeout(r, 1100));
+    await ship();
+    const full = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString() } });
+    expect(full.status).toBe(202);
+    const fullDone = await waitFor(async () => (await api("GET", `/admin/restore/${full.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+    expect(fullDone.status, JSON.stringify(fullDone.error)).toBe("completed");
+    expect(fullDone.log.map((l: any) => l.message).join("\n")).toMatch(/change capture reinstalled/);
+    const status = (await api("GET", "/admin/capture/status")).json;
+    expect(status.uncaptured_tables).toEqual([]);
+    expect(status.breaks.map((b: any) => b.kind)).toContain("restore");
+    await env.OIDC_DB.prepare(`UPDATE users SET name = 'after restore' WHERE id = 11`).run();
+    expect((await changeLog(env.OIDC_DB)).at(-1)).toMatchObject({ tbl: "users", key: "11", op: "U" });
+    const points = (await api("GET", "/admin/backup/restore-points")).json;
+    expect(points.ranges.at(-1).ends).toBe("restore");
+
+    // The chain survives losing the catalog: rebuilt from the bucket, the same instant is restorable again.
+    await env.CATALOG_DB.batch(["DELETE FROM backups", "DELETE FROM change_segments", "DELETE FROM capture_state"].map((q) => env.CATALOG_DB.prepare(q)));
+    const rebuilt = await api("POST", "/admin/catalog/rebuild");
+    expect(rebuilt.json.segments).toBeGreaterThan(0);
+    const again = await restoreToTest({ target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } });
+    expect(again.started.status, JSON.stringify(again.started.json)).toBe(202);
   });
 });
