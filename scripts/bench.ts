@@ -1,4 +1,4 @@
-// npm run bench -- [--users 100000] [--import-peer] [--reseed] [--skip-workerd]
+// npm run bench -- [--users 100000] [--import-peer] [--reseed] [--skip-workerd] [--load-seconds 60] [--rpo-seconds 180]
 // Full backup and restore of the demo database through a real `wrangler dev`, against the peers measured in the
 // same run on the same database: `wrangler d1 export --local` (whole, then table by table) and the native floor
 // `sqlite3 .dump | zstd -3`. Before that, inside workerd: compression options, and R2 asset backup and restore
@@ -19,6 +19,9 @@ const { values } = parseArgs({
     reseed: { type: "boolean", default: false },
     port: { type: "string", default: "8831" },
     "skip-workerd": { type: "boolean", default: false },
+    // Change capture: seconds of sign-in traffic without capture, then with it (the RPO is sampled all through).
+    "load-seconds": { type: "string", default: "60" },
+    "rpo-seconds": { type: "string", default: "180" },
   },
 });
 const users = Number(values.users);
@@ -111,7 +114,7 @@ if (values.reseed || !existsSync(marker)) {
   applyLocalMigrations(undefined, config); // idempotent: brings a database seeded by an older version up to date
   // A clean repository and catalog each run, so stored bytes are this backup's own.
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log; DELETE FROM change_segments; DELETE FROM capture_state; DELETE FROM capture_breaks;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
   execFileSync("npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--command", "SELECT 1"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
 }
 const targetTablesBefore = Number(
@@ -139,6 +142,8 @@ if (inWorkerd.status !== 0 || blocks.length < 2) console.log(`  (the workerd ben
 // --- Vaultline ----------------------------------------------------------------------------------------------------
 console.log("\nVaultline (wrangler dev, local workerd):");
 const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
+// The first figures are without change capture (as in earlier runs); the capture section installs it.
+await fetch(`${dev.url}/admin/capture/remove`, { method: "POST", headers: ADMIN });
 const t0 = performance.now();
 const created = await post(dev, "/admin/backup/create", { type: "full_database" });
 const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
@@ -165,7 +170,86 @@ const restoreWallMs = await timedRestore(firstLabel);
 const replaceWallMs = await timedRestore(`again, replacing the ${backup.manifest.rows} rows it now holds`);
 const memPeak = await peakWorkerdMemory(dev.child.pid!);
 console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restores`);
+const capture = await benchCapture(dev, backup.manifest.stored_bytes as number);
 await dev.stop();
+
+// --- change capture: write overhead, RPO, incremental backup, point-in-time restore -----------------------------------
+async function call(dev: DevServer, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${dev.url}${path}`, { method, headers: ADMIN, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json: any = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function benchCapture(dev: DevServer, fullStoredBytes: number) {
+  const loadSeconds = Number(values["load-seconds"]);
+  const rpoSeconds = Number(values["rpo-seconds"]);
+  console.log(`\nChange capture (sign-in traffic: 25 sign-ins = 100 statements a batch):`);
+  // Traffic as many short requests (4 batches each), as real sign-ins arrive: the shipper and the sampler get
+  // their turns between them, as they would in production.
+  async function traffic(seconds: number, seed: number) {
+    const began = performance.now();
+    let statements = 0;
+    for (let i = 0; performance.now() - began < seconds * 1000; i++) statements += (await call(dev, "POST", "/admin/demo/write-load", { batches: 4, seed: seed * 1_000_000 + i })).statements;
+    return { statements, ms: performance.now() - began };
+  }
+  const off = await traffic(loadSeconds, 1);
+  const offRate = off.statements / (off.ms / 1000);
+  console.log(`  capture off: ${Math.round(offRate)} statements/s over ${secs(off.ms)} s`);
+  const installed = await call(dev, "POST", "/admin/capture/install");
+  console.log(`  installed on ${installed.tables.length} tables; shipping ${installed.shipping}`);
+
+  // The RPO: the oldest change not yet shipped, sampled every second while the traffic runs.
+  const ages: number[] = [];
+  let loading = true;
+  const sampler = (async () => {
+    while (loading) {
+      const s = await call(dev, "GET", "/admin/capture/status").catch(() => null);
+      if (s) ages.push(s.oldest_pending_at ? Date.now() - Date.parse(s.oldest_pending_at) : 0);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  const on = await traffic(rpoSeconds, 2);
+  loading = false;
+  await sampler;
+  const onRate = on.statements / (on.ms / 1000);
+  const sorted = [...ages].sort((a, b) => a - b);
+  const rpoMax = sorted.at(-1) ?? NaN;
+  const rpoP50 = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  console.log(`  capture on:  ${Math.round(onRate)} statements/s over ${secs(on.ms)} s (ratio ${(onRate / offRate).toFixed(2)})`);
+  console.log(`  RPO under that load: oldest unshipped change at most ${secs(rpoMax)} s old (median ${secs(rpoP50)} s, ${ages.length} samples)`);
+
+  const tf = performance.now();
+  const full = await post(dev, "/admin/backup/create", { type: "full_database" });
+  const fullDone = await poll(dev, `/admin/backup/${full.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
+  const fullMs = performance.now() - tf;
+  if (fullDone.status !== "completed") throw new Error(`full backup with capture failed: ${JSON.stringify(fullDone.error)}`);
+  console.log(`  full backup with capture (the base): ${secs(fullMs)} s, scan window ${fullDone.change_log.seq_end - fullDone.change_log.seq_start} changes`);
+
+  const changed = await call(dev, "POST", "/admin/demo/change", { percent: 1 });
+  const ti = performance.now();
+  const inc = await post(dev, "/admin/backup/create", { type: "incremental_database" });
+  const incDone = await poll(dev, `/admin/backup/${inc.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
+  const incMs = performance.now() - ti;
+  if (incDone.status !== "completed") throw new Error(`incremental backup failed: ${JSON.stringify(incDone.error)}`);
+  const incBytes = incDone.manifest.stored_bytes as number;
+  // Against the first full backup's stored bytes (a complete copy made this run, before the traffic grew the database).
+  console.log(`  1 % changed (${changed.users} users, ${changed.refresh_tokens} refresh tokens) -> incremental backup ${secs(incMs)} s, ${incDone.manifest.rows} changes, ${(incBytes / 1e3).toFixed(1)} kB stored (${((incBytes / fullStoredBytes) * 100).toFixed(2)} % of the full backup's ${mb(fullStoredBytes)} MB; raw ${((incDone.manifest.raw_bytes / fullDone.manifest.raw_bytes) * 100).toFixed(2)} % of the base's rows)`);
+
+  // Point in time: just after the change, restored into the empty-or-not test database.
+  await new Promise((r) => setTimeout(r, 2000));
+  await call(dev, "POST", "/admin/capture/ship");
+  const points = await call(dev, "GET", "/admin/backup/restore-points");
+  const at = points.latest as string;
+  const tp = performance.now();
+  const started = await post(dev, "/admin/backup/restore", { target_timestamp: at, target_environment: "test" });
+  const r = await poll(dev, `/admin/restore/${started.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
+  const pitrMs = performance.now() - tp;
+  if (r.status !== "completed") throw new Error(`point-in-time restore failed: ${JSON.stringify(r.error)}`);
+  const replayed = (r.log as { message: string }[]).find((l) => l.message.startsWith("applied"))?.message ?? "";
+  console.log(`  point-in-time restore to ${at}: ${secs(pitrMs)} s (${r.rows} rows from the base; ${replayed})`);
+  return { offRate, onRate, rpoMax, rpoP50, samples: ages.length, fullMs, incMs, incBytes, incChanges: incDone.manifest.rows, pitrMs, changed };
+}
 
 // --- peers ----------------------------------------------------------------------------------------------------------
 console.log("\nPeers on the same database:");
@@ -216,6 +300,11 @@ const rows: [string, string, string][] = [
   ["backup time / sqlite3 .dump | zstd -3 time", dump ? (backupWallMs / dump.ms).toFixed(1) : "n/a", "(native floor)"],
   ["restore time / backup time", (restoreWallMs / backupWallMs).toFixed(2), "<= 2.0"],
   ["restore time (replacing) / backup time", (replaceWallMs / backupWallMs).toFixed(2), "<= 2.0"],
+  ["write throughput, capture on / off", (capture.onRate / capture.offRate).toFixed(2), ">= 0.7"],
+  ["incremental backup (1 % changed), seconds", secs(capture.incMs), "<= 5"],
+  ["incremental bytes / full backup bytes", `${((capture.incBytes / stored) * 100).toFixed(2)} %`, "<= 2 %"],
+  ["RPO: oldest unshipped change, seconds", secs(capture.rpoMax), "<= 60"],
+  ["point-in-time restore, seconds", secs(capture.pitrMs), "(full restore + replay)"],
 ];
 console.log(`\nSummary for ${users} users (${backup.manifest.rows} rows, SQLite file ${mb(dbBytes)} MB):`);
 console.log(`  Vaultline full backup   ${secs(backupWallMs).padStart(7)} s   stored ${mb(stored)} MB (compressed + encrypted)`);
@@ -227,4 +316,4 @@ console.log(`  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tab
 if (dump) console.log(`  sqlite3 .dump | zstd -3 ${secs(dump.ms).padStart(7)} s   ${mb(dump.zstBytes)} MB`);
 console.log("\n  ratio                                          measured   target");
 for (const [k, v, t] of rows) console.log(`  ${k.padEnd(46)} ${v.padStart(8)}   ${t}`);
-writeFileSync(join(root, "results.json"), JSON.stringify({ users, backup: backup.manifest, backupWallMs, restoreWallMs, replaceWallMs, memPeak, wholeExport, tableMs, tableBytes, failedTables, dump, dbBytes }, null, 2));
+writeFileSync(join(root, "results.json"), JSON.stringify({ users, backup: backup.manifest, backupWallMs, restoreWallMs, replaceWallMs, memPeak, capture, wholeExport, tableMs, tableBytes, failedTables, dump, dbBytes }, null, 2));

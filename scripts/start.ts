@@ -26,6 +26,10 @@ if (sessions?.objects === 0) {
   console.log(`Seeded demo sessions: ${seeded.sessions} sessions across ${seeded.objects_after} Durable Objects in ${(seeded.ms / 1000).toFixed(1)} s.`);
 }
 
+// Change capture (point-in-time restore): idempotent, so every start installs or upgrades it.
+const capture: any = await (await fetch(`${dev.url}/admin/capture/install`, { method: "POST", headers: admin })).json().catch(() => null);
+if (capture?.tables) console.log(`Change capture: ${capture.tables.length} tables captured; shipping ${capture.shipping}.`);
+
 const crons = readWranglerConfig().triggers?.crons ?? [];
 console.log(`
 Vaultline is running.
@@ -33,6 +37,8 @@ Vaultline is running.
   Auth:       Authorization: Bearer vl-demo-admin   (also vl-demo-operator, vl-demo-viewer; see .dev.vars)
   Try:        curl -s -X POST -H 'Authorization: Bearer vl-demo-admin' -d '{"type":"full_database"}' ${dev.url}/admin/backup/create
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/list
+              curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/restore-points
+              npm run capture -- status
   Schedules:  ${crons.join(", ")} (fired locally by this process every minute, UTC)
 `);
 
@@ -42,6 +48,8 @@ async function tick() {
     if (!cronMatches(cron, now)) continue;
     try {
       const r = await fetch(`${dev.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+      // The every-minute cron only re-arms the change shipper: say so when it fails, not every minute.
+      if (cron === "* * * * *" && r.ok) continue;
       console.log(`[schedule] ${now.toISOString().slice(0, 16)}Z fired "${cron}" -> ${r.status}`);
     } catch (e) {
       console.error(`[schedule] could not fire "${cron}": ${(e as Error).message}`);

@@ -17,7 +17,7 @@ export function captureRoutes() {
     c.set("auditTarget", CAPTURE_SOURCE);
     const report = await installCapture(c.env[CAPTURE_SOURCE]);
     const next = await shipper(c.env).ensureScheduled();
-    return c.json({ ...report, shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 15} s` });
+    return c.json({ ...report, shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 10} s` });
   });
 
   /** Ships what is left, then drops the triggers and the log. Point-in-time coverage ends here. */

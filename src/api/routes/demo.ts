@@ -1,12 +1,16 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { seedSessions, sessionObjectCount } from "../../demo/sessions";
+import { changeShare, writeLoad } from "../../demo/workload";
 import { NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
 import { jsonBody, parseOrThrow } from "../validate";
 
 const SeedSessionsBody = z.object({ sessions: z.number().int().min(1).max(1_000_000).default(2000), objects: z.number().int().min(1).max(10_000).default(200) }).strict();
+
+const WriteLoadBody = z.object({ batches: z.number().int().min(1).max(1000).default(1), signins_per_batch: z.number().int().min(1).max(200).default(25), seed: z.number().int().default(1) }).strict();
+const ChangeBody = z.object({ percent: z.number().min(0.01).max(100).default(1) }).strict();
 
 /**
  * Demo data that only the Worker can write (Durable Objects cannot be reached from Node). Exists only when
@@ -27,5 +31,14 @@ export function demoRoutes() {
     return c.json({ ...seeded, objects_before: before, objects_after: await sessionObjectCount(c.env), ms: Date.now() - began });
   });
   r.get("/demo/sessions", async (c) => c.json({ objects: await sessionObjectCount(c.env) }));
+  /** Benchmarks: a few batches of sign-in traffic (capture overhead, RPO), and a 1 % change (incremental backups). */
+  r.post("/demo/write-load", async (c) => {
+    const body = parseOrThrow(WriteLoadBody, await jsonBody(c.req.raw));
+    return c.json(await writeLoad(c.env.OIDC_DB, { batches: body.batches, signinsPerBatch: body.signins_per_batch, seed: body.seed }));
+  });
+  r.post("/demo/change", async (c) => {
+    const body = parseOrThrow(ChangeBody, await jsonBody(c.req.raw));
+    return c.json(await changeShare(c.env.OIDC_DB, body.percent));
+  });
   return r;
 }
