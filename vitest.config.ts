@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { createHash } from "node:crypto";
 import { defineConfig } from "vitest/config";
 import { TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens";
+import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin";
 
 const apiTokens = Object.values(TEST_TOKENS).map((t) => ({
   sha256: createHash("sha256").update(t.token).digest("hex"),
@@ -17,7 +18,14 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
+          // The Worker's outbound fetches (the Cloudflare REST API) go to a local stand-in, never the network.
+          outboundService: cloudflareApiStandin,
           bindings: {
+            // D1 Time Travel bookmarks, against the stand-in.
+            CF_ACCOUNT_ID: STANDIN.accountId,
+            CF_API_TOKEN: STANDIN.apiToken,
+            OIDC_DB_ID: STANDIN.databaseId,
+            CF_API_BASE_URL: STANDIN.baseURL,
             OIDC_MIGRATIONS: oidcMigrations,
             CATALOG_MIGRATIONS: catalogMigrations,
             // Test-only secrets: a fixed master key and two API tokens (their plain values live in test/helpers).

@@ -55,6 +55,16 @@ export const TableManifest = z.object({
 });
 export type TableManifest = z.infer<typeof TableManifest>;
 
+/** The platform's own restore point for a backup's instant (D1 Time Travel), when configured. */
+export const TimeTravelMark = z.object({
+  database_id: z.string(),
+  at: z.string(),
+  bookmark: z.string().optional(),
+  /** Why there is no bookmark: the API call failed (the backup itself is unaffected). */
+  error: z.string().optional(),
+});
+export type TimeTravelMark = z.infer<typeof TimeTravelMark>;
+
 /** Fields every manifest has, whatever it describes. */
 export const ManifestHeader = z.object({
   version: z.literal(FORMAT_VERSION),
@@ -84,5 +94,6 @@ export const DatabaseManifest = ManifestHeader.extend({
   timings_ms: z.record(z.string(), z.number()),
   /** Present when change capture was installed: the scan's window in the change log (docs/CAPTURE.md). */
   capture: CapturePoint.optional(),
+  time_travel: TimeTravelMark.optional(),
 });
 export type DatabaseManifest = z.infer<typeof DatabaseManifest>;

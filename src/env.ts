@@ -28,6 +28,12 @@ export interface Env {
   BACKUP_SCHEDULES: string;
   WATCHDOG_STALE_MINUTES: string;
   EXPORT_STEP_MB?: string;
+  /** D1 Time Travel bookmarks in full backups (src/capture/time-travel.ts): secrets, and the database's id. */
+  CF_ACCOUNT_ID?: string;
+  CF_API_TOKEN?: string;
+  OIDC_DB_ID?: string;
+  /** Only for tests and stand-ins: where the Cloudflare REST API is. */
+  CF_API_BASE_URL?: string;
   /** Seconds between change-log ship runs (the shipper's alarm); "0" ships only on demand. */
   CAPTURE_SHIP_INTERVAL_SECONDS?: string;
   /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */

@@ -12,6 +12,7 @@ import { recordCapturePoint, segmentsBetween, toSegmentRef } from "../src/catalo
 import { highWater } from "../src/capture/log";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";
+import { timeTravelBookmark } from "../src/capture/time-travel";
 import { Repository } from "../src/repo/repository";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
@@ -90,6 +91,9 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
               }),
             );
 
+      // The platform's own restore point for the same instant, for in-place recovery inside its window.
+      const timeTravel = await step.do("time travel bookmark", CATALOG_STEP, () => timeTravelBookmark(this.env, capture?.as_of ?? Date.now()));
+
       const verifyMs = await verifyWrittenSteps(step, this.env, id, slices.flatMap((s) => s.written));
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
@@ -105,6 +109,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
             slices,
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
             capture,
+            time_travel: timeTravel,
           });
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, DatabaseManifest);
           return completedResult(back, Layout.manifest(id), stored);
@@ -113,6 +118,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
 
       await step.do("record in catalog", CATALOG_STEP, async () => {
         if (capture) await recordCapturePoint(this.env.CATALOG_DB, id, capture);
+        if (timeTravel?.bookmark) await this.env.CATALOG_DB.prepare("UPDATE backups SET time_travel_bookmark = ? WHERE id = ?").bind(timeTravel.bookmark, id).run();
         await markBackupCompleted(this.env.CATALOG_DB, id, summary);
       });
       return { backup_id: id, ...summary };

@@ -1,4 +1,4 @@
-import type { DatabaseManifest, DatabaseSchema, TableManifest } from "../../schemas/manifest";
+import type { DatabaseManifest, DatabaseSchema, TableManifest, TimeTravelMark } from "../../schemas/manifest";
 import { FORMAT_VERSION } from "../../schemas/manifest";
 import type { CapturePoint } from "../../schemas/capture";
 import { tableChecksum } from "./checksum";
@@ -14,6 +14,7 @@ export interface ManifestInput {
   slices: ExportStepResult[];
   timings_ms: Record<string, number>;
   capture: CapturePoint | null;
+  time_travel: TimeTravelMark | null;
 }
 
 /** Folds the export slices into one manifest: per-table chunk lists, row counts and checksums. */
@@ -55,5 +56,6 @@ export async function buildDatabaseManifest(m: ManifestInput): Promise<DatabaseM
     },
     timings_ms: m.timings_ms,
     ...(m.capture ? { capture: m.capture } : {}),
+    ...(m.time_travel ? { time_travel: m.time_travel } : {}),
   };
 }

@@ -38,6 +38,7 @@ export interface BackupRow {
   seq_end: number | null;
   as_of: number | null;
   base_backup_id: string | null;
+  time_travel_bookmark: string | null;
   error_code: string | null;
   error: string | null;
   restarts: number;

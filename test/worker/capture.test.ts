@@ -1,5 +1,6 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { STANDIN, standinBookmark } from "../shared/cloudflare-api-standin";
 import { api, checkpoint, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor } from "./helpers";
 
 const install = () => api("POST", "/admin/capture/install");
@@ -308,5 +309,27 @@ describe("change capture", () => {
     expect(rebuilt.json.segments).toBeGreaterThan(0);
     const again = await restoreToTest({ target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } });
     expect(again.started.status, JSON.stringify(again.started.json)).toBe(202);
+  });
+});
+
+describe("D1 Time Travel alongside", () => {
+  it("each full backup records the platform's bookmark for its instant (REST API stand-in); unconfigured, it is skipped", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 10);
+    await install();
+    const b = await runBackup();
+    expect(b.status).toBe("completed");
+    const { Repository } = await import("../../src/repo/repository");
+    const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+    const manifest: any = await repo.getManifestJson(b.backup_id);
+    const at = new Date(manifest.capture.as_of).toISOString();
+    expect(manifest.time_travel).toEqual({ database_id: STANDIN.databaseId, at, bookmark: standinBookmark(STANDIN.databaseId, at) });
+    expect(b.time_travel.restore_in_place).toBe(`npx wrangler d1 time-travel restore OIDC_DB --bookmark=${standinBookmark(STANDIN.databaseId, at)}`);
+
+    const { timeTravelBookmark } = await import("../../src/capture/time-travel");
+    expect(await timeTravelBookmark({ ...(env as any), CF_API_TOKEN: undefined }, Date.now())).toBeNull();
+    // A wrong token is recorded as the reason, not thrown: the backup does not depend on the platform's feature.
+    const refused = await timeTravelBookmark({ ...(env as any), CF_API_TOKEN: "wrong" }, Date.now());
+    expect(refused?.bookmark).toBeUndefined();
+    expect(refused?.error).toMatch(/403/);
   });
 });

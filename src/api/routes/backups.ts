@@ -65,6 +65,9 @@ export function backupRoutes() {
       ...(b.seq_end !== null
         ? { change_log: { base_backup_id: b.base_backup_id, seq_start: b.seq_start, seq_end: b.seq_end, as_of: b.as_of === null ? null : new Date(b.as_of).toISOString() } }
         : {}),
+      ...(b.time_travel_bookmark
+        ? { time_travel: { bookmark: b.time_travel_bookmark, restore_in_place: `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${b.time_travel_bookmark}` } }
+        : {}),
       ...(b.type === "full_system"
         ? { component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({ ...summarise(x), error: x.error ? { code: x.error_code, message: x.error } : null })) }
         : {}),
