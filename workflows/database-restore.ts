@@ -197,7 +197,8 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             throw new IntegrityError(seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE), `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`);
           }
           const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq);
+          // A segment may begin before the cursor (the plan starts inside it): what came before is already applied.
+          const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq).filter((e) => e[0] > from);
           const out = await replayEntries(this.env[p.target_binding], p.restore_id, manifest.schema, staged, entries, plan);
           await markRestoreStage(this.env.CATALOG_DB, p.restore_id, "replay changes", { segments: n, through_seq: seg.last_seq });
           const done = out.reached_end || (plan.until_ms === undefined && seg.last_seq >= plan.through_seq);
