@@ -98,15 +98,14 @@ export async function planPointInTime(env: Env, at: number): Promise<{ base: Bac
   const after = rs.filter((r) => r.from > at).map((r) => r.from);
   const nearest = { before: before.length ? iso(Math.max(...before)) : null, after: after.length ? iso(Math.min(...after)) : null };
   const when = iso(at);
+  const prev = rs.filter((r) => r.to < at).sort((a, b) => b.to - a.to)[0];
   let why: string;
   if (at > Date.now()) why = `${when} is in the future`;
   else if (!rs.length) why = `no full database backup with change capture exists yet, so no instant can be restored`;
   else if (at < Math.min(...rs.map((r) => r.from))) why = `${when} is before the first full backup with change capture`;
+  else if (prev && prev.ends !== "now") why = `${when} is past a ${prev.ends} break in the change log (coverage ends at ${iso(prev.to)}); instants after it are covered from the next full backup on`;
   else if (!after.length) why = `${when} is after the latest covered instant: changes made since are not shipped yet`;
-  else {
-    const gap = rs.filter((r) => r.to < at).sort((a, b) => b.to - a.to)[0];
-    why = `${when} falls in a gap in coverage${gap && gap.ends !== "now" ? ` (a ${gap.ends} break after ${iso(gap.to)})` : ""}`;
-  }
+  else why = `${when} falls in a gap in coverage`;
   const hints = [nearest.before && `latest restorable before it: ${nearest.before}`, nearest.after && `earliest after it: ${nearest.after}`].filter(Boolean);
   throw new NotRestorableError(`${why}${hints.length ? `; ${hints.join("; ")}` : ""}`, nearest);
 }

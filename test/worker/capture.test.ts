@@ -117,6 +117,32 @@ describe("change capture", () => {
     expect(status.pending_entries).toBe(0);
   });
 
+  it("refuses an instant past a gap from the base before it, and names the nearest restorable time", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 30);
+    await install();
+    const base = await runBackup();
+    await workload(env.OIDC_DB, 1);
+    await new Promise((r) => setTimeout(r, 1100));
+    await ship();
+    await workload(env.OIDC_DB, 2);
+    const log = await changeLog(env.OIDC_DB);
+    await env.OIDC_DB.prepare(`DELETE FROM _vaultline_changes WHERE seq = ?`).bind(log[5].seq).run();
+    await workload(env.OIDC_DB, 3);
+    const after = await checkpoint(env.OIDC_DB);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await ship()).gaps).toHaveLength(1);
+
+    const points = (await api("GET", "/admin/backup/restore-points")).json;
+    expect(points.ranges).toMatchObject([{ base_backup_id: base.backup_id, ends: "gap" }]);
+    const refused = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: new Date(after).toISOString() } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.message).toMatch(/past a gap break in the change log/);
+    expect(refused.json.error.details.nearest_restorable.before).toBe(points.ranges[0].to);
+    // Up to the gap, the chain still restores.
+    const ok = await restoreToTest({ target_timestamp: points.ranges[0].to });
+    expect(ok.done.status).toBe("completed");
+  });
+
   it("restores the database exactly as it was at five instants, across a full backup taken while writes ran", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 400);
     await install();
