@@ -19,6 +19,8 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("watchdog") }),
   /** Ships the change log now and keeps the shipper's alarm armed (docs/CAPTURE.md). */
   z.object({ task: z.literal("ship_changes") }),
+  /** A test restore (drill) of the newest full-system backup, else the newest full database backup. */
+  z.object({ task: z.literal("test_restore") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

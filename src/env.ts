@@ -9,6 +9,7 @@ export interface Env {
   SESSIONS: DurableObjectNamespace;
   CAPTURE_SHIPPER: DurableObjectNamespace<import("./capture/shipper-object").CaptureShipper>;
   INCREMENTAL_BACKUP: Workflow;
+  TEST_RESTORE: Workflow;
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;

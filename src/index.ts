@@ -11,6 +11,7 @@ export { FullSystemBackupWorkflow } from "../workflows/full-system-backup";
 export { SessionBackupWorkflow } from "../workflows/session-backup";
 export { SessionRestoreWorkflow } from "../workflows/session-restore";
 export { IncrementalBackupWorkflow } from "../workflows/incremental-backup";
+export { TestRestoreWorkflow } from "../workflows/test-restore";
 export { SessionObject } from "./demo/session-object";
 export { CaptureShipper } from "./capture/shipper-object";
 

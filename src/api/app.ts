@@ -5,6 +5,7 @@ import { NotFoundError, VaultlineError } from "../errors";
 import { authenticate, parseApiTokens, type Principal } from "./auth";
 import { backupRoutes } from "./routes/backups";
 import { captureRoutes } from "./routes/capture";
+import { testRestoreRoutes } from "./routes/test-restores";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
@@ -59,6 +60,7 @@ export function createApp() {
   app.route("/admin", restoreRoutes());
   app.route("/admin", catalogRoutes());
   app.route("/admin", captureRoutes());
+  app.route("/admin", testRestoreRoutes());
   app.route("/admin", configRoutes());
   app.route("/admin", demoRoutes());
   return app;

@@ -82,6 +82,10 @@ export class SessionObject extends DurableObject<Env> {
     return exportState(this.ctx.storage, cursor, limit);
   }
 
+  async vaultlineDiscard(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
   vaultlineImport(page: ImportPage): { applied: number; skipped: number } | null {
     return importState(this.ctx.storage, page, EXPIRY);
   }

@@ -67,6 +67,17 @@ export async function verifySlice(
  * those tables, so this checks that the swap put everything in place without reading every row twice.
  */
 export async function verifyTargetShape(db: D1Database, manifest: DatabaseManifest, expectedRows?: number[]): Promise<void> {
+  await verifySchemaObjects(db, manifest);
+  const counts = await db.batch(manifest.tables.map((t) => db.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`)));
+  manifest.tables.forEach((t, i) => {
+    const n = (counts[i]!.results[0] as { n: number }).n;
+    const want = expectedRows?.[i] ?? t.rows;
+    if (n !== want) throw new VerificationError(`table ${t.name} has ${n} rows after the swap, the restored state has ${want}`);
+  });
+}
+
+/** The target's user schema objects (tables, indexes, triggers, views) are exactly the manifest's, SQL for SQL. */
+export async function verifySchemaObjects(db: D1Database, manifest: DatabaseManifest): Promise<void> {
   const { results } = await db
     .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')")
     .all<{ type: string; name: string; sql: string }>();
@@ -76,10 +87,4 @@ export async function verifyTargetShape(db: D1Database, manifest: DatabaseManife
     if (have.get(k) !== sql) throw new VerificationError(`${k} is ${have.has(k) ? "different from" : "missing from"} the target after the swap`);
   }
   for (const k of have.keys()) if (!want.has(k)) throw new VerificationError(`${k} is in the target but not in the backup`);
-  const counts = await db.batch(manifest.tables.map((t) => db.prepare(`SELECT count(*) AS n FROM ${ident(t.name)}`)));
-  manifest.tables.forEach((t, i) => {
-    const n = (counts[i]!.results[0] as { n: number }).n;
-    const want = expectedRows?.[i] ?? t.rows;
-    if (n !== want) throw new VerificationError(`table ${t.name} has ${n} rows after the swap, the restored state has ${want}`);
-  });
 }

@@ -5,6 +5,7 @@ import { audit } from "../catalog/audit";
 import type { Env } from "../env";
 import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
+import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
 import { shipper } from "../capture/shipper-object";
 import { CAPTURE_SOURCE } from "../capture/ship";
@@ -34,6 +35,15 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
     if (t.task === "backup") {
       const id = await startBackup(env, { type: t.type, components: TYPE_COMPONENTS[t.type], requested_by: "system:schedule", trigger: "schedule" });
       await audit(env.CATALOG_DB, { actor: "system:schedule", action: "backup.start", target: id, outcome: 1, detail: { cron } });
+      done.push(id);
+    } else if (t.task === "test_restore") {
+      const backupId = await drillBackup(env);
+      if (!backupId) {
+        await audit(env.CATALOG_DB, { actor: "system:schedule", action: "test_restore.skipped", target: null, outcome: 0, detail: { cron, reason: "no completed full backup" } });
+        continue;
+      }
+      const id = await startTestRestore(env, { backup_id: backupId, requested_by: "system:schedule", trigger: "schedule" });
+      await audit(env.CATALOG_DB, { actor: "system:schedule", action: "test_restore.start", target: `${id} <- ${backupId}`, outcome: 1, detail: { cron } });
       done.push(id);
     } else if (t.task === "ship_changes") {
       done.push(await shipOnSchedule(env));

@@ -29,6 +29,8 @@ export interface ImportPage {
 /** The RPC methods an object exposes (its Durable Object class implements them with the helpers below). */
 export interface BackupableObject {
   vaultlineExport(cursor: string | null, limit: number): Promise<ExportPage> | ExportPage;
+  /** Deletes all of the object's state without touching the registry: how test restores clean their sandbox copies. */
+  vaultlineDiscard(): Promise<void> | void;
   vaultlineImport(page: ImportPage): Promise<{ applied: number; skipped: number } | null> | { applied: number; skipped: number } | null;
 }
 

@@ -34,7 +34,9 @@ export async function restoreSessionSegment(env: Env, repo: Repository, manifest
       const final = i + ENTRIES_PER_CALL >= lines.length;
       result = (await stub.vaultlineImport({ restoreId, entries: page, final, ...(final && opts.skip_expired ? { skipExpiredBefore: now } : {}) })) as { applied: number; skipped: number } | null;
     }
-    await registerObject(env.OIDC_DB, SESSIONS_NAMESPACE, target);
+    // Production objects register, as they do themselves; sandbox copies must not enter production's registry
+    // (the next session backup would pick them up). Test restores discard them by name instead.
+    if (!opts.name_prefix) await registerObject(env.OIDC_DB, SESSIONS_NAMESPACE, target);
     return result ?? { applied: 0, skipped: 0 };
   });
   return { objects: chosen.length, applied: results.reduce((n, r) => n + r.applied, 0), skipped: results.reduce((n, r) => n + r.skipped, 0) };

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
-import { restoreWorkflow } from "../../backup/start";
 import type { ReplayPlan } from "../../../schemas/capture";
 import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
-import { finishRestore, getRestore, insertRestore, readRestoreLog } from "../../catalog/restores";
+import { getRestore, readRestoreLog } from "../../catalog/restores";
+import { startComponentRestore } from "../../restore/start-restore";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
@@ -47,21 +47,7 @@ export function restoreRoutes() {
     const started: { component: string; restore_id: string; backup_id: string }[] = [];
     for (const plan of plans) {
       const id = newId("rs");
-      await insertRestore(c.env.CATALOG_DB, {
-        id,
-        backup_id: plan.backup.id,
-        components: [plan.component],
-        target_environment: body.target_environment,
-        target_binding: plan.target_binding,
-        requested_by: principal.subject,
-        target_timestamp: body.target_timestamp,
-      });
-      try {
-        await restoreWorkflow(c.env, plan.component).create({ id, params: { ...plan.params, restore_id: id, requested_by: principal.subject } });
-      } catch (e) {
-        await finishRestore(c.env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error: (e as Error).message });
-        throw e;
-      }
+      await startComponentRestore(c.env, plan, { id, target_environment: body.target_environment, requested_by: principal.subject, target_timestamp: body.target_timestamp });
       started.push({ component: plan.component, restore_id: id, backup_id: plan.backup.id });
     }
     c.set("auditTarget", started.map((s) => `${s.restore_id} <- ${s.backup_id}`).join(", "));

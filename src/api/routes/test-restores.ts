@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import { BackupId } from "../../../schemas/api";
+import { ListTestRestoresQuery, TestRestoreId } from "../../../schemas/test-restore";
+import { getTestRestore, listTestRestores, reportOf } from "../../catalog/test-restores";
+import { NotFoundError, ValidationError } from "../../errors";
+import { startTestRestore } from "../../test-restore/start";
+import type { AppEnv } from "../app";
+import { requireRole } from "../auth";
+import { parseOrThrow } from "../validate";
+
+/** Non-destructive test restores (drills) and their reports. */
+export function testRestoreRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.post("/backup/:id/test-restore", async (c) => {
+    requireRole(c.get("principal"), "operator", "starting a test restore");
+    const backupId = c.req.param("id");
+    if (!BackupId.safeParse(backupId).success) throw new ValidationError("id: not a backup id", "id");
+    c.set("auditTarget", backupId);
+    const id = await startTestRestore(c.env, { backup_id: backupId, requested_by: c.get("principal").subject, trigger: "api" });
+    c.set("auditTarget", `${id} <- ${backupId}`);
+    return c.json({ test_id: id, backup_id: backupId, status: "running" }, 202);
+  });
+
+  r.get("/test-restores", async (c) => {
+    requireRole(c.get("principal"), "viewer", "listing test restores");
+    const q = parseOrThrow(ListTestRestoresQuery, c.req.query());
+    return c.json({ test_restores: (await listTestRestores(c.env.CATALOG_DB, q)).map(reportOf) });
+  });
+
+  r.get("/test-restores/:id", async (c) => {
+    requireRole(c.get("principal"), "viewer", "reading a test restore");
+    const id = c.req.param("id");
+    if (!TestRestoreId.safeParse(id).success) throw new ValidationError("id: not a test restore id", "id");
+    const row = await getTestRestore(c.env.CATALOG_DB, id);
+    if (!row) throw new NotFoundError(`test restore ${id} not found`);
+    return c.json(reportOf(row));
+  });
+  return r;
+}
