@@ -91,6 +91,8 @@ export const RestoreBody = z
       .default(["database"]),
     target_environment: z.enum(["production", "test"]),
     confirmation: z.string().optional(),
+    /** Answer with the plan (what would be overwritten, sizes, the estimated duration) and change nothing. */
+    dry_run: z.boolean().default(false),
     /** Within assets: a prefix or one key. Everything when absent. */
     assets: AssetSelection.optional(),
     /** Within the database: named tables or one user's rows. The whole database when absent. */
@@ -122,7 +124,7 @@ export const RestoreBody = z
     if (b.assets && !b.components.includes("assets")) {
       ctx.addIssue({ code: "custom", path: ["assets"], message: "an asset selection needs components [\"assets\"]" });
     }
-    if (b.target_environment === "production" && b.confirmation !== PRODUCTION_CONFIRMATION) {
+    if (b.target_environment === "production" && !b.dry_run && b.confirmation !== PRODUCTION_CONFIRMATION) {
       ctx.addIssue({
         code: "custom",
         path: ["confirmation"],

@@ -130,3 +130,30 @@ describe("test restores (drills)", () => {
     expect(checks.find((c) => c.name.startsWith("probe: look up a user"))).toMatchObject({ passed: true });
   });
 });
+
+describe("dry-run restores", () => {
+  it("answer with what would be overwritten and how long it would take, and change nothing", async () => {
+    await seedAll();
+    const b = await runBackup();
+    await env.ASSETS_BUCKET.put("avatars/8.png", "x");
+    const before = await production();
+    const auditBefore = await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM restores").first("n");
+    const dry = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "production", dry_run: true } });
+    expect(dry.status, JSON.stringify(dry.json)).toBe(200);
+    expect(dry.json.dry_run).toBe(true);
+    const db = dry.json.plan[0];
+    expect(db).toMatchObject({ component: "database", backup_id: b.backup_id, target: "OIDC_DB" });
+    expect(db.overwrites.tables.users).toBe(await env.OIDC_DB.prepare("SELECT count(*) AS n FROM users").first("n"));
+    expect(db.overwrites.mode).toMatch(/whole database/);
+    expect(dry.json.estimated_duration).toBeGreaterThan(0);
+
+    const scoped = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "test", dry_run: true, database: { tables: ["consents"] } } });
+    expect(Object.keys(scoped.json.plan[0].overwrites.tables)).toEqual([]);
+    expect(scoped.json.plan[0].overwrites.mode).toMatch(/scoped/);
+
+    expect(await production()).toEqual(before);
+    expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM restores").first("n")).toBe(auditBefore);
+    const audited = await env.CATALOG_DB.prepare("SELECT target FROM audit_log WHERE action = 'POST /admin/backup/restore' ORDER BY id DESC LIMIT 1").first<string>("target");
+    expect(audited).toBe(`dry run: ${b.backup_id}`);
+  });
+});

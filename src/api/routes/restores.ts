@@ -5,6 +5,7 @@ import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
 import { getRestore, readRestoreLog } from "../../catalog/restores";
 import { startComponentRestore } from "../../restore/start-restore";
+import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
@@ -35,6 +36,18 @@ export function restoreRoutes() {
     // Every component is checked before any restore starts: a bad selection starts nothing.
     const plans: ComponentRestorePlan[] = [];
     for (const component of body.components) plans.push(await planComponentRestore(c.env, requested, body, component, pointInTime));
+    if (body.dry_run) {
+      const described = [];
+      for (const plan of plans) described.push(await describePlan(c.env, plan));
+      c.set("auditTarget", `dry run: ${body.backup_id ?? body.target_timestamp}`);
+      return c.json({
+        dry_run: true,
+        target_environment: body.target_environment,
+        ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+        estimated_duration: Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5,
+        plan: described,
+      });
+    }
     for (const plan of plans) {
       const busy = await c.env.CATALOG_DB.prepare(
         "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
