@@ -47,7 +47,13 @@ export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestorePa
           finalOnPermanent(async () => {
             const { repo, manifest } = await openAssetManifest(this.env, p.backup_id);
             const slice = await restoreAssetSlice(this.env[p.target_binding], repo, manifest, p.filter, from, ASSET_RESTORE_STEP_BYTES);
-            await markRestoreStage(this.env.CATALOG_DB, id, "restore objects", { objects: objects + slice.objects, bytes: bytes + slice.bytes });
+            // Totals are known for a whole-bucket restore; a prefix or key is a part of unknown size until done.
+            const whole = p.filter.prefix === undefined && p.filter.key === undefined;
+            await markRestoreStage(this.env.CATALOG_DB, id, "restore objects", {
+              objects: objects + slice.objects,
+              bytes: bytes + slice.bytes,
+              ...(whole ? { objects_total: manifest.totals.objects, bytes_total: manifest.totals.bytes } : {}),
+            });
             return slice;
           }),
         );

@@ -89,7 +89,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
               repo,
               batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
             );
-            await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length });
+            await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length, rows_total: plan.rows });
           }),
         );
       }
@@ -222,7 +222,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
           const specs = indexes.map((i) => specFor(manifest.schema.tables[i]!, i));
           const tables = indexes.map((i) => manifest.tables[i]!);
           const next = await verifySlice(this.env[p.target_binding], specs, tables, repo.config.chunker, from, VERIFY_STEP_BYTES);
-          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, { tables_verified: next ? next.table : tables.length });
+          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, { tables_verified: next ? next.table : tables.length, tables_total: tables.length });
           return next;
         }),
       );

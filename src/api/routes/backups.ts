@@ -7,6 +7,7 @@ import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
 import { jsonBody, parseOrThrow } from "../validate";
 import { restorePoints } from "../../capture/coverage";
+import { progressOf } from "../progress";
 import { BackupId } from "../../../schemas/api";
 
 export function backupRoutes() {
@@ -59,6 +60,7 @@ export function backupRoutes() {
       completed_at: b.completed_at,
       current_step: b.step,
       progress: b.progress ? JSON.parse(b.progress) : null,
+      ...progressOf("backup", b),
       workflow_status: workflow,
       restarts: b.restarts,
       parent_id: b.parent_id,

@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { progressOf } from "../progress";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
 import type { ReplayPlan } from "../../../schemas/capture";
 import { type BackupRow, getBackup } from "../../catalog/backups";
@@ -82,27 +84,58 @@ export function restoreRoutes() {
     const id = c.req.param("id");
     if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
     c.set("auditTarget", id);
-    const row = await getRestore(c.env.CATALOG_DB, id);
-    if (!row) throw new NotFoundError(`restore ${id} not found`);
-    return c.json({
-      restore_id: row.id,
-      backup_id: row.backup_id,
-      target_timestamp: row.target_timestamp,
-      status: row.status,
-      stage: row.stage,
-      progress: row.progress ? JSON.parse(row.progress) : null,
-      components: JSON.parse(row.components),
-      target_environment: row.target_environment,
-      requested_by: row.requested_by,
-      created_at: row.created_at,
-      started_at: row.started_at,
-      completed_at: row.completed_at,
-      duration_ms: row.duration_ms,
-      rows: row.rows,
-      restarts: row.restarts,
-      error: row.error ? { code: row.error_code, message: row.error } : null,
-      log: await readRestoreLog(c.env.CATALOG_DB, id),
+    return c.json(await restoreView(c.env.CATALOG_DB, id));
+  });
+
+  /** The same view as Server-Sent Events: an event whenever it changes, until the restore ends (or 30 minutes). */
+  r.get("/restore/:id/events", async (c) => {
+    requireRole(c.get("principal"), "viewer", "following a restore");
+    const id = c.req.param("id");
+    if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+    c.set("auditTarget", id);
+    const first = await restoreView(c.env.CATALOG_DB, id);
+    return streamSSE(c, async (stream) => {
+      let last = "";
+      let view = first;
+      const until = Date.now() + 30 * 60_000;
+      for (let n = 0; ; n++) {
+        const data = JSON.stringify(view);
+        if (data !== last) await stream.writeSSE({ event: "status", data, id: String(n) });
+        last = data;
+        if (TERMINAL.has(view.status) || Date.now() > until || stream.aborted) break;
+        await stream.sleep(1000);
+        view = await restoreView(c.env.CATALOG_DB, id);
+      }
+      await stream.writeSSE({ event: "end", data: JSON.stringify({ status: view.status }) });
     });
   });
   return r;
+}
+
+const TERMINAL = new Set(["completed", "failed", "rolled_back", "cancelled"]);
+
+/** A restore as the API shows it: catalog row, progress with an ETA, and its log. */
+async function restoreView(db: D1Database, id: string) {
+  const row = await getRestore(db, id);
+  if (!row) throw new NotFoundError(`restore ${id} not found`);
+  return {
+    restore_id: row.id,
+    backup_id: row.backup_id,
+    target_timestamp: row.target_timestamp,
+    status: row.status,
+    stage: row.stage,
+    progress: row.progress ? JSON.parse(row.progress) : null,
+    ...progressOf("restore", row),
+    components: JSON.parse(row.components),
+    target_environment: row.target_environment,
+    requested_by: row.requested_by,
+    created_at: row.created_at,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
+    duration_ms: row.duration_ms,
+    rows: row.rows,
+    restarts: row.restarts,
+    error: row.error ? { code: row.error_code, message: row.error } : null,
+    log: await readRestoreLog(db, id),
+  };
 }
