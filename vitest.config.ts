@@ -35,6 +35,8 @@ export default defineConfig(async () => {
             EXPORT_STEP_MB: "8",
             // Tests ship the change log on demand (POST /admin/capture/ship), so each test decides when it happens.
             CAPTURE_SHIP_INTERVAL_SECONDS: "0",
+            // Orchestrating workflows look at their child instances often, so staged restores finish quickly here.
+            RESTORE_POLL_MS: "150",
             // As in production, whatever a local .dev.vars says (the plugin reads it too).
             DEMO_MODE: "false",
           },

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { BackupTypeInput } from "./api";
 
-export const ROLES = ["admin", "operator", "viewer"] as const;
+/** admin ⊇ operator ⊇ viewer. `approver` stands apart: approving a production restore is never implied by another role. */
+export const ROLES = ["admin", "operator", "viewer", "approver"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** API_TOKENS: hex SHA-256 of each token (never the token), who it is, and what it may do. */

@@ -10,6 +10,7 @@ export interface Env {
   CAPTURE_SHIPPER: DurableObjectNamespace<import("./capture/shipper-object").CaptureShipper>;
   INCREMENTAL_BACKUP: Workflow;
   TEST_RESTORE: Workflow;
+  PRODUCTION_RESTORE: Workflow;
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;
@@ -35,6 +36,11 @@ export interface Env {
   OIDC_DB_ID?: string;
   /** Only for tests and stand-ins: where the Cloudflare REST API is. */
   CF_API_BASE_URL?: string;
+  /** Production restores: how recent a passing test restore must be, how long an approval may take, how long a rollback stays possible. */
+  RESTORE_GATE_DAYS?: string;
+  RESTORE_APPROVAL_TIMEOUT_HOURS?: string;
+  RESTORE_ROLLBACK_HOURS?: string;
+  RESTORE_POLL_MS?: string;
   /** Seconds between change-log ship runs (the shipper's alarm); "0" ships only on demand. */
   CAPTURE_SHIP_INTERVAL_SECONDS?: string;
   /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */

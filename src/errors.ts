@@ -5,6 +5,8 @@ export class VaultlineError extends Error {
   readonly field?: string;
   /** Structured facts for the API answer (e.g. the nearest restorable instants). Never secrets. */
   details?: Record<string, unknown>;
+  /** False: retrying the step cannot help (whatever the code), so a workflow step fails at once. */
+  retryable?: boolean;
   constructor(code: string, message: string, status = 500, field?: string) {
     super(message);
     this.name = new.target.name;

@@ -12,6 +12,7 @@ export { SessionBackupWorkflow } from "../workflows/session-backup";
 export { SessionRestoreWorkflow } from "../workflows/session-restore";
 export { IncrementalBackupWorkflow } from "../workflows/incremental-backup";
 export { TestRestoreWorkflow } from "../workflows/test-restore";
+export { ProductionRestoreWorkflow } from "../workflows/production-restore";
 export { SessionObject } from "./demo/session-object";
 export { CaptureShipper } from "./capture/shipper-object";
 

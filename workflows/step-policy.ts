@@ -22,7 +22,7 @@ export async function finalOnPermanent<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof VaultlineError && FINAL.has(e.code)) throw new NonRetryableError(formatError(e));
+    if (e instanceof VaultlineError && (FINAL.has(e.code) || e.retryable === false)) throw new NonRetryableError(formatError(e));
     // Retried: still carry the code, since only the message crosses the step boundary.
     if (e instanceof VaultlineError) throw new Error(formatError(e));
     throw e;

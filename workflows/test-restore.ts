@@ -14,6 +14,7 @@ import { openSessionManifest } from "../src/sessions/open-manifest";
 import { assetChecks, databaseChecks, sessionChecks, timed } from "../src/test-restore/checks";
 import { clearSandboxBucket, clearSandboxDatabase, discardSandboxSessions, sandboxResidue } from "../src/test-restore/sandbox";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { pollMs } from "./production-restore";
 
 export interface TestRestoreParams {
   test_id: string;
@@ -21,8 +22,6 @@ export interface TestRestoreParams {
   requested_by: string;
 }
 
-/** Between looks at the component restores: short, because the drill measures its own recovery time. */
-const POLL = "2 seconds";
 const MAX_POLLS = 5400;
 
 interface Started {
@@ -89,7 +88,8 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
           break;
         }
         if (n >= MAX_POLLS) throw new Error(`restores still running after ${MAX_POLLS} looks: ${pending.map((s) => s.restore_id).join(", ")}`);
-        await step.sleep(`wait ${n}`, POLL);
+        // Short (RESTORE_POLL_MS), because the drill measures its own recovery time.
+        await step.sleep(`wait ${n}`, Math.min(2000, pollMs(this.env)));
       }
 
       for (const s of started) {

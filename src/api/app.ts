@@ -6,6 +6,7 @@ import { authenticate, parseApiTokens, type Principal } from "./auth";
 import { backupRoutes } from "./routes/backups";
 import { captureRoutes } from "./routes/capture";
 import { testRestoreRoutes } from "./routes/test-restores";
+import { approvalRoutes } from "./routes/approvals";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
@@ -61,6 +62,7 @@ export function createApp() {
   app.route("/admin", catalogRoutes());
   app.route("/admin", captureRoutes());
   app.route("/admin", testRestoreRoutes());
+  app.route("/admin", approvalRoutes());
   app.route("/admin", configRoutes());
   app.route("/admin", demoRoutes());
   return app;

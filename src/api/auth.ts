@@ -9,7 +9,12 @@ export interface Principal {
 }
 
 /** Each role includes the ones below it. */
-const IMPLIES: Record<Role, Role[]> = { admin: ["admin", "operator", "viewer"], operator: ["operator", "viewer"], viewer: ["viewer"] };
+const IMPLIES: Record<Role, Role[]> = {
+  admin: ["admin", "operator", "viewer"],
+  operator: ["operator", "viewer"],
+  viewer: ["viewer"],
+  approver: ["approver", "viewer"],
+};
 
 export function parseApiTokens(raw: string | undefined): ApiToken[] {
   return parseJsonVar(ApiTokens, raw, "API_TOKENS", "[]");

@@ -20,21 +20,26 @@ export interface RestoreRow {
   error: string | null;
   restarts: number;
   target_timestamp: string | null;
+  parent_id: string | null;
+  approval_expires_at: string | null;
+  gate_test_id: string | null;
+  safety_backups: string | null;
+  rollback_until: string | null;
 }
 
 const now = () => new Date().toISOString();
 
 export async function insertRestore(
   db: D1Database,
-  r: { id: string; backup_id: string; components: string[]; target_environment: string; target_binding: string; requested_by: string; target_timestamp?: string },
+  r: { id: string; backup_id: string; components: string[]; target_environment: string; target_binding: string; requested_by: string; target_timestamp?: string; parent_id?: string },
 ): Promise<void> {
   const t = now();
   await db
     .prepare(
-      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp)
-       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?)`,
+      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id)
+       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?)`,
     )
-    .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t, r.target_timestamp ?? null)
+    .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t, r.target_timestamp ?? null, r.parent_id ?? null)
     .run();
 }
 
@@ -84,5 +89,56 @@ export async function readRestoreLog(db: D1Database, id: string) {
     .prepare(`SELECT at, level, message FROM restore_log WHERE restore_id = ? ORDER BY seq LIMIT 500`)
     .bind(id)
     .all<{ at: string; level: string; message: string }>();
+  return results;
+}
+
+/** Moves an orchestrating restore between the states only it has (awaiting approval, cancelled, rolled back...). */
+export async function setRestoreState(
+  db: D1Database,
+  id: string,
+  s: { status: RestoreStatus; stage?: string; error_code?: string | null; error?: string | null; approval_expires_at?: string; gate_test_id?: string; safety_backups?: Record<string, string>; rollback_until?: string },
+): Promise<void> {
+  const t = now();
+  const terminal = ["completed", "failed", "rolled_back", "cancelled"].includes(s.status);
+  await db
+    .prepare(
+      `UPDATE restores SET status = ?, stage = COALESCE(?, stage), error_code = COALESCE(?, error_code), error = COALESCE(?, error),
+         approval_expires_at = COALESCE(?, approval_expires_at), gate_test_id = COALESCE(?, gate_test_id),
+         safety_backups = COALESCE(?, safety_backups), rollback_until = COALESCE(?, rollback_until),
+         started_at = COALESCE(started_at, ?), updated_at = ?,
+         completed_at = CASE WHEN ? THEN ? ELSE completed_at END,
+         duration_ms = CASE WHEN ? THEN CAST((julianday(?) - julianday(COALESCE(started_at, created_at))) * 86400000 AS INTEGER) ELSE duration_ms END
+       WHERE id = ?`,
+    )
+    .bind(
+      s.status, s.stage ?? null, s.error_code ?? null, s.error?.slice(0, 2000) ?? null, s.approval_expires_at ?? null, s.gate_test_id ?? null,
+      s.safety_backups ? JSON.stringify(s.safety_backups) : null, s.rollback_until ?? null, t, t, terminal ? 1 : 0, t, terminal ? 1 : 0, t, id,
+    )
+    .run();
+}
+
+export interface ApprovalRow {
+  restore_id: string;
+  decision: "approve" | "reject";
+  decided_by: string;
+  comment: string;
+  decided_at: string;
+}
+
+/** Records the decision; false when one was already recorded (the first stands). */
+export async function recordApproval(db: D1Database, a: Omit<ApprovalRow, "decided_at">): Promise<boolean> {
+  const r = await db
+    .prepare("INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING")
+    .bind(a.restore_id, a.decision, a.decided_by, a.comment, now())
+    .run();
+  return r.meta.changes > 0;
+}
+
+export async function getApproval(db: D1Database, restoreId: string): Promise<ApprovalRow | null> {
+  return db.prepare("SELECT * FROM restore_approvals WHERE restore_id = ?").bind(restoreId).first<ApprovalRow>();
+}
+
+export async function childRestores(db: D1Database, parentId: string): Promise<RestoreRow[]> {
+  const { results } = await db.prepare("SELECT * FROM restores WHERE parent_id = ? ORDER BY created_at, id").bind(parentId).all<RestoreRow>();
   return results;
 }

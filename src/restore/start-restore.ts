@@ -10,7 +10,7 @@ import type { Env } from "../env";
 export async function startComponentRestore(
   env: Env,
   plan: ComponentRestorePlan,
-  r: { id: string; target_environment: "production" | "test"; requested_by: string; target_timestamp?: string },
+  r: { id: string; target_environment: "production" | "test"; requested_by: string; target_timestamp?: string; parent_id?: string },
 ): Promise<void> {
   if (await getRestore(env.CATALOG_DB, r.id)) return;
   await insertRestore(env.CATALOG_DB, {
@@ -21,6 +21,7 @@ export async function startComponentRestore(
     target_binding: plan.target_binding,
     requested_by: r.requested_by,
     target_timestamp: r.target_timestamp,
+    parent_id: r.parent_id,
   });
   try {
     await restoreWorkflow(env, plan.component).create({ id: r.id, params: { ...plan.params, restore_id: r.id, requested_by: r.requested_by } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, env, waitFor } from "./helpers";
+import { waitRestore } from "./helpers";
 
 const MiB = 1 << 20;
 
@@ -49,7 +50,7 @@ async function assetBackup() {
 async function assetRestore(body: Record<string, unknown>) {
   const started = await api("POST", "/admin/backup/restore", { body: { components: ["assets"], ...body } });
   if (started.status !== 202) return { started };
-  const done = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => r.status === "completed" || r.status === "failed");
+  const done = await waitRestore(started.json.restore_id);
   return { started, done };
 }
 

@@ -1,6 +1,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { STANDIN, standinBookmark } from "../shared/cloudflare-api-standin";
+import { waitRestore } from "./helpers";
 import { api, checkpoint, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor } from "./helpers";
 
 const install = () => api("POST", "/admin/capture/install");
@@ -305,7 +306,7 @@ describe("change capture", () => {
     const prod = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
     const started = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } } });
     expect(started.status, JSON.stringify(started.json)).toBe(202);
-    const done = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+    const done = await waitRestore(started.json.restore_id);
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
     expect(await userRows()).toEqual(atGood);
     expect(await env.OIDC_DB.prepare(`SELECT name FROM users WHERE id = 10`).first("name")).toBe("Still Changed");
@@ -318,9 +319,10 @@ describe("change capture", () => {
     await ship();
     const full = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString() } });
     expect(full.status).toBe(202);
-    const fullDone = await waitFor(async () => (await api("GET", `/admin/restore/${full.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+    const fullDone = await waitRestore(full.json.restore_id);
     expect(fullDone.status, JSON.stringify(fullDone.error)).toBe("completed");
-    expect(fullDone.log.map((l: any) => l.message).join("\n")).toMatch(/change capture reinstalled/);
+    const dbRestore = (await api("GET", `/admin/restore/${fullDone.restores.find((r: any) => r.component === "database").restore_id}`)).json;
+    expect(dbRestore.log.map((l: any) => l.message).join("\n")).toMatch(/change capture reinstalled/);
     const status = (await api("GET", "/admin/capture/status")).json;
     expect(status.uncaptured_tables).toEqual([]);
     expect(status.breaks.map((b: any) => b.kind)).toContain("restore");

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { api, env, runBackup, seedWithEdgeCases, snapshot, waitFor } from "./helpers";
+import { waitRestore } from "./helpers";
 
 const PROD = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
 
 async function restore(body: Record<string, unknown>) {
   const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, ...body } });
   if (started.status !== 202) return { started, done: null as any };
-  const done = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+  const done = await waitRestore(started.json.restore_id);
   return { started, done };
 }
 
@@ -45,7 +46,8 @@ describe("granular database restores", () => {
     const { started, done } = await restore({ backup_id: backup.backup_id, database: { user_id: 5 } });
     expect(started.status).toBe(202);
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
-    expect(done.log.map((l: any) => l.message).join("\n")).toMatch(/user 5's rows[\s\S]*users, .*refresh_tokens/);
+    const dbRestore = (await api("GET", `/admin/restore/${done.restores[0].restore_id}`)).json;
+    expect(dbRestore.log.map((l: any) => l.message).join("\n")).toMatch(/user 5's rows[\s\S]*users, .*refresh_tokens/);
 
     const after = split(await snapshot(env.OIDC_DB), 5);
     expect(after.mine).toEqual(atBackup.mine); // user 5 exactly as backed up (the users_touch trigger did not fire)

@@ -39,18 +39,34 @@ export async function runBackup(): Promise<any> {
   );
 }
 
+const TERMINAL = ["completed", "failed", "rolled_back", "cancelled"];
+
+/**
+ * Follows a restore to its end. A production restore stops for approval: a second person (the approver token, not
+ * the admin who asked) approves it, as the API requires.
+ */
+export async function waitRestore(restoreId: string, opts: { approve?: boolean } = {}): Promise<any> {
+  for (;;) {
+    const r = await waitFor(async () => (await api("GET", `/admin/restore/${restoreId}`)).json, (x) => TERMINAL.includes(x.status) || x.status === "awaiting_approval", 120_000);
+    if (r.status !== "awaiting_approval") return r;
+    if (opts.approve === false) return r;
+    const ok = await api("POST", `/admin/restore/${restoreId}/approve`, { as: "approver", body: { comment: "checked the test restore report" } });
+    if (ok.status !== 200) throw new Error(`approval refused: ${JSON.stringify(ok.json)}`);
+  }
+}
+
 export async function runRestore(backupId: string, target: "test" | "production"): Promise<any> {
   const body: Record<string, unknown> = { backup_id: backupId, target_environment: target };
   if (target === "production") body.confirmation = "I understand this will overwrite current data";
   const created = await api("POST", "/admin/backup/restore", { body });
   if (created.status !== 202) throw new Error(`restore failed to start: ${JSON.stringify(created)}`);
-  const done = await waitFor(
-    async () => (await api("GET", `/admin/restore/${created.json.restore_id}`)).json,
-    (r) => ["completed", "failed", "rolled_back", "cancelled"].includes(r.status),
-  );
+  const done = await waitRestore(created.json.restore_id);
   // A restore is complete for its users once recorded; the instance may still be dropping the tables it replaced.
-  const instance = await env.DATABASE_RESTORE.get(created.json.restore_id);
-  await waitFor(async () => (await instance.status()).status, (s) => s === "complete" || s === "errored");
+  const databaseRestoreId = target === "production" ? done.restores?.find((r: any) => r.component === "database")?.restore_id : created.json.restore_id;
+  if (databaseRestoreId) {
+    const instance = await env.DATABASE_RESTORE.get(databaseRestoreId);
+    await waitFor(async () => (await instance.status()).status, (s) => s === "complete" || s === "errored");
+  }
   return (await api("GET", `/admin/restore/${created.json.restore_id}`)).json;
 }
 

@@ -2,7 +2,7 @@ import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Repository } from "../../src/repo/repository";
 import { OTHER_MASTER_KEY } from "../tokens";
-import { api, env, migrate, runBackup, runRestore, seedWithEdgeCases, snapshot, userTables } from "./helpers";
+import { api, env, migrate, runBackup, runRestore, seedWithEdgeCases, snapshot, userTables, waitRestore, waitFor } from "./helpers";
 
 describe("restores never leave a target half-restored", () => {
   it("a failure injected at the swap leaves the target exactly as it was and drops the staging tables", async () => {
@@ -46,7 +46,12 @@ describe("restores never leave a target half-restored", () => {
     expect(restore.target_environment).toBe("production");
     expect(await snapshot(env.OIDC_DB)).toEqual(atBackup);
     // The replaced tables were renamed aside in the swap and dropped after it: nothing is left over.
-    expect(restore.log.at(-1).message).toMatch(/dropped the 11 table\(s\) the restore replaced/); // 10 restored, plus the stray one
+    // Staged: gate (a test restore ran first), approval by a second person, safety snapshot, then the database.
+    expect(restore.gate_test_id).toMatch(/^tr_/);
+    expect(restore.approval).toMatchObject({ requested_by: "alice@admin", decision: "approve", decided_by: "bob@approve" });
+    expect(Object.keys(restore.safety_backups)).toEqual(["database"]);
+    const dbRestore = (await api("GET", `/admin/restore/${restore.restores[0].restore_id}`)).json;
+    expect(dbRestore.log.at(-1).message).toMatch(/dropped the 11 table\(s\) the restore replaced/); // 10 restored, plus the stray one
     expect((await userTables(env.OIDC_DB)).filter((t) => t.startsWith("_vaultline_"))).toEqual([]);
   });
 
@@ -63,8 +68,17 @@ describe("restores never leave a target half-restored", () => {
     const second = await api("POST", "/admin/backup/restore", { body: { backup_id: backup.backup_id, target_environment: "test" } });
     expect(second.status).toBe(409);
     expect(second.json.error.message).toContain("rs_running_1");
-    const prod = await runRestore(backup.backup_id, "production");
-    expect(prod.status).toBe("completed");
+    // Production is another target: its restore starts. Its gate needs the sandbox for a test restore, so it
+    // waits (status running, stage gate) until the sandbox is free.
+    const prod = await api("POST", "/admin/backup/restore", { body: { backup_id: backup.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" } });
+    expect(prod.status).toBe(202);
+    await waitFor(async () => (await api("GET", `/admin/restore/${prod.json.restore_id}`)).json, (r) => r.stage === "gate");
+    const another = await api("POST", "/admin/backup/restore", { body: { backup_id: backup.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" } });
+    expect(another.status).toBe(409);
+    expect(another.json.error.message).toContain(prod.json.restore_id);
+    await env.CATALOG_DB.prepare(`UPDATE restores SET status = 'completed' WHERE id = 'rs_running_1'`).run();
+    const done = await waitRestore(prod.json.restore_id);
+    expect(done.status, JSON.stringify(done.error)).toBe("completed");
   });
 });
 

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SessionObject } from "../../src/demo/session-object";
 import { api, env, waitFor } from "./helpers";
+import { waitRestore } from "./helpers";
 
 const HOUR = 3_600_000;
 const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
@@ -28,7 +29,7 @@ async function sessionBackup() {
 async function sessionRestore(body: Record<string, unknown>) {
   const started = await api("POST", "/admin/backup/restore", { body: { components: ["sessions"], ...body } });
   if (started.status !== 202) return { started, done: null as any };
-  const done = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+  const done = await waitRestore(started.json.restore_id);
   return { started, done };
 }
 

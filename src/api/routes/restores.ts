@@ -5,7 +5,8 @@ import { RestoreBody, RestoreId } from "../../../schemas/api";
 import type { ReplayPlan } from "../../../schemas/capture";
 import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
-import { getRestore, readRestoreLog } from "../../catalog/restores";
+import { type RestoreRow, childRestores, getApproval, getRestore, insertRestore, readRestoreLog, setRestoreState } from "../../catalog/restores";
+import type { ProductionRestoreParams } from "../../../workflows/production-restore";
 import { startComponentRestore } from "../../restore/start-restore";
 import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
@@ -49,6 +50,42 @@ export function restoreRoutes() {
         estimated_duration: Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5,
         plan: described,
       });
+    }
+    if (body.target_environment === "production") {
+      // One production restore at a time, whatever its stage (waiting for approval included).
+      const busy = await c.env.CATALOG_DB.prepare(
+        "SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
+      ).first<string>("id");
+      if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
+      const id = newId("rs");
+      await insertRestore(c.env.CATALOG_DB, {
+        id,
+        backup_id: requested.id,
+        components: body.components,
+        target_environment: "production",
+        target_binding: "production",
+        requested_by: principal.subject,
+        target_timestamp: body.target_timestamp,
+      });
+      const params: ProductionRestoreParams = { restore_id: id, backup_id: requested.id, requested_by: principal.subject, plans, target_timestamp: body.target_timestamp };
+      try {
+        await c.env.PRODUCTION_RESTORE.create({ id, params });
+      } catch (e) {
+        await setRestoreState(c.env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error: (e as Error).message });
+        throw e;
+      }
+      c.set("auditTarget", `${id} <- ${requested.id}`);
+      return c.json(
+        {
+          restore_id: id,
+          status: "initiated",
+          stages: ["gate", "approval", "safety snapshot", ...plans.map((p) => `restore ${p.component}`), "final verification"],
+          estimated_duration: Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds)) * 2) + 5,
+          restores: [],
+          ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+        },
+        202,
+      );
     }
     for (const plan of plans) {
       const busy = await c.env.CATALOG_DB.prepare(
@@ -136,6 +173,27 @@ async function restoreView(db: D1Database, id: string) {
     rows: row.rows,
     restarts: row.restarts,
     error: row.error ? { code: row.error_code, message: row.error } : null,
+    ...(row.target_binding === "production" ? await stagesView(db, row) : {}),
+    ...(row.parent_id ? { parent_id: row.parent_id } : {}),
     log: await readRestoreLog(db, id),
+  };
+}
+
+/** An orchestrating production restore: its gate, approval, safety snapshot and component restores. */
+async function stagesView(db: D1Database, row: RestoreRow) {
+  const approval = await getApproval(db, row.id);
+  return {
+    gate_test_id: row.gate_test_id,
+    approval: {
+      requested_by: row.requested_by,
+      expires_at: row.approval_expires_at,
+      decision: approval?.decision ?? null,
+      decided_by: approval?.decided_by ?? null,
+      comment: approval?.comment ?? null,
+      decided_at: approval?.decided_at ?? null,
+    },
+    safety_backups: row.safety_backups ? (JSON.parse(row.safety_backups) as Record<string, string>) : null,
+    rollback_until: row.rollback_until,
+    restores: (await childRestores(db, row.id)).map((r) => ({ restore_id: r.id, component: (JSON.parse(r.components) as string[])[0], backup_id: r.backup_id, status: r.status })),
   };
 }

@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { RestoreId } from "../../../schemas/api";
+import type { ApprovalEvent, ProductionRestoreParams } from "../../../workflows/production-restore";
+import type { Component } from "../../../schemas/api";
+import { getRestore, insertRestore, recordApproval } from "../../catalog/restores";
+import { newId } from "../ids";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import type { AppEnv } from "../app";
+import { requireRole } from "../auth";
+import { jsonBody, parseOrThrow } from "../validate";
+
+const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
+
+/**
+ * The second person's decision on a production restore. The approver must hold the approver role and must not be
+ * the requester: compared by subject, so a second token of the same person cannot approve either. The decision is
+ * recorded (the first one stands) and sent to the restore's waiting step.
+ */
+export function approvalRoutes() {
+  const r = new Hono<AppEnv>();
+  for (const decision of ["approve", "reject"] as const) {
+    r.post(`/restore/:id/${decision}`, async (c) => {
+      const principal = c.get("principal");
+      requireRole(principal, "approver", `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
+      const id = c.req.param("id");
+      if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+      c.set("auditTarget", id);
+      const body = parseOrThrow(DecisionBody, await jsonBody(c.req.raw));
+      const row = await getRestore(c.env.CATALOG_DB, id);
+      if (!row || row.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);
+      if (row.requested_by === principal.subject) {
+        throw new ForbiddenError(`${principal.subject} requested restore ${id} and cannot ${decision} it: a second person must (any token of the same subject is the same person)`);
+      }
+      if (row.status !== "awaiting_approval") throw new ConflictError(`restore ${id} is ${row.status}${row.stage ? ` (${row.stage})` : ""}, not awaiting approval`);
+      if (row.approval_expires_at && Date.parse(row.approval_expires_at) < Date.now()) {
+        throw new ConflictError(`the approval window of restore ${id} closed at ${row.approval_expires_at}; it is being cancelled`);
+      }
+      if (!(await recordApproval(c.env.CATALOG_DB, { restore_id: id, decision, decided_by: principal.subject, comment: body.comment }))) {
+        throw new ConflictError(`restore ${id} has already been decided`);
+      }
+      const payload: ApprovalEvent = { decision, by: principal.subject, comment: body.comment };
+      await (await c.env.PRODUCTION_RESTORE.get(id)).sendEvent({ type: "approval", payload });
+      c.set("auditTarget", `${id}: ${decision}d by ${principal.subject}`);
+      return c.json({ restore_id: id, decision, decided_by: principal.subject });
+    });
+  }
+  /** Rolls a completed production restore back to its safety snapshot, within RESTORE_ROLLBACK_HOURS. */
+  r.post("/restore/:id/rollback", async (c) => {
+    const principal = c.get("principal");
+    requireRole(principal, "admin", "rolling back a production restore");
+    const id = c.req.param("id");
+    if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+    c.set("auditTarget", id);
+    const row = await getRestore(c.env.CATALOG_DB, id);
+    if (!row || row.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);
+    if (row.status !== "completed") throw new ConflictError(`restore ${id} is ${row.status}; only a completed restore can be rolled back`);
+    if (!row.safety_backups || !row.rollback_until) throw new ConflictError(`restore ${id} has no safety snapshot to roll back to`);
+    if (Date.parse(row.rollback_until) < Date.now()) throw new ConflictError(`the rollback window of restore ${id} closed at ${row.rollback_until}`);
+    const busy = await c.env.CATALOG_DB.prepare("SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").first<string>("id");
+    if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
+    const safety = JSON.parse(row.safety_backups) as Partial<Record<Component, string>>;
+    const components = JSON.parse(row.components) as Component[];
+    const rid = newId("rs");
+    await insertRestore(c.env.CATALOG_DB, { id: rid, backup_id: Object.values(safety)[0]!, components, target_environment: "production", target_binding: "production", requested_by: principal.subject });
+    const params: ProductionRestoreParams = { restore_id: rid, backup_id: Object.values(safety)[0]!, requested_by: principal.subject, plans: [], rollback_of: { restore_id: id, safety, components } };
+    await c.env.PRODUCTION_RESTORE.create({ id: rid, params });
+    c.set("auditTarget", `${rid}: rollback of ${id}`);
+    return c.json({ restore_id: rid, rollback_of: id, status: "initiated" }, 202);
+  });
+  return r;
+}

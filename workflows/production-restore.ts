@@ -1,0 +1,313 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { COMPONENT_TYPE, type Component, TYPE_COMPONENTS } from "../schemas/api";
+import { type ComponentRestorePlan, planComponentRestore } from "../src/api/restore-plan";
+import { startBackup } from "../src/backup/start";
+import { getBackup } from "../src/catalog/backups";
+import { getRestore, setRestoreState } from "../src/catalog/restores";
+import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores";
+import type { Env } from "../src/env";
+import { ConflictError, VaultlineError } from "../src/errors";
+import { openDatabaseManifest } from "../src/restore/open-manifest";
+import { startComponentRestore } from "../src/restore/start-restore";
+import { dropReplaced } from "../src/restore/swap";
+import { verifySchemaObjects } from "../src/restore/verify-against-manifest";
+import { startTestRestore } from "../src/test-restore/start";
+import { restoreNotes } from "./restore-log";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface ProductionRestoreParams {
+  restore_id: string;
+  /** The backup the gate's test restore must have passed for (what was asked for: a full or system backup). */
+  backup_id: string;
+  requested_by: string;
+  plans: ComponentRestorePlan[];
+  target_timestamp?: string;
+  /** Rolling back a completed restore on request: restore its safety snapshot (no gate or approval: it puts back the verified state from just before). */
+  rollback_of?: { restore_id: string; safety: Partial<Record<Component, string>>; components: Component[] };
+}
+
+/** What the approvers send through the API (src/api/routes/approvals.ts). */
+export interface ApprovalEvent {
+  decision: "approve" | "reject";
+  by: string;
+  comment: string;
+}
+
+const MAX_POLLS = 28_800;
+
+/** Between looks at child instances (RESTORE_POLL_MS, default 3 s; the tests use less). */
+export function pollMs(env: Env): number {
+  return positive(env.RESTORE_POLL_MS, 3000);
+}
+
+export function gateDays(env: Env): number {
+  return positive(env.RESTORE_GATE_DAYS, 7);
+}
+export function approvalHours(env: Env): number {
+  return positive(env.RESTORE_APPROVAL_TIMEOUT_HOURS, 24);
+}
+export function rollbackHours(env: Env): number {
+  return positive(env.RESTORE_ROLLBACK_HOURS, 24);
+}
+function positive(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** What a checkpoint needs to know about a component restore. */
+interface Checkpoint {
+  component: Component;
+  backup_id: string;
+  scoped: boolean;
+}
+const checkOf = (plan: ComponentRestorePlan): Checkpoint => ({ component: plan.component, backup_id: plan.params.backup_id as string, scoped: Boolean(plan.params.scope) });
+
+/** A stage's outcome, decided: a child failed, a gate failed. Not retried (the child already retried its steps). */
+class StageError extends VaultlineError {
+  constructor(code: string, message: string) {
+    super(code, message, 500);
+    this.retryable = false;
+  }
+}
+
+/**
+ * A production restore, in stages its status shows:
+ *   1. gate: a passing test restore of the same backup within RESTORE_GATE_DAYS, or one run now;
+ *   2. approval: a second person with the approver role (step.waitForEvent; cancelled when it times out or is rejected);
+ *   3. safety snapshot: a verified backup of the current state of every component about to be overwritten;
+ *   4. staged restore, component by component, each followed by a validation checkpoint;
+ *   5. final verification;
+ *   6. on any failure after 3: automatic rollback to the safety snapshot, verified, ending `rolled_back`.
+ */
+export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, ProductionRestoreParams> {
+  override async run(event: WorkflowEvent<ProductionRestoreParams>, step: WorkflowStep) {
+    const p = event.payload;
+    const id = p.restore_id;
+    const note = restoreNotes(step, this.env, id);
+    if (p.rollback_of) return this.rollbackOnRequest(step, note, p);
+    const components = p.plans.map((x) => x.component);
+    let safety: Partial<Record<Component, string>> | null = null;
+    const touched: Component[] = [];
+
+    try {
+      // 1. Gate.
+      const found = await step.do("gate", CATALOG_STEP, () =>
+        finalOnPermanent(async () => {
+          await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: "gate" });
+          const since = new Date(Date.now() - gateDays(this.env) * 86_400_000).toISOString();
+          return (await passingTestRestore(this.env.CATALOG_DB, p.backup_id, since))?.id ?? null;
+        }),
+      );
+      // None recent enough: run one now, once the sandbox is free (another drill may be using it).
+      const gate = found
+        ? { test_id: found, ran: false }
+        : {
+            test_id: await this.waitFor(step, "gate: start test restore", async () => {
+              try {
+                return await startTestRestore(this.env, { backup_id: p.backup_id, requested_by: `system:restore ${id}`, trigger: "gate" });
+              } catch (e) {
+                if (e instanceof ConflictError) return null;
+                throw e;
+              }
+            }),
+            ran: true,
+          };
+      if (gate.ran) {
+        await note(`gate: no passing test restore of ${p.backup_id} in the last ${gateDays(this.env)} days; running ${gate.test_id}`);
+        const result = await this.waitFor(step, "gate", async () => {
+          const t = await getTestRestore(this.env.CATALOG_DB, gate.test_id);
+          return t && t.status !== "running" ? { status: t.status, failed: (JSON.parse(t.checks ?? "[]") as { passed: boolean; name: string; detail: string }[]).find((c) => !c.passed) ?? null, error: t.error } : null;
+        });
+        if (result.status !== "passed") {
+          throw new StageError("gate_failed", `test restore ${gate.test_id} failed${result.failed ? `: ${result.failed.name}: ${result.failed.detail}` : result.error ? `: ${result.error}` : ""}`);
+        }
+      }
+      await step.do("gate passed", CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: "running", gate_test_id: gate.test_id }));
+      await note(`gate passed: test restore ${gate.test_id}`);
+
+      // 2. Approval.
+      const expires = await step.do("request approval", CATALOG_STEP, async () => {
+        const at = new Date(Date.now() + approvalHours(this.env) * 3_600_000).toISOString();
+        await setRestoreState(this.env.CATALOG_DB, id, { status: "awaiting_approval", stage: "approval", approval_expires_at: at });
+        return at;
+      });
+      await note(`awaiting approval by a second person with the approver role, until ${expires}`);
+      let decision: ApprovalEvent;
+      try {
+        decision = (await step.waitForEvent<ApprovalEvent>("approval", { type: "approval", timeout: `${approvalHours(this.env)} hours` })).payload;
+      } catch {
+        await this.end(step, note, id, { status: "cancelled", error_code: "approval_timeout", error: `no approval before ${expires}` });
+        return { restore_id: id, status: "cancelled" };
+      }
+      if (decision.decision !== "approve") {
+        await this.end(step, note, id, { status: "cancelled", error_code: "rejected", error: `rejected by ${decision.by}: ${decision.comment}` });
+        return { restore_id: id, status: "cancelled" };
+      }
+      await step.do("approved", CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: "safety snapshot" }));
+      await note(`approved by ${decision.by}: ${decision.comment}`);
+
+      // 3. Safety snapshot of everything about to be overwritten, verified (a backup verifies every object it wrote).
+      safety = await step.do("safety snapshot", CATALOG_STEP, async () => {
+        const out: Partial<Record<Component, string>> = {};
+        for (const c of components) {
+          const bid = `bk_safety_${id.slice(3)}_${c}`;
+          if (!(await getBackup(this.env.CATALOG_DB, bid))) {
+            await startBackup(this.env, { id: bid, type: COMPONENT_TYPE[c], components: TYPE_COMPONENTS[COMPONENT_TYPE[c]], requested_by: `system:restore ${id}`, trigger: "system", description: `safety snapshot before restore ${id}` });
+          }
+          out[c] = bid;
+        }
+        return out;
+      });
+      const snap = safety;
+      await this.waitFor(step, "safety snapshot", async () => {
+        const rows = await Promise.all(Object.values(snap).map((b) => getBackup(this.env.CATALOG_DB, b!)));
+        const failed = rows.find((r) => r?.status === "failed");
+        if (failed) throw new StageError("safety_snapshot_failed", `safety snapshot ${failed.id} failed: [${failed.error_code}] ${failed.error}`);
+        return rows.every((r) => r?.status === "completed") ? true : null;
+      });
+      await step.do("safety snapshot verified", CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: "running", safety_backups: snap as Record<string, string> }));
+      await note(`safety snapshot taken and verified: ${Object.values(snap).join(", ")}`);
+
+      // 4. Staged restore, one component at a time, each with a checkpoint.
+      for (const plan of p.plans) {
+        const cid = `rs_${id.slice(3)}_${plan.component}`;
+        await step.do(`restore ${plan.component}`, CATALOG_STEP, async () => {
+          await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: `restore ${plan.component}` });
+          await startComponentRestore(this.env, plan, { id: cid, target_environment: "production", requested_by: p.requested_by, target_timestamp: p.target_timestamp, parent_id: id });
+        });
+        try {
+          await this.waitForRestore(step, `restore ${plan.component}`, cid);
+        } catch (e) {
+          // A database restore that failed before its one-transaction swap left the target as it was: nothing to roll
+          // back. After the swap (its target check failed), it did change it. Asset and session restores write object
+          // by object, so a failed one may have written some.
+          const changed = await step.do(`restore ${plan.component}: target changed?`, CATALOG_STEP, async () => {
+            if (plan.component !== "database") return true;
+            const child = await getRestore(this.env.CATALOG_DB, cid);
+            return ["swap", "verify target", "done"].includes(child?.stage ?? "");
+          });
+          if (changed) touched.push(plan.component);
+          throw e;
+        }
+        touched.push(plan.component);
+        await step.do(`checkpoint ${plan.component}`, DATA_STEP, () => finalOnPermanent(() => this.checkpoint(checkOf(plan))));
+        await note(`stage ${plan.component}: restored (${cid}) and checked`);
+      }
+
+      // 5. Final verification, all components in place.
+      await step.do("final verification", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: "final verification" });
+          for (const plan of p.plans) await this.checkpoint(checkOf(plan));
+        }),
+      );
+      const until = await step.do("record completion", CATALOG_STEP, async () => {
+        const at = new Date(Date.now() + rollbackHours(this.env) * 3_600_000).toISOString();
+        await setRestoreState(this.env.CATALOG_DB, id, { status: "completed", stage: "done", rollback_until: at });
+        return at;
+      });
+      await note(`restore completed and verified; it can be rolled back to the safety snapshot until ${until}`);
+      return { restore_id: id, status: "completed" };
+    } catch (e) {
+      const err = parseError(e);
+      if (safety && touched.length) {
+        await note(`stage failed: [${err.code}] ${err.message}; rolling back to the safety snapshot`, "error");
+        const rolled = await this.rollback(step, note, id, touched, safety, p.requested_by);
+        await this.end(step, note, id, rolled ? { status: "rolled_back", error_code: err.code, error: err.message } : { status: "failed", error_code: "rollback_failed", error: `${err.message}; the rollback failed too: see the log` });
+      } else {
+        await this.end(step, note, id, { status: "failed", error_code: err.code, error: err.message });
+      }
+      return { restore_id: id, status: "failed" };
+    }
+  }
+
+  private async rollbackOnRequest(step: WorkflowStep, note: ReturnType<typeof restoreNotes>, p: ProductionRestoreParams) {
+    const { restore_id: original, safety, components } = p.rollback_of!;
+    await note(`rolling back restore ${original} to its safety snapshot (${Object.values(safety).join(", ")}), as ${p.requested_by} asked`);
+    const ok = await this.rollback(step, note, p.restore_id, components, safety, p.requested_by);
+    if (!ok) {
+      await this.end(step, note, p.restore_id, { status: "failed", error_code: "rollback_failed", error: "the rollback failed: see the log" });
+      return { restore_id: p.restore_id, status: "failed" };
+    }
+    await step.do("record rollback", CATALOG_STEP, async () => {
+      await setRestoreState(this.env.CATALOG_DB, p.restore_id, { status: "completed", stage: "done" });
+      await setRestoreState(this.env.CATALOG_DB, original, { status: "rolled_back", stage: "rolled back on request", error_code: "rolled_back_on_request", error: `rolled back by ${p.requested_by} (${p.restore_id})` });
+    });
+    await note(`restore ${original} rolled back; every component is as it was before it`);
+    return { restore_id: p.restore_id, status: "completed" };
+  }
+
+  /** Restores each touched component from its safety snapshot (last stage first) and checks it. True when all did. */
+  private async rollback(
+    step: WorkflowStep,
+    note: ReturnType<typeof restoreNotes>,
+    id: string,
+    touched: Component[],
+    safety: Partial<Record<Component, string>>,
+    requestedBy: string,
+  ): Promise<boolean> {
+    try {
+      for (const c of [...touched].reverse()) {
+        const rid = `rs_${id.slice(3)}_rollback_${c}`;
+        const plan = await step.do(`rollback ${c}`, CATALOG_STEP, async () => {
+          await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: `rollback ${c}` });
+          const backup = (await getBackup(this.env.CATALOG_DB, safety[c]!))!;
+          const pl = await planComponentRestore(this.env, backup, { backup_id: backup.id, components: [c], target_environment: "production", dry_run: false }, c);
+          await startComponentRestore(this.env, pl, { id: rid, target_environment: "production", requested_by: requestedBy, parent_id: id });
+          return checkOf(pl);
+        });
+        await this.waitForRestore(step, `rollback ${c}`, rid);
+        await step.do(`rollback checkpoint ${c}`, DATA_STEP, () => finalOnPermanent(() => this.checkpoint(plan)));
+        if (c === "database") {
+          // A database stage that failed after its swap kept the tables it replaced (renamed aside): the safety
+          // snapshot is back now, so they go.
+          await step.do("drop tables the failed stage set aside", DATA_STEP, () => dropReplaced(this.env.OIDC_DB, `rs_${id.slice(3)}_database`));
+        }
+        await note(`rolled back ${c} from safety snapshot ${safety[c]} (${rid}) and checked it`);
+      }
+      return true;
+    } catch (e) {
+      const err = parseError(e);
+      await note(`ROLLBACK FAILED: [${err.code}] ${err.message}. Restore the safety snapshot(s) ${Object.values(safety).join(", ")} by hand.`, "error");
+      return false;
+    }
+  }
+
+  /** A component in place: its restore completed (which verified it); for the database also schema and foreign keys. */
+  private async checkpoint(c: Checkpoint): Promise<void> {
+    if (c.component !== "database") return;
+    const { manifest } = await openDatabaseManifest(this.env, c.backup_id);
+    if (!c.scoped) await verifySchemaObjects(this.env.OIDC_DB, manifest);
+    const { results } = await this.env.OIDC_DB.prepare("PRAGMA foreign_key_check").all();
+    if (results.length) throw new StageError("verification_failed", `${results.length} foreign-key violation(s) in OIDC_DB after the restore`);
+  }
+
+  private async waitForRestore(step: WorkflowStep, name: string, rid: string): Promise<void> {
+    await this.waitFor(step, name, async () => {
+      const r = await getRestore(this.env.CATALOG_DB, rid);
+      if (!r || ["initiated", "running"].includes(r.status)) return null;
+      if (r.status !== "completed") throw new StageError(r.error_code ?? "restore_failed", `${rid} ${r.status}: ${r.error ?? ""}`);
+      return true;
+    });
+  }
+
+  /** Polls `look` (a step each time) until it answers, sleeping between looks. */
+  private async waitFor<T extends Rpc.Serializable<T>>(step: WorkflowStep, name: string, look: () => Promise<T | null>): Promise<T> {
+    for (let n = 1; n <= MAX_POLLS; n++) {
+      const v = await step.do(`${name}: check ${n}`, CATALOG_STEP, () => finalOnPermanent(look) as Promise<Rpc.Serializable<T | null>>);
+      if (v !== null) return v as T;
+      await step.sleep(`${name}: wait ${n}`, pollMs(this.env));
+    }
+    throw new StageError("timeout", `${name} did not finish`);
+  }
+
+  private async end(
+    step: WorkflowStep,
+    note: ReturnType<typeof restoreNotes>,
+    id: string,
+    s: { status: "failed" | "cancelled" | "rolled_back"; error_code: string; error: string },
+  ) {
+    await note(`restore ${s.status}: [${s.error_code}] ${s.error}`, s.status === "cancelled" ? "warn" : "error");
+    await step.do(`end ${s.status}`, CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: s.status, stage: s.status, error_code: s.error_code, error: s.error }));
+  }
+}
