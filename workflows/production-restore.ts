@@ -3,7 +3,7 @@ import { COMPONENT_TYPE, type Component, TYPE_COMPONENTS } from "../schemas/api"
 import { type ComponentRestorePlan, planComponentRestore } from "../src/api/restore-plan";
 import { startBackup } from "../src/backup/start";
 import { getBackup } from "../src/catalog/backups";
-import { getRestore, setRestoreState } from "../src/catalog/restores";
+import { childRestores, getRestore, setRestoreState } from "../src/catalog/restores";
 import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores";
 import type { Env } from "../src/env";
 import { ConflictError, VaultlineError } from "../src/errors";
@@ -203,7 +203,9 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
       );
       const until = await step.do("record completion", CATALOG_STEP, async () => {
         const at = new Date(Date.now() + rollbackHours(this.env) * 3_600_000).toISOString();
-        await setRestoreState(this.env.CATALOG_DB, id, { status: "completed", stage: "done", rollback_until: at });
+        // Rows (or objects, entries) the component restores put back, summed.
+        const rows = (await childRestores(this.env.CATALOG_DB, id)).reduce((n, r) => n + (r.rows ?? 0), 0);
+        await setRestoreState(this.env.CATALOG_DB, id, { status: "completed", stage: "done", rollback_until: at, rows });
         return at;
       });
       await note(`restore completed and verified; it can be rolled back to the safety snapshot until ${until}`);

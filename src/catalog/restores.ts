@@ -96,7 +96,7 @@ export async function readRestoreLog(db: D1Database, id: string) {
 export async function setRestoreState(
   db: D1Database,
   id: string,
-  s: { status: RestoreStatus; stage?: string; error_code?: string | null; error?: string | null; approval_expires_at?: string; gate_test_id?: string; safety_backups?: Record<string, string>; rollback_until?: string },
+  s: { status: RestoreStatus; stage?: string; error_code?: string | null; error?: string | null; approval_expires_at?: string; gate_test_id?: string; safety_backups?: Record<string, string>; rollback_until?: string; rows?: number },
 ): Promise<void> {
   const t = now();
   const terminal = ["completed", "failed", "rolled_back", "cancelled"].includes(s.status);
@@ -104,7 +104,7 @@ export async function setRestoreState(
     .prepare(
       `UPDATE restores SET status = ?, stage = COALESCE(?, stage), error_code = COALESCE(?, error_code), error = COALESCE(?, error),
          approval_expires_at = COALESCE(?, approval_expires_at), gate_test_id = COALESCE(?, gate_test_id),
-         safety_backups = COALESCE(?, safety_backups), rollback_until = COALESCE(?, rollback_until),
+         safety_backups = COALESCE(?, safety_backups), rollback_until = COALESCE(?, rollback_until), rows = COALESCE(?, rows),
          started_at = COALESCE(started_at, ?), updated_at = ?,
          completed_at = CASE WHEN ? THEN ? ELSE completed_at END,
          duration_ms = CASE WHEN ? THEN CAST((julianday(?) - julianday(COALESCE(started_at, created_at))) * 86400000 AS INTEGER) ELSE duration_ms END
@@ -112,7 +112,7 @@ export async function setRestoreState(
     )
     .bind(
       s.status, s.stage ?? null, s.error_code ?? null, s.error?.slice(0, 2000) ?? null, s.approval_expires_at ?? null, s.gate_test_id ?? null,
-      s.safety_backups ? JSON.stringify(s.safety_backups) : null, s.rollback_until ?? null, t, t, terminal ? 1 : 0, t, terminal ? 1 : 0, t, id,
+      s.safety_backups ? JSON.stringify(s.safety_backups) : null, s.rollback_until ?? null, s.rows ?? null, t, t, terminal ? 1 : 0, t, terminal ? 1 : 0, t, id,
     )
     .run();
 }
