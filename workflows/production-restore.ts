@@ -3,7 +3,7 @@ import { COMPONENT_TYPE, type Component, TYPE_COMPONENTS } from "../schemas/api"
 import { type ComponentRestorePlan, planComponentRestore } from "../src/api/restore-plan";
 import { startBackup } from "../src/backup/start";
 import { getBackup } from "../src/catalog/backups";
-import { childRestores, getRestore, setRestoreState } from "../src/catalog/restores";
+import { childRestores, getApproval, getRestore, setRestoreState } from "../src/catalog/restores";
 import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores";
 import type { Env } from "../src/env";
 import { ConflictError, VaultlineError } from "../src/errors";
@@ -83,6 +83,7 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
   override async run(event: WorkflowEvent<ProductionRestoreParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.restore_id;
+    this.restoreId = id;
     const note = restoreNotes(step, this.env, id);
     if (p.rollback_of) return this.rollbackOnRequest(step, note, p);
     const components = p.plans.map((x) => x.component);
@@ -132,9 +133,14 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
         return at;
       });
       await note(`awaiting approval by a second person with the approver role, until ${expires}`);
+      // A restarted instance (the watchdog restarts stuck ones) finds the decision already recorded, not a second wait.
+      const recorded = await step.do("recorded decision", CATALOG_STEP, async () => {
+        const a = await getApproval(this.env.CATALOG_DB, id);
+        return a ? { decision: a.decision, by: a.decided_by, comment: a.comment } : null;
+      });
       let decision: ApprovalEvent;
       try {
-        decision = (await step.waitForEvent<ApprovalEvent>("approval", { type: "approval", timeout: `${approvalHours(this.env)} hours` })).payload;
+        decision = recorded ?? (await step.waitForEvent<ApprovalEvent>("approval", { type: "approval", timeout: `${approvalHours(this.env)} hours` })).payload;
       } catch {
         await this.end(step, note, id, { status: "cancelled", error_code: "approval_timeout", error: `no approval before ${expires}` });
         return { restore_id: id, status: "cancelled" };
@@ -295,13 +301,20 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
 
   /** Polls `look` (a step each time) until it answers, sleeping between looks. */
   private async waitFor<T extends Rpc.Serializable<T>>(step: WorkflowStep, name: string, look: () => Promise<T | null>): Promise<T> {
+    const id = this.restoreId;
     for (let n = 1; n <= MAX_POLLS; n++) {
-      const v = await step.do(`${name}: check ${n}`, CATALOG_STEP, () => finalOnPermanent(look) as Promise<Rpc.Serializable<T | null>>);
+      const v = await step.do(`${name}: check ${n}`, CATALOG_STEP, async () => {
+        // A heartbeat: the watchdog takes a restore whose row has not moved for minutes for a stuck one.
+        await this.env.CATALOG_DB.prepare("UPDATE restores SET updated_at = ? WHERE id = ?").bind(new Date().toISOString(), id).run();
+        return finalOnPermanent(look) as Promise<Rpc.Serializable<T | null>>;
+      });
       if (v !== null) return v as T;
       await step.sleep(`${name}: wait ${n}`, pollMs(this.env));
     }
     throw new StageError("timeout", `${name} did not finish`);
   }
+
+  private restoreId = "";
 
   private async end(
     step: WorkflowStep,

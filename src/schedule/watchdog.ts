@@ -7,6 +7,8 @@ interface Stale {
   id: string;
   /** Backup type, or restore component: which Workflow runs it. */
   what: string;
+  /** For restores: "production" marks an orchestrating production restore (ProductionRestoreWorkflow). */
+  target: string | null;
 }
 
 /**
@@ -19,14 +21,14 @@ export async function runWatchdog(env: Env, now = new Date()): Promise<string[]>
   const minutes = Number(env.WATCHDOG_STALE_MINUTES || "10");
   const cutoff = new Date(now.getTime() - minutes * 60_000).toISOString();
   const { results } = await env.CATALOG_DB.prepare(
-    `SELECT 'backup' AS kind, id, type AS what FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
-     UNION ALL SELECT 'restore' AS kind, id, json_extract(components, '$[0]') AS what FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?`,
+    `SELECT 'backup' AS kind, id, type AS what, NULL AS target FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
+     UNION ALL SELECT 'restore' AS kind, id, json_extract(components, '$[0]') AS what, target_binding AS target FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?`,
   )
     .bind(cutoff, cutoff)
     .all<Stale>();
   const restarted: string[] = [];
   for (const s of results) {
-    const binding = s.kind === "backup" ? backupWorkflow(env, s.what) : restoreWorkflow(env, s.what);
+    const binding = s.kind === "backup" ? backupWorkflow(env, s.what) : s.target === "production" ? env.PRODUCTION_RESTORE : restoreWorkflow(env, s.what);
     const table = s.kind === "backup" ? "backups" : "restores";
     let status: string;
     try {
