@@ -168,10 +168,20 @@ async function timedRestore(label: string) {
 const firstLabel = targetTablesBefore === 0 ? "into the empty RESTORE_TARGET_DB" : "into RESTORE_TARGET_DB (already holding a restored copy)";
 const restoreWallMs = await timedRestore(firstLabel);
 const replaceWallMs = await timedRestore(`again, replacing the ${backup.manifest.rows} rows it now holds`);
-// A drill: the same backup restored into the sandbox, checked (schema, foreign keys, OIDC invariants, probes)
-// and cleaned up, end to end; its report's RTO is what an operator would quote.
+// A full-system drill: sessions and files next to the database (seeded through the Worker once), one full-system
+// backup, then a test restore of it: every component into the sandbox, checked and cleaned up, end to end. Its
+// report's RTO is what an operator would quote for a disaster.
+const seededSessions = await (await fetch(`${dev.url}/admin/demo/seed-sessions`, { method: "POST", headers: ADMIN, body: JSON.stringify({ sessions: 50_000, objects: 500 }) })).json() as any;
+const seededAssets = await (await fetch(`${dev.url}/admin/demo/seed-assets`, { method: "POST", headers: ADMIN, body: JSON.stringify({ objects: 500, bytes: 1 << 20 }) })).json() as any;
+console.log(`  for the drill: ${seededSessions.sessions} sessions in ${seededSessions.objects_after} objects; ${seededAssets.written + seededAssets.skipped} files of 1 MiB`);
+const ts = performance.now();
+const sys = await post(dev, "/admin/backup/create", { type: "full_system" });
+const sysDone = await poll(dev, `/admin/backup/${sys.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
+const sysMs = performance.now() - ts;
+if (sysDone.status !== "completed") throw new Error(`full-system backup failed: ${JSON.stringify(sysDone.error)}`);
+console.log(`  full-system backup: ${secs(sysMs)} s (${sysDone.component_backups.map((c: any) => `${c.type} ${c.status}`).join(", ")})`);
 const td = performance.now();
-const drillStarted = await post(dev, `/admin/backup/${created.backup_id}/test-restore`, {});
+const drillStarted = await post(dev, `/admin/backup/${sys.backup_id}/test-restore`, {});
 const drill = await poll(dev, `/admin/test-restores/${drillStarted.test_id}`, (r) => r.status !== "running");
 const drillWallMs = performance.now() - td;
 if (drill.status !== "passed") throw new Error(`test restore failed: ${JSON.stringify(drill.checks.filter((c: any) => !c.passed))}`);
@@ -194,7 +204,7 @@ const rb = await post(dev, `/admin/restore/${prod.restore_id}/rollback`, {});
 const rbDone = await poll(dev, `/admin/restore/${rb.restore_id}`, (r) => !["initiated", "running"].includes(r.status));
 const rollbackMs = performance.now() - tr;
 if (rbDone.status !== "completed") throw new Error(`rollback ${rbDone.status}: ${JSON.stringify(rbDone.error)}`);
-console.log(`  production restore (gate: the drill; approval; safety snapshot; restore; checks): ${secs(prodMs)} s, of which ${secs(prodEnd - approvedAt)} s after approval; rollback on request: ${secs(rollbackMs)} s`);
+console.log(`  production restore of the database backup (gate: a drill of it runs first; approval; safety snapshot; restore; checks): ${secs(prodMs)} s, of which ${secs(prodEnd - approvedAt)} s after approval; rollback on request: ${secs(rollbackMs)} s`);
 const memPeak = await peakWorkerdMemory(dev.child.pid!);
 console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restores`);
 await dev.stop();
@@ -341,7 +351,7 @@ const rows: [string, string, string][] = [
   ["backup time / sqlite3 .dump | zstd -3 time", dump ? (backupWallMs / dump.ms).toFixed(1) : "n/a", "(native floor)"],
   ["restore time / backup time", (restoreWallMs / backupWallMs).toFixed(2), "<= 2.0"],
   ["restore time (replacing) / backup time", (replaceWallMs / backupWallMs).toFixed(2), "<= 2.0"],
-  ["test restore drill RTO (database), seconds", drill.rto_seconds.toFixed(1), "<= 300 (full system)"],
+  ["test restore drill RTO (full system), seconds", drill.rto_seconds.toFixed(1), "<= 300"],
   ["production restore, all stages, seconds", secs(prodMs), ""],
   ["rollback on request, seconds", secs(rollbackMs), ""],
   ["write throughput, capture on / off", (capture.onRate / capture.offRate).toFixed(2), ">= 0.7"],

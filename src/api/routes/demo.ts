@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { seedSessions, sessionObjectCount } from "../../demo/sessions";
 import { changeShare, writeLoad } from "../../demo/workload";
+import { seedAssets } from "../../demo/assets";
 import { NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
@@ -10,6 +11,7 @@ import { jsonBody, parseOrThrow } from "../validate";
 const SeedSessionsBody = z.object({ sessions: z.number().int().min(1).max(1_000_000).default(2000), objects: z.number().int().min(1).max(10_000).default(200) }).strict();
 
 const WriteLoadBody = z.object({ batches: z.number().int().min(1).max(1000).default(1), signins_per_batch: z.number().int().min(1).max(200).default(25), seed: z.number().int().default(1) }).strict();
+const SeedAssetsBody = z.object({ objects: z.number().int().min(1).max(10_000).default(100), bytes: z.number().int().min(0).max(16 << 20).default(1 << 20), prefix: z.string().max(100).default("files/") }).strict();
 const ChangeBody = z.object({ percent: z.number().min(0.01).max(100).default(1) }).strict();
 
 /**
@@ -35,6 +37,11 @@ export function demoRoutes() {
   r.post("/demo/write-load", async (c) => {
     const body = parseOrThrow(WriteLoadBody, await jsonBody(c.req.raw));
     return c.json(await writeLoad(c.env.OIDC_DB, { batches: body.batches, signinsPerBatch: body.signins_per_batch, seed: body.seed }));
+  });
+  r.post("/demo/seed-assets", async (c) => {
+    const body = parseOrThrow(SeedAssetsBody, await jsonBody(c.req.raw));
+    const began = Date.now();
+    return c.json({ ...(await seedAssets(c.env.ASSETS_BUCKET, body)), ms: Date.now() - began });
   });
   r.post("/demo/change", async (c) => {
     const body = parseOrThrow(ChangeBody, await jsonBody(c.req.raw));
