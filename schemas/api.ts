@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full_database", "incremental_database", "sessions", "assets", "config", "full_system"] as const;
+export const BACKUP_TYPES = ["full_database", "incremental_database", "sessions", "assets", "config", "full_system", "monthly_archive"] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
 export const COMPONENTS = ["database", "sessions", "assets", "config"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -12,7 +12,12 @@ export const TYPE_COMPONENTS: Record<BackupType, Component[]> = {
   assets: ["assets"],
   config: ["config"],
   full_system: ["database", "sessions", "assets", "config"],
+  /** A full-system backup made on the 1st and kept as the month's archive (its retention and storage tier: docs/OPERATIONS.md). */
+  monthly_archive: ["database", "sessions", "assets", "config"],
 };
+
+/** Types whose backup is made of component backups (children), one per component. */
+export const SYSTEM_TYPES: readonly string[] = ["full_system", "monthly_archive"];
 /** The backup type a full-system backup starts for each component. */
 export const COMPONENT_TYPE: Record<Component, BackupType> = { database: "full_database", sessions: "sessions", assets: "assets", config: "config" };
 /** `full` is the foundation's name for a full database backup, still accepted. */

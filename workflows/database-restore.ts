@@ -109,7 +109,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
             const staged = new Set(plan.scoped.map((s) => s.index));
             const counts = await target().batch(
-              manifest.tables.map((t, i) => target().prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n")),
+              manifest.tables.map((_t, i) => target().prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n")),
             );
             return counts.map((c) => (c.results[0] as { n: number }).n);
           }),

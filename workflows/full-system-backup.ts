@@ -13,6 +13,8 @@ import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-po
 
 export interface FullSystemBackupParams {
   backup_id: string;
+  /** `monthly_archive`: the same backup, recorded as the month's archive. */
+  type?: "full_system" | "monthly_archive";
   description?: string;
   requested_by: string;
 }
@@ -80,7 +82,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
             format: "vaultline-system-manifest",
             version: FORMAT_VERSION,
             backup_id: id,
-            type: "full_system",
+            type: p.type === "monthly_archive" ? "monthly_archive" : "full_system",
             component: "system",
             ...(p.description ? { description: p.description } : {}),
             requested_by: p.requested_by,

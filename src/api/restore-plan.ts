@@ -1,5 +1,5 @@
 import type { BackupType, Component, RestoreBody } from "../../schemas/api";
-import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../../schemas/api";
+import { COMPONENT_TYPE, SYSTEM_TYPES, TYPE_COMPONENTS } from "../../schemas/api";
 import { openAssetManifest } from "../assets/open-manifest";
 import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
@@ -27,7 +27,7 @@ export interface ComponentRestorePlan {
  * full-system backup's component backup), its completion, and that the selection exists in it.
  */
 export async function planComponentRestore(env: Env, requested: BackupRow, body: RestoreBody, component: Component, pointInTime?: ReplayPlan): Promise<ComponentRestorePlan> {
-  const backup = requested.type === "full_system" ? await componentOf(env, requested, component) : requested;
+  const backup = SYSTEM_TYPES.includes(requested.type) ? await componentOf(env, requested, component) : requested;
   if (backup.status !== "completed") throw new ConflictError(`backup ${backup.id} is ${backup.status}; only a completed backup can be restored`);
   const holds = TYPE_COMPONENTS[backup.type as BackupType] ?? [];
   if (!holds.includes(component)) {

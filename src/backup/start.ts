@@ -19,7 +19,7 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
   const id = b.id ?? newId("bk");
   await insertBackup(env.CATALOG_DB, { ...b, id });
   try {
-    await backupWorkflow(env, b.type).create({ id, params: { backup_id: id, description: b.description, requested_by: b.requested_by } });
+    await backupWorkflow(env, b.type).create({ id, params: { backup_id: id, type: b.type, description: b.description, requested_by: b.requested_by } });
   } catch (e) {
     await markBackupFailed(env.CATALOG_DB, id, "workflow_start_failed", (e as Error).message);
     throw e;
@@ -32,7 +32,7 @@ export function backupWorkflow(env: Env, type: string): Workflow {
   if (type === "assets") return env.ASSET_BACKUP;
   if (type === "sessions") return env.SESSION_BACKUP;
   if (type === "config") return env.CONFIG_BACKUP;
-  if (type === "full_system") return env.FULL_SYSTEM_BACKUP;
+  if (type === "full_system" || type === "monthly_archive") return env.FULL_SYSTEM_BACKUP;
   if (type === "incremental_database") return env.INCREMENTAL_BACKUP;
   return env.FULL_DATABASE_BACKUP;
 }

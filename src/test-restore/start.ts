@@ -34,7 +34,7 @@ export async function startTestRestore(env: Env, r: { backup_id: string; request
 /** The backup a scheduled drill restores: the newest completed full-system backup, else the newest full database one. */
 export async function drillBackup(env: Env): Promise<string | null> {
   return env.CATALOG_DB.prepare(
-    `SELECT id FROM backups WHERE status = 'completed' AND type IN ('full_system', 'full_database') AND parent_id IS NULL
-     ORDER BY CASE type WHEN 'full_system' THEN 0 ELSE 1 END, completed_at DESC LIMIT 1`,
+    `SELECT id FROM backups WHERE status = 'completed' AND type IN ('full_system', 'monthly_archive', 'full_database') AND parent_id IS NULL
+     ORDER BY CASE type WHEN 'full_database' THEN 1 ELSE 0 END, completed_at DESC LIMIT 1`,
   ).first<string>("id");
 }

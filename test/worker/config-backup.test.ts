@@ -31,7 +31,7 @@ describe("configuration backups", () => {
         { name: "FULL_DATABASE_BACKUP", kind: "workflow" },
       ]),
     );
-    expect(Object.keys(c.schedules)).toEqual(["0 2 * * *", "0 3 * * *", "0 4 * * 0", "0 */6 * * *", "0 5 * * 0", "*/5 * * * *", "* * * * *"]);
+    expect(Object.keys(c.schedules)).toEqual(["0 2 * * *", "0 3 * * *", "0 4 * * 0", "0 */6 * * *", "0 1 1 * *", "0 5 * * 0", "*/5 * * * *", "* * * * *"]);
     const oidc = c.databases.find((d) => d.binding === "OIDC_DB")!;
     expect(oidc).toMatchObject({ migration: "0002_object_registry.sql", migrations_applied: 2, schema_digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, env, runBackup, seedWithEdgeCases, snapshot, waitFor } from "./helpers";
+import { api, env, runBackup, seedWithEdgeCases, snapshot } from "./helpers";
 import { waitRestore } from "./helpers";
 
 const PROD = { target_environment: "production", confirmation: "I understand this will overwrite current data" };

@@ -100,3 +100,26 @@ describe("full-system backups", () => {
     expect(await sandbox.dump()).toEqual(await session.dump());
   });
 });
+
+describe("monthly archives", () => {
+  it("the 1st-of-the-month cron starts a monthly archive: a full-system backup recorded as the month's archive, restorable by component", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 20);
+    const source = await snapshot(env.OIDC_DB);
+    await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
+    await sys.modifyAll(async (m) => m.disableSleeps());
+    const { runSchedule } = await import("../../src/schedule/run-schedule");
+    const [id] = await runSchedule(env as any, "0 1 1 * *");
+    const b = await waitFor(async () => (await api("GET", `/admin/backup/${id}`)).json, (x) => x.status === "completed" || x.status === "failed", 120_000);
+    expect(b.status, JSON.stringify(b.error)).toBe("completed");
+    expect(b.type).toBe("monthly_archive");
+    expect(b.trigger).toBe("schedule");
+    expect(b.component_backups.map((c: any) => c.type).sort()).toEqual(["assets", "config", "full_database", "sessions"]);
+    const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+    expect((await repo.readManifest(id!, SystemManifest, "a system")).type).toBe("monthly_archive");
+    const listed = await api("GET", "/admin/backup/list?type=monthly_archive");
+    expect(listed.json.backups.map((x: any) => x.backup_id)).toEqual([id]);
+    const restore = await runRestore(id!, "test");
+    expect(restore.status).toBe("completed");
+    expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);
+  });
+});

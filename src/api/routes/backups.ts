@@ -8,7 +8,7 @@ import { requireRole } from "../auth";
 import { jsonBody, parseOrThrow } from "../validate";
 import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
-import { BackupId } from "../../../schemas/api";
+import { BackupId, SYSTEM_TYPES } from "../../../schemas/api";
 
 export function backupRoutes() {
   const r = new Hono<AppEnv>();
@@ -70,7 +70,7 @@ export function backupRoutes() {
       ...(b.time_travel_bookmark
         ? { time_travel: { bookmark: b.time_travel_bookmark, restore_in_place: `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${b.time_travel_bookmark}` } }
         : {}),
-      ...(b.type === "full_system"
+      ...(SYSTEM_TYPES.includes(b.type)
         ? { component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({ ...summarise(x), error: x.error ? { code: x.error_code, message: x.error } : null })) }
         : {}),
       error: b.error ? { code: b.error_code, message: b.error } : null,
