@@ -1,8 +1,11 @@
 import { Hono } from "hono";
 import { audit } from "../catalog/audit";
 import type { Env } from "../env";
-import { NotFoundError, VaultlineError } from "../errors";
-import { authenticate, parseApiTokens, type Principal } from "./auth";
+import { ForbiddenError, NotFoundError, VaultlineError } from "../errors";
+import { authenticate, parseApiTokens, type Principal, requireRole } from "./auth";
+import { ACCESS } from "./access";
+import { matchedRoutes } from "hono/route";
+import type { RouterRoute } from "hono/types";
 import { backupRoutes } from "./routes/backups";
 import { captureRoutes } from "./routes/capture";
 import { testRestoreRoutes } from "./routes/test-restores";
@@ -16,6 +19,20 @@ export type AppEnv = { Bindings: Env; Variables: { principal: Principal; request
 
 export function errorBody(e: VaultlineError) {
   return { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.details ? { details: e.details } : {}) } };
+}
+
+/**
+ * Deny by default: the route this request matched must have a rule in the access matrix (src/api/access.ts), and
+ * the caller must hold its role. Handlers check what depends on the body on top (production needs admin; an
+ * approver must not be the requester). No matched handler: the not-found answer follows.
+ */
+function enforceAccess(method: string, routes: RouterRoute[], principal: Principal): void {
+  const handler = routes.filter((r) => r.method !== "ALL").at(-1);
+  if (!handler) return;
+  const key = `${method} ${handler.path}`;
+  const rule = ACCESS[key];
+  if (!rule) throw new ForbiddenError(`${key} has no access rule: denied by default`);
+  if (rule.role !== "public" && rule.role !== "demo") requireRole(principal, rule.role, key);
 }
 
 export function createApp() {
@@ -40,6 +57,7 @@ export function createApp() {
       const principal = await authenticate(c.req.header("authorization"), parseApiTokens(c.env.API_TOKENS));
       actor = principal.subject;
       c.set("principal", principal);
+      enforceAccess(c.req.method, matchedRoutes(c), principal);
       await next(); // errors from handlers are turned into responses by onError before this returns
       outcome = c.res.status;
     } catch (e) {

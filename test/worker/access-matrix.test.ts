@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ACCESS } from "../../src/api/access";
 import { TEST_TOKENS } from "../tokens";
+import { env } from "./helpers";
 
 /** What each test token's roles grant, as src/api/auth.ts expands them. */
 const GRANTS: Record<string, string[]> = {
@@ -56,5 +57,13 @@ describe("access matrix", () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it("denies by default: a route added without a matrix entry is refused to everyone, admin included", async () => {
+    const app = createApp();
+    app.get("/admin/unlisted", (c) => c.json({ leaked: true }));
+    const res = await app.request("/admin/unlisted", { headers: { authorization: `Bearer ${TEST_TOKENS.admin.token}` } }, env);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).error.message).toBe("GET /admin/unlisted has no access rule: denied by default");
   });
 });
