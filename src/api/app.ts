@@ -26,8 +26,7 @@ export function errorBody(e: VaultlineError) {
  * the caller must hold its role. Handlers check what depends on the body on top (production needs admin; an
  * approver must not be the requester). No matched handler: the not-found answer follows.
  */
-function enforceAccess(method: string, routes: RouterRoute[], principal: Principal): void {
-  const handler = routes.filter((r) => r.method !== "ALL").at(-1);
+function enforceAccess(method: string, handler: RouterRoute | undefined, principal: Principal): void {
   if (!handler) return;
   const key = `${method} ${handler.path}`;
   const rule = ACCESS[key];
@@ -53,11 +52,13 @@ export function createApp() {
     c.set("requestId", requestId);
     let actor = "anonymous";
     let outcome = 500;
+    // The route pattern the request matched (for the access rule and the audit action), if any.
+    const handler = matchedRoutes(c).find((r) => r.method !== "ALL"); // the first one answers: it never calls next()
     try {
       const principal = await authenticate(c.req.header("authorization"), parseApiTokens(c.env.API_TOKENS));
       actor = principal.subject;
       c.set("principal", principal);
-      enforceAccess(c.req.method, matchedRoutes(c), principal);
+      enforceAccess(c.req.method, handler, principal);
       await next(); // errors from handlers are turned into responses by onError before this returns
       outcome = c.res.status;
     } catch (e) {
@@ -67,7 +68,7 @@ export function createApp() {
     } finally {
       await audit(c.env.CATALOG_DB, {
         actor,
-        action: `${c.req.method} ${c.req.routePath === "/admin/*" ? new URL(c.req.url).pathname : c.req.routePath}`,
+        action: `${c.req.method} ${handler?.path ?? new URL(c.req.url).pathname}`,
         target: c.get("auditTarget") ?? null,
         outcome,
         request_id: requestId,
