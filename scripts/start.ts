@@ -34,7 +34,7 @@ const crons = readWranglerConfig().triggers?.crons ?? [];
 console.log(`
 Vaultline is running.
   API:        ${dev.url}  (health: ${dev.url}/healthz)
-  Auth:       Authorization: Bearer vl-demo-admin   (also vl-demo-operator, vl-demo-viewer; see .dev.vars)
+  Auth:       Authorization: Bearer vl-demo-admin   (also vl-demo-operator, vl-demo-viewer, vl-demo-approver; see .dev.vars)
   Try:        curl -s -X POST -H 'Authorization: Bearer vl-demo-admin' -d '{"type":"full_database"}' ${dev.url}/admin/backup/create
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/list
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/restore-points
