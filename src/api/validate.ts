@@ -19,3 +19,9 @@ export async function jsonBody(req: Request): Promise<unknown> {
     throw new ValidationError("body is not valid JSON");
   }
 }
+
+/** A path's `:id`, checked against its id schema; a malformed one is a 400 naming `id`. */
+export function pathId(raw: string | undefined, schema: z.ZodType<string>, what: string): string {
+  if (raw === undefined || !schema.safeParse(raw).success) throw new ValidationError(`id: not a ${what} id`, "id");
+  return raw;
+}

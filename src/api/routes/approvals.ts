@@ -5,10 +5,10 @@ import type { ApprovalEvent, ProductionRestoreParams } from "../../../workflows/
 import type { Component } from "../../../schemas/api";
 import { getRestore, insertRestore, recordApproval } from "../../catalog/restores";
 import { newId } from "../ids";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors";
+import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
-import { jsonBody, parseOrThrow } from "../validate";
+import { jsonBody, parseOrThrow, pathId } from "../validate";
 
 const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
 
@@ -23,8 +23,7 @@ export function approvalRoutes() {
     r.post(`/restore/:id/${decision}`, async (c) => {
       const principal = c.get("principal");
       requireRole(principal, "approver", `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
-      const id = c.req.param("id");
-      if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+      const id = pathId(c.req.param("id"), RestoreId, "restore");
       c.set("auditTarget", id);
       const body = parseOrThrow(DecisionBody, await jsonBody(c.req.raw));
       const row = await getRestore(c.env.CATALOG_DB, id);
@@ -49,8 +48,7 @@ export function approvalRoutes() {
   r.post("/restore/:id/rollback", async (c) => {
     const principal = c.get("principal");
     requireRole(principal, "admin", "rolling back a production restore");
-    const id = c.req.param("id");
-    if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+    const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     const row = await getRestore(c.env.CATALOG_DB, id);
     if (!row || row.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);

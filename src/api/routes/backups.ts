@@ -5,7 +5,7 @@ import { backupWorkflow, startBackup } from "../../backup/start";
 import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
-import { jsonBody, parseOrThrow } from "../validate";
+import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
 import { BackupId, SYSTEM_TYPES } from "../../../schemas/api";
@@ -39,8 +39,7 @@ export function backupRoutes() {
 
   r.get("/backup/:id", async (c) => {
     requireRole(c.get("principal"), "viewer", "reading a backup");
-    const id = c.req.param("id");
-    if (!BackupId.safeParse(id).success) throw new ValidationError("id: not a backup id", "id");
+    const id = pathId(c.req.param("id"), BackupId, "backup");
     c.set("auditTarget", id);
     const b = await getBackup(c.env.CATALOG_DB, id);
     if (!b) throw new NotFoundError(`backup ${id} not found`);

@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from "../../errors";
 import { Repository } from "../../repo/repository";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
-import { parseOrThrow } from "../validate";
+import { parseOrThrow, pathId } from "../validate";
 
 const DiffQuery = z.object({ from: BackupId, to: BackupId });
 
@@ -27,8 +27,7 @@ export function configRoutes() {
 
   r.get("/backup/:id/config", async (c) => {
     requireRole(c.get("principal"), "admin", "reading a configuration backup");
-    const id = c.req.param("id");
-    if (!BackupId.safeParse(id).success) throw new ValidationError("id: not a backup id", "id");
+    const id = pathId(c.req.param("id"), BackupId, "backup");
     c.set("auditTarget", id);
     const m = await readConfigBackup(c.env, id, "id");
     return c.json({ backup_id: id, captured_at: m.completed_at, config: m.config });

@@ -9,12 +9,12 @@ import { type RestoreRow, childRestores, getApproval, getRestore, insertRestore,
 import type { ProductionRestoreParams } from "../../../workflows/production-restore";
 import { startComponentRestore } from "../../restore/start-restore";
 import { describePlan } from "../../restore/dry-run";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { ConflictError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
 import { newId } from "../ids";
 import { type ComponentRestorePlan, planComponentRestore } from "../restore-plan";
-import { jsonBody, parseOrThrow } from "../validate";
+import { jsonBody, parseOrThrow, pathId } from "../validate";
 
 export function restoreRoutes() {
   const r = new Hono<AppEnv>();
@@ -118,8 +118,7 @@ export function restoreRoutes() {
 
   r.get("/restore/:id", async (c) => {
     requireRole(c.get("principal"), "viewer", "reading a restore");
-    const id = c.req.param("id");
-    if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+    const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     return c.json(await restoreView(c.env.CATALOG_DB, id));
   });
@@ -127,8 +126,7 @@ export function restoreRoutes() {
   /** The same view as Server-Sent Events: an event whenever it changes, until the restore ends (or 30 minutes). */
   r.get("/restore/:id/events", async (c) => {
     requireRole(c.get("principal"), "viewer", "following a restore");
-    const id = c.req.param("id");
-    if (!RestoreId.safeParse(id).success) throw new ValidationError("id: not a restore id", "id");
+    const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     const first = await restoreView(c.env.CATALOG_DB, id);
     return streamSSE(c, async (stream) => {

@@ -2,11 +2,11 @@ import { Hono } from "hono";
 import { BackupId } from "../../../schemas/api";
 import { ListTestRestoresQuery, TestRestoreId } from "../../../schemas/test-restore";
 import { getTestRestore, listTestRestores, reportOf } from "../../catalog/test-restores";
-import { NotFoundError, ValidationError } from "../../errors";
+import { NotFoundError } from "../../errors";
 import { startTestRestore } from "../../test-restore/start";
 import type { AppEnv } from "../app";
 import { requireRole } from "../auth";
-import { parseOrThrow } from "../validate";
+import { parseOrThrow, pathId } from "../validate";
 
 /** Non-destructive test restores (drills) and their reports. */
 export function testRestoreRoutes() {
@@ -14,8 +14,7 @@ export function testRestoreRoutes() {
 
   r.post("/backup/:id/test-restore", async (c) => {
     requireRole(c.get("principal"), "operator", "starting a test restore");
-    const backupId = c.req.param("id");
-    if (!BackupId.safeParse(backupId).success) throw new ValidationError("id: not a backup id", "id");
+    const backupId = pathId(c.req.param("id"), BackupId, "backup");
     c.set("auditTarget", backupId);
     const id = await startTestRestore(c.env, { backup_id: backupId, requested_by: c.get("principal").subject, trigger: "api" });
     c.set("auditTarget", `${id} <- ${backupId}`);
@@ -30,8 +29,7 @@ export function testRestoreRoutes() {
 
   r.get("/test-restores/:id", async (c) => {
     requireRole(c.get("principal"), "viewer", "reading a test restore");
-    const id = c.req.param("id");
-    if (!TestRestoreId.safeParse(id).success) throw new ValidationError("id: not a test restore id", "id");
+    const id = pathId(c.req.param("id"), TestRestoreId, "test restore");
     const row = await getTestRestore(c.env.CATALOG_DB, id);
     if (!row) throw new NotFoundError(`test restore ${id} not found`);
     return c.json(reportOf(row));
