@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { defineConfig } from "vitest/config";
 import { TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens";
 import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin";
+import { idpStandin, TEST_IDP } from "./test/shared/idp";
 
 const apiTokens = Object.values(TEST_TOKENS).map((t) => ({
   sha256: createHash("sha256").update(t.token).digest("hex"),
@@ -18,14 +19,19 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
-          // The Worker's outbound fetches (the Cloudflare REST API) go to a local stand-in, never the network.
-          outboundService: cloudflareApiStandin,
+          // The Worker's outbound fetches (the issuer's JWKS, the Cloudflare REST API) go to local stand-ins, never the network.
+          outboundService: (request: Request) => idpStandin(request) ?? cloudflareApiStandin(request),
           bindings: {
             // D1 Time Travel bookmarks, against the stand-in.
             CF_ACCOUNT_ID: STANDIN.accountId,
             CF_API_TOKEN: STANDIN.apiToken,
             OIDC_DB_ID: STANDIN.databaseId,
             CF_API_BASE_URL: STANDIN.baseURL,
+            // Admin sign-in with JWTs from the provider (test/shared/idp.ts stands in for it).
+            AUTH_ISSUER: TEST_IDP.issuer,
+            AUTH_AUDIENCE: TEST_IDP.audience,
+            AUTH_JWKS_URL: TEST_IDP.jwksUrl,
+            AUTH_ROLES_CLAIM: TEST_IDP.rolesClaim,
             OIDC_MIGRATIONS: oidcMigrations,
             CATALOG_MIGRATIONS: catalogMigrations,
             // Test-only secrets: a fixed master key and two API tokens (their plain values live in test/helpers).

@@ -47,7 +47,7 @@ export const CreateBackupBody = z
   .transform((b) => ({ ...b, components: TYPE_COMPONENTS[b.type] }));
 export type CreateBackupBody = z.infer<typeof CreateBackupBody>;
 
-export const ListBackupsQuery = z.object({
+export const ListBackupsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   page: z.coerce.number().int().min(1).default(1),
   component: z.enum(COMPONENTS).optional(),

@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { BackupTypeInput } from "./api";
 
-/** admin ⊇ operator ⊇ viewer. `approver` stands apart: approving a production restore is never implied by another role. */
-export const ROLES = ["admin", "operator", "viewer", "approver"] as const;
+/**
+ * Roles (docs/ACCESS.md). admin ⊇ operator, restore_requester ⊇ viewer. `approver` and `auditor` stand apart (each
+ * with viewer): approving a production restore and reading the audit trail are never implied by another role, so
+ * the people who change things are not the ones who sign them off or audit them.
+ */
+export const ROLES = ["admin", "operator", "restore_requester", "viewer", "approver", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** API_TOKENS: hex SHA-256 of each token (never the token), who it is, and what it may do. */
@@ -15,6 +19,35 @@ export const ApiTokens = z.array(
 );
 export type ApiToken = z.infer<typeof ApiTokens>[number];
 
+const csv = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v : fallback).split(",").map((s) => s.trim()).filter(Boolean));
+
+/**
+ * Sign-in with the provider's own access tokens (docs/ACCESS.md). Off unless AUTH_ISSUER is set; then the audience
+ * and one key source (AUTH_JWKS_URL, or AUTH_JWKS inline for air-gapped and local set-ups) are required.
+ */
+export const AuthConfig = z
+  .object({
+    AUTH_ISSUER: z.url().optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_JWKS: z.string().optional(),
+    /** Where the roles are in the token: a claim name or a dotted path (`realm_access.roles`). */
+    AUTH_ROLES_CLAIM: z.string().optional().transform((v) => v?.trim() || "roles"),
+    /** `amr` values that count as a second factor (RFC 8176). */
+    AUTH_MFA_AMR: csv("mfa,otp,hwk,swk"),
+    AUTH_ALGORITHMS: csv("RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA"),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.AUTH_ISSUER) return;
+    if (!c.AUTH_AUDIENCE) ctx.addIssue({ code: "custom", path: ["AUTH_AUDIENCE"], message: "required when AUTH_ISSUER is set" });
+    if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS) ctx.addIssue({ code: "custom", path: ["AUTH_JWKS_URL"], message: "AUTH_JWKS_URL or AUTH_JWKS is required when AUTH_ISSUER is set" });
+  });
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
 export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("backup"), type: BackupTypeInput }),
   z.object({ task: z.literal("watchdog") }),
@@ -22,6 +55,8 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("ship_changes") }),
   /** A test restore (drill) of the newest full-system backup, else the newest full database backup. */
   z.object({ task: z.literal("test_restore") }),
+  /** Copies the audit chain's new entries to the bucket as sealed, write-once segments (docs/AUDIT.md). */
+  z.object({ task: z.literal("seal_audit") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

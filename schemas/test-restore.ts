@@ -14,7 +14,7 @@ export type TestCheck = z.infer<typeof TestCheck>;
 
 export const TestRestoreStatus = z.enum(["running", "passed", "failed"]);
 
-export const ListTestRestoresQuery = z.object({
+export const ListTestRestoresQuery = z.strictObject({
   backup_id: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

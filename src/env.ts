@@ -23,7 +23,17 @@ export interface Env {
   RESTORE_TARGET_BUCKET: R2Bucket;
 
   BACKUP_ENCRYPTION_KEY: string;
+  /** Earlier master keys, kept until nothing needs them (docs/KEYS.md): a JSON array of base64 keys. */
+  BACKUP_ENCRYPTION_KEYS_OLD?: string;
   API_TOKENS: string;
+  /** JWT sign-in (docs/ACCESS.md): the provider as issuer, our audience, its keys, where the roles are. */
+  AUTH_ISSUER?: string;
+  AUTH_AUDIENCE?: string;
+  AUTH_JWKS_URL?: string;
+  AUTH_JWKS?: string;
+  AUTH_ROLES_CLAIM?: string;
+  AUTH_MFA_AMR?: string;
+  AUTH_ALGORITHMS?: string;
   BACKUP_RETENTION_DAYS: string;
   BACKUP_NOTIFICATION_EMAIL: string;
   CROSS_REGION_REPLICATION: string;

@@ -31,6 +31,18 @@ export class ForbiddenError extends VaultlineError {
     super("forbidden", message, 403);
   }
 }
+/** Refused for want of a second factor: its own code, so a client can send the person to sign in again. */
+export class MfaRequiredError extends VaultlineError {
+  constructor(message: string) {
+    super("mfa_required", message, 403);
+  }
+}
+/** A request body over the documented limit (docs/API.md). */
+export class PayloadTooLargeError extends VaultlineError {
+  constructor(message: string) {
+    super("payload_too_large", message, 413);
+  }
+}
 export class NotFoundError extends VaultlineError {
   constructor(message: string) {
     super("not_found", message, 404);

@@ -6,6 +6,21 @@ export const TEST_TOKENS = {
   approver: { token: "vl-test-approver-7a1d44", subject: "bob@approve", roles: ["approver"] },
   /** A second token of the admin's own subject, holding the approver role: must not approve alice's restores. */
   adminAsApprover: { token: "vl-test-alice-approver-19be02", subject: "alice@admin", roles: ["approver"] },
+  restoreRequester: { token: "vl-test-requester-3b8e50", subject: "rita@request", roles: ["restore_requester"] },
+  auditor: { token: "vl-test-auditor-d04c17", subject: "audrey@audit", roles: ["auditor"] },
+} as const;
+
+/**
+ * People who sign in with JWTs from the provider (test/shared/idp.ts mints them). `amr` says how they signed in:
+ * with a second factor (otp, hwk) or a password alone.
+ */
+export const TEST_PEOPLE = {
+  alice: { sub: "alice@admin", roles: ["admin"], amr: ["pwd", "hwk"] },
+  aliceNoMfa: { sub: "alice@admin", roles: ["admin"], amr: ["pwd"] },
+  aliceAsApprover: { sub: "alice@admin", roles: ["approver"], amr: ["pwd", "hwk"] },
+  bob: { sub: "bob@approve", roles: ["approver"], amr: ["pwd", "otp"] },
+  bobNoMfa: { sub: "bob@approve", roles: ["approver"], amr: ["pwd"] },
+  rita: { sub: "rita@request", roles: ["restore_requester"], amr: ["pwd", "otp"] },
 } as const;
 
 /** Test-only master key: 32 bytes, base64, as BACKUP_ENCRYPTION_KEY must be. */

@@ -1,3 +1,4 @@
+import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { AssetManifest } from "../schemas/assets";
 import { type AssetSliceResult, exportAssetSlice } from "../src/assets/export-assets";
@@ -35,7 +36,7 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
   override async run(event: WorkflowEvent<AssetBackupParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.backup_id;
-    const repoOf = () => Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+    const repoOf = () => openRepository(this.env);
     return recordingFailure(step, this.env, id, async () => {
       const opened = await step.do("open repository", DATA_STEP, () =>
         finalOnPermanent(async () => {

@@ -1,8 +1,8 @@
+import { openRepository } from "../src/repo/open";
 import type { WorkflowStep } from "cloudflare:workers";
 import { verifyChunks } from "../src/backup/export-tables";
 import { markBackupFailed, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
-import { Repository } from "../src/repo/repository";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 /** Chunks one verify step reads back. */
@@ -20,7 +20,7 @@ export async function verifyWrittenSteps(step: WorkflowStep, env: Env, backupId:
     ms += await step.do(`verify ${n}`, DATA_STEP, () =>
       finalOnPermanent(async () => {
         const began = Date.now();
-        const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+        const repo = await openRepository(env);
         await verifyChunks(repo, batch);
         await markBackupProgress(env.CATALOG_DB, backupId, `verify ${n}`, { verified: i + batch.length, to_verify: written.length });
         return Date.now() - began;
@@ -35,7 +35,7 @@ export function openRepositoryStep(step: WorkflowStep, env: Env, backupId: strin
   return step.do("open repository", DATA_STEP, () =>
     finalOnPermanent(async () => {
       await markBackupProgress(env.CATALOG_DB, backupId, "open repository", {});
-      const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+      const repo = await openRepository(env);
       return { data_key_id: repo.config.data_key_id, started_at: new Date().toISOString() };
     }),
   );

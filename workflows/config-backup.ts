@@ -1,3 +1,4 @@
+import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { ConfigManifest } from "../schemas/config-manifest";
 import { FORMAT_VERSION } from "../schemas/manifest";
@@ -6,7 +7,6 @@ import { captureConfig } from "../src/config-backup/capture";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
-import { Repository } from "../src/repo/repository";
 import { recordingFailure } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
@@ -30,7 +30,7 @@ export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupPa
         finalOnPermanent(async () => {
           const started_at = new Date().toISOString();
           await markBackupProgress(this.env.CATALOG_DB, id, "capture configuration", {});
-          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const repo = await openRepository(this.env);
           const manifest: ConfigManifest = {
             format: "vaultline-config-manifest",
             version: FORMAT_VERSION,

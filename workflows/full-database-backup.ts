@@ -1,3 +1,4 @@
+import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { DatabaseManifest, type DatabaseSchema } from "../schemas/manifest";
 import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/backup/export-tables";
@@ -13,7 +14,6 @@ import { highWater } from "../src/capture/log";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";
 import { timeTravelBookmark } from "../src/capture/time-travel";
-import { Repository } from "../src/repo/repository";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
@@ -61,7 +61,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
         const n = slices.length + 1;
         const slice: ExportStepResult = await step.do(`export ${n}`, DATA_STEP, () =>
           finalOnPermanent(async () => {
-            const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+            const repo = await openRepository(this.env);
             const r = await exportSlice(this.env.OIDC_DB, repo, schema.tables, from, exportStepBytes(this.env));
             const done = r.next ? r.next.table : schema.tables.length;
             await markBackupProgress(this.env.CATALOG_DB, id, `export ${n}`, {
@@ -98,7 +98,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const repo = await openRepository(this.env);
           const manifest = await buildDatabaseManifest({
             backup_id: id,
             description: p.description,

@@ -1,3 +1,4 @@
+import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../schemas/api";
 import { FORMAT_VERSION } from "../schemas/manifest";
@@ -7,7 +8,6 @@ import { childBackups, markBackupCompleted, markBackupProgress } from "../src/ca
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
-import { Repository } from "../src/repo/repository";
 import { recordingFailure } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
@@ -76,7 +76,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const repo = await openRepository(this.env);
           const parts = children.map((c) => ({ component: c.component as (typeof components)[number], backup_id: c.backup_id, type: c.type, started_at: c.started_at!, completed_at: c.completed_at! }));
           const manifest: SystemManifest = {
             format: "vaultline-system-manifest",

@@ -1,3 +1,4 @@
+import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { IncrementalManifest } from "../schemas/incremental-manifest";
@@ -10,7 +11,6 @@ import { highWater } from "../src/capture/log";
 import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
-import { Repository } from "../src/repo/repository";
 import { openRepositoryStep, recordingFailure } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
@@ -68,7 +68,7 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
             if (s.first_seq > expected) throw new NoBaseError(`changes ${expected}..${s.first_seq - 1} since backup ${base.id} are in no segment; take a full backup`);
             expected = s.last_seq + 1;
           }
-          const repo = await Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+          const repo = await openRepository(this.env);
           const manifest: IncrementalManifest = {
             format: "vaultline-incremental-manifest",
             version: FORMAT_VERSION,

@@ -1,3 +1,4 @@
+import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { SessionManifest } from "../schemas/sessions";
@@ -7,7 +8,6 @@ import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
-import { Repository } from "../src/repo/repository";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
@@ -33,7 +33,7 @@ export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackup
   override async run(event: WorkflowEvent<SessionBackupParams>, step: WorkflowStep) {
     const p = event.payload;
     const id = p.backup_id;
-    const repoOf = () => Repository.open(this.env.BACKUP_BUCKET, this.env.BACKUP_ENCRYPTION_KEY);
+    const repoOf = () => openRepository(this.env);
     return recordingFailure(step, this.env, id, async () => {
       const opened = await openRepositoryStep(step, this.env, id);
       const slices: SessionSliceResult[] = [];

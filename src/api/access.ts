@@ -1,41 +1,51 @@
 import type { Role } from "../../schemas/config";
 
 /**
- * Who may call what: every route the Worker serves, with the role it needs (docs/API.md, "Authentication and
- * roles"). `public` needs no token; `demo` exists only with DEMO_MODE (and then needs admin). A route whose access
- * depends on its body names the least role, and the stricter rule in `note`. test/worker/access-matrix.test.ts
- * walks every served route against this table: a route missing here fails it.
+ * Who may call what: every route the Worker serves, with the roles that may call it (any one of them; docs/ACCESS.md
+ * is this table in prose). `public` needs no token; `demo` exists only with DEMO_MODE (and then needs admin).
+ * `mfa`: the call also needs a person signed in with a second factor (a JWT whose `amr` shows one), checked by the
+ * handler because it depends on the body. A route whose access depends on its body names the least roles, and
+ * the stricter rule in `note`. test/worker/access-matrix.test.ts walks every served route against this table: a
+ * route missing here fails it, and the middleware refuses it to everyone.
  */
 export interface Access {
-  role: Role | "public" | "demo";
+  roles: Role[] | "public" | "demo";
+  mfa?: "always" | "production";
   note?: string;
 }
 
 export const ACCESS: Record<string, Access> = {
-  "GET /healthz": { role: "public" },
-  "POST /admin/backup/create": { role: "operator" },
-  "GET /admin/backup/list": { role: "viewer" },
-  "GET /admin/backup/restore-points": { role: "viewer" },
-  "GET /admin/backup/:id": { role: "viewer" },
-  "GET /admin/backup/:id/config": { role: "admin" },
-  "GET /admin/config/diff": { role: "admin" },
-  "POST /admin/backup/restore": { role: "operator", note: "into production: admin" },
-  "GET /admin/restore/:id": { role: "viewer" },
-  "GET /admin/restore/:id/events": { role: "viewer" },
-  "POST /admin/restore/:id/approve": { role: "approver", note: "never the requester" },
-  "POST /admin/restore/:id/reject": { role: "approver", note: "never the requester" },
-  "POST /admin/restore/:id/rollback": { role: "admin" },
-  "POST /admin/backup/:id/test-restore": { role: "operator" },
-  "GET /admin/test-restores": { role: "viewer" },
-  "GET /admin/test-restores/:id": { role: "viewer" },
-  "POST /admin/capture/install": { role: "admin" },
-  "POST /admin/capture/remove": { role: "admin" },
-  "GET /admin/capture/status": { role: "viewer" },
-  "POST /admin/capture/ship": { role: "operator" },
-  "POST /admin/catalog/rebuild": { role: "admin" },
-  "POST /admin/demo/seed-sessions": { role: "demo" },
-  "GET /admin/demo/sessions": { role: "demo" },
-  "POST /admin/demo/write-load": { role: "demo" },
-  "POST /admin/demo/seed-assets": { role: "demo" },
-  "POST /admin/demo/change": { role: "demo" },
+  "GET /healthz": { roles: "public" },
+  "POST /admin/backup/create": { roles: ["operator"] },
+  "GET /admin/backup/list": { roles: ["viewer"] },
+  "GET /admin/backup/restore-points": { roles: ["viewer"] },
+  "GET /admin/backup/:id": { roles: ["viewer"] },
+  "GET /admin/backup/:id/config": { roles: ["admin"], note: "reads backup data: audited as a read" },
+  "GET /admin/config/diff": { roles: ["admin"], note: "reads backup data: audited as a read" },
+  "POST /admin/backup/restore": {
+    roles: ["operator", "restore_requester"],
+    mfa: "production",
+    note: "into production: restore_requester (admin includes it) signed in with a second factor",
+  },
+  "GET /admin/restore/:id": { roles: ["viewer"] },
+  "GET /admin/restore/:id/events": { roles: ["viewer"] },
+  "POST /admin/restore/:id/approve": { roles: ["approver"], mfa: "always", note: "never the requester; never an API token" },
+  "POST /admin/restore/:id/reject": { roles: ["approver"], mfa: "always", note: "never the requester; never an API token" },
+  "POST /admin/restore/:id/rollback": { roles: ["admin"], mfa: "always", note: "overwrites production like a restore" },
+  "POST /admin/backup/:id/test-restore": { roles: ["operator"] },
+  "GET /admin/test-restores": { roles: ["viewer"] },
+  "GET /admin/test-restores/:id": { roles: ["viewer"] },
+  "POST /admin/capture/install": { roles: ["admin"] },
+  "POST /admin/capture/remove": { roles: ["admin"] },
+  "GET /admin/capture/status": { roles: ["viewer"] },
+  "POST /admin/capture/ship": { roles: ["operator"] },
+  "POST /admin/catalog/rebuild": { roles: ["admin"] },
+  "GET /admin/audit": { roles: ["auditor"] },
+  "GET /admin/audit/verify": { roles: ["auditor"] },
+  "POST /admin/audit/seal": { roles: ["auditor", "admin"] },
+  "POST /admin/demo/seed-sessions": { roles: "demo" },
+  "GET /admin/demo/sessions": { roles: "demo" },
+  "POST /admin/demo/write-load": { roles: "demo" },
+  "POST /admin/demo/seed-assets": { roles: "demo" },
+  "POST /admin/demo/change": { roles: "demo" },
 };

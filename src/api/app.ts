@@ -1,19 +1,22 @@
 import { Hono } from "hono";
-import { audit } from "../catalog/audit";
-import type { Env } from "../env";
-import { ForbiddenError, NotFoundError, VaultlineError } from "../errors";
-import { authenticate, parseApiTokens, type Principal, requireRole } from "./auth";
-import { ACCESS } from "./access";
 import { matchedRoutes } from "hono/route";
 import type { RouterRoute } from "hono/types";
+import { audit } from "../audit/append";
+import { authenticate } from "../auth/authenticate";
+import { type Principal, requireRole } from "../auth/roles";
+import type { Env } from "../env";
+import { ForbiddenError, NotFoundError, VaultlineError } from "../errors";
+import { ACCESS } from "./access";
+import { approvalRoutes } from "./routes/approvals";
+import { auditRoutes } from "./routes/audit";
 import { backupRoutes } from "./routes/backups";
 import { captureRoutes } from "./routes/capture";
-import { testRestoreRoutes } from "./routes/test-restores";
-import { approvalRoutes } from "./routes/approvals";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
 import { restoreRoutes } from "./routes/restores";
+import { testRestoreRoutes } from "./routes/test-restores";
+import { checkDeclaredLength } from "./validate";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
 
@@ -23,15 +26,21 @@ export function errorBody(e: VaultlineError) {
 
 /**
  * Deny by default: the route this request matched must have a rule in the access matrix (src/api/access.ts), and
- * the caller must hold its role. Handlers check what depends on the body on top (production needs admin; an
- * approver must not be the requester). No matched handler: the not-found answer follows.
+ * the caller must hold one of its roles. Handlers check what depends on the body on top (production needs
+ * restore_requester and a second factor; an approver must not be the requester). No matched handler: the
+ * not-found answer follows.
  */
 function enforceAccess(method: string, handler: RouterRoute | undefined, principal: Principal): void {
   if (!handler) return;
   const key = `${method} ${handler.path}`;
   const rule = ACCESS[key];
   if (!rule) throw new ForbiddenError(`${key} has no access rule: denied by default`);
-  if (rule.role !== "public" && rule.role !== "demo") requireRole(principal, rule.role, key);
+  if (Array.isArray(rule.roles)) requireRole(principal, rule.roles, key);
+}
+
+/** From where a call came: Cloudflare's view of the client address (never a header the client sets itself). */
+function sourceOf(req: Request): string {
+  return req.headers.get("cf-connecting-ip") ?? (req as { cf?: { colo?: string } }).cf?.colo ?? "unknown";
 }
 
 export function createApp() {
@@ -39,14 +48,14 @@ export function createApp() {
 
   app.onError((err, c) => {
     if (err instanceof VaultlineError) return c.json(errorBody(err), err.status as 400);
-    console.error("unhandled error", err);
+    console.error("unhandled error", err instanceof Error ? err.message : "non-error thrown");
     return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
   });
   app.notFound((c) => c.json(errorBody(new NotFoundError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" }));
 
-  // Every admin call is authenticated and audited, the refused ones included.
+  // Every admin call is authenticated and audited (who, what, target, from where, outcome), the refused ones included.
   app.use("/admin/*", async (c, next) => {
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
@@ -55,14 +64,15 @@ export function createApp() {
     // The route pattern the request matched (for the access rule and the audit action), if any.
     const handler = matchedRoutes(c).find((r) => r.method !== "ALL"); // the first one answers: it never calls next()
     try {
-      const principal = await authenticate(c.req.header("authorization"), parseApiTokens(c.env.API_TOKENS));
+      const principal = await authenticate(c.req.header("authorization"), c.env);
       actor = principal.subject;
       c.set("principal", principal);
       enforceAccess(c.req.method, handler, principal);
+      checkDeclaredLength(c.req.raw);
       await next(); // errors from handlers are turned into responses by onError before this returns
       outcome = c.res.status;
     } catch (e) {
-      // Refused here (authentication, configuration): onError answers after this middleware unwinds.
+      // Refused here (authentication, access, size, configuration): onError answers after this middleware unwinds.
       outcome = e instanceof VaultlineError ? e.status : 500;
       throw e;
     } finally {
@@ -72,7 +82,8 @@ export function createApp() {
         target: c.get("auditTarget") ?? null,
         outcome,
         request_id: requestId,
-      }).catch((e) => console.error("audit write failed", e));
+        source: sourceOf(c.req.raw),
+      }).catch((e) => console.error("audit write failed", e instanceof Error ? e.message : e));
     }
   });
 
@@ -83,6 +94,7 @@ export function createApp() {
   app.route("/admin", testRestoreRoutes());
   app.route("/admin", approvalRoutes());
   app.route("/admin", configRoutes());
+  app.route("/admin", auditRoutes());
   app.route("/admin", demoRoutes());
   return app;
 }

@@ -1,3 +1,4 @@
+import { audit } from "../audit/append";
 import { insertBackup, markBackupFailed } from "../catalog/backups";
 import { newId } from "../api/ids";
 import type { BackupType } from "../../schemas/api";
@@ -24,6 +25,7 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
     await markBackupFailed(env.CATALOG_DB, id, "workflow_start_failed", (e as Error).message);
     throw e;
   }
+  await audit(env.CATALOG_DB, { actor: b.requested_by, action: "backup.started", target: id, outcome: 1, detail: { type: b.type, trigger: b.trigger } });
   return id;
 }
 

@@ -1,3 +1,4 @@
+import { openRepository } from "../repo/open";
 import type { ChangeEntry, SegmentRef } from "../../schemas/capture";
 import { getCaptureState, recordBreak, recordSegment, saveCaptureState, type CaptureStateRow } from "../catalog/capture";
 import { ident } from "../db/sql";
@@ -82,7 +83,7 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   }
   state.schema_fingerprint = fingerprint;
 
-  const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+  const repo = await openRepository(env);
   const adopted = await adoptOrphan(env, repo, state.last_seq);
   if (adopted) {
     await trim(db, adopted.last_seq);

@@ -1,3 +1,4 @@
+import { audit } from "../audit/append";
 import type { BackupStatus, BackupSummary } from "../../schemas/api";
 
 export interface NewBackup {
@@ -88,22 +89,25 @@ export interface BackupResult {
 
 export async function markBackupCompleted(db: D1Database, id: string, r: BackupResult): Promise<void> {
   const duration = Date.parse(r.completed_at) - Date.parse(r.started_at);
-  await db
+  const done = await db
     .prepare(
       `UPDATE backups SET status = 'completed', step = 'done', progress = NULL, rows = ?, tables = ?, raw_bytes = ?,
          stored_bytes = ?, chunks = ?, new_chunks = ?, manifest_key = ?, started_at = COALESCE(started_at, ?),
          completed_at = ?, duration_ms = ?, updated_at = ?, error = NULL, error_code = NULL
-       WHERE id = ?`,
+       WHERE id = ? AND status != 'completed'`,
     )
     .bind(r.rows, r.tables, r.raw_bytes, r.stored_bytes, r.chunks, r.new_chunks, r.manifest_key, r.started_at, r.completed_at, duration, now(), id)
     .run();
+  // Once per backup, however often a retried step gets here.
+  if (done.meta.changes > 0) await audit(db, { actor: "system:workflow", action: "backup.completed", target: id, outcome: 1, detail: { rows: r.rows, stored_bytes: r.stored_bytes, duration_ms: duration } });
 }
 
 export async function markBackupFailed(db: D1Database, id: string, code: string, message: string): Promise<void> {
-  await db
-    .prepare(`UPDATE backups SET status = 'failed', error_code = ?, error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status != 'completed'`)
+  const failed = await db
+    .prepare(`UPDATE backups SET status = 'failed', error_code = ?, error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status NOT IN ('completed', 'failed')`)
     .bind(code, message.slice(0, 2000), now(), now(), id)
     .run();
+  if (failed.meta.changes > 0) await audit(db, { actor: "system:workflow", action: "backup.failed", target: id, outcome: 0, detail: { code } });
 }
 
 export interface BackupFilter {

@@ -1,3 +1,4 @@
+import { openRepository } from "../repo/open";
 
 import type { Env } from "../env";
 import { insertBackup, markBackupCompleted } from "./backups";
@@ -14,7 +15,7 @@ import { getCaptureState, recordCapturePoint, recordSegment, saveCaptureState } 
  * parsed, then upserted as a completed backup. Operational history (failed runs, audit) is not in the bucket.
  */
 export async function rebuildCatalog(env: Env): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[]; segments: number }> {
-  const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+  const repo = await openRepository(env);
   const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[], segments: 0 };
   for await (const id of repo.listManifestIds()) {
     out.manifests++;

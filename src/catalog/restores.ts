@@ -1,3 +1,4 @@
+import { audit } from "../audit/append";
 import type { RestoreStatus } from "../../schemas/api";
 
 export interface RestoreRow {
@@ -41,6 +42,13 @@ export async function insertRestore(
     )
     .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t, r.target_timestamp ?? null, r.parent_id ?? null)
     .run();
+  await audit(db, {
+    actor: r.requested_by,
+    action: "restore.requested",
+    target: r.id,
+    outcome: 1,
+    detail: { backup_id: r.backup_id, components: r.components, target: r.target_binding, ...(r.target_timestamp ? { target_timestamp: r.target_timestamp } : {}), ...(r.parent_id ? { parent_id: r.parent_id } : {}) },
+  });
 }
 
 export async function getRestore(db: D1Database, id: string): Promise<RestoreRow | null> {
@@ -65,7 +73,7 @@ export async function finishRestore(
   outcome: { status: "completed" | "failed"; rows?: number; error_code?: string; error?: string },
 ): Promise<void> {
   const t = now();
-  await db
+  const finished = await db
     .prepare(
       `UPDATE restores SET status = ?, stage = CASE WHEN ? = 'completed' THEN 'done' ELSE stage END, rows = COALESCE(?, rows),
          error_code = ?, error = ?, completed_at = ?, duration_ms = CAST((julianday(?) - julianday(COALESCE(started_at, created_at))) * 86400000 AS INTEGER),
@@ -74,6 +82,11 @@ export async function finishRestore(
     )
     .bind(outcome.status, outcome.status, outcome.rows ?? null, outcome.error_code ?? null, outcome.error?.slice(0, 2000) ?? null, t, t, t, id)
     .run();
+  if (finished.meta.changes > 0) await auditRestoreEnd(db, id, outcome.status, outcome.error_code);
+}
+
+async function auditRestoreEnd(db: D1Database, id: string, status: string, code: string | null | undefined): Promise<void> {
+  await audit(db, { actor: "system:workflow", action: `restore.${status}`, target: id, outcome: status === "completed" ? 1 : 0, detail: code ? { code } : undefined });
 }
 
 /** Appends to a restore's log. `seq` is supplied by the caller's deterministic step order, so a retried step rewrites, never duplicates. */
@@ -100,7 +113,7 @@ export async function setRestoreState(
 ): Promise<void> {
   const t = now();
   const terminal = ["completed", "failed", "rolled_back", "cancelled"].includes(s.status);
-  await db
+  const moved = await db
     .prepare(
       `UPDATE restores SET status = ?, stage = COALESCE(?, stage), error_code = COALESCE(?, error_code), error = COALESCE(?, error),
          approval_expires_at = COALESCE(?, approval_expires_at), gate_test_id = COALESCE(?, gate_test_id),
@@ -108,13 +121,15 @@ export async function setRestoreState(
          started_at = COALESCE(started_at, ?), updated_at = ?,
          completed_at = CASE WHEN ? THEN ? ELSE completed_at END,
          duration_ms = CASE WHEN ? THEN CAST((julianday(?) - julianday(COALESCE(started_at, created_at))) * 86400000 AS INTEGER) ELSE duration_ms END
-       WHERE id = ?`,
+       WHERE id = ? AND NOT (? AND status = ?)`,
     )
     .bind(
       s.status, s.stage ?? null, s.error_code ?? null, s.error?.slice(0, 2000) ?? null, s.approval_expires_at ?? null, s.gate_test_id ?? null,
-      s.safety_backups ? JSON.stringify(s.safety_backups) : null, s.rollback_until ?? null, s.rows ?? null, t, t, terminal ? 1 : 0, t, terminal ? 1 : 0, t, id,
+      s.safety_backups ? JSON.stringify(s.safety_backups) : null, s.rollback_until ?? null, s.rows ?? null, t, t, terminal ? 1 : 0, t, terminal ? 1 : 0, t, id, terminal ? 1 : 0, s.status,
     )
     .run();
+  // A terminal state is audited once, when it is reached.
+  if (terminal && moved.meta.changes > 0) await auditRestoreEnd(db, id, s.status, s.error_code);
 }
 
 export interface ApprovalRow {
@@ -131,7 +146,9 @@ export async function recordApproval(db: D1Database, a: Omit<ApprovalRow, "decid
     .prepare("INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING")
     .bind(a.restore_id, a.decision, a.decided_by, a.comment, now())
     .run();
-  return r.meta.changes > 0;
+  if (r.meta.changes === 0) return false;
+  await audit(db, { actor: a.decided_by, action: a.decision === "approve" ? "restore.approved" : "restore.rejected", target: a.restore_id, outcome: 1, detail: { comment: a.comment } });
+  return true;
 }
 
 export async function getApproval(db: D1Database, restoreId: string): Promise<ApprovalRow | null> {

@@ -1,3 +1,4 @@
+import { audit } from "../audit/append";
 import type { TestCheck } from "../../schemas/test-restore";
 
 export interface TestRestoreRow {
@@ -31,10 +32,11 @@ export async function finishTestRestore(
   id: string,
   r: { status: "passed" | "failed"; rto_ms: number | null; cleanup_ms: number; checks: TestCheck[]; error: string | null },
 ): Promise<void> {
-  await db
-    .prepare("UPDATE test_restores SET status = ?, rto_ms = ?, cleanup_ms = ?, checks = ?, error = ?, completed_at = ? WHERE id = ?")
+  const done = await db
+    .prepare("UPDATE test_restores SET status = ?, rto_ms = ?, cleanup_ms = ?, checks = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'running'")
     .bind(r.status, r.rto_ms, r.cleanup_ms, JSON.stringify(r.checks), r.error?.slice(0, 2000) ?? null, new Date().toISOString(), id)
     .run();
+  if (done.meta.changes > 0) await audit(db, { actor: "system:workflow", action: `test_restore.${r.status}`, target: id, outcome: r.status === "passed" ? 1 : 0, detail: { rto_ms: r.rto_ms } });
 }
 
 export async function getTestRestore(db: D1Database, id: string): Promise<TestRestoreRow | null> {

@@ -22,16 +22,18 @@ export interface DataKey {
 const KEK_INFO = utf8.encode("vaultline/v1/kek");
 const KEK_ID_INFO = utf8.encode("vaultline/v1/kek-id");
 
-export async function importMasterKey(secret: string | undefined): Promise<MasterKey> {
-  if (!secret) throw new ConfigError("BACKUP_ENCRYPTION_KEY is not set", "BACKUP_ENCRYPTION_KEY");
+/** `name` is where the key came from, for the error when it is malformed (never the key itself). */
+export async function importMasterKey(secret: string | undefined, name = "BACKUP_ENCRYPTION_KEY"): Promise<MasterKey> {
+  const field = name.replace(/\[.*$/, "");
+  if (!secret) throw new ConfigError(`${name} is not set`, field);
   let raw: Uint8Array;
   try {
     raw = fromBase64(secret.trim());
   } catch {
-    throw new ConfigError("BACKUP_ENCRYPTION_KEY must be base64", "BACKUP_ENCRYPTION_KEY");
+    throw new ConfigError(`${name} must be base64`, field);
   }
   if (raw.length !== 32) {
-    throw new ConfigError(`BACKUP_ENCRYPTION_KEY must decode to 32 bytes, got ${raw.length}`, "BACKUP_ENCRYPTION_KEY");
+    throw new ConfigError(`${name} must decode to 32 bytes, got ${raw.length}`, field);
   }
   const ikm = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveBits", "deriveKey"]);
   const salt = new Uint8Array(32);
@@ -69,9 +71,13 @@ export async function unwrapDataKey(
   dataKeyId: string,
   wrapped: { iv: string; wrapped: string },
 ): Promise<DataKey> {
-  let raw: Uint8Array;
+  return importDataKey(dataKeyId, await unwrapRaw(master, dataKeyId, wrapped));
+}
+
+/** The data key's bytes, for re-wrapping under another master key (key rotation). Never stored, logged or returned by a step. */
+export async function unwrapRaw(master: MasterKey, dataKeyId: string, wrapped: { iv: string; wrapped: string }): Promise<Uint8Array> {
   try {
-    raw = new Uint8Array(
+    return new Uint8Array(
       await crypto.subtle.decrypt(
         { name: "AES-GCM", iv: fromBase64(wrapped.iv), additionalData: wrapAad(dataKeyId, master.kekId) },
         master.kek,
@@ -81,7 +87,6 @@ export async function unwrapDataKey(
   } catch {
     throw new KeyMismatchError(`data key ${dataKeyId} does not open with master key ${master.kekId}`);
   }
-  return importDataKey(dataKeyId, raw);
 }
 
 export async function importDataKey(id: string, raw: Uint8Array): Promise<DataKey> {

@@ -11,6 +11,10 @@ export const Layout = {
   segmentPrefix: (source: string) => `segments/${source}/`,
   segmentStart: (source: string, first: number) => `segments/${source}/${pad(first)}-`,
   segment: (source: string, first: number, last: number) => `segments/${source}/${pad(first)}-${pad(last)}`,
+  /** Sealed runs of the audit chain, named by their entry ids (docs/AUDIT.md). */
+  auditPrefix: "audit/",
+  auditSegment: (first: number, last: number) => `audit/${pad(first)}-${pad(last)}`,
+  auditSegmentStart: (first: number) => `audit/${pad(first)}-`,
 } as const;
 
 function pad(n: number): string {

@@ -3,7 +3,8 @@ import { RepositoryConfig, WrappedKey } from "../../schemas/repository";
 import type { z } from "zod";
 import { IntegrityError, KeyMismatchError, NotFoundError } from "../errors";
 import { fromUtf8, sha256Hex, toHex, utf8 } from "./bytes";
-import { chunkId, type DataKey, importMasterKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./keys";
+import { type Keyring, loadKeyring } from "../keys/keyring";
+import { chunkId, type DataKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./keys";
 import { Layout } from "./layout";
 import { ObjectKind, open, seal } from "./sealed-object";
 
@@ -27,12 +28,16 @@ export class Repository {
     readonly dataKey: DataKey,
   ) {}
 
-  /** Opens the repository, creating it on first use. */
-  static async open(bucket: R2Bucket, masterSecret: string | undefined): Promise<Repository> {
-    const master = await importMasterKey(masterSecret);
+  /**
+   * Opens the repository, creating it on first use under the current master key. `oldSecrets` (the JSON of
+   * BACKUP_ENCRYPTION_KEYS_OLD) are tried when the current key does not wrap the data key yet: between switching
+   * keys and the rotation that re-wraps (docs/KEYS.md).
+   */
+  static async open(bucket: R2Bucket, masterSecret: string | undefined, oldSecrets?: string): Promise<Repository> {
+    const keyring = await loadKeyring(masterSecret, oldSecrets);
     let config = await readConfig(bucket);
-    if (!config) config = await initialise(bucket, master);
-    const dataKey = await loadDataKey(bucket, master, config.data_key_id);
+    if (!config) config = await initialise(bucket, keyring.current);
+    const dataKey = await loadDataKey(bucket, keyring, config.data_key_id);
     return new Repository(bucket, config, dataKey);
   }
 
@@ -95,18 +100,28 @@ export class Repository {
   }
 
   /** Seals and stores a change-log segment under its own name (write-once). */
-  async putSegment(key: string, plaintext: Uint8Array): Promise<{ written: boolean; stored: number }> {
-    const sealed = await seal(this.dataKey, ObjectKind.segment, key, plaintext);
-    return { written: await this.putOnce(key, sealed), stored: sealed.length };
+  putSegment(key: string, plaintext: Uint8Array): Promise<{ written: boolean; stored: number }> {
+    return this.putSealed(ObjectKind.segment, key, plaintext);
   }
 
   /** Reads a segment and proves it: stored digest, authenticated decryption, and (when known) the plaintext's SHA-256. */
   async getSegment(key: string, sha256: string | null): Promise<Uint8Array> {
-    const sealed = await this.getChecked(key);
-    if (!sealed) throw new IntegrityError(key, "change-log segment is missing from the repository");
-    const plain = await open(this.dataKey, ObjectKind.segment, key, key, sealed);
+    const plain = await this.getSealed(ObjectKind.segment, key, "change-log segment");
     if (sha256 !== null && (await sha256Hex(plain)) !== sha256) throw new IntegrityError(key, "segment content does not match its recorded checksum");
     return plain;
+  }
+
+  /** Seals and stores an object of `kind` under its own name (write-once): segments of the change log and the audit chain. */
+  async putSealed(kind: ObjectKind, key: string, plaintext: Uint8Array): Promise<{ written: boolean; stored: number }> {
+    const sealed = await seal(this.dataKey, kind, key, plaintext);
+    return { written: await this.putOnce(key, sealed), stored: sealed.length };
+  }
+
+  /** Reads an object of `kind` stored under its own name, through the stored-digest and authentication checks. */
+  async getSealed(kind: ObjectKind, key: string, what: string): Promise<Uint8Array> {
+    const sealed = await this.getChecked(key);
+    if (!sealed) throw new IntegrityError(key, `${what} is missing from the repository`);
+    return open(this.dataKey, kind, key, key, sealed);
   }
 
   /** Names of stored objects under a prefix, in name order, one page at a time. */
@@ -200,17 +215,32 @@ async function initialise(bucket: R2Bucket, master: MasterKey): Promise<Reposito
   return theirs;
 }
 
-async function loadDataKey(bucket: R2Bucket, master: MasterKey, dataKeyId: string): Promise<DataKey> {
-  const obj = await bucket.get(Layout.key(dataKeyId, master.kekId));
-  if (!obj) {
-    const listed = await bucket.list({ prefix: Layout.keyPrefix(dataKeyId) });
-    const wrappedBy = listed.objects.map((o) => o.key.split("/").pop()!.replace(/\.json$/, ""));
-    throw new KeyMismatchError(
-      `BACKUP_ENCRYPTION_KEY (key id ${master.kekId}) cannot open this repository: its data key ${dataKeyId} ` +
-        `is wrapped only by master key id(s) ${wrappedBy.join(", ") || "(none found)"}`,
-    );
-  }
-  const doc = WrappedKey.parse(await obj.json());
-  return unwrapDataKey(master, dataKeyId, doc);
+/** Where a data key is wrapped: the master key ids of its `keys/<data_key_id>/<kek_id>.json` objects. */
+export async function wrapsOf(bucket: R2Bucket, dataKeyId: string): Promise<string[]> {
+  const listed = await bucket.list({ prefix: Layout.keyPrefix(dataKeyId) });
+  return listed.objects.map((o) => o.key.split("/").pop()!.replace(/\.json$/, ""));
 }
 
+export async function readWrappedKey(bucket: R2Bucket, dataKeyId: string, kekId: string): Promise<WrappedKey | null> {
+  const obj = await bucket.get(Layout.key(dataKeyId, kekId));
+  if (!obj) return null;
+  const doc = WrappedKey.safeParse(await obj.json());
+  if (!doc.success || doc.data.data_key_id !== dataKeyId || doc.data.kek_id !== kekId) throw new IntegrityError(Layout.key(dataKeyId, kekId), "not a wrapped data key of this name");
+  return doc.data;
+}
+
+/** The data key, unwrapped by the current master key, else by the first old one that wraps it. */
+async function loadDataKey(bucket: R2Bucket, keyring: Keyring, dataKeyId: string): Promise<DataKey> {
+  for (const master of [keyring.current, ...keyring.old]) {
+    const doc = await readWrappedKey(bucket, dataKeyId, master.kekId);
+    if (doc) return unwrapDataKey(master, dataKeyId, doc);
+  }
+  const wrappedBy = await wrapsOf(bucket, dataKeyId);
+  const held = [keyring.current.kekId, ...keyring.old.map((k) => k.kekId)];
+  throw new KeyMismatchError(
+    `no master key held here opens this repository: its data key ${dataKeyId} is wrapped only by master key id(s) ` +
+      `${wrappedBy.join(", ") || "(none found)"}, and BACKUP_ENCRYPTION_KEY (key id ${keyring.current.kekId})` +
+      `${keyring.old.length ? ` and BACKUP_ENCRYPTION_KEYS_OLD (key ids ${held.slice(1).join(", ")})` : ""} are not among them. ` +
+      `Put the key with id ${wrappedBy[0] ?? "?"} back into BACKUP_ENCRYPTION_KEYS_OLD and run a key rotation.`,
+  );
+}

@@ -1,10 +1,11 @@
 import { TYPE_COMPONENTS } from "../../schemas/api";
 import { BackupSchedules } from "../../schemas/config";
 import { startBackup } from "../backup/start";
-import { audit } from "../catalog/audit";
+import { audit } from "../audit/append";
 import type { Env } from "../env";
 import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
+import { sealAuditChain } from "../audit/seal";
 import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
 import { shipper } from "../capture/shipper-object";
@@ -34,7 +35,6 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
   for (const t of tasks) {
     if (t.task === "backup") {
       const id = await startBackup(env, { type: t.type, components: TYPE_COMPONENTS[t.type], requested_by: "system:schedule", trigger: "schedule" });
-      await audit(env.CATALOG_DB, { actor: "system:schedule", action: "backup.start", target: id, outcome: 1, detail: { cron } });
       done.push(id);
     } else if (t.task === "test_restore") {
       const backupId = await drillBackup(env);
@@ -47,6 +47,9 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
       done.push(id);
     } else if (t.task === "ship_changes") {
       done.push(await shipOnSchedule(env));
+    } else if (t.task === "seal_audit") {
+      const sealed = await sealAuditChain(env);
+      done.push(`audit-sealed:${sealed.sealed_through}`);
     } else {
       const restarted = await runWatchdog(env);
       done.push(...restarted.map((r) => `restarted:${r}`));

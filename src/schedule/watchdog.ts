@@ -1,5 +1,5 @@
 import { backupWorkflow, restoreWorkflow } from "../backup/start";
-import { audit } from "../catalog/audit";
+import { audit } from "../audit/append";
 import type { Env } from "../env";
 
 interface Stale {

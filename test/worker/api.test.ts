@@ -31,7 +31,7 @@ describe("admin API contract", () => {
       body: { backup_id: "bk_x", target_environment: "production", confirmation: "I understand this will overwrite current data" },
     });
     expect(op.status).toBe(403);
-    expect(op.json.error.message).toMatch(/admin role/);
+    expect(op.json.error.message).toMatch(/restoring into production requires the restore_requester role/);
     expect((await api("POST", "/admin/catalog/rebuild", { as: "operator" })).status).toBe(403);
   });
 
@@ -104,9 +104,9 @@ describe("admin API contract", () => {
     const detail = await api("GET", `/admin/backup/${done.backup_id}`, { as: "viewer" });
     expect(detail.json.manifest).toMatchObject({ key: `manifests/${done.backup_id}`, tables: expect.any(Number), rows: expect.any(Number) });
     expect(detail.json.workflow_status).toBe("complete");
-    // Everything that happened was audited under the caller's subject.
+    // Everything that happened was audited under the caller's subject; the workflow's end under the system's.
     const audit = await env.CATALOG_DB.prepare("SELECT DISTINCT actor FROM audit_log ORDER BY actor").all<{ actor: string }>();
-    expect(audit.results.map((r) => r.actor)).toEqual(["alice@admin", "oscar@ops", "vera@view"]);
+    expect(audit.results.map((r) => r.actor)).toEqual(["alice@admin", "oscar@ops", "system:workflow", "vera@view"]);
   });
 
   it("never echoes a token or key in a response", async () => {

@@ -48,7 +48,7 @@ async function assetBackup() {
 }
 
 async function assetRestore(body: Record<string, unknown>) {
-  const started = await api("POST", "/admin/backup/restore", { body: { components: ["assets"], ...body } });
+  const started = await api("POST", "/admin/backup/restore", { body: { components: ["assets"], ...body }, as: "alice" });
   if (started.status !== 202) return { started };
   const done = await waitRestore(started.json.restore_id);
   return { started, done };

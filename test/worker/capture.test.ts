@@ -304,7 +304,7 @@ describe("change capture", () => {
     await new Promise((r) => setTimeout(r, 1100));
     await ship();
     const prod = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
-    const started = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } } });
+    const started = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } }, as: "alice" });
     expect(started.status, JSON.stringify(started.json)).toBe(202);
     const done = await waitRestore(started.json.restore_id);
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
@@ -317,7 +317,7 @@ describe("change capture", () => {
     // A full production restore replaces the tables: capture is reinstalled on the new ones and the chain breaks.
     await new Promise((r) => setTimeout(r, 1100));
     await ship();
-    const full = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString() } });
+    const full = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString() }, as: "alice" });
     expect(full.status).toBe(202);
     const fullDone = await waitRestore(full.json.restore_id);
     expect(fullDone.status, JSON.stringify(fullDone.error)).toBe("completed");

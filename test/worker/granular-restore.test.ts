@@ -5,7 +5,7 @@ import { waitRestore } from "./helpers";
 const PROD = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
 
 async function restore(body: Record<string, unknown>) {
-  const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, ...body } });
+  const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, ...body }, as: "alice" });
   if (started.status !== 202) return { started, done: null as any };
   const done = await waitRestore(started.json.restore_id);
   return { started, done };

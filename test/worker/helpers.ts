@@ -2,7 +2,8 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { seedDatabase } from "../../src/demo/generate";
 import { waitFor } from "../shared/wait";
-import { TEST_TOKENS } from "../tokens";
+import { mintJwt } from "../shared/idp";
+import { TEST_PEOPLE, TEST_TOKENS } from "../tokens";
 
 export { waitFor };
 
@@ -12,13 +13,21 @@ export { env };
 export async function migrate(db: D1Database): Promise<void> {
   await applyD1Migrations(db, (env as unknown as { OIDC_MIGRATIONS: Parameters<typeof applyD1Migrations>[1] }).OIDC_MIGRATIONS);
 }
-export type Who = keyof typeof TEST_TOKENS;
+/** An automation API token (TEST_TOKENS) or a person signed in with a JWT (TEST_PEOPLE). */
+export type Who = keyof typeof TEST_TOKENS | keyof typeof TEST_PEOPLE;
+
+/** The bearer credential of `who`: its API token, or a freshly minted JWT for a person. */
+export async function credential(who: Who): Promise<string> {
+  if (who in TEST_TOKENS) return TEST_TOKENS[who as keyof typeof TEST_TOKENS].token;
+  const p = TEST_PEOPLE[who as keyof typeof TEST_PEOPLE];
+  return mintJwt({ sub: p.sub, roles: [...p.roles], amr: [...p.amr] });
+}
 
 export async function api(method: string, path: string, opts: { as?: Who | null; bearer?: string; body?: unknown; rawBody?: string } = {}) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   const who = opts.as === undefined ? "admin" : opts.as;
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
-  else if (who) headers.authorization = `Bearer ${TEST_TOKENS[who].token}`;
+  else if (who) headers.authorization = `Bearer ${await credential(who)}`;
   const res = await (exports as any).default.fetch(
     new Request(`http://vaultline.test${path}`, {
       method,
@@ -42,15 +51,15 @@ export async function runBackup(): Promise<any> {
 const TERMINAL = ["completed", "failed", "rolled_back", "cancelled"];
 
 /**
- * Follows a restore to its end. A production restore stops for approval: a second person (the approver token, not
- * the admin who asked) approves it, as the API requires.
+ * Follows a restore to its end. A production restore stops for approval: a second person (bob, an approver signed
+ * in with a second factor, not the admin who asked) approves it, as the API requires.
  */
 export async function waitRestore(restoreId: string, opts: { approve?: boolean } = {}): Promise<any> {
   for (;;) {
     const r = await waitFor(async () => (await api("GET", `/admin/restore/${restoreId}`)).json, (x) => TERMINAL.includes(x.status) || x.status === "awaiting_approval", 120_000);
     if (r.status !== "awaiting_approval") return r;
     if (opts.approve === false) return r;
-    const ok = await api("POST", `/admin/restore/${restoreId}/approve`, { as: "approver", body: { comment: "checked the test restore report" } });
+    const ok = await api("POST", `/admin/restore/${restoreId}/approve`, { as: "bob", body: { comment: "checked the test restore report" } });
     if (ok.status !== 200) throw new Error(`approval refused: ${JSON.stringify(ok.json)}`);
   }
 }
@@ -58,7 +67,8 @@ export async function waitRestore(restoreId: string, opts: { approve?: boolean }
 export async function runRestore(backupId: string, target: "test" | "production"): Promise<any> {
   const body: Record<string, unknown> = { backup_id: backupId, target_environment: target };
   if (target === "production") body.confirmation = "I understand this will overwrite current data";
-  const created = await api("POST", "/admin/backup/restore", { body });
+  // Into production only a person signed in with a second factor may ask.
+  const created = await api("POST", "/admin/backup/restore", { body, as: target === "production" ? "alice" : "admin" });
   if (created.status !== 202) throw new Error(`restore failed to start: ${JSON.stringify(created)}`);
   const done = await waitRestore(created.json.restore_id);
   // A restore is complete for its users once recorded; the instance may still be dropping the tables it replaced.

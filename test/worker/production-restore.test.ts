@@ -5,7 +5,7 @@ import { api, env, runBackup, seedWithEdgeCases, snapshot, waitFor, waitRestore 
 const PROD = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
 
 async function startProduction(body: Record<string, unknown>) {
-  const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, ...body } });
+  const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, ...body }, as: "alice" });
   expect(started.status, JSON.stringify(started.json)).toBe(202);
   const waiting = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => r.status !== "initiated" && r.status !== "running");
   return { id: started.json.restore_id as string, waiting };
@@ -35,21 +35,28 @@ describe("production restores: gate and approval", () => {
     expect(gate).toMatchObject({ status: "passed", backup_id: b.backup_id, trigger: "gate" });
 
     const body = { comment: "looks right" };
-    const own = await api("POST", `/admin/restore/${id}/approve`, { as: "admin", body });
+    const own = await api("POST", `/admin/restore/${id}/approve`, { as: "alice", body });
     expect(own.status).toBe(403);
     expect(own.json.error.message).toMatch(/requires the approver role/);
     const viewer = await api("POST", `/admin/restore/${id}/approve`, { as: "viewer", body });
     expect(viewer.status).toBe(403);
-    const sameSubject = await api("POST", `/admin/restore/${id}/approve`, { as: "adminAsApprover", body });
+    const sameSubject = await api("POST", `/admin/restore/${id}/approve`, { as: "aliceAsApprover", body });
     expect(sameSubject.status).toBe(403);
     expect(sameSubject.json.error.message).toMatch(/alice@admin requested restore .* cannot approve it: a second person must/);
-    const noComment = await api("POST", `/admin/restore/${id}/approve`, { as: "approver", body: { comment: " " } });
+    // An approver's API token never approves; nor does the approver signed in without a second factor.
+    const byToken = await api("POST", `/admin/restore/${id}/approve`, { as: "approver", body });
+    expect(byToken.status).toBe(403);
+    expect(byToken.json.error).toMatchObject({ code: "mfa_required", message: expect.stringMatching(/API tokens never can/) });
+    const noMfa = await api("POST", `/admin/restore/${id}/approve`, { as: "bobNoMfa", body });
+    expect(noMfa.status).toBe(403);
+    expect(noMfa.json.error).toMatchObject({ code: "mfa_required", message: expect.stringMatching(/amr is \[pwd\]; one of mfa, otp, hwk, swk is required/) });
+    const noComment = await api("POST", `/admin/restore/${id}/approve`, { as: "bob", body: { comment: " " } });
     expect(noComment.status).toBe(400);
     expect(noComment.json.error.field).toBe("comment");
 
-    const ok = await api("POST", `/admin/restore/${id}/approve`, { as: "approver", body });
+    const ok = await api("POST", `/admin/restore/${id}/approve`, { as: "bob", body });
     expect(ok.status).toBe(200);
-    const again = await api("POST", `/admin/restore/${id}/reject`, { as: "approver", body: { comment: "changed my mind" } });
+    const again = await api("POST", `/admin/restore/${id}/reject`, { as: "bob", body: { comment: "changed my mind" } });
     expect(again.status).toBe(409);
     const done = await waitRestore(id);
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
@@ -57,7 +64,17 @@ describe("production restores: gate and approval", () => {
     expect(done.restores.map((r: any) => [r.component, r.status])).toEqual([["database", "completed"]]);
     expect(done.rollback_until).not.toBeNull();
     const audit = await env.CATALOG_DB.prepare(`SELECT actor, outcome FROM audit_log WHERE action = 'POST /admin/restore/:id/approve' ORDER BY id`).all();
-    expect(audit.results.map((r: any) => [r.actor, r.outcome])).toEqual([["alice@admin", 403], ["vera@view", 403], ["alice@admin", 403], ["bob@approve", 400], ["bob@approve", 200]]);
+    expect(audit.results.map((r: any) => [r.actor, r.outcome])).toEqual([
+      ["alice@admin", 403],
+      ["vera@view", 403],
+      ["alice@admin", 403],
+      ["bob@approve", 403],
+      ["bob@approve", 403],
+      ["bob@approve", 400],
+      ["bob@approve", 200],
+    ]);
+    const decided = await env.CATALOG_DB.prepare(`SELECT actor, detail FROM audit_log WHERE action = 'restore.approved' AND target = ?`).bind(id).first();
+    expect(decided).toEqual({ actor: "bob@approve", detail: JSON.stringify({ comment: "looks right" }) });
   });
 
   it("an approval that does not come in time cancels the restore; approving afterwards is refused", async () => {
@@ -66,11 +83,11 @@ describe("production restores: gate and approval", () => {
     const before = await snapshot(env.OIDC_DB);
     await using prod = await introspectWorkflow(env.PRODUCTION_RESTORE);
     await prod.modifyAll(async (m) => m.forceEventTimeout({ name: "approval" }));
-    const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, backup_id: b.backup_id } });
+    const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, backup_id: b.backup_id }, as: "alice" });
     const done = await waitRestore(started.json.restore_id, { approve: false });
     expect(done.status).toBe("cancelled");
     expect(done.error.code).toBe("approval_timeout");
-    const late = await api("POST", `/admin/restore/${started.json.restore_id}/approve`, { as: "approver", body: { comment: "sorry, late" } });
+    const late = await api("POST", `/admin/restore/${started.json.restore_id}/approve`, { as: "bob", body: { comment: "sorry, late" } });
     expect(late.status).toBe(409);
     expect(late.json.error.message).toMatch(/is cancelled/);
     expect(await snapshot(env.OIDC_DB)).toEqual(before);
@@ -81,7 +98,7 @@ describe("production restores: gate and approval", () => {
     const b = await runBackup();
     const before = await snapshot(env.OIDC_DB);
     const { id } = await startProduction({ backup_id: b.backup_id });
-    expect((await api("POST", `/admin/restore/${id}/reject`, { as: "approver", body: { comment: "wrong backup: use last night's" } })).status).toBe(200);
+    expect((await api("POST", `/admin/restore/${id}/reject`, { as: "bob", body: { comment: "wrong backup: use last night's" } })).status).toBe(200);
     const done = await waitRestore(id, { approve: false });
     expect(done).toMatchObject({ status: "cancelled", error: { code: "rejected", message: "rejected by bob@approve: wrong backup: use last night's" } });
     expect(done.safety_backups).toBeNull();
@@ -96,7 +113,7 @@ describe("production restores: gate and approval", () => {
       await m.disableRetryDelays();
       await m.mockStepError({ name: "check database" }, new Error("probe failed"));
     });
-    const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, backup_id: b.backup_id } });
+    const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, backup_id: b.backup_id }, as: "alice" });
     const done = await waitRestore(started.json.restore_id, { approve: false });
     expect(done.status).toBe("failed");
     expect(done.error.code).toBe("gate_failed");
@@ -140,7 +157,7 @@ describe("production restores: safety snapshot and rollback", () => {
       await m.disableRetryDelays();
       await m.mockStepError({ name: "restore 1" }, new Error("injected: R2 write failed"));
     });
-    await api("POST", `/admin/restore/${id}/approve`, { as: "approver", body: { comment: "go" } });
+    await api("POST", `/admin/restore/${id}/approve`, { as: "bob", body: { comment: "go" } });
     const done = await waitRestore(id);
     expect(done.status, JSON.stringify(done)).toBe("rolled_back");
     expect(done.error.message).toMatch(/injected: R2 write failed/);
@@ -156,18 +173,19 @@ describe("production restores: safety snapshot and rollback", () => {
     const backups = await setUp();
     const before = await production();
     const { id } = await startProduction({ backup_id: backups.db });
-    await api("POST", `/admin/restore/${id}/approve`, { as: "approver", body: { comment: "go" } });
+    await api("POST", `/admin/restore/${id}/approve`, { as: "bob", body: { comment: "go" } });
     const done = await waitRestore(id);
     expect(done.status).toBe("completed");
     expect((await production()).db).not.toEqual(before.db);
 
     expect((await api("POST", `/admin/restore/${id}/rollback`, { as: "operator" })).status).toBe(403);
-    const rb = await api("POST", `/admin/restore/${id}/rollback`);
+    expect((await api("POST", `/admin/restore/${id}/rollback`, { as: "admin" })).json.error.code).toBe("mfa_required");
+    const rb = await api("POST", `/admin/restore/${id}/rollback`, { as: "alice" });
     expect(rb.status).toBe(202);
     const rolled = await waitRestore(rb.json.restore_id);
     expect(rolled.status, JSON.stringify(rolled.error)).toBe("completed");
     expect(await production()).toEqual(before);
     expect((await api("GET", `/admin/restore/${id}`)).json).toMatchObject({ status: "rolled_back", error: { code: "rolled_back_on_request" } });
-    expect((await api("POST", `/admin/restore/${id}/rollback`)).status).toBe(409);
+    expect((await api("POST", `/admin/restore/${id}/rollback`, { as: "alice" })).status).toBe(409);
   });
 });

@@ -27,7 +27,7 @@ async function sessionBackup() {
 }
 
 async function sessionRestore(body: Record<string, unknown>) {
-  const started = await api("POST", "/admin/backup/restore", { body: { components: ["sessions"], ...body } });
+  const started = await api("POST", "/admin/backup/restore", { body: { components: ["sessions"], ...body }, as: "alice" });
   if (started.status !== 202) return { started, done: null as any };
   const done = await waitRestore(started.json.restore_id);
   return { started, done };

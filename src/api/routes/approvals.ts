@@ -7,7 +7,8 @@ import { getRestore, insertRestore, recordApproval } from "../../catalog/restore
 import { newId } from "../ids";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
-import { requireRole } from "../auth";
+import { authConfig } from "../../auth/authenticate";
+import { requireMfa } from "../../auth/roles";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 
 const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
@@ -22,7 +23,7 @@ export function approvalRoutes() {
   for (const decision of ["approve", "reject"] as const) {
     r.post(`/restore/:id/${decision}`, async (c) => {
       const principal = c.get("principal");
-      requireRole(principal, "approver", `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
+      requireMfa(principal, authConfig(c.env).AUTH_MFA_AMR, `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
       const id = pathId(c.req.param("id"), RestoreId, "restore");
       c.set("auditTarget", id);
       const body = parseOrThrow(DecisionBody, await jsonBody(c.req.raw));
@@ -47,7 +48,7 @@ export function approvalRoutes() {
   /** Rolls a completed production restore back to its safety snapshot, within RESTORE_ROLLBACK_HOURS. */
   r.post("/restore/:id/rollback", async (c) => {
     const principal = c.get("principal");
-    requireRole(principal, "admin", "rolling back a production restore");
+    requireMfa(principal, authConfig(c.env).AUTH_MFA_AMR, "rolling back a production restore");
     const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     const row = await getRestore(c.env.CATALOG_DB, id);

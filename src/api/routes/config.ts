@@ -1,3 +1,4 @@
+import { openRepository } from "../../repo/open";
 import { Hono } from "hono";
 import { z } from "zod";
 import { BackupId } from "../../../schemas/api";
@@ -6,19 +7,17 @@ import { getBackup } from "../../catalog/backups";
 import { diffConfig } from "../../config-backup/diff";
 import type { Env } from "../../env";
 import { NotFoundError, ValidationError } from "../../errors";
-import { Repository } from "../../repo/repository";
 import type { AppEnv } from "../app";
-import { requireRole } from "../auth";
 import { parseOrThrow, pathId } from "../validate";
 
-const DiffQuery = z.object({ from: BackupId, to: BackupId });
+const DiffQuery = z.strictObject({ from: BackupId, to: BackupId });
 
 async function readConfigBackup(env: Env, id: string, field: string): Promise<ConfigManifest> {
   const row = await getBackup(env.CATALOG_DB, id);
   if (!row) throw new NotFoundError(`backup ${id} not found`);
   if (row.type !== "config") throw new ValidationError(`${field}: backup ${id} is a ${row.type} backup, not a config backup`, field);
   if (row.status !== "completed") throw new ValidationError(`${field}: backup ${id} is ${row.status}`, field);
-  const repo = await Repository.open(env.BACKUP_BUCKET, env.BACKUP_ENCRYPTION_KEY);
+  const repo = await openRepository(env);
   return ConfigManifest.parse(await repo.getManifestJson(id));
 }
 
@@ -26,7 +25,6 @@ export function configRoutes() {
   const r = new Hono<AppEnv>();
 
   r.get("/backup/:id/config", async (c) => {
-    requireRole(c.get("principal"), "admin", "reading a configuration backup");
     const id = pathId(c.req.param("id"), BackupId, "backup");
     c.set("auditTarget", id);
     const m = await readConfigBackup(c.env, id, "id");
@@ -34,7 +32,6 @@ export function configRoutes() {
   });
 
   r.get("/config/diff", async (c) => {
-    requireRole(c.get("principal"), "admin", "comparing configuration backups");
     const q = parseOrThrow(DiffQuery, c.req.query());
     c.set("auditTarget", `${q.from}..${q.to}`);
     const [a, b] = [await readConfigBackup(c.env, q.from, "from"), await readConfigBackup(c.env, q.to, "to")];

@@ -5,7 +5,7 @@ import { changeShare, writeLoad } from "../../demo/workload";
 import { seedAssets } from "../../demo/assets";
 import { NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
-import { requireRole } from "../auth";
+import { requireRole } from "../../auth/roles";
 import { jsonBody, parseOrThrow } from "../validate";
 
 const SeedSessionsBody = z.object({ sessions: z.number().int().min(1).max(1_000_000).default(2000), objects: z.number().int().min(1).max(10_000).default(200) }).strict();

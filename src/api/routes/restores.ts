@@ -11,7 +11,8 @@ import { startComponentRestore } from "../../restore/start-restore";
 import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
-import { requireRole } from "../auth";
+import { authConfig } from "../../auth/authenticate";
+import { requireMfa, requireRole } from "../../auth/roles";
 import { newId } from "../ids";
 import { type ComponentRestorePlan, planComponentRestore } from "../restore-plan";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
@@ -21,9 +22,12 @@ export function restoreRoutes() {
 
   r.post("/backup/restore", async (c) => {
     const principal = c.get("principal");
-    requireRole(principal, "operator", "restoring");
     const body = parseOrThrow(RestoreBody, await jsonBody(c.req.raw));
-    if (body.target_environment === "production") requireRole(principal, "admin", "restoring into production");
+    if (body.target_environment === "production") {
+      requireRole(principal, "restore_requester", "restoring into production");
+      // A dry run changes nothing, so the role suffices; the real thing needs a person with a second factor.
+      if (!body.dry_run) requireMfa(principal, authConfig(c.env).AUTH_MFA_AMR, "restoring into production");
+    } else requireRole(principal, "operator", "restoring into a non-production target");
     c.set("auditTarget", body.backup_id ?? body.target_timestamp);
     let requested: BackupRow | null;
     let pointInTime: ReplayPlan | undefined;
@@ -117,7 +121,6 @@ export function restoreRoutes() {
   });
 
   r.get("/restore/:id", async (c) => {
-    requireRole(c.get("principal"), "viewer", "reading a restore");
     const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     return c.json(await restoreView(c.env.CATALOG_DB, id));
@@ -125,7 +128,6 @@ export function restoreRoutes() {
 
   /** The same view as Server-Sent Events: an event whenever it changes, until the restore ends (or 30 minutes). */
   r.get("/restore/:id/events", async (c) => {
-    requireRole(c.get("principal"), "viewer", "following a restore");
     const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     const first = await restoreView(c.env.CATALOG_DB, id);

@@ -1,0 +1,24 @@
+import { AuthConfig } from "../../schemas/config";
+import type { Env } from "../env";
+import { ConfigError, UnauthorizedError } from "../errors";
+import { apiTokenPrincipal, parseApiTokens } from "./api-tokens";
+import { jwtPrincipal, looksLikeJwt } from "./jwt";
+import type { Principal } from "./roles";
+
+export function authConfig(env: Env): AuthConfig {
+  const r = AuthConfig.safeParse(env);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join(".")}: ${issue.message}`, String(issue.path[0]));
+  }
+  return r.data;
+}
+
+/** Who is calling: a JWT from the configured issuer (people) or a hashed API token (automation). */
+export async function authenticate(header: string | null | undefined, env: Env): Promise<Principal> {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  if (!m) throw new UnauthorizedError("missing bearer token");
+  const token = m[1]!;
+  if (looksLikeJwt(token)) return jwtPrincipal(token, authConfig(env));
+  return apiTokenPrincipal(token, parseApiTokens(env.API_TOKENS));
+}

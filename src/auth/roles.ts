@@ -1,0 +1,45 @@
+import type { Role } from "../../schemas/config";
+import { ForbiddenError, MfaRequiredError } from "../errors";
+
+/** How a caller proved who they are: a hashed API token (automation) or a JWT from the issuer (people). */
+export interface Principal {
+  subject: string;
+  roles: Role[];
+  via: "api_token" | "jwt";
+  /** Authentication methods (RFC 8176 `amr`) of a JWT; empty for API tokens. */
+  amr: string[];
+}
+
+/** Each role with the ones it includes (docs/ACCESS.md). */
+const IMPLIES: Record<Role, Role[]> = {
+  admin: ["admin", "operator", "restore_requester", "viewer"],
+  operator: ["operator", "viewer"],
+  restore_requester: ["restore_requester", "viewer"],
+  viewer: ["viewer"],
+  approver: ["approver", "viewer"],
+  auditor: ["auditor", "viewer"],
+};
+
+export function expandRoles(roles: Role[]): Role[] {
+  return [...new Set(roles.flatMap((r) => IMPLIES[r]))];
+}
+
+/** Passes when the caller holds any of `roles`. */
+export function requireRole(p: Principal, roles: Role | Role[], what: string): void {
+  const any = Array.isArray(roles) ? roles : [roles];
+  if (any.some((r) => p.roles.includes(r))) return;
+  throw new ForbiddenError(`${what} requires the ${any.join(" or ")} role; ${p.subject} has ${p.roles.join(", ")}`);
+}
+
+/**
+ * Production restores are asked for and approved by people who proved a second factor: a JWT whose `amr` holds one
+ * of `factors`. An API token never passes, whatever its roles, so no automation can approve.
+ */
+export function requireMfa(p: Principal, factors: string[], what: string): void {
+  if (p.via === "api_token") {
+    throw new MfaRequiredError(`${what} needs a person signed in with a second factor: API tokens never can; use a JWT whose amr includes one of ${factors.join(", ")}`);
+  }
+  if (!p.amr.some((m) => factors.includes(m))) {
+    throw new MfaRequiredError(`${what} needs a second factor: this token's amr is [${p.amr.join(", ")}]; one of ${factors.join(", ")} is required`);
+  }
+}
