@@ -1,9 +1,14 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { createHash } from "node:crypto";
 import { defineConfig } from "vitest/config";
-import { TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens";
+import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens";
 import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin";
 import { idpStandin, TEST_IDP } from "./test/shared/idp";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets";
+
+// Where scripts/test.ts finds the digests of the data keys the suite created, to scan its output for them.
+const DIGESTS_FILE = process.env.VAULTLINE_DATA_KEY_DIGESTS ?? ".test-output/data-key-digests.txt";
 
 const apiTokens = Object.values(TEST_TOKENS).map((t) => ({
   sha256: createHash("sha256").update(t.token).digest("hex"),
@@ -36,6 +41,7 @@ export default defineConfig(async () => {
             CATALOG_MIGRATIONS: catalogMigrations,
             // Test-only secrets: a fixed master key and two API tokens (their plain values live in test/helpers).
             BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
+            BACKUP_ENCRYPTION_KEYS_OLD: JSON.stringify([PREVIOUS_MASTER_KEY]),
             API_TOKENS: JSON.stringify(apiTokens),
             // Small export steps, so tests of modest size still span several steps.
             EXPORT_STEP_MB: "8",
@@ -53,6 +59,12 @@ export default defineConfig(async () => {
       include: ["test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/setup.ts"],
       testTimeout: 120_000,
+      onConsoleLog(log: string) {
+        if (!log.startsWith(DATA_KEY_DIGEST_MARKER)) return;
+        mkdirSync(".test-output", { recursive: true });
+        appendFileSync(DIGESTS_FILE, log.slice(DATA_KEY_DIGEST_MARKER.length).trim().replace(/,/g, "\n") + "\n");
+        return false;
+      },
       hookTimeout: 120_000,
     },
   };

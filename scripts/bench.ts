@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, renameSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { demoToken } from "./lib/demo-idp.ts";
 import { peakWorkerdMemory, startDev, type DevServer } from "./lib/dev-server.ts";
 import { applyLocalMigrations } from "./lib/local-setup.ts";
 import { seed } from "./seed.ts";
@@ -80,8 +81,9 @@ async function poll(dev: DevServer, path: string, done: (j: any) => boolean, tim
   throw new Error(`gave up waiting on ${path}: ${JSON.stringify(j)}`);
 }
 
-async function post(dev: DevServer, path: string, body: unknown): Promise<any> {
-  const res = await fetch(`${dev.url}${path}`, { method: "POST", headers: ADMIN, body: JSON.stringify(body) });
+async function post(dev: DevServer, path: string, body: unknown, bearer?: string): Promise<any> {
+  const headers = bearer ? { ...ADMIN, authorization: `Bearer ${bearer}` } : ADMIN;
+  const res = await fetch(`${dev.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
   const json: any = await res.json();
   if (res.status !== 202) throw new Error(`POST ${path} answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
@@ -189,18 +191,20 @@ const slowest = [...drill.checks].sort((a: any, b: any) => b.ms - a.ms)[0];
 console.log(`  test restore drill: ${secs(drillWallMs)} s end to end; RTO ${drill.rto_seconds.toFixed(1)} s (restore + ${drill.checks.length} checks, slowest: ${slowest.name} ${secs(slowest.ms)} s), cleanup ${drill.cleanup_seconds.toFixed(1)} s`);
 // A production restore through every stage (the gate is the drill above; a second person approves), then rolled
 // back on request to its safety snapshot.
+// People with a second factor, signed in through the local demo issuer: production restores accept nothing less.
+const [adminJwt, approverJwt] = [await demoToken("admin"), await demoToken("approver")];
 const tpr = performance.now();
-const prod = await post(dev, "/admin/backup/restore", { backup_id: created.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" });
+const prod = await post(dev, "/admin/backup/restore", { backup_id: created.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" }, adminJwt);
 await poll(dev, `/admin/restore/${prod.restore_id}`, (r) => r.status === "awaiting_approval" || r.status === "failed");
 const approvedAt = performance.now();
-const approval = await fetch(`${dev.url}/admin/restore/${prod.restore_id}/approve`, { method: "POST", headers: { authorization: "Bearer vl-demo-approver", "content-type": "application/json" }, body: JSON.stringify({ comment: "bench" }) });
+const approval = await fetch(`${dev.url}/admin/restore/${prod.restore_id}/approve`, { method: "POST", headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" }, body: JSON.stringify({ comment: "bench" }) });
 if (!approval.ok) throw new Error(`approval refused: ${await approval.text()}`);
 const prodDone = await poll(dev, `/admin/restore/${prod.restore_id}`, (r) => !["initiated", "running", "awaiting_approval"].includes(r.status));
 const prodEnd = performance.now();
 const prodMs = prodEnd - tpr;
 if (prodDone.status !== "completed") throw new Error(`production restore ${prodDone.status}: ${JSON.stringify(prodDone.error)}`);
 const tr = performance.now();
-const rb = await post(dev, `/admin/restore/${prod.restore_id}/rollback`, {});
+const rb = await post(dev, `/admin/restore/${prod.restore_id}/rollback`, {}, adminJwt);
 const rbDone = await poll(dev, `/admin/restore/${rb.restore_id}`, (r) => !["initiated", "running"].includes(r.status));
 const rollbackMs = performance.now() - tr;
 if (rbDone.status !== "completed") throw new Error(`rollback ${rbDone.status}: ${JSON.stringify(rbDone.error)}`);

@@ -8,7 +8,8 @@ import { readWranglerConfig } from "./lib/wrangler-config.ts";
 import { seed } from "./seed.ts";
 
 const port = Number(process.env.PORT ?? 8787);
-if (ensureDevVars()) console.log("Created .dev.vars from .dev.vars.example (local demo secrets).");
+const devVars = ensureDevVars();
+if (devVars) console.log(devVars);
 console.log("Applying D1 migrations (OIDC_DB, CATALOG_DB)...");
 applyLocalMigrations();
 const seeded = await seed({ users: Number(process.env.SEED_USERS ?? 1000), reset: false, quiet: true });
@@ -34,10 +35,13 @@ const crons = readWranglerConfig().triggers?.crons ?? [];
 console.log(`
 Vaultline is running.
   API:        ${dev.url}  (health: ${dev.url}/healthz)
-  Auth:       Authorization: Bearer vl-demo-admin   (also vl-demo-operator, vl-demo-viewer, vl-demo-approver; see .dev.vars)
+  Auth:       Authorization: Bearer vl-demo-admin   (API tokens for automation: also vl-demo-operator, vl-demo-viewer)
+  People:     Authorization: Bearer $(npm run -s token -- admin)   (JWTs from the demo issuer, with a second factor:
+              admin, approver, requester, auditor). Production restores are asked for and approved this way only.
   Try:        curl -s -X POST -H 'Authorization: Bearer vl-demo-admin' -d '{"type":"full_database"}' ${dev.url}/admin/backup/create
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/list
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/restore-points
+              curl -s -H "Authorization: Bearer $(npm run -s token -- auditor)" ${dev.url}/admin/audit/verify
               npm run capture -- status
   Schedules:  ${crons.join(", ")} (fired locally by this process every minute, UTC)
 `);

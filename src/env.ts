@@ -11,6 +11,7 @@ export interface Env {
   INCREMENTAL_BACKUP: Workflow;
   TEST_RESTORE: Workflow;
   PRODUCTION_RESTORE: Workflow;
+  KEY_ROTATION: Workflow;
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;

@@ -13,6 +13,7 @@ export { SessionRestoreWorkflow } from "../workflows/session-restore";
 export { IncrementalBackupWorkflow } from "../workflows/incremental-backup";
 export { TestRestoreWorkflow } from "../workflows/test-restore";
 export { ProductionRestoreWorkflow } from "../workflows/production-restore";
+export { KeyRotationWorkflow } from "../workflows/key-rotation";
 export { SessionObject } from "./demo/session-object";
 export { CaptureShipper } from "./capture/shipper-object";
 

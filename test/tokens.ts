@@ -25,5 +25,10 @@ export const TEST_PEOPLE = {
 
 /** Test-only master key: 32 bytes, base64, as BACKUP_ENCRYPTION_KEY must be. */
 export const TEST_MASTER_KEY = btoa("vaultline-test-master-key-32byte");
+/**
+ * The master key this deployment used before TEST_MASTER_KEY: kept in BACKUP_ENCRYPTION_KEYS_OLD (vitest.config.ts),
+ * as an operator keeps the previous key until a rotation has re-wrapped what it wrapped.
+ */
+export const PREVIOUS_MASTER_KEY = btoa("vaultline-previous-master-key-32");
 /** A different valid key, for wrong-key tests. */
 export const OTHER_MASTER_KEY = btoa("another-master-key-of-32-bytes!!");

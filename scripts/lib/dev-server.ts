@@ -1,5 +1,7 @@
 // Starts and stops a local `wrangler dev` (workerd + miniflare) for npm start, the restart test and the bench.
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 
 export interface DevServer {
   url: string;
@@ -22,8 +24,14 @@ export async function startDev(opts: { port: number; persistTo?: string; configP
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
   });
   let log = "";
-  child.stdout?.on("data", (d) => (log += d));
-  child.stderr?.on("data", (d) => (log += d));
+  // Under npm test, every line wrangler prints is also kept for the secret scan (scripts/test.ts).
+  const keep = process.env.VAULTLINE_LOG_DIR ? join(process.env.VAULTLINE_LOG_DIR, `wrangler-dev-${opts.port}.log`) : null;
+  const take = (d: Buffer) => {
+    log += d;
+    if (keep) appendFileSync(keep, d);
+  };
+  child.stdout?.on("data", take);
+  child.stderr?.on("data", take);
   const url = `http://127.0.0.1:${opts.port}`;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const signal = async (sig: NodeJS.Signals) => {

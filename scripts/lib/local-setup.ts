@@ -1,11 +1,23 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 
-/** `.dev.vars` holds local secrets (wrangler's convention); it is created from the committed example when absent. */
-export function ensureDevVars(): boolean {
-  if (existsSync(".dev.vars")) return false;
-  copyFileSync(".dev.vars.example", ".dev.vars");
-  return true;
+const names = (text: string) => new Set([...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+
+/**
+ * `.dev.vars` holds local secrets (wrangler's convention); it is created from the committed example when absent, and
+ * a var the example gained since (a new feature's local setting) is appended. Returns what it did, for the log.
+ */
+export function ensureDevVars(): string | null {
+  if (!existsSync(".dev.vars")) {
+    copyFileSync(".dev.vars.example", ".dev.vars");
+    return "Created .dev.vars from .dev.vars.example (local demo secrets).";
+  }
+  const example = readFileSync(".dev.vars.example", "utf8");
+  const have = names(readFileSync(".dev.vars", "utf8"));
+  const missing = example.split("\n").filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l) && !have.has(l.slice(0, l.indexOf("="))));
+  if (missing.length === 0) return null;
+  appendFileSync(".dev.vars", `\n# Added from .dev.vars.example\n${missing.join("\n")}\n`);
+  return `Added ${missing.map((l) => l.slice(0, l.indexOf("="))).join(", ")} to .dev.vars from .dev.vars.example.`;
 }
 
 /** Applies the D1 migrations of both databases to local state. */

@@ -14,6 +14,7 @@ import { captureRoutes } from "./routes/capture";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
+import { keyRoutes } from "./routes/keys";
 import { restoreRoutes } from "./routes/restores";
 import { testRestoreRoutes } from "./routes/test-restores";
 import { checkDeclaredLength } from "./validate";
@@ -95,6 +96,7 @@ export function createApp() {
   app.route("/admin", approvalRoutes());
   app.route("/admin", configRoutes());
   app.route("/admin", auditRoutes());
+  app.route("/admin", keyRoutes());
   app.route("/admin", demoRoutes());
   return app;
 }

@@ -1,6 +1,7 @@
 /** Object names in BACKUP_BUCKET (docs/FORMAT.md, "Layout"). The one place that spells them. */
 export const Layout = {
   config: "config",
+  keysPrefix: "keys/",
   keyPrefix: (dataKeyId: string) => `keys/${dataKeyId}/`,
   key: (dataKeyId: string, kekId: string) => `keys/${dataKeyId}/${kekId}.json`,
   chunk: (id: string) => `data/${id.slice(0, 2)}/${id}`,

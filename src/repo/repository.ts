@@ -35,7 +35,7 @@ export class Repository {
    */
   static async open(bucket: R2Bucket, masterSecret: string | undefined, oldSecrets?: string): Promise<Repository> {
     const keyring = await loadKeyring(masterSecret, oldSecrets);
-    let config = await readConfig(bucket);
+    let config = await readRepositoryConfig(bucket);
     if (!config) config = await initialise(bucket, keyring.current);
     const dataKey = await loadDataKey(bucket, keyring, config.data_key_id);
     return new Repository(bucket, config, dataKey);
@@ -177,7 +177,8 @@ export class Repository {
   }
 }
 
-async function readConfig(bucket: R2Bucket): Promise<RepositoryConfig | null> {
+/** The repository's plaintext config, or null when the bucket holds no repository yet. Needs no key. */
+export async function readRepositoryConfig(bucket: R2Bucket): Promise<RepositoryConfig | null> {
   const obj = await bucket.get(Layout.config);
   if (!obj) return null;
   const parsed = RepositoryConfig.safeParse(await obj.json());
@@ -187,16 +188,8 @@ async function readConfig(bucket: R2Bucket): Promise<RepositoryConfig | null> {
 
 async function initialise(bucket: R2Bucket, master: MasterKey): Promise<RepositoryConfig> {
   const material = await newDataKeyMaterial();
-  const keyDoc: WrappedKey = {
-    format: "vaultline-key",
-    version: FORMAT_VERSION,
-    data_key_id: material.id,
-    kek_id: master.kekId,
-    ...(await wrapDataKey(master, material.id, material.raw)),
-    created_at: new Date().toISOString(),
-  };
   // The key goes first: a config that names a key nobody can find would brick the repository.
-  await bucket.put(Layout.key(material.id, master.kekId), JSON.stringify(keyDoc), { onlyIf: { etagDoesNotMatch: "*" } });
+  await writeWrappedKey(bucket, master, material.id, material.raw);
   const config: RepositoryConfig = {
     format: "vaultline-repository",
     version: FORMAT_VERSION,
@@ -210,9 +203,22 @@ async function initialise(bucket: R2Bucket, master: MasterKey): Promise<Reposito
   const put = await bucket.put(Layout.config, JSON.stringify(config), { onlyIf: { etagDoesNotMatch: "*" } });
   if (put) return config;
   // Lost a race with another initialiser: theirs stands (our key object is an unused orphan).
-  const theirs = await readConfig(bucket);
+  const theirs = await readRepositoryConfig(bucket);
   if (!theirs) throw new IntegrityError(Layout.config, "config vanished during initialisation");
   return theirs;
+}
+
+/** Stores a data key wrapped by `master` (write-once: false when that wrap already exists). */
+export async function writeWrappedKey(bucket: R2Bucket, master: MasterKey, dataKeyId: string, raw: Uint8Array): Promise<boolean> {
+  const doc: WrappedKey = {
+    format: "vaultline-key",
+    version: FORMAT_VERSION,
+    data_key_id: dataKeyId,
+    kek_id: master.kekId,
+    ...(await wrapDataKey(master, dataKeyId, raw)),
+    created_at: new Date().toISOString(),
+  };
+  return (await bucket.put(Layout.key(dataKeyId, master.kekId), JSON.stringify(doc), { onlyIf: { etagDoesNotMatch: "*" } })) !== null;
 }
 
 /** Where a data key is wrapped: the master key ids of its `keys/<data_key_id>/<kek_id>.json` objects. */

@@ -4,6 +4,7 @@ import { createApp } from "../../src/api/app";
 import { ACCESS } from "../../src/api/access";
 import { TEST_PEOPLE, TEST_TOKENS } from "../tokens";
 import { credential, env, type Who } from "./helpers";
+import { assertNoSecretIn } from "./secrets";
 
 /** What each role grants, as docs/ACCESS.md documents it (written out here, not computed by the code under test). */
 const GRANTS: Record<string, string[]> = {
@@ -32,7 +33,9 @@ async function call(route: string, who: Who | null) {
       body: method === "GET" ? undefined : "{}",
     }),
   );
-  const body = (await res.json().catch(() => null)) as { error?: { code: string } } | null;
+  const text = await res.text();
+  await assertNoSecretIn(text, `response to ${route}`);
+  const body = (text ? JSON.parse(text) : null) as { error?: { code: string } } | null;
   return { status: res.status as number, code: body?.error?.code };
 }
 

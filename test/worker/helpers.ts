@@ -3,6 +3,7 @@ import { exports } from "cloudflare:workers";
 import { seedDatabase } from "../../src/demo/generate";
 import { waitFor } from "../shared/wait";
 import { mintJwt } from "../shared/idp";
+import { assertNoSecretIn } from "./secrets";
 import { TEST_PEOPLE, TEST_TOKENS } from "../tokens";
 
 export { waitFor };
@@ -36,6 +37,8 @@ export async function api(method: string, path: string, opts: { as?: Who | null;
     }),
   );
   const text = await res.text();
+  // Every response body of the suite is scanned for secrets (test/shared/secrets.ts).
+  await assertNoSecretIn(text, `response to ${method} ${path}`);
   return { status: res.status as number, json: text ? (JSON.parse(text) as any) : null };
 }
 

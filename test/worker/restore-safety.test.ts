@@ -1,3 +1,4 @@
+import { importMasterKey } from "../../src/repo/keys";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Repository } from "../../src/repo/repository";
@@ -99,7 +100,9 @@ describe("keys", () => {
     const b = await runBackup();
     expect(b.status).toBe("failed");
     expect(b.error.code).toBe("key_mismatch");
-    expect(b.error.message).toMatch(/cannot open this repository/);
+    const other = (await importMasterKey(OTHER_MASTER_KEY)).kekId;
+    expect(b.error.message).toMatch(new RegExp(`no master key held here opens this repository: .* wrapped only by master key id\\(s\\) ${other}`));
+    expect(b.error.message).toContain(`Put the key with id ${other} back into BACKUP_ENCRYPTION_KEYS_OLD`);
   });
 
   it.each([

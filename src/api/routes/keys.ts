@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { KekId, RotationId } from "../../../schemas/keys";
+import type { KeyRotationParams } from "../../../workflows/key-rotation";
+import { getKeyRotation, insertKeyRotation } from "../../catalog/key-rotations";
+import { NotFoundError } from "../../errors";
+import { keyReport } from "../../keys/inventory";
+import { keyringOf } from "../../keys/keyring";
+import { retireMasterKey } from "../../keys/retire";
+import { authConfig } from "../../auth/authenticate";
+import { requireMfa } from "../../auth/roles";
+import type { AppEnv } from "../app";
+import { newId } from "../ids";
+import { pathId } from "../validate";
+
+/** The keyring (docs/KEYS.md): what each master key wraps, rotation, retirement. Key ids only, never key material. */
+export function keyRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.get("/keys", async (c) => c.json(await keyReport(c.env.BACKUP_BUCKET, c.env.CATALOG_DB, await keyringOf(c.env))));
+
+  r.post("/keys/rotate", async (c) => {
+    const id = newId("kr");
+    const by = c.get("principal").subject;
+    c.set("auditTarget", id);
+    await insertKeyRotation(c.env.CATALOG_DB, { id, requested_by: by });
+    const params: KeyRotationParams = { rotation_id: id, requested_by: by };
+    await c.env.KEY_ROTATION.create({ id, params });
+    return c.json({ rotation_id: id, status: "running", to_kek: (await keyringOf(c.env)).current.kekId }, 202);
+  });
+
+  r.get("/keys/rotations/:id", async (c) => {
+    const id = pathId(c.req.param("id"), RotationId, "key rotation");
+    const row = await getKeyRotation(c.env.CATALOG_DB, id);
+    if (!row) throw new NotFoundError(`key rotation ${id} not found`);
+    return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null });
+  });
+
+  r.post("/keys/:id/retire", async (c) => {
+    requireMfa(c.get("principal"), authConfig(c.env).AUTH_MFA_AMR, "retiring a master key");
+    const kek = pathId(c.req.param("id"), KekId, "master key");
+    c.set("auditTarget", kek);
+    return c.json(await retireMasterKey(c.env, kek, c.get("principal").subject));
+  });
+  return r;
+}

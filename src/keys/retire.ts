@@ -1,0 +1,49 @@
+import { audit } from "../audit/append";
+import type { Env } from "../env";
+import { ConflictError, NotFoundError } from "../errors";
+import { unwrapRaw } from "../repo/keys";
+import { Layout } from "../repo/layout";
+import { readWrappedKey } from "../repo/repository";
+import { keyReport } from "./inventory";
+import { keyringOf } from "./keyring";
+
+export interface Retired {
+  kek_id: string;
+  wraps_deleted: number;
+  next: string;
+}
+
+/**
+ * Retires an old master key: deletes its wraps, so that key (if it ever leaks) opens nothing in this repository.
+ * Refused while anything still needs it (a data key the current key does not wrap yet), and only after the current
+ * key's wrap of each of its data keys has been opened and checked. Key wraps are the one thing outside the
+ * retention workflow that is ever deleted, and bucket locks do not cover `keys/` for that reason (docs/KEYS.md).
+ */
+export async function retireMasterKey(env: Env, kekId: string, by: string): Promise<Retired> {
+  const keyring = await keyringOf(env);
+  if (kekId === keyring.current.kekId) throw new ConflictError(`${kekId} is the current key (BACKUP_ENCRYPTION_KEY): rotate to a new key first`);
+  const report = await keyReport(env.BACKUP_BUCKET, env.CATALOG_DB, keyring);
+  const status = report.master_keys.find((k) => k.kek_id === kekId);
+  if (!status || status.wraps.length === 0) throw new NotFoundError(`master key ${kekId} wraps nothing in this repository`);
+  if (status.still_needed_for.length > 0) {
+    throw new ConflictError(
+      `master key ${kekId} is still the only key for data key(s) ${status.still_needed_for.join(", ")} ` +
+        `(${status.backups_needing_it} completed backups): run a key rotation (POST /admin/keys/rotate) first`,
+    );
+  }
+  for (const dk of status.wraps) {
+    const doc = await readWrappedKey(env.BACKUP_BUCKET, dk, keyring.current.kekId);
+    if (!doc) throw new ConflictError(`data key ${dk} has no wrap by the current key: run a key rotation first`);
+    (await unwrapRaw(keyring.current, dk, doc)).fill(0);
+  }
+  await env.BACKUP_BUCKET.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
+  await env.CATALOG_DB.prepare(`INSERT OR REPLACE INTO key_retirements (kek_id, retired_by, retired_at, wraps_deleted) VALUES (?, ?, ?, ?)`)
+    .bind(kekId, by, new Date().toISOString(), status.wraps.length)
+    .run();
+  await audit(env.CATALOG_DB, { actor: by, action: "key.retired", target: kekId, outcome: 1, detail: { wraps_deleted: status.wraps.length } });
+  return {
+    kek_id: kekId,
+    wraps_deleted: status.wraps.length,
+    next: status.held_as === "old" ? `remove the key with id ${kekId} from BACKUP_ENCRYPTION_KEYS_OLD` : "nothing: this deployment does not hold it",
+  };
+}
