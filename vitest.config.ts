@@ -1,11 +1,11 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { createHash } from "node:crypto";
 import { defineConfig } from "vitest/config";
-import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens";
-import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin";
-import { idpStandin, TEST_IDP } from "./test/shared/idp";
+import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens.ts";
+import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin.ts";
+import { idpStandin, TEST_IDP } from "./test/shared/idp.ts";
 import { appendFileSync, mkdirSync } from "node:fs";
-import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets";
+import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets.ts";
 
 // Where scripts/test.ts finds the digests of the data keys the suite created, to scan its output for them.
 const DIGESTS_FILE = process.env.VAULTLINE_DATA_KEY_DIGESTS ?? ".test-output/data-key-digests.txt";

@@ -22,7 +22,7 @@ export const SYSTEM_TYPES: readonly string[] = ["full_system", "monthly_archive"
 export const COMPONENT_TYPE: Record<Component, BackupType> = { database: "full_database", sessions: "sessions", assets: "assets", config: "config" };
 /** `full` is the foundation's name for a full database backup, still accepted. */
 export const BackupTypeInput = z.preprocess((v) => (v === "full" ? "full_database" : v), z.enum(BACKUP_TYPES));
-export const BackupStatus = z.enum(["initiated", "running", "completed", "failed"]);
+export const BackupStatus = z.enum(["initiated", "running", "completed", "failed", "forgetting", "forgotten"]);
 export type BackupStatus = z.infer<typeof BackupStatus>;
 export const RestoreStatus = z.enum(["initiated", "awaiting_approval", "running", "completed", "failed", "rolled_back", "cancelled"]);
 export type RestoreStatus = z.infer<typeof RestoreStatus>;

@@ -57,6 +57,8 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("test_restore") }),
   /** Copies the audit chain's new entries to the bucket as sealed, write-once segments (docs/AUDIT.md). */
   z.object({ task: z.literal("seal_audit") }),
+  /** Applies the retention policy: forget, then prune in two phases (docs/RETENTION.md). */
+  z.object({ task: z.literal("retention") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

@@ -12,6 +12,8 @@ export interface Env {
   TEST_RESTORE: Workflow;
   PRODUCTION_RESTORE: Workflow;
   KEY_ROTATION: Workflow;
+  RETENTION: Workflow;
+  REPOSITORY_CHECK: Workflow;
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;

@@ -14,6 +14,8 @@ export { IncrementalBackupWorkflow } from "../workflows/incremental-backup";
 export { TestRestoreWorkflow } from "../workflows/test-restore";
 export { ProductionRestoreWorkflow } from "../workflows/production-restore";
 export { KeyRotationWorkflow } from "../workflows/key-rotation";
+export { RetentionWorkflow } from "../workflows/retention";
+export { RepositoryCheckWorkflow } from "../workflows/repository-check";
 export { SessionObject } from "./demo/session-object";
 export { CaptureShipper } from "./capture/shipper-object";
 

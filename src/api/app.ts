@@ -16,6 +16,7 @@ import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
 import { keyRoutes } from "./routes/keys";
 import { restoreRoutes } from "./routes/restores";
+import { retentionRoutes } from "./routes/retention";
 import { testRestoreRoutes } from "./routes/test-restores";
 import { checkDeclaredLength } from "./validate";
 
@@ -88,6 +89,8 @@ export function createApp() {
     }
   });
 
+  // Before backupRoutes: its GET /backup/:id would otherwise answer GET /backup/policies.
+  app.route("/admin", retentionRoutes());
   app.route("/admin", backupRoutes());
   app.route("/admin", restoreRoutes());
   app.route("/admin", catalogRoutes());

@@ -122,7 +122,9 @@ export async function listBackups(db: D1Database, f: BackupFilter): Promise<{ ro
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.type) (where.push("type = ?"), args.push(f.type));
+  // Forgotten backups (retention) are history, listed only when asked for by status.
   if (f.status) (where.push("status = ?"), args.push(f.status));
+  else where.push("status NOT IN ('forgetting', 'forgotten')");
   if (f.component) (where.push("EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?)"), args.push(f.component));
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
   const total = await db.prepare(`SELECT count(*) AS n FROM backups ${clause}`).bind(...args).first<number>("n");

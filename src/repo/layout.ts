@@ -4,7 +4,13 @@ export const Layout = {
   keysPrefix: "keys/",
   keyPrefix: (dataKeyId: string) => `keys/${dataKeyId}/`,
   key: (dataKeyId: string, kekId: string) => `keys/${dataKeyId}/${kekId}.json`,
+  chunkPrefix: "data/",
   chunk: (id: string) => `data/${id.slice(0, 2)}/${id}`,
+  /** A chunk no kept backup referenced at the last prune: kept here until phase two decides (docs/RETENTION.md). */
+  fossilPrefix: "fossils/",
+  fossil: (id: string) => `fossils/${id.slice(0, 2)}/${id}`,
+  /** The chunk id of a `data/` or `fossils/` object name. */
+  chunkIdOf: (key: string) => key.slice(key.lastIndexOf("/") + 1),
   manifestPrefix: "manifests/",
   manifest: (backupId: string) => `manifests/${backupId}`,
   manifestName: (backupId: string) => `manifest:${backupId}`,

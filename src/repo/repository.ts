@@ -61,7 +61,8 @@ export class Repository {
   /** Reads a chunk and proves it: stored digest, authenticated decryption, and the id recomputed from the plaintext. */
   async getChunk(id: string): Promise<Uint8Array> {
     const key = Layout.chunk(id);
-    const sealed = await this.getChecked(key);
+    // A chunk a prune fossilized is still readable until phase two (a backup committed meanwhile may need it).
+    const sealed = (await this.getChecked(key)) ?? (await this.getChecked(Layout.fossil(id)));
     if (!sealed) throw new IntegrityError(key, "chunk is missing from the repository");
     const plain = await open(this.dataKey, ObjectKind.chunk, id, key, sealed);
     if ((await this.chunkId(plain)) !== id) throw new IntegrityError(key, "content does not hash to the chunk id");
@@ -122,6 +123,22 @@ export class Repository {
     const sealed = await this.getChecked(key);
     if (!sealed) throw new IntegrityError(key, `${what} is missing from the repository`);
     return open(this.dataKey, kind, key, key, sealed);
+  }
+
+  /**
+   * Moves an object to another name: reads it through the stored-digest check, writes the copy write-once with the
+   * same digest, checks the copy is there, and only then deletes the original. Idempotent: a copy an interrupted
+   * move already made is accepted. Returns the bytes moved (0 when the original was already gone).
+   */
+  async moveObject(from: string, to: string, opts: { storageClass?: "Standard" | "InfrequentAccess" } = {}): Promise<number> {
+    const sealed = await this.getChecked(from);
+    if (!sealed) return 0;
+    const digest = await crypto.subtle.digest("SHA-256", sealed);
+    await this.bucket.put(to, sealed, { onlyIf: { etagDoesNotMatch: "*" }, sha256: digest, customMetadata: { sha256: toHex(digest) }, ...(opts.storageClass ? { storageClass: opts.storageClass } : {}) });
+    const copy = await this.bucket.head(to);
+    if (!copy || copy.customMetadata?.sha256 !== toHex(digest)) throw new IntegrityError(to, `copy of ${from} is missing or differs: the original is kept`);
+    await this.bucket.delete(from);
+    return sealed.length;
   }
 
   /** Names of stored objects under a prefix, in name order, one page at a time. */

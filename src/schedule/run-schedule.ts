@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
 import { sealAuditChain } from "../audit/seal";
+import { startRetention } from "../retention/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
 import { shipper } from "../capture/shipper-object";
@@ -47,6 +48,8 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
       done.push(id);
     } else if (t.task === "ship_changes") {
       done.push(await shipOnSchedule(env));
+    } else if (t.task === "retention") {
+      done.push(await startRetention(env, "system:schedule", "schedule"));
     } else if (t.task === "seal_audit") {
       const sealed = await sealAuditChain(env);
       done.push(`audit-sealed:${sealed.sealed_through}`);

@@ -1,7 +1,7 @@
 // The test suite's stand-in for the OIDC provider as an issuer of admin access tokens: a fixed signing key whose
 // public half the outbound stand-in serves as the issuer's JWKS, and a second key the issuer never published.
 // Test-only keys: they sign nothing outside this suite.
-import { type Issuer, publicJwks, signAccessToken, type TokenClaims } from "./jwt";
+import { type Issuer, publicJwks, signAccessToken, type TokenClaims } from "./jwt.ts";
 
 export const TEST_IDP = {
   issuer: "https://idp.vaultline.test",

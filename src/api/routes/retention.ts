@@ -1,0 +1,111 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { BackupId } from "../../../schemas/api";
+import { HoldId, LegalHoldBody, PolicySet, RangeHoldBody } from "../../../schemas/retention";
+import { getBackup } from "../../catalog/backups";
+import { NotFoundError } from "../../errors";
+import { loadBackupFacts } from "../../retention/facts";
+import { listHolds, placeHold, releaseHold } from "../../retention/holds";
+import { currentPolicy, setPolicy } from "../../retention/policies";
+import { evaluatePolicy } from "../../retention/policy";
+import { getRun } from "../../retention/runs";
+import { startRepositoryCheck, startRetention } from "../../retention/start";
+import type { AppEnv } from "../app";
+import { jsonBody, parseOrThrow, pathId } from "../validate";
+
+const PreviewBody = z.strictObject({ policy: PolicySet.optional() });
+const RunId = z.string().regex(/^rr_[0-9a-zA-Z_-]{1,80}$/);
+const CheckId = z.string().regex(/^ck_[0-9a-zA-Z_-]{1,80}$/);
+const HoldsQuery = z.strictObject({ active: z.enum(["true", "false"]).optional(), backup_id: BackupId.optional() });
+
+/** Retention (docs/RETENTION.md): policies, preview, runs, legal holds, the repository check. */
+export function retentionRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.get("/backup/policies", async (c) => c.json(await currentPolicy(c.env)));
+
+  r.put("/backup/policies", async (c) => {
+    const policy = parseOrThrow(PolicySet, await jsonBody(c.req.raw));
+    const stored = await setPolicy(c.env, policy, c.get("principal").subject);
+    c.set("auditTarget", `retention v${stored.version}`);
+    return c.json(stored);
+  });
+
+  r.post("/backup/retention/preview", async (c) => {
+    const body = parseOrThrow(PreviewBody, await jsonBody(c.req.raw));
+    const stored = await currentPolicy(c.env);
+    const policy = body.policy ?? stored.policy;
+    const decisions = evaluatePolicy(await loadBackupFacts(c.env.CATALOG_DB), policy, await listHolds(c.env.CATALOG_DB, { active: true }), Date.now());
+    return c.json({
+      policy_version: body.policy ? "proposed" : stored.version,
+      keep: decisions.filter((d) => d.keep).length,
+      forget: decisions.filter((d) => !d.keep).length,
+      decisions,
+    });
+  });
+
+  r.post("/backup/retention/run", async (c) => {
+    const id = await startRetention(c.env, c.get("principal").subject, "api");
+    c.set("auditTarget", id);
+    return c.json({ run_id: id, status: "running" }, 202);
+  });
+
+  r.get("/backup/retention/runs/:id", async (c) => {
+    const id = pathId(c.req.param("id"), RunId, "retention run");
+    const run = await getRun(c.env.CATALOG_DB, id);
+    if (!run) throw new NotFoundError(`retention run ${id} not found`);
+    return c.json(run);
+  });
+
+  r.post("/backup/:id/legal-hold", async (c) => {
+    const id = pathId(c.req.param("id"), BackupId, "backup");
+    c.set("auditTarget", id);
+    const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
+    if (!(await getBackup(c.env.CATALOG_DB, id))) throw new NotFoundError(`backup ${id} not found`);
+    return c.json(await placeHold(c.env.CATALOG_DB, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
+  });
+
+  r.post("/backup/:id/legal-hold/release", async (c) => {
+    const id = pathId(c.req.param("id"), BackupId, "backup");
+    c.set("auditTarget", id);
+    const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
+    const holds = await listHolds(c.env.CATALOG_DB, { active: true, backup_id: id });
+    if (holds.length === 0) throw new NotFoundError(`backup ${id} has no active legal hold of its own`);
+    const released = [];
+    for (const h of holds) released.push(await releaseHold(c.env.CATALOG_DB, h.id, c.get("principal").subject, body.reason));
+    return c.json({ released });
+  });
+
+  r.post("/legal-holds", async (c) => {
+    const body = parseOrThrow(RangeHoldBody, await jsonBody(c.req.raw));
+    const hold = await placeHold(c.env.CATALOG_DB, { component: body.component, from: body.from, to: body.to, reason: body.reason, by: c.get("principal").subject });
+    c.set("auditTarget", hold.id);
+    return c.json(hold, 201);
+  });
+
+  r.post("/legal-holds/:id/release", async (c) => {
+    const id = pathId(c.req.param("id"), HoldId, "legal hold");
+    c.set("auditTarget", id);
+    const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
+    return c.json(await releaseHold(c.env.CATALOG_DB, id, c.get("principal").subject, body.reason));
+  });
+
+  r.get("/legal-holds", async (c) => {
+    const q = parseOrThrow(HoldsQuery, c.req.query());
+    return c.json({ holds: await listHolds(c.env.CATALOG_DB, { active: q.active === "true", backup_id: q.backup_id }) });
+  });
+
+  r.post("/repository/check", async (c) => {
+    const id = await startRepositoryCheck(c.env, c.get("principal").subject);
+    c.set("auditTarget", id);
+    return c.json({ check_id: id, status: "running" }, 202);
+  });
+
+  r.get("/repository/checks/:id", async (c) => {
+    const id = pathId(c.req.param("id"), CheckId, "repository check");
+    const row = await c.env.CATALOG_DB.prepare(`SELECT * FROM repository_checks WHERE id = ?`).bind(id).first<{ report: string | null }>();
+    if (!row) throw new NotFoundError(`repository check ${id} not found`);
+    return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null });
+  });
+  return r;
+}

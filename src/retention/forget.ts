@@ -1,0 +1,41 @@
+import type { PolicySet } from "../../schemas/retention";
+import { audit } from "../audit/append";
+import type { Env } from "../env";
+import { Layout } from "../repo/layout";
+import { loadBackupFacts } from "./facts";
+import { listHolds } from "./holds";
+import { evaluatePolicy } from "./policy";
+
+export interface Forgotten {
+  forgotten: string[];
+  /** Planned, but kept after all: a hold placed or a restore started since the plan. */
+  spared: { id: string; reason: string }[];
+}
+
+/**
+ * Forgets backups the plan released, metadata first (docs/RETENTION.md): the catalog row leaves `completed` (so no
+ * new restore can start from it), then its manifest is deleted (the backup no longer exists in the bucket), then it
+ * is recorded as forgotten and audited. Its chunks go later, with the prune. Right before, each one is decided again
+ * with current holds and restores, so a hold placed after the plan still protects it. Safe to repeat.
+ */
+export async function forgetBackups(env: Env, runId: string, ids: string[], policy: PolicySet, reasons: Record<string, string>): Promise<Forgotten> {
+  const db = env.CATALOG_DB;
+  const now = Date.now();
+  const facts = await loadBackupFacts(db);
+  const decisions = new Map(evaluatePolicy(facts, policy, await listHolds(db, { active: true }), now).map((d) => [d.id, d]));
+  const out: Forgotten = { forgotten: [], spared: [] };
+  for (const id of ids) {
+    const d = decisions.get(id);
+    const resuming = (await db.prepare(`SELECT status FROM backups WHERE id = ?`).bind(id).first<string>("status")) === "forgetting";
+    if (d?.keep && !resuming) {
+      out.spared.push({ id, reason: d.reasons[0]! });
+      continue;
+    }
+    await db.prepare(`UPDATE backups SET status = 'forgetting', forget_reason = ?, forget_run = ?, updated_at = ? WHERE id = ? AND status IN ('completed', 'failed', 'forgetting')`).bind(reasons[id] ?? "policy", runId, new Date().toISOString(), id).run();
+    await env.BACKUP_BUCKET.delete(Layout.manifest(id));
+    const done = await db.prepare(`UPDATE backups SET status = 'forgotten', forgotten_at = ?, updated_at = ? WHERE id = ? AND status = 'forgetting'`).bind(new Date().toISOString(), new Date().toISOString(), id).run();
+    if (done.meta.changes > 0) await audit(db, { actor: "system:retention", action: "backup.forgotten", target: id, outcome: 1, detail: { run: runId, reason: reasons[id] ?? "policy" } });
+    out.forgotten.push(id);
+  }
+  return out;
+}

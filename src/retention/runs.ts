@@ -1,0 +1,36 @@
+import { audit } from "../audit/append";
+
+export interface RetentionReport {
+  policy_version: number;
+  planned: number;
+  forgotten: string[];
+  spared: { id: string; reason: string }[];
+  phase_two: { collection: string; deleted: number; resurrected: number; freed_bytes: number } | { waiting_for: string[]; collection: string } | null;
+  phase_one: { fossilized: number; fossil_bytes: number; listed: number } | null;
+  marked: { manifests: number; refs: number };
+}
+
+export async function startRun(db: D1Database, r: { id: string; trigger: string; requested_by: string; policy_version: number }): Promise<void> {
+  await db
+    .prepare(`INSERT OR IGNORE INTO retention_runs (id, trigger, requested_by, status, started_at, policy_version) VALUES (?, ?, ?, 'running', ?, ?)`)
+    .bind(r.id, r.trigger, r.requested_by, new Date().toISOString(), r.policy_version)
+    .run();
+}
+
+export async function finishRun(db: D1Database, id: string, r: { status: "completed"; report: RetentionReport } | { status: "failed"; error: string }): Promise<void> {
+  const done = await db
+    .prepare(`UPDATE retention_runs SET status = ?, report = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'running'`)
+    .bind(r.status, r.status === "completed" ? JSON.stringify(r.report) : null, r.status === "failed" ? r.error.slice(0, 2000) : null, new Date().toISOString(), id)
+    .run();
+  if (done.meta.changes === 0) return;
+  const detail =
+    r.status === "completed"
+      ? { forgotten: r.report.forgotten.length, fossilized: r.report.phase_one?.fossilized ?? 0, deleted: r.report.phase_two && "deleted" in r.report.phase_two ? r.report.phase_two.deleted : 0 }
+      : { error: r.error.slice(0, 300) };
+  await audit(db, { actor: "system:retention", action: `retention.${r.status}`, target: id, outcome: r.status === "completed" ? 1 : 0, detail });
+}
+
+export async function getRun(db: D1Database, id: string) {
+  const row = await db.prepare(`SELECT * FROM retention_runs WHERE id = ?`).bind(id).first<Record<string, unknown> & { report: string | null }>();
+  return row ? { ...row, report: row.report ? JSON.parse(row.report) : null } : null;
+}

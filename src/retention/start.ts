@@ -1,0 +1,19 @@
+import type { RetentionParams } from "../../workflows/retention";
+import type { RepositoryCheckParams } from "../../workflows/repository-check";
+import { newId } from "../api/ids";
+import type { Env } from "../env";
+
+export async function startRetention(env: Env, by: string, trigger: RetentionParams["trigger"]): Promise<string> {
+  const id = newId("rr");
+  const params: RetentionParams = { run_id: id, requested_by: by, trigger };
+  await env.RETENTION.create({ id, params });
+  return id;
+}
+
+export async function startRepositoryCheck(env: Env, by: string): Promise<string> {
+  const id = newId("ck");
+  await env.CATALOG_DB.prepare(`INSERT INTO repository_checks (id, requested_by, status, started_at) VALUES (?, ?, 'running', ?)`).bind(id, by, new Date().toISOString()).run();
+  const params: RepositoryCheckParams = { check_id: id };
+  await env.REPOSITORY_CHECK.create({ id, params });
+  return id;
+}

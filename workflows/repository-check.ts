@@ -1,0 +1,36 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import { openRepository } from "../src/repo/open";
+import { type CheckPage, checkCatalog, checkManifestPage } from "../src/retention/check";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
+
+export interface RepositoryCheckParams {
+  check_id: string;
+}
+
+/**
+ * Proves the repository consistent (docs/RETENTION.md): every manifest reads and every chunk it references exists
+ * (in data/ or, awaiting phase two, in fossils/); the catalog agrees with the bucket. Interrupted forgets and
+ * pending fossils are reported, not failures: the next retention run finishes them and every backup still restores.
+ */
+export class RepositoryCheckWorkflow extends WorkflowEntrypoint<Env, RepositoryCheckParams> {
+  override async run(event: WorkflowEvent<RepositoryCheckParams>, step: WorkflowStep) {
+    const id = event.payload.check_id;
+    const total = { manifests: 0, refs: 0, missing: [] as CheckPage["missing"], unreadable: [] as CheckPage["unreadable"] };
+    for (let n = 1, c: string | null | undefined; c !== null; n++) {
+      const page = await step.do(`manifests ${n}`, DATA_STEP, () => finalOnPermanent(async () => checkManifestPage(this.env, await openRepository(this.env), c ?? undefined)));
+      total.manifests += page.manifests;
+      total.refs += page.refs;
+      total.missing.push(...page.missing);
+      total.unreadable.push(...page.unreadable);
+      c = page.cursor;
+    }
+    const catalog = await step.do("catalog", CATALOG_STEP, () => checkCatalog(this.env));
+    const ok = total.missing.length === 0 && total.unreadable.length === 0 && catalog.completed_without_manifest.length === 0 && catalog.forgotten_with_manifest.length === 0;
+    const report = { ok, ...total, ...catalog };
+    await step.do("record", CATALOG_STEP, async () => {
+      await this.env.CATALOG_DB.prepare(`UPDATE repository_checks SET status = ?, completed_at = ?, report = ? WHERE id = ?`).bind(ok ? "passed" : "failed", new Date().toISOString(), JSON.stringify(report), id).run();
+    });
+    return { ok, manifests: total.manifests, missing: total.missing.length };
+  }
+}

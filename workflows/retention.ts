@@ -1,0 +1,116 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import { openRepository } from "../src/repo/open";
+import { loadBackupFacts } from "../src/retention/facts";
+import { forgetBackups } from "../src/retention/forget";
+import { fossilizePage, pendingCollection, sweepFossilsPage } from "../src/retention/fossils";
+import { listHolds } from "../src/retention/holds";
+import { clearMarks, markPage } from "../src/retention/marks";
+import { currentPolicy } from "../src/retention/policies";
+import { evaluatePolicy } from "../src/retention/policy";
+import { finishRun, type RetentionReport, startRun } from "../src/retention/runs";
+import { recordStorageSample } from "../src/retention/storage";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface RetentionParams {
+  run_id: string;
+  requested_by: string;
+  trigger: "schedule" | "api";
+}
+
+const FORGET_PER_STEP = 25;
+/** Backups one run forgets at most: the plan step's result stays small, and the next run continues. */
+const MAX_FORGET_PER_RUN = 2000;
+
+/**
+ * Applies the retention policy (docs/RETENTION.md): plan → forget (metadata first) → prune in two phases. Phase two
+ * of the previous run's fossil collection runs once every backup that was running during it has ended: a fresh mark
+ * of every manifest, then fossils still unreferenced are deleted and referenced ones go back. Phase one marks (the
+ * same marks), then moves unreferenced chunks to fossils/. Every step is bounded and safe to repeat, so a crash at
+ * any point leaves a repository whose every backup still restores (POST /admin/repository/check proves it).
+ */
+export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> {
+  override async run(event: WorkflowEvent<RetentionParams>, step: WorkflowStep) {
+    const { run_id: id } = event.payload;
+    try {
+      const plan = await step.do("plan", CATALOG_STEP, async () => {
+        const { version, policy } = await currentPolicy(this.env);
+        await startRun(this.env.CATALOG_DB, { id, trigger: event.payload.trigger, requested_by: event.payload.requested_by, policy_version: version });
+        const decisions = evaluatePolicy(await loadBackupFacts(this.env.CATALOG_DB), policy, await listHolds(this.env.CATALOG_DB, { active: true }), Date.now());
+        const interrupted = (await this.env.CATALOG_DB.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT 100`).all<{ id: string }>()).results.map((r) => r.id);
+        const forget = [...interrupted, ...decisions.filter((d) => !d.keep).map((d) => d.id)].slice(0, MAX_FORGET_PER_RUN);
+        const reasons = Object.fromEntries(decisions.filter((d) => !d.keep).map((d) => [d.id, d.reasons[0]!]));
+        return { policy_version: version, started_at: new Date().toISOString(), forget, reasons };
+      });
+      const report: RetentionReport = { policy_version: plan.policy_version, planned: plan.forget.length, forgotten: [], spared: [], phase_two: null, phase_one: null, marked: { manifests: 0, refs: 0 } };
+
+      for (let i = 0; i < plan.forget.length; i += FORGET_PER_STEP) {
+        const r = await step.do(`forget ${i / FORGET_PER_STEP + 1}`, CATALOG_STEP, async () => {
+          const { policy } = await currentPolicy(this.env);
+          return forgetBackups(this.env, id, plan.forget.slice(i, i + FORGET_PER_STEP), policy, plan.reasons);
+        });
+        report.forgotten.push(...r.forgotten);
+        report.spared.push(...r.spared);
+      }
+
+      const pending = await step.do("phase two: ready?", CATALOG_STEP, () => pendingCollection(this.env.CATALOG_DB));
+      if (pending && pending.waiting_for.length > 0) {
+        // Fossils of the last collection may still be needed by a backup that was running then: wait for it.
+        report.phase_two = { collection: pending.id, waiting_for: pending.waiting_for };
+      } else {
+        const markedAt = await step.do("mark: start", CATALOG_STEP, async () => new Date().toISOString());
+        let cursor: string | null | undefined;
+        for (let n = 1; cursor !== null; n++) {
+          const page = await step.do(`mark ${n}`, DATA_STEP, () => finalOnPermanent(async () => markPage(this.env, await openRepository(this.env), id, cursor ?? undefined)));
+          report.marked.manifests += page.manifests;
+          report.marked.refs += page.refs;
+          cursor = page.cursor;
+        }
+        if (pending) {
+          const two = { collection: pending.id, deleted: 0, resurrected: 0, freed_bytes: 0 };
+          for (let n = 1, c: string | null | undefined; c !== null; n++) {
+            const page = await step.do(`phase two: sweep ${n}`, DATA_STEP, () => finalOnPermanent(async () => sweepFossilsPage(this.env, await openRepository(this.env), id, c ?? undefined)));
+            two.deleted += page.deleted;
+            two.resurrected += page.resurrected;
+            two.freed_bytes += page.freed;
+            c = page.cursor;
+          }
+          await step.do("phase two: done", CATALOG_STEP, async () => {
+            await this.env.CATALOG_DB.prepare(`UPDATE fossil_collections SET status = 'done', done_at = ?, deleted = ?, resurrected = ?, freed_bytes = ? WHERE id = ?`)
+              .bind(new Date().toISOString(), two.deleted, two.resurrected, two.freed_bytes, pending.id)
+              .run();
+          });
+          report.phase_two = two;
+        }
+        const one = { fossilized: 0, fossil_bytes: 0, listed: 0 };
+        for (let n = 1, c: string | null | undefined; c !== null; n++) {
+          const page = await step.do(`phase one: sweep ${n}`, DATA_STEP, () => finalOnPermanent(async () => fossilizePage(this.env, await openRepository(this.env), id, c ?? undefined, markedAt)));
+          one.fossilized += page.fossilized;
+          one.fossil_bytes += page.bytes;
+          one.listed += page.listed;
+          c = page.cursor;
+        }
+        await step.do("phase one: record", CATALOG_STEP, async () => {
+          await this.env.CATALOG_DB.prepare(`INSERT OR IGNORE INTO fossil_collections (id, collected_at, ended_at, chunks, bytes, status) VALUES (?, ?, ?, ?, ?, ?)`)
+            .bind(id, markedAt, new Date().toISOString(), one.fossilized, one.fossil_bytes, one.fossilized > 0 ? "pending" : "done")
+            .run();
+        });
+        report.phase_one = one;
+      }
+
+      await step.do("report", CATALOG_STEP, async () => {
+        await clearMarks(this.env.CATALOG_DB, id);
+        await recordStorageSample(this.env);
+        await finishRun(this.env.CATALOG_DB, id, { status: "completed", report });
+      });
+      return { run_id: id, forgotten: report.forgotten.length, fossilized: report.phase_one?.fossilized ?? 0 };
+    } catch (e) {
+      const err = parseError(e);
+      await step.do("record failure", CATALOG_STEP, async () => {
+        await clearMarks(this.env.CATALOG_DB, id);
+        await finishRun(this.env.CATALOG_DB, id, { status: "failed", error: `[${err.code}] ${err.message}` });
+      });
+      throw e;
+    }
+  }
+}
