@@ -10,6 +10,8 @@ import { currentPolicy } from "../src/retention/policies";
 import { evaluatePolicy } from "../src/retention/policy";
 import { finishRun, type RetentionReport, startRun } from "../src/retention/runs";
 import { recordStorageSample } from "../src/retention/storage";
+import { tierPage } from "../src/retention/tiers";
+import { Layout } from "../src/repo/layout";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface RetentionParams {
@@ -61,7 +63,9 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
         const markedAt = await step.do("mark: start", CATALOG_STEP, async () => new Date().toISOString());
         let cursor: string | null | undefined;
         for (let n = 1; cursor !== null; n++) {
-          const page = await step.do(`mark ${n}`, DATA_STEP, () => finalOnPermanent(async () => markPage(this.env, await openRepository(this.env), id, cursor ?? undefined)));
+          const page = await step.do(`mark ${n}`, DATA_STEP, () =>
+            finalOnPermanent(async () => markPage(this.env, await openRepository(this.env), id, cursor ?? undefined, (await currentPolicy(this.env)).policy.infrequent_access_after_days)),
+          );
           report.marked.manifests += page.manifests;
           report.marked.refs += page.refs;
           cursor = page.cursor;
@@ -83,12 +87,14 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
           report.phase_two = two;
         }
         const one = { fossilized: 0, fossil_bytes: 0, listed: 0 };
-        for (let n = 1, c: string | null | undefined; c !== null; n++) {
-          const page = await step.do(`phase one: sweep ${n}`, DATA_STEP, () => finalOnPermanent(async () => fossilizePage(this.env, await openRepository(this.env), id, c ?? undefined, markedAt)));
-          one.fossilized += page.fossilized;
-          one.fossil_bytes += page.bytes;
-          one.listed += page.listed;
-          c = page.cursor;
+        for (const [area, prefix] of [["data", Layout.chunkPrefix], ["cold", Layout.coldPrefix]] as const) {
+          for (let n = 1, c: string | null | undefined; c !== null; n++) {
+            const page = await step.do(`phase one: ${area} ${n}`, DATA_STEP, () => finalOnPermanent(async () => fossilizePage(this.env, await openRepository(this.env), id, prefix, c ?? undefined, markedAt)));
+            one.fossilized += page.fossilized;
+            one.fossil_bytes += page.bytes;
+            one.listed += page.listed;
+            c = page.cursor;
+          }
         }
         await step.do("phase one: record", CATALOG_STEP, async () => {
           await this.env.CATALOG_DB.prepare(`INSERT OR IGNORE INTO fossil_collections (id, collected_at, ended_at, chunks, bytes, status) VALUES (?, ?, ?, ?, ?, ?)`)
@@ -96,6 +102,18 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
             .run();
         });
         report.phase_one = one;
+
+        const tiers = { cooled: 0, warmed: 0, bytes: 0 };
+        for (const [area, prefix] of [["data", Layout.chunkPrefix], ["cold", Layout.coldPrefix]] as const) {
+          for (let n = 1, c: string | null | undefined; c !== null; n++) {
+            const page = await step.do(`tiers: ${area} ${n}`, DATA_STEP, () => finalOnPermanent(async () => tierPage(this.env, await openRepository(this.env), id, prefix, c ?? undefined)));
+            tiers.cooled += page.cooled;
+            tiers.warmed += page.warmed;
+            tiers.bytes += page.bytes;
+            c = page.cursor;
+          }
+        }
+        report.tiers = tiers;
       }
 
       await step.do("report", CATALOG_STEP, async () => {

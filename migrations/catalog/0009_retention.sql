@@ -41,6 +41,7 @@ CREATE TABLE retention_runs (
 CREATE TABLE prune_marks (
   run_id TEXT NOT NULL,
   chunk_id TEXT NOT NULL,
+  hot INTEGER NOT NULL DEFAULT 1,       -- 1: a backup that stays in Standard references it; 0: only monthly archives and backups past the IA age
   PRIMARY KEY (run_id, chunk_id)
 ) WITHOUT ROWID;
 

@@ -57,6 +57,8 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/legal-holds": { roles: ["admin"] },
   "POST /admin/legal-holds/:id/release": { roles: ["admin"] },
   "GET /admin/legal-holds": { roles: ["viewer"] },
+  "GET /admin/backup/storage": { roles: ["viewer"] },
+  "POST /admin/backup/storage/sample": { roles: ["operator"] },
   "POST /admin/repository/check": { roles: ["operator"] },
   "GET /admin/repository/checks/:id": { roles: ["viewer"] },
   "POST /admin/demo/seed-sessions": { roles: "demo" },

@@ -6,10 +6,13 @@ export const Layout = {
   key: (dataKeyId: string, kekId: string) => `keys/${dataKeyId}/${kekId}.json`,
   chunkPrefix: "data/",
   chunk: (id: string) => `data/${id.slice(0, 2)}/${id}`,
+  /** A chunk only monthly archives and old backups reference, in R2's InfrequentAccess class (docs/RETENTION.md). */
+  coldPrefix: "cold/",
+  cold: (id: string) => `cold/${id.slice(0, 2)}/${id}`,
   /** A chunk no kept backup referenced at the last prune: kept here until phase two decides (docs/RETENTION.md). */
   fossilPrefix: "fossils/",
   fossil: (id: string) => `fossils/${id.slice(0, 2)}/${id}`,
-  /** The chunk id of a `data/` or `fossils/` object name. */
+  /** The chunk id of a `data/`, `cold/` or `fossils/` object name. */
   chunkIdOf: (key: string) => key.slice(key.lastIndexOf("/") + 1),
   manifestPrefix: "manifests/",
   manifest: (backupId: string) => `manifests/${backupId}`,

@@ -61,8 +61,9 @@ export class Repository {
   /** Reads a chunk and proves it: stored digest, authenticated decryption, and the id recomputed from the plaintext. */
   async getChunk(id: string): Promise<Uint8Array> {
     const key = Layout.chunk(id);
-    // A chunk a prune fossilized is still readable until phase two (a backup committed meanwhile may need it).
-    const sealed = (await this.getChecked(key)) ?? (await this.getChecked(Layout.fossil(id)));
+    // A chunk may live in the InfrequentAccess tier (cold/), or be a fossil still readable until a prune's phase two
+    // (a backup committed meanwhile may need it). The dedup check looks in data/ only: new backups stay in Standard.
+    const sealed = (await this.getChecked(key)) ?? (await this.getChecked(Layout.cold(id))) ?? (await this.getChecked(Layout.fossil(id)));
     if (!sealed) throw new IntegrityError(key, "chunk is missing from the repository");
     const plain = await open(this.dataKey, ObjectKind.chunk, id, key, sealed);
     if ((await this.chunkId(plain)) !== id) throw new IntegrityError(key, "content does not hash to the chunk id");

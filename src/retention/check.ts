@@ -12,14 +12,15 @@ export interface CheckPage {
   cursor: string | null;
   manifests: number;
   refs: number;
-  /** Chunks a manifest references that are in neither data/ nor fossils/: that backup would not restore. */
+  /** Chunks a manifest references that are in none of data/, cold/, fossils/: that backup would not restore. */
   missing: { backup_id: string; chunk: string }[];
   unreadable: { backup_id: string; error: string }[];
 }
 
 /**
  * One page of the repository check: each manifest is read through every check (digest, authentication, schema)
- * and each chunk it references must exist, as a chunk or as a fossil awaiting phase two.
+ * and each chunk it references must exist: in data/, in the InfrequentAccess tier (cold/), or as a fossil awaiting
+ * phase two.
  */
 export async function checkManifestPage(env: Env, repo: Repository, cursor: string | undefined): Promise<CheckPage> {
   const page = await env.BACKUP_BUCKET.list({ prefix: Layout.manifestPrefix, cursor, limit: CHECK_MANIFESTS_PER_STEP });
@@ -33,7 +34,8 @@ export async function checkManifestPage(env: Env, repo: Repository, cursor: stri
         if (seen.has(chunk)) continue;
         seen.add(chunk);
         out.refs++;
-        const present = (await env.BACKUP_BUCKET.head(Layout.chunk(chunk))) ?? (await env.BACKUP_BUCKET.head(Layout.fossil(chunk)));
+        const present =
+          (await env.BACKUP_BUCKET.head(Layout.chunk(chunk))) ?? (await env.BACKUP_BUCKET.head(Layout.cold(chunk))) ?? (await env.BACKUP_BUCKET.head(Layout.fossil(chunk)));
         if (!present && out.missing.length < MAX_LISTED) out.missing.push({ backup_id: id, chunk });
       }
       out.manifests++;

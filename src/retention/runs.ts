@@ -7,6 +7,8 @@ export interface RetentionReport {
   spared: { id: string; reason: string }[];
   phase_two: { collection: string; deleted: number; resurrected: number; freed_bytes: number } | { waiting_for: string[]; collection: string } | null;
   phase_one: { fossilized: number; fossil_bytes: number; listed: number } | null;
+  /** Chunks moved to InfrequentAccess (cooled) or back to Standard (warmed). */
+  tiers?: { cooled: number; warmed: number; bytes: number };
   marked: { manifests: number; refs: number };
 }
 

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 /** What each area of the bucket holds, by object name prefix. */
 const AREAS: [prefix: string, area: string][] = [
   ["data/", "chunks"],
+  ["cold/", "chunks"],
   ["fossils/", "fossils"],
   ["manifests/", "manifests"],
   ["segments/", "change_log"],
@@ -28,10 +29,12 @@ export async function recordStorageSample(env: Env): Promise<StorageSample> {
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await env.BACKUP_BUCKET.list({ cursor, limit: 1000, include: ["httpMetadata"] });
+    const page = await env.BACKUP_BUCKET.list({ cursor, limit: 1000 });
     for (const o of page.objects) {
       const area = AREAS.find(([p]) => o.key.startsWith(p))?.[1] ?? "other";
-      const tier = (o as R2Object & { storageClass?: string }).storageClass ?? "Standard";
+      // The layout decides the tier: cold/ objects are written with storageClass InfrequentAccess, everything else
+      // Standard. (Local R2 does not keep storage classes, so the class reported by a listing is not relied on.)
+      const tier = o.key.startsWith("cold/") ? "InfrequentAccess" : "Standard";
       const k = `${area}/${tier}`;
       const t = totals.get(k) ?? { area, tier, objects: 0, bytes: 0 };
       t.objects++;

@@ -222,3 +222,67 @@ describe("forget and prune", () => {
     expect(r.report.missing).toEqual([{ backup_id: b.backup_id, chunk: Layout.chunkIdOf(first) }]);
   });
 });
+
+describe("storage tiers", () => {
+  it("chunks only a monthly archive or an old backup references move to InfrequentAccess, and those backups still restore exactly", async () => {
+    await setPolicy({ min_retention_days: 1, rules: [{ match: {}, keep: { within_days: 365 } }], infrequent_access_after_days: 30 });
+    await seedWithEdgeCases(env.OIDC_DB, 200);
+    await change("archived-");
+    const created = await api("POST", "/admin/backup/create", { body: { type: "monthly_archive" } });
+    const archive = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed", 120_000);
+    expect(archive.status).toBe("completed");
+    const archived = await snapshot(env.OIDC_DB);
+    await change("old-");
+    const old = await runBackup();
+    const oldState = await snapshot(env.OIDC_DB);
+    await backdate(old.backup_id, 40);
+    await change("current-");
+    const current = await runBackup();
+    const currentState = await snapshot(env.OIDC_DB);
+
+    const run = await retention();
+    expect(run.status, JSON.stringify(run.error)).toBe("completed");
+    expect(run.report.forgotten).toEqual([]);
+    expect(run.report.tiers.cooled).toBeGreaterThan(0);
+    const cold = await env.BACKUP_BUCKET.list({ prefix: Layout.coldPrefix });
+    expect(cold.objects.length).toBe(run.report.tiers.cooled);
+    // Chunks the current backup shares with the others stay in Standard.
+    const storage = (await api("GET", "/admin/backup/storage")).json;
+    expect(storage.tiers.find((t: any) => t.tier === "InfrequentAccess").bytes).toBeGreaterThan(0);
+    expect(storage.tiers.find((t: any) => t.tier === "Standard").bytes).toBeGreaterThan(0);
+
+    // The archive's database component reads its chunks from the InfrequentAccess tier.
+    await restoresExactly(`${archive.backup_id}_database`, archived);
+    await restoresExactly(old.backup_id, oldState);
+    await restoresExactly(current.backup_id, currentState);
+    expect(await check()).toMatchObject({ status: "passed" });
+  });
+});
+
+describe("storage monitoring", () => {
+  it("usage per area and tier with a cost estimate, logical bytes per component, the dedup ratio, and when the trend reaches the budget", async () => {
+    await setPolicy({ ...POLICY, storage_budget_bytes: 50_000_000 });
+    await seedWithEdgeCases(env.OIDC_DB, 100);
+    await runBackup();
+    await runBackup();
+    await runBackup();
+    // Two earlier samples, as if taken on the two days before: the bucket grew by 1 MB a day.
+    const now = (await api("POST", "/admin/backup/storage/sample", { as: "operator" })).json;
+    const total = now.areas.reduce((n: number, a: any) => n + a.bytes, 0);
+    for (const [days, bytes] of [[2, total - 2_000_000], [1, total - 1_000_000]]) {
+      await env.CATALOG_DB.prepare(`INSERT INTO storage_samples (at, component, tier, objects, bytes) VALUES (?, 'chunks', 'Standard', 1, ?)`).bind(new Date(Date.now() - days! * DAY).toISOString(), bytes).run();
+    }
+    const r = (await api("GET", "/admin/backup/storage", { as: "viewer" })).json;
+    expect(r.areas.map((a: any) => a.area)).toEqual(expect.arrayContaining(["chunks", "manifests", "keys"]));
+    expect(r.tiers[0]).toMatchObject({ tier: "Standard", bytes: total, monthly_cost_usd: Math.round((total / 1e9) * 0.015 * 1000) / 1000 });
+    expect(r.components).toEqual([expect.objectContaining({ component: "database", backups: 3 })]);
+    // Three backups of the same data: about three times the logical bytes of what is stored.
+    expect(r.dedup_ratio).toBeGreaterThan(2.5);
+    expect(r.history).toHaveLength(3);
+    expect(r.forecast.bytes_per_day).toBeGreaterThan(900_000);
+    expect(r.forecast.bytes_per_day).toBeLessThan(1_100_000);
+    const daysLeft = (Date.parse(r.forecast.budget_reached_at) - Date.now()) / DAY;
+    expect(daysLeft).toBeGreaterThan((50_000_000 - total) / 1_100_000);
+    expect(daysLeft).toBeLessThan((50_000_000 - total) / 900_000 + 1);
+  });
+});

@@ -9,6 +9,8 @@ import { listHolds, placeHold, releaseHold } from "../../retention/holds";
 import { currentPolicy, setPolicy } from "../../retention/policies";
 import { evaluatePolicy } from "../../retention/policy";
 import { getRun } from "../../retention/runs";
+import { recordStorageSample } from "../../retention/storage";
+import { storageReport } from "../../retention/storage-report";
 import { startRepositoryCheck, startRetention } from "../../retention/start";
 import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
@@ -93,6 +95,13 @@ export function retentionRoutes() {
   r.get("/legal-holds", async (c) => {
     const q = parseOrThrow(HoldsQuery, c.req.query());
     return c.json({ holds: await listHolds(c.env.CATALOG_DB, { active: q.active === "true", backup_id: q.backup_id }) });
+  });
+
+  r.get("/backup/storage", async (c) => c.json(await storageReport(c.env)));
+
+  r.post("/backup/storage/sample", async (c) => {
+    await recordStorageSample(c.env);
+    return c.json(await storageReport(c.env));
   });
 
   r.post("/repository/check", async (c) => {

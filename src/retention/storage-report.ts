@@ -1,0 +1,63 @@
+import type { Env } from "../env";
+import { currentPolicy } from "./policies";
+import { PRICE_PER_GB_MONTH } from "./storage";
+
+const GB = 1e9;
+const DAY = 86_400_000;
+
+/**
+ * Storage as the operator sees it (docs/RETENTION.md): the latest sample by area and tier with a monthly cost
+ * estimate per tier; logical bytes per component (what the kept backups hold) against the physical chunk bytes (the
+ * deduplication ratio); every sample's total over time; and a linear forecast of when the trend reaches the budget.
+ */
+export async function storageReport(env: Env) {
+  const db = env.CATALOG_DB;
+  const latestAt = await db.prepare(`SELECT max(at) AS at FROM storage_samples`).first<string | null>("at");
+  const latest = latestAt
+    ? (await db.prepare(`SELECT component AS area, tier, objects, bytes FROM storage_samples WHERE at = ? ORDER BY component, tier`).bind(latestAt).all<{ area: string; tier: string; objects: number; bytes: number }>()).results
+    : [];
+  const tiers = (["Standard", "InfrequentAccess"] as const).map((tier) => {
+    const bytes = latest.filter((a) => a.tier === tier).reduce((n, a) => n + a.bytes, 0);
+    return { tier, bytes, monthly_cost_usd: round((bytes / GB) * PRICE_PER_GB_MONTH[tier]) };
+  });
+  const { results: components } = await db
+    .prepare(
+      `SELECT value AS component, count(DISTINCT b.id) AS backups, sum(b.raw_bytes) AS logical_bytes, sum(b.stored_bytes) AS added_bytes
+       FROM backups b, json_each(b.components) WHERE b.status = 'completed' AND b.type NOT IN ('full_system', 'monthly_archive') GROUP BY value ORDER BY value`,
+    )
+    .all<{ component: string; backups: number; logical_bytes: number; added_bytes: number }>();
+  const physical = latest.filter((a) => a.area === "chunks").reduce((n, a) => n + a.bytes, 0);
+  const logical = components.reduce((n, c) => n + (c.logical_bytes ?? 0), 0);
+  const { results: history } = await db.prepare(`SELECT at, sum(bytes) AS bytes FROM storage_samples GROUP BY at ORDER BY at DESC LIMIT 365`).all<{ at: string; bytes: number }>();
+  history.reverse();
+  const budget = (await currentPolicy(env)).policy.storage_budget_bytes ?? null;
+  return {
+    sampled_at: latestAt,
+    areas: latest,
+    tiers,
+    components,
+    dedup_ratio: physical > 0 ? round(logical / physical) : null,
+    history,
+    forecast: forecast(history, budget),
+  };
+}
+
+/** Least-squares growth over the samples (bytes a day) and when it reaches `budget`, if it grows. */
+export function forecast(history: { at: string; bytes: number }[], budget: number | null) {
+  if (history.length < 2) return { bytes_per_day: null, budget_bytes: budget, budget_reached_at: null, note: "needs two samples or more" };
+  const xs = history.map((h) => Date.parse(h.at) / DAY);
+  const ys = history.map((h) => h.bytes);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const slope = sxx === 0 ? 0 : xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / sxx;
+  const last = history[history.length - 1]!;
+  let reached: string | null = null;
+  if (budget !== null && last.bytes >= budget) reached = last.at;
+  else if (budget !== null && slope > 0) reached = new Date(Date.parse(last.at) + ((budget - last.bytes) / slope) * DAY).toISOString();
+  return { bytes_per_day: Math.round(slope), budget_bytes: budget, budget_reached_at: reached, note: budget === null ? "no storage_budget_bytes in the policy" : slope <= 0 && !reached ? "not growing" : null };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
