@@ -56,6 +56,8 @@ export interface Env {
   RESTORE_POLL_MS?: string;
   /** Seconds between change-log ship runs (the shipper's alarm); "0" ships only on demand. */
   CAPTURE_SHIP_INTERVAL_SECONDS?: string;
+  /** The RPO per component and the RTO compliance reports measure against (schemas/reports.ts). */
+  COMPLIANCE_TARGETS?: string;
   /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */
   DEMO_MODE?: string;
   /** Only in the asset benchmark (test/bench): how many 1 MB and 100 MB objects to use. */

@@ -60,6 +60,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /admin/backup/storage": { roles: ["viewer"] },
   "POST /admin/backup/storage/sample": { roles: ["operator"] },
   "POST /admin/repository/check": { roles: ["operator"] },
+  "GET /admin/reports/compliance": { roles: ["auditor"] },
   "GET /admin/repository/checks/:id": { roles: ["viewer"] },
   "POST /admin/demo/seed-sessions": { roles: "demo" },
   "GET /admin/demo/sessions": { roles: "demo" },
