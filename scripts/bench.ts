@@ -1,4 +1,5 @@
 // npm run bench -- [--users 100000] [--import-peer] [--reseed] [--skip-workerd] [--load-seconds 60] [--rpo-seconds 180]
+//                   [--retention-days 90] [--retention-only]
 // Full backup and restore of the demo database through a real `wrangler dev`, against the peers measured in the
 // same run on the same database: `wrangler d1 export --local` (whole, then table by table) and the native floor
 // `sqlite3 .dump | zstd -3`. Before that, inside workerd: compression options, and R2 asset backup and restore
@@ -23,6 +24,9 @@ const { values } = parseArgs({
     // Change capture: seconds of sign-in traffic without capture, then with it (the RPO is sampled all through).
     "load-seconds": { type: "string", default: "60" },
     "rpo-seconds": { type: "string", default: "180" },
+    // Retention: daily backups with 1 % change each day, then a prune of those past the policy.
+    "retention-days": { type: "string", default: "90" },
+    "retention-only": { type: "boolean", default: false },
   },
 });
 const users = Number(values.users);
@@ -131,6 +135,68 @@ const targetTablesBefore = Number(
 const haveNative = ensureTool("sqlite3", "sqlite3") && ensureTool("zstd", "zstd");
 const sqliteFile = haveNative ? oidcSqliteFile() : null;
 const dbBytes = sqliteFile ? statSync(sqliteFile).size : 0;
+
+// --- retention: storage after daily backups with 1 % change, and a prune of a long history ------------------------
+async function benchRetention(days: number) {
+  // A clean repository and catalog, and a copy of the database that is put back afterwards (the changes grow it).
+  rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
+  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM storage_samples; DELETE FROM retention_runs; DELETE FROM fossil_collections; DELETE FROM retention_policies;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  const d1Dir = join(state, "v3", "d1");
+  const saved = join(root, "d1-before-retention");
+  rmSync(saved, { recursive: true, force: true });
+  cpSync(d1Dir, saved, { recursive: true });
+  const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
+  try {
+    await fetch(`${dev.url}/admin/capture/remove`, { method: "POST", headers: ADMIN });
+    const chunkBytes = async () => ((await post(dev, "/admin/backup/storage/sample", {})).areas as any[]).filter((a) => a.area === "chunks").reduce((n, a) => n + a.bytes, 0);
+    let full = 0;
+    let after30 = 0;
+    const t = performance.now();
+    for (let day = 1; day <= days; day++) {
+      if (day > 1) await post(dev, "/admin/demo/change", { percent: 1 });
+      const c = await post(dev, "/admin/backup/create", { type: "full_database" });
+      const b = await poll(dev, `/admin/backup/${c.backup_id}`, (x) => x.status === "completed" || x.status === "failed");
+      if (b.status !== "completed") throw new Error(`daily backup ${day} failed: ${JSON.stringify(b.error)}`);
+      if (day === 1) full = await chunkBytes();
+      if (day === 30) after30 = await chunkBytes();
+      if (day % 10 === 0) console.log(`  ${day} daily backups (${secs(performance.now() - t)} s)`);
+    }
+    const before = await chunkBytes();
+    await post(dev, "/admin/demo/age-backups", { days_apart: 1 });
+    // Keep 30 daily backups; the floor is a week.
+    const put = await fetch(`${dev.url}/admin/backup/policies`, { method: "PUT", headers: ADMIN, body: JSON.stringify({ min_retention_days: 7, rules: [{ match: {}, keep: { daily: 30 } }] }) });
+    if (!put.ok) throw new Error(`policy refused: ${await put.text()}`);
+    const run = async () => {
+      const s = performance.now();
+      const r = await post(dev, "/admin/backup/retention/run", {});
+      const done = await poll(dev, `/admin/backup/retention/runs/${r.run_id}`, (x) => x.status !== "running");
+      if (done.status !== "completed") throw new Error(`retention failed: ${done.error}`);
+      return { ms: performance.now() - s, report: done.report };
+    };
+    const one = await run();
+    const two = await run();
+    const after = await chunkBytes();
+    const tc = performance.now();
+    const ck = await post(dev, "/admin/repository/check", {});
+    const checked = await poll(dev, `/admin/repository/checks/${ck.check_id}`, (x) => x.status !== "running");
+    const checkMs = performance.now() - tc;
+    console.log(`  storage after 30 daily backups (1 % change a day): ${mb(after30)} MB of chunks = ${(after30 / full).toFixed(2)} x one full backup (${mb(full)} MB)`);
+    console.log(`  prune of ${days} daily backups to 30: forget + mark + phase one ${secs(one.ms)} s (${one.report.forgotten.length} forgotten, ${one.report.phase_one.fossilized} chunks to fossils), phase two ${secs(two.ms)} s (${two.report.phase_two.deleted} deleted, ${mb(two.report.phase_two.freed_bytes)} MB freed)`);
+    console.log(`  chunks before ${mb(before)} MB, after ${mb(after)} MB; repository check ${checked.status} in ${secs(checkMs)} s (${checked.report.manifests} manifests, ${checked.report.refs} chunk references)`);
+    return { days, full, after30, ratio30: after30 / full, before, after, forgetMs: one.ms, phaseTwoMs: two.ms, forgotten: one.report.forgotten.length, fossilized: one.report.phase_one.fossilized, deleted: two.report.phase_two.deleted, freed: two.report.phase_two.freed_bytes, checkMs, check: checked.status };
+  } finally {
+    await dev.stop();
+    rmSync(d1Dir, { recursive: true, force: true });
+    renameSync(saved, d1Dir);
+  }
+}
+
+if (values["retention-only"]) {
+  console.log(`\nRetention (wrangler dev, local workerd), ${values["retention-days"]} daily backups:`);
+  const r = await benchRetention(Number(values["retention-days"]));
+  writeFileSync(join(root, "results-retention.json"), JSON.stringify(r, null, 2));
+  process.exit(0);
+}
 
 // --- inside workerd: compression options, asset backup and restore ---------------------------------------------------
 if (!values["skip-workerd"]) {
@@ -346,6 +412,10 @@ try {
   renameSync(d1Saved, d1Dir);
 }
 
+// --- retention, last: a fresh repository of its own ----------------------------------------------------------------
+console.log(`\nRetention (wrangler dev, local workerd), ${values["retention-days"]} daily backups:`);
+const retention = await benchRetention(Number(values["retention-days"]));
+
 // --- summary --------------------------------------------------------------------------------------------------------
 const stored = backup.manifest.stored_bytes as number;
 const rows: [string, string, string][] = [
@@ -363,6 +433,8 @@ const rows: [string, string, string][] = [
   ["incremental bytes / full backup bytes", `${((capture.incBytes / stored) * 100).toFixed(2)} %`, "<= 2 %"],
   ["RPO: oldest unshipped change, seconds", secs(capture.rpoMax), "<= 60"],
   ["point-in-time restore, seconds", secs(capture.pitrMs), "(full restore + replay)"],
+  ["storage after 30 daily backups (1 %/day) / one full", retention.ratio30.toFixed(2), "<= 1.5"],
+  [`prune ${retention.days} -> 30 daily backups, seconds (both phases)`, secs(retention.forgetMs + retention.phaseTwoMs), `${mb(retention.freed)} MB freed`],
 ];
 console.log(`\nSummary for ${users} users (${backup.manifest.rows} rows, SQLite file ${mb(dbBytes)} MB):`);
 console.log(`  Vaultline full backup   ${secs(backupWallMs).padStart(7)} s   stored ${mb(stored)} MB (compressed + encrypted)`);
@@ -374,4 +446,4 @@ console.log(`  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tab
 if (dump) console.log(`  sqlite3 .dump | zstd -3 ${secs(dump.ms).padStart(7)} s   ${mb(dump.zstBytes)} MB`);
 console.log("\n  ratio                                          measured   target");
 for (const [k, v, t] of rows) console.log(`  ${k.padEnd(46)} ${v.padStart(8)}   ${t}`);
-writeFileSync(join(root, "results.json"), JSON.stringify({ users, backup: backup.manifest, backupWallMs, restoreWallMs, replaceWallMs, memPeak, capture, drill: { wallMs: drillWallMs, rto_seconds: drill.rto_seconds, cleanup_seconds: drill.cleanup_seconds }, prodMs, rollbackMs, wholeExport, tableMs, tableBytes, failedTables, dump, dbBytes }, null, 2));
+writeFileSync(join(root, "results.json"), JSON.stringify({ users, backup: backup.manifest, backupWallMs, restoreWallMs, replaceWallMs, memPeak, capture, drill: { wallMs: drillWallMs, rto_seconds: drill.rto_seconds, cleanup_seconds: drill.cleanup_seconds }, prodMs, rollbackMs, wholeExport, tableMs, tableBytes, failedTables, dump, dbBytes, retention }, null, 2));

@@ -67,4 +67,5 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/demo/write-load": { roles: "demo" },
   "POST /admin/demo/seed-assets": { roles: "demo" },
   "POST /admin/demo/change": { roles: "demo" },
+  "POST /admin/demo/age-backups": { roles: "demo" },
 };
