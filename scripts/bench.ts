@@ -148,12 +148,12 @@ async function benchRetention(days: number) {
   const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
   try {
     await fetch(`${dev.url}/admin/capture/remove`, { method: "POST", headers: ADMIN });
-    const chunkBytes = async () => ((await post(dev, "/admin/backup/storage/sample", {})).areas as any[]).filter((a) => a.area === "chunks").reduce((n, a) => n + a.bytes, 0);
+    const chunkBytes = async () => ((await call(dev, "POST", "/admin/backup/storage/sample", {})).areas as any[]).filter((a) => a.area === "chunks").reduce((n, a) => n + a.bytes, 0);
     let full = 0;
     let after30 = 0;
     const t = performance.now();
     for (let day = 1; day <= days; day++) {
-      if (day > 1) await post(dev, "/admin/demo/change", { percent: 1 });
+      if (day > 1) await call(dev, "POST", "/admin/demo/change", { percent: 1 });
       const c = await post(dev, "/admin/backup/create", { type: "full_database" });
       const b = await poll(dev, `/admin/backup/${c.backup_id}`, (x) => x.status === "completed" || x.status === "failed");
       if (b.status !== "completed") throw new Error(`daily backup ${day} failed: ${JSON.stringify(b.error)}`);
@@ -162,7 +162,7 @@ async function benchRetention(days: number) {
       if (day % 10 === 0) console.log(`  ${day} daily backups (${secs(performance.now() - t)} s)`);
     }
     const before = await chunkBytes();
-    await post(dev, "/admin/demo/age-backups", { days_apart: 1 });
+    await call(dev, "POST", "/admin/demo/age-backups", { days_apart: 1 });
     // Keep 30 daily backups; the floor is a week.
     const put = await fetch(`${dev.url}/admin/backup/policies`, { method: "PUT", headers: ADMIN, body: JSON.stringify({ min_retention_days: 7, rules: [{ match: {}, keep: { daily: 30 } }] }) });
     if (!put.ok) throw new Error(`policy refused: ${await put.text()}`);

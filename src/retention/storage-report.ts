@@ -22,12 +22,15 @@ export async function storageReport(env: Env) {
   });
   const { results: components } = await db
     .prepare(
-      `SELECT value AS component, count(DISTINCT b.id) AS backups, sum(b.raw_bytes) AS logical_bytes, sum(b.stored_bytes) AS added_bytes
+      `SELECT value AS component, count(DISTINCT b.id) AS backups, sum(b.raw_bytes) AS logical_bytes, sum(b.stored_bytes) AS added_bytes, sum(b.chunks) AS chunk_refs
        FROM backups b, json_each(b.components) WHERE b.status = 'completed' AND b.type NOT IN ('full_system', 'monthly_archive') GROUP BY value ORDER BY value`,
     )
-    .all<{ component: string; backups: number; logical_bytes: number; added_bytes: number }>();
-  const physical = latest.filter((a) => a.area === "chunks").reduce((n, a) => n + a.bytes, 0);
+    .all<{ component: string; backups: number; logical_bytes: number; added_bytes: number; chunk_refs: number }>();
+  const chunkAreas = latest.filter((a) => a.area === "chunks");
+  const physical = chunkAreas.reduce((n, a) => n + a.bytes, 0);
+  const stored = chunkAreas.reduce((n, a) => n + a.objects, 0);
   const logical = components.reduce((n, c) => n + (c.logical_bytes ?? 0), 0);
+  const refs = components.reduce((n, c) => n + (c.chunk_refs ?? 0), 0);
   const { results: history } = await db.prepare(`SELECT at, sum(bytes) AS bytes FROM storage_samples GROUP BY at ORDER BY at DESC LIMIT 365`).all<{ at: string; bytes: number }>();
   history.reverse();
   const budget = (await currentPolicy(env)).policy.storage_budget_bytes ?? null;
@@ -36,7 +39,10 @@ export async function storageReport(env: Env) {
     areas: latest,
     tiers,
     components,
-    dedup_ratio: physical > 0 ? round(logical / physical) : null,
+    /** Chunk references of the kept backups per chunk stored: what deduplication saves. */
+    dedup_ratio: stored > 0 ? round(refs / stored) : null,
+    /** Logical bytes of the kept backups per byte stored: deduplication and compression together. */
+    reduction_ratio: physical > 0 ? round(logical / physical) : null,
     history,
     forecast: forecast(history, budget),
   };
