@@ -8,6 +8,13 @@ import { chunkId, type DataKey, type MasterKey, newDataKeyMaterial, unwrapDataKe
 import { Layout } from "./layout";
 import { ObjectKind, open, seal } from "./sealed-object";
 
+export interface RepositoryOptions {
+  /** Never create a repository (offline readers). */
+  readOnly?: boolean;
+  /** Accept objects without the upload digest in their metadata (copies made by generic tools). */
+  digestOptional?: boolean;
+}
+
 export const CHUNKER = { min: 1 << 20, avg_extra: 1 << 20, max: 8 << 20 } as const;
 
 export interface PutChunkResult {
@@ -26,6 +33,7 @@ export class Repository {
     readonly bucket: R2Bucket,
     readonly config: RepositoryConfig,
     readonly dataKey: DataKey,
+    private readonly options: RepositoryOptions = {},
   ) {}
 
   /**
@@ -33,12 +41,15 @@ export class Repository {
    * BACKUP_ENCRYPTION_KEYS_OLD) are tried when the current key does not wrap the data key yet: between switching
    * keys and the rotation that re-wraps (docs/KEYS.md).
    */
-  static async open(bucket: R2Bucket, masterSecret: string | undefined, oldSecrets?: string): Promise<Repository> {
+  static async open(bucket: R2Bucket, masterSecret: string | undefined, oldSecrets?: string, options: RepositoryOptions = {}): Promise<Repository> {
     const keyring = await loadKeyring(masterSecret, oldSecrets);
     let config = await readRepositoryConfig(bucket);
-    if (!config) config = await initialise(bucket, keyring.current);
+    if (!config) {
+      if (options.readOnly) throw new NotFoundError("no Vaultline repository here: there is no config object");
+      config = await initialise(bucket, keyring.current);
+    }
     const dataKey = await loadDataKey(bucket, keyring, config.data_key_id);
-    return new Repository(bucket, config, dataKey);
+    return new Repository(bucket, config, dataKey, options);
   }
 
   chunkId(plaintext: Uint8Array): Promise<string> {
@@ -184,7 +195,12 @@ export class Repository {
     if (!obj) return null;
     const sealed = new Uint8Array(await obj.arrayBuffer());
     const expected = obj.customMetadata?.sha256;
-    if (!expected) throw new IntegrityError(key, "object has no recorded digest: not written by Vaultline");
+    if (!expected) {
+      // A copy made with a generic tool (a directory, another S3 store) may lose custom metadata: the AEAD tag (and a
+      // chunk's keyed id) still prove every object, so offline readers accept it (docs/RECOVERY.md).
+      if (this.options.digestOptional) return sealed;
+      throw new IntegrityError(key, "object has no recorded digest: not written by Vaultline");
+    }
     if ((await sha256Hex(sealed)) !== expected) throw new IntegrityError(key, "stored bytes do not match the digest recorded at upload");
     return sealed;
   }

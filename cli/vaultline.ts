@@ -1,0 +1,91 @@
+// `npx vaultline`: the command line. `recover` reads a repository without Cloudflare (docs/RECOVERY.md): from a
+// directory holding a copy of the bucket, or from any S3-compatible endpoint, with the master key.
+// Exit codes: 0 done, 1 a check failed (integrity, wrong key, missing object), 2 usage.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { VaultlineError } from "../src/errors";
+import { Repository } from "../src/repo/repository";
+import { recoverAssets } from "./recover/assets";
+import { recoverDatabase } from "./recover/database";
+import { DirectoryBucket, type ReadOnlyBucket, S3Bucket } from "./recover/sources";
+
+const USAGE = `usage:
+  vaultline recover list      (--from DIR | --s3-endpoint URL --s3-bucket NAME) [key options] [--json]
+  vaultline recover database  --backup ID --out FILE.sqlite  (source) [key options] [--json]
+  vaultline recover assets    --backup ID --out DIR          (source) [key options] [--json]
+
+source:  --from DIR                      a copy of the bucket (rclone copy, aws s3 sync, ...)
+         --s3-endpoint URL --s3-bucket NAME [--s3-region auto]
+                                         credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+key:     BACKUP_ENCRYPTION_KEY in the environment, or --key-file PATH (base64, 32 bytes);
+         earlier keys: BACKUP_ENCRYPTION_KEYS_OLD (JSON array) or --old-keys-file PATH`;
+
+function usage(message?: string): never {
+  if (message) console.error(`vaultline: ${message}`);
+  console.error(USAGE);
+  process.exit(2);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command !== "recover" || !sub) usage(command ? `unknown command ${command}` : undefined);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      from: { type: "string" },
+      "s3-endpoint": { type: "string" },
+      "s3-bucket": { type: "string" },
+      "s3-region": { type: "string", default: "auto" },
+      "key-file": { type: "string" },
+      "old-keys-file": { type: "string" },
+      backup: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  let source: ReadOnlyBucket;
+  if (values.from) source = new DirectoryBucket(values.from);
+  else if (values["s3-endpoint"] && values["s3-bucket"]) {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
+    if (!accessKeyId || !secretAccessKey) usage("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the S3 endpoint");
+    source = new S3Bucket({ endpoint: values["s3-endpoint"], bucket: values["s3-bucket"], region: values["s3-region"]!, accessKeyId, secretAccessKey });
+  } else usage("say where the repository is: --from DIR, or --s3-endpoint and --s3-bucket");
+  const key = values["key-file"] ? readFileSync(values["key-file"], "utf8").trim() : process.env.BACKUP_ENCRYPTION_KEY;
+  const old = values["old-keys-file"] ? readFileSync(values["old-keys-file"], "utf8") : process.env.BACKUP_ENCRYPTION_KEYS_OLD;
+  const log = values.json ? () => {} : (line: string) => console.log(line);
+  const repo = await Repository.open(source as unknown as R2Bucket, key, old, { readOnly: true, digestOptional: true });
+
+  if (sub === "list") {
+    const rows: { backup_id: string; format: string; type: string; completed_at: string }[] = [];
+    for await (const id of repo.listManifestIds()) {
+      const m = (await repo.getManifestJson(id)) as { format: string; type: string; completed_at: string };
+      rows.push({ backup_id: id, format: m.format, type: m.type, completed_at: m.completed_at });
+    }
+    if (values.json) console.log(JSON.stringify({ backups: rows }));
+    else for (const r of rows) console.log(`${r.backup_id}  ${r.type.padEnd(20)} ${r.completed_at}`);
+    return 0;
+  }
+  if (!values.backup || !values.out) usage(`recover ${sub} needs --backup and --out`);
+  log(`recovering ${sub} of ${values.backup} into ${values.out}`);
+  if (sub === "database") {
+    const r = await recoverDatabase(repo, values.backup, values.out, log);
+    if (values.json) console.log(JSON.stringify(r));
+    else log(`done: ${r.tables.length} tables, ${r.tables.reduce((n, t) => n + t.rows, 0)} rows, ${r.replayed} changes replayed, integrity_check ${r.integrity_check}`);
+    return 0;
+  }
+  if (sub === "assets") {
+    const r = await recoverAssets(repo, values.backup, values.out, log);
+    if (values.json) console.log(JSON.stringify(r));
+    return 0;
+  }
+  usage(`unknown recover command ${sub}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    const what = e instanceof VaultlineError ? `[${e.code}] ${e.message}` : e instanceof Error ? e.message : String(e);
+    console.error(`vaultline: ${what}`);
+    process.exit(1);
+  },
+);
