@@ -59,6 +59,10 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("seal_audit") }),
   /** Applies the retention policy: forget, then prune in two phases (docs/RETENTION.md). */
   z.object({ task: z.literal("retention") }),
+  /** Catch-up replication to BACKUP_REPLICA_BUCKET (docs/REPLICATION.md). */
+  z.object({ task: z.literal("replicate") }),
+  /** The next slice of the rotating scrub of both copies. */
+  z.object({ task: z.literal("scrub") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

@@ -14,6 +14,9 @@ export interface Env {
   KEY_ROTATION: Workflow;
   RETENTION: Workflow;
   REPOSITORY_CHECK: Workflow;
+  REPLICATION: Workflow;
+  SCRUB: Workflow;
+  VERIFY_BACKUP: Workflow;
   BACKUP_QUEUE: Queue;
   FULL_DATABASE_BACKUP: Workflow;
   DATABASE_RESTORE: Workflow;
@@ -56,6 +59,8 @@ export interface Env {
   RESTORE_POLL_MS?: string;
   /** Seconds between change-log ship runs (the shipper's alarm); "0" ships only on demand. */
   CAPTURE_SHIP_INTERVAL_SECONDS?: string;
+  /** Every object of both copies is read by the rotating scrub within this many days (docs/REPLICATION.md). */
+  SCRUB_PERIOD_DAYS?: string;
   /** The RPO per component and the RTO compliance reports measure against (schemas/reports.ts). */
   COMPLIANCE_TARGETS?: string;
   /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */

@@ -16,6 +16,9 @@ export { ProductionRestoreWorkflow } from "../workflows/production-restore";
 export { KeyRotationWorkflow } from "../workflows/key-rotation";
 export { RetentionWorkflow } from "../workflows/retention";
 export { RepositoryCheckWorkflow } from "../workflows/repository-check";
+export { ReplicationWorkflow } from "../workflows/replication";
+export { ScrubWorkflow } from "../workflows/scrub";
+export { VerifyBackupWorkflow } from "../workflows/verify-backup";
 export { SessionObject } from "./demo/session-object";
 export { CaptureShipper } from "./capture/shipper-object";
 

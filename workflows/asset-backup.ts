@@ -9,7 +9,7 @@ import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
-import { recordingFailure, verifyWrittenSteps } from "./backup-steps";
+import { recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface AssetBackupParams {
@@ -92,6 +92,7 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      await replicateSteps(step, this.env, id);
       return { backup_id: id, ...summary };
     });
   }

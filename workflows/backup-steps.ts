@@ -1,7 +1,10 @@
 import { openRepository } from "../src/repo/open";
 import type { WorkflowStep } from "cloudflare:workers";
 import { verifyChunks } from "../src/backup/export-tables";
-import { markBackupFailed, markBackupProgress } from "../src/catalog/backups";
+import { markBackupFailed, markBackupProgress, markReplica } from "../src/catalog/backups";
+import { backupObjectPage, backupObjectPages } from "../src/replication/backup-objects";
+import { copyToReplica } from "../src/replication/copy";
+import { replicaOf } from "../src/replication/replica";
 import type { Env } from "../src/env";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
@@ -58,5 +61,33 @@ export async function recordingFailure<T>(
     const err = classify(e);
     await step.do("record failure", CATALOG_STEP, () => markBackupFailed(env.CATALOG_DB, backupId, err.code, err.message));
     throw e;
+  }
+}
+
+/**
+ * The `replicate` steps every backup ends with when CROSS_REGION_REPLICATION is on (docs/REPLICATION.md): each object
+ * the backup consists of is copied to BACKUP_REPLICA_BUCKET unless there already, verified on read and on write, a
+ * bounded page a step; then the catalog records the replica status. A replica that cannot be reached does not fail
+ * the backup (it is complete and verified in the primary): it is recorded as failed, and the catch-up workflow
+ * copies what is missing later.
+ */
+export async function replicateSteps(step: WorkflowStep, env: Env, backupId: string): Promise<void> {
+  const replica = replicaOf(env);
+  if (!replica) return;
+  try {
+    const pages = await step.do("replicate: plan", DATA_STEP, () => finalOnPermanent(async () => backupObjectPages(await openRepository(env), backupId)));
+    let copied = 0;
+    let bytes = 0;
+    for (let page = 0; page < pages; page++) {
+      const r = await step.do(`replicate ${page + 1}`, DATA_STEP, () =>
+        finalOnPermanent(async () => copyToReplica(env.BACKUP_BUCKET, replica, await backupObjectPage(await openRepository(env), backupId, page))),
+      );
+      copied += r.copied;
+      bytes += r.bytes;
+    }
+    await step.do("replicate: record", CATALOG_STEP, () => markReplica(env.CATALOG_DB, backupId, { status: "replicated", detail: `${copied} objects copied (${bytes} bytes)` }));
+  } catch (e) {
+    const err = parseError(e);
+    await step.do("replicate: record failure", CATALOG_STEP, () => markReplica(env.CATALOG_DB, backupId, { status: "failed", detail: `[${err.code}] ${err.message}` }));
   }
 }

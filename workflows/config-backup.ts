@@ -7,7 +7,7 @@ import { captureConfig } from "../src/config-backup/capture";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
-import { recordingFailure } from "./backup-steps";
+import { recordingFailure, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface ConfigBackupParams {
@@ -49,6 +49,7 @@ export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupPa
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      await replicateSteps(step, this.env, id);
       return { backup_id: id, ...summary };
     });
   }

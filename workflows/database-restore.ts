@@ -54,9 +54,10 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       const plan = await step.do("read manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {
           await markRestoreStage(this.env.CATALOG_DB, id, "read manifest", null);
-          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
           const scoped = await resolveScope(target(), manifest, scope);
           return {
+            replica_reads: repo.replicaReads(),
             scoped,
             tables: scoped.map((s) => ({ index: s.index, name: s.name, rows: manifest.tables[s.index]!.rows, chunks: manifest.tables[s.index]!.chunks.length })),
             rows: scoped.reduce((n, s) => n + manifest.tables[s.index]!.rows, 0),
@@ -77,11 +78,12 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         }),
       );
 
-      // Load: bounded steps over (table, chunk).
+      // Load: bounded steps over (table, chunk). Reads the primary could not serve came from the replica: counted.
+      const fromReplica = [...plan.replica_reads];
       const work = plan.tables.flatMap((t) => Array.from({ length: t.chunks }, (_, ci) => [t.index, ci] as const));
       for (let i = 0; i < work.length; i += LOAD_STEP_CHUNKS) {
         const batch = work.slice(i, i + LOAD_STEP_CHUNKS);
-        await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
+        const loaded = await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
           finalOnPermanent(async () => {
             const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
             await loadChunks(
@@ -90,10 +92,14 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
               batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
             );
             await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length, rows_total: plan.rows });
+            return { replica_reads: repo.replicaReads().slice(0, 20), replica_count: repo.replicaReads().length };
           }),
         );
+        fromReplica.push(...loaded.replica_reads);
+        if (loaded.replica_count > loaded.replica_reads.length) fromReplica.push(...Array(loaded.replica_count - loaded.replica_reads.length).fill(""));
       }
       await note(`loaded ${work.length} chunks into staging`);
+      if (fromReplica.length) await note(`read ${fromReplica.length} object(s) from the replica (BACKUP_REPLICA_BUCKET) because the primary could not serve them; first: ${fromReplica[0]}`, "warn");
 
       await this.verify(step, "verify staging", p, plan.scoped.map((s) => s.index), (t, i) => stagingScanSpec(t, stageName(id, i)));
       await note("staging matches the manifest: every table's rows and checksums");

@@ -14,7 +14,7 @@ import { highWater } from "../src/capture/log";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";
 import { timeTravelBookmark } from "../src/capture/time-travel";
-import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
+import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface FullDatabaseBackupParams {
@@ -121,6 +121,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
         if (timeTravel?.bookmark) await this.env.CATALOG_DB.prepare("UPDATE backups SET time_travel_bookmark = ? WHERE id = ?").bind(timeTravel.bookmark, id).run();
         await markBackupCompleted(this.env.CATALOG_DB, id, summary);
       });
+      await replicateSteps(step, this.env, id);
       return { backup_id: id, ...summary };
     });
   }

@@ -8,7 +8,7 @@ import { childBackups, markBackupCompleted, markBackupProgress } from "../src/ca
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
-import { recordingFailure } from "./backup-steps";
+import { recordingFailure, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface FullSystemBackupParams {
@@ -97,6 +97,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      await replicateSteps(step, this.env, id);
       return { backup_id: id, components: children.map((c) => c.backup_id) };
     }, (e) => (e instanceof ComponentFailure ? { code: "component_failed", message: e.message } : parseError(e)));
   }

@@ -11,7 +11,7 @@ import { highWater } from "../src/capture/log";
 import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
-import { openRepositoryStep, recordingFailure } from "./backup-steps";
+import { openRepositoryStep, recordingFailure, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
 
 export interface IncrementalBackupParams {
@@ -102,6 +102,7 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
         await recordCapturePoint(this.env.CATALOG_DB, id, { seq_start: base.seq_end, seq_end: Math.max(shipped.to_seq, base.seq_end), as_of: shipped.as_of });
         await markBackupCompleted(this.env.CATALOG_DB, id, summary);
       });
+      await replicateSteps(step, this.env, id);
       return { backup_id: id, base_backup_id: base.id, ...summary };
     });
   }

@@ -9,7 +9,7 @@ import { VaultlineError } from "../src/errors";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
-import { openRepositoryStep, recordingFailure, verifyWrittenSteps } from "./backup-steps";
+import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 export interface SessionBackupParams {
@@ -83,6 +83,7 @@ export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackup
         }),
       );
       await step.do("record in catalog", CATALOG_STEP, () => markBackupCompleted(this.env.CATALOG_DB, id, summary));
+      await replicateSteps(step, this.env, id);
       return { backup_id: id, ...summary };
     }, (e) => (e instanceof ObjectExportError ? { code: e.code, message: e.message } : parseError(e)));
   }

@@ -16,6 +16,7 @@ import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
 import { keyRoutes } from "./routes/keys";
 import { restoreRoutes } from "./routes/restores";
+import { replicationRoutes } from "./routes/replication";
 import { reportRoutes } from "./routes/reports";
 import { retentionRoutes } from "./routes/retention";
 import { testRestoreRoutes } from "./routes/test-restores";
@@ -102,6 +103,7 @@ export function createApp() {
   app.route("/admin", auditRoutes());
   app.route("/admin", keyRoutes());
   app.route("/admin", reportRoutes());
+  app.route("/admin", replicationRoutes());
   app.route("/admin", demoRoutes());
   return app;
 }

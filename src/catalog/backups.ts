@@ -164,3 +164,11 @@ export async function childBackups(db: D1Database, parentId: string): Promise<Ba
   const { results } = await db.prepare("SELECT * FROM backups WHERE parent_id = ? ORDER BY type").bind(parentId).all<BackupRow>();
   return results;
 }
+
+/** The replica's status for a backup (docs/REPLICATION.md). */
+export async function markReplica(db: D1Database, id: string, r: { status: "replicated" | "failed"; detail: string }): Promise<void> {
+  await db
+    .prepare(`UPDATE backups SET replica_status = ?, replicated_at = CASE WHEN ? = 'replicated' THEN ? ELSE replicated_at END, replica_error = ? WHERE id = ?`)
+    .bind(r.status, r.status, new Date().toISOString(), r.status === "failed" ? r.detail.slice(0, 1000) : null, id)
+    .run();
+}

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from "../errors";
 import { unwrapRaw } from "../repo/keys";
 import { Layout } from "../repo/layout";
 import { readWrappedKey } from "../repo/repository";
+import { replicaOf } from "../replication/replica";
 import { keyReport } from "./inventory";
 import { keyringOf } from "./keyring";
 
@@ -37,6 +38,7 @@ export async function retireMasterKey(env: Env, kekId: string, by: string): Prom
     (await unwrapRaw(keyring.current, dk, doc)).fill(0);
   }
   await env.BACKUP_BUCKET.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
+  await replicaOf(env)?.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
   await env.CATALOG_DB.prepare(`INSERT OR REPLACE INTO key_retirements (kek_id, retired_by, retired_at, wraps_deleted) VALUES (?, ?, ?, ?)`)
     .bind(kekId, by, new Date().toISOString(), status.wraps.length)
     .run();

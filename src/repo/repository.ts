@@ -52,6 +52,11 @@ export class Repository {
     return new Repository(bucket, config, dataKey, options);
   }
 
+  /** Reads that came from the replica because the primary failed (docs/REPLICATION.md): for the restore's log. */
+  replicaReads(): string[] {
+    return (this.bucket as { events?: string[] }).events ?? [];
+  }
+
   chunkId(plaintext: Uint8Array): Promise<string> {
     return chunkId(this.dataKey, plaintext);
   }

@@ -2,6 +2,7 @@ import type { PolicySet } from "../../schemas/retention";
 import { audit } from "../audit/append";
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
+import { replicaOf } from "../replication/replica";
 import { loadBackupFacts } from "./facts";
 import { listHolds } from "./holds";
 import { evaluatePolicy } from "./policy";
@@ -33,6 +34,7 @@ export async function forgetBackups(env: Env, runId: string, ids: string[], poli
     }
     await db.prepare(`UPDATE backups SET status = 'forgetting', forget_reason = ?, forget_run = ?, updated_at = ? WHERE id = ? AND status IN ('completed', 'failed', 'forgetting')`).bind(reasons[id] ?? "policy", runId, new Date().toISOString(), id).run();
     await env.BACKUP_BUCKET.delete(Layout.manifest(id));
+    await replicaOf(env)?.delete(Layout.manifest(id));
     const done = await db.prepare(`UPDATE backups SET status = 'forgotten', forgotten_at = ?, updated_at = ? WHERE id = ? AND status = 'forgetting'`).bind(new Date().toISOString(), new Date().toISOString(), id).run();
     if (done.meta.changes > 0) await audit(db, { actor: "system:retention", action: "backup.forgotten", target: id, outcome: 1, detail: { run: runId, reason: reasons[id] ?? "policy" } });
     out.forgotten.push(id);

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
+import { moveInReplica, replicaOf } from "../replication/replica";
 import { marked } from "./marks";
 
 /** Objects one sweep step lists. */
@@ -14,6 +15,7 @@ export const SWEEP_PAGE = 500;
 export async function fossilizePage(env: Env, repo: Repository, runId: string, prefix: string, cursor: string | undefined, startedAt: string) {
   const page = await env.BACKUP_BUCKET.list({ prefix, cursor, limit: SWEEP_PAGE });
   const candidates = page.objects.filter((o) => o.uploaded.toISOString() < startedAt);
+  const replica = replicaOf(env);
   const keep = await marked(env.CATALOG_DB, runId, candidates.map((o) => Layout.chunkIdOf(o.key)));
   let fossilized = 0;
   let bytes = 0;
@@ -21,6 +23,7 @@ export async function fossilizePage(env: Env, repo: Repository, runId: string, p
     const id = Layout.chunkIdOf(o.key);
     if (keep.has(id)) continue;
     bytes += await repo.moveObject(o.key, Layout.fossil(id));
+    if (replica) await moveInReplica(replica, o.key, Layout.fossil(id));
     fossilized++;
   }
   return { cursor: page.truncated ? page.cursor : null, listed: page.objects.length, fossilized, bytes };
@@ -34,6 +37,7 @@ export async function sweepFossilsPage(env: Env, repo: Repository, runId: string
   const page = await env.BACKUP_BUCKET.list({ prefix: Layout.fossilPrefix, cursor, limit: SWEEP_PAGE });
   const ids = page.objects.map((o) => Layout.chunkIdOf(o.key));
   const keep = await marked(env.CATALOG_DB, runId, ids);
+  const replica = replicaOf(env);
   let deleted = 0;
   let resurrected = 0;
   let freed = 0;
@@ -42,8 +46,10 @@ export async function sweepFossilsPage(env: Env, repo: Repository, runId: string
     const id = Layout.chunkIdOf(o.key);
     if (keep.has(id)) {
       // Back where readers and the dedup check look; if a backup already stored it again, the fossil just goes.
-      if (!(await repo.hasChunk(id))) await repo.moveObject(o.key, Layout.chunk(id));
-      else gone.push(o.key);
+      if (!(await repo.hasChunk(id))) {
+        await repo.moveObject(o.key, Layout.chunk(id));
+        if (replica) await moveInReplica(replica, o.key, Layout.chunk(id));
+      } else gone.push(o.key);
       resurrected++;
     } else {
       gone.push(o.key);
@@ -51,7 +57,10 @@ export async function sweepFossilsPage(env: Env, repo: Repository, runId: string
       freed += o.size;
     }
   }
-  if (gone.length) await env.BACKUP_BUCKET.delete(gone);
+  if (gone.length) {
+    await env.BACKUP_BUCKET.delete(gone);
+    await replica?.delete(gone);
+  }
   return { cursor: page.truncated ? page.cursor : null, deleted, resurrected, freed };
 }
 

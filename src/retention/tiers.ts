@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
+import { moveInReplica, replicaOf } from "../replication/replica";
 import { SWEEP_PAGE } from "./fossils";
 import { marked } from "./marks";
 
@@ -17,20 +18,26 @@ export async function tierPage(env: Env, repo: Repository, runId: string, prefix
   let warmed = 0;
   let bytes = 0;
   const duplicates: string[] = [];
+  const replica = replicaOf(env);
   for (const o of page.objects) {
     const id = Layout.chunkIdOf(o.key);
     const hot = marks.get(id);
     if (prefix === Layout.chunkPrefix) {
       if (hot !== false) continue;
       bytes += await repo.moveObject(o.key, Layout.cold(id), { storageClass: "InfrequentAccess" });
+      if (replica) await moveInReplica(replica, o.key, Layout.cold(id), "InfrequentAccess");
       cooled++;
     } else if (await repo.hasChunk(id)) {
       duplicates.push(o.key);
     } else if (hot === true) {
       bytes += await repo.moveObject(o.key, Layout.chunk(id), { storageClass: "Standard" });
+      if (replica) await moveInReplica(replica, o.key, Layout.chunk(id), "Standard");
       warmed++;
     }
   }
-  if (duplicates.length) await env.BACKUP_BUCKET.delete(duplicates);
+  if (duplicates.length) {
+    await env.BACKUP_BUCKET.delete(duplicates);
+    await replica?.delete(duplicates);
+  }
   return { cursor: page.truncated ? page.cursor : null, cooled, warmed, bytes, duplicates: duplicates.length };
 }

@@ -7,6 +7,8 @@ import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
 import { sealAuditChain } from "../audit/seal";
 import { startRetention } from "../retention/start";
+import { replicaOf } from "../replication/replica";
+import { startCatchUp, startScrub } from "../replication/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
 import { shipper } from "../capture/shipper-object";
@@ -48,6 +50,10 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
       done.push(id);
     } else if (t.task === "ship_changes") {
       done.push(await shipOnSchedule(env));
+    } else if (t.task === "replicate") {
+      if (replicaOf(env)) done.push(await startCatchUp(env, "schedule"));
+    } else if (t.task === "scrub") {
+      if (replicaOf(env)) done.push(await startScrub(env));
     } else if (t.task === "retention") {
       done.push(await startRetention(env, "system:schedule", "schedule"));
     } else if (t.task === "seal_audit") {

@@ -1,0 +1,59 @@
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import { catchUpPage, markCaughtUp } from "../src/replication/catch-up";
+import { replicaOf } from "../src/replication/replica";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+
+export interface ReplicationParams {
+  run_id: string;
+  trigger: "schedule" | "api";
+}
+
+/**
+ * Catch-up replication (docs/REPLICATION.md): walks the primary bucket in pages and copies whatever the replica lacks
+ * or holds differently (after the replica was unreachable, or objects written outside a backup: change-log and
+ * audit segments), then marks the backups now fully replicated and records the lag it found.
+ */
+export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationParams> {
+  override async run(event: WorkflowEvent<ReplicationParams>, step: WorkflowStep) {
+    const id = event.payload.run_id;
+    const db = this.env.CATALOG_DB;
+    const replica = replicaOf(this.env);
+    await step.do("start", CATALOG_STEP, async () => {
+      await db.prepare(`INSERT OR IGNORE INTO replication_runs (id, trigger, status, started_at) VALUES (?, ?, 'running', ?)`).bind(id, event.payload.trigger, new Date().toISOString()).run();
+    });
+    if (!replica) {
+      await step.do("off", CATALOG_STEP, async () => {
+        await db.prepare(`UPDATE replication_runs SET status = 'completed', completed_at = ?, error = 'CROSS_REGION_REPLICATION is off' WHERE id = ?`).bind(new Date().toISOString(), id).run();
+      });
+      return { run_id: id, enabled: false };
+    }
+    try {
+      const began = await step.do("began", CATALOG_STEP, async () => Date.now());
+      const total = { checked: 0, copied: 0, bytes: 0, oldest: null as number | null };
+      for (let n = 1, c: string | null | undefined; c !== null; n++) {
+        const page = await step.do(`catch up ${n}`, DATA_STEP, () => finalOnPermanent(() => catchUpPage(this.env, replica, c ?? undefined)));
+        total.checked += page.checked;
+        total.copied += page.copied;
+        total.bytes += page.bytes;
+        if (page.oldest_missing !== null) total.oldest = total.oldest === null ? page.oldest_missing : Math.min(total.oldest, page.oldest_missing);
+        c = page.cursor;
+      }
+      const marked = await step.do("mark replicated", CATALOG_STEP, () => markCaughtUp(this.env, replica));
+      const lag = total.oldest === null ? 0 : Math.max(0, Math.round((began - total.oldest) / 1000));
+      await step.do("record", CATALOG_STEP, async () => {
+        await db
+          .prepare(`UPDATE replication_runs SET status = 'completed', completed_at = ?, checked = ?, copied = ?, bytes = ?, lag_seconds = ? WHERE id = ?`)
+          .bind(new Date().toISOString(), total.checked, total.copied, total.bytes, lag, id)
+          .run();
+      });
+      return { run_id: id, ...total, lag_seconds: lag, backups_marked: marked };
+    } catch (e) {
+      const err = parseError(e);
+      await step.do("record failure", CATALOG_STEP, async () => {
+        await db.prepare(`UPDATE replication_runs SET status = 'failed', completed_at = ?, error = ? WHERE id = ?`).bind(new Date().toISOString(), `[${err.code}] ${err.message}`, id).run();
+      });
+      throw e;
+    }
+  }
+}
