@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, join, relative, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -125,6 +126,47 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     for (const [k, bytes] of assets) expect(readFileSync(join(files, k)).equals(bytes), k).toBe(true);
     const meta = readFileSync(`${files}.metadata.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(meta.map((m) => m.key).sort()).toEqual([...assets.keys()].sort());
+
+    // The same repository read through an S3-compatible endpoint (a local stand-in serving the copy, checking each
+    // request is signed with Signature Version 4 for the given key and region), into the same rows.
+    const seen: string[] = [];
+    const s3 = createServer((req, res) => {
+      const auth = req.headers.authorization ?? "";
+      const ok = /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/auto\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/.test(auth) && req.headers["x-amz-date"];
+      if (!ok) return void res.writeHead(403).end("<Error><Code>SignatureDoesNotMatch</Code></Error>");
+      const url = new URL(req.url!, "http://s3.test");
+      seen.push(`${req.method} ${url.pathname}${url.search}`);
+      const [, bucket, ...rest] = url.pathname.split("/");
+      if (bucket !== "vaultline-backups") return void res.writeHead(404).end();
+      if (rest.length === 0) {
+        const prefix = url.searchParams.get("prefix") ?? "";
+        const all = readdirSync(repoDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(repoDir, join(e.parentPath, e.name)).split(sep).join("/")).filter((k) => k.startsWith(prefix)).sort();
+        const body = all.map((k) => `<Contents><Key>${k}</Key><Size>${statSync(join(repoDir, k)).size}</Size><LastModified>2026-11-29T00:00:00.000Z</LastModified></Contents>`).join("");
+        return void res.writeHead(200, { "content-type": "application/xml" }).end(`<ListBucketResult><IsTruncated>false</IsTruncated>${body}</ListBucketResult>`);
+      }
+      const file = join(repoDir, ...rest.map(decodeURIComponent));
+      if (!existsSync(file)) return void res.writeHead(404).end();
+      const bytes = readFileSync(file);
+      res.writeHead(200, { "content-length": bytes.length }).end(req.method === "HEAD" ? undefined : bytes);
+    });
+    await new Promise<void>((ok) => s3.listen(0, "127.0.0.1", ok));
+    const endpoint = `http://127.0.0.1:${(s3.address() as { port: number }).port}`;
+    const s3env = { BACKUP_ENCRYPTION_KEY: key, AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "s3-test-secret" };
+    const viaS3 = join(dir, "via-s3.sqlite");
+    const listS3 = await vaultline(["recover", "list", "--s3-endpoint", endpoint, "--s3-bucket", "vaultline-backups", "--json"], s3env);
+    expect(listS3.code, listS3.stderr).toBe(0);
+    expect(JSON.parse(listS3.stdout)).toEqual(JSON.parse(listed.stdout));
+    expect(seen.some((r) => r.startsWith("GET /vaultline-backups?") && r.includes("list-type=2"))).toBe(true);
+    const fromS3 = await vaultline(["recover", "database", "--s3-endpoint", endpoint, "--s3-bucket", "vaultline-backups", "--backup", incremental, "--out", viaS3], s3env);
+    s3.close();
+    expect(fromS3.code, fromS3.stderr).toBe(0);
+    expect(seen.some((r) => r.startsWith("GET /vaultline-backups/data/"))).toBe(true);
+    const s3db = new DatabaseSync(viaS3, { readOnly: true });
+    for (const name of Object.keys(source)) {
+      const t = s3db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number };
+      expect(t.n, name).toBe(source[name]!.length);
+    }
+    s3db.close();
 
     // A wrong key, or an altered object, stops it with the reason, never with garbage.
     const wrong = await vaultline(["recover", "database", "--from", repoDir, "--backup", system, "--out", join(dir, "x.sqlite")], { BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") });
