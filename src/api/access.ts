@@ -61,6 +61,8 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/backup/storage/sample": { roles: ["operator"] },
   "POST /admin/repository/check": { roles: ["operator"] },
   "GET /admin/reports/compliance": { roles: ["auditor"] },
+  "GET /admin/backup/health": { roles: ["viewer"] },
+  "GET /admin/metrics": { roles: ["viewer"] },
   "GET /admin/replication": { roles: ["viewer"] },
   "POST /admin/replication/catch-up": { roles: ["operator"] },
   "GET /admin/replication/runs/:id": { roles: ["viewer"] },

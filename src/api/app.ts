@@ -14,6 +14,7 @@ import { captureRoutes } from "./routes/capture";
 import { catalogRoutes } from "./routes/catalog";
 import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
+import { healthRoutes } from "./routes/health";
 import { keyRoutes } from "./routes/keys";
 import { restoreRoutes } from "./routes/restores";
 import { replicationRoutes } from "./routes/replication";
@@ -91,8 +92,9 @@ export function createApp() {
     }
   });
 
-  // Before backupRoutes: its GET /backup/:id would otherwise answer GET /backup/policies.
+  // Before backupRoutes: its GET /backup/:id would otherwise answer GET /backup/policies or /backup/health.
   app.route("/admin", retentionRoutes());
+  app.route("/admin", healthRoutes());
   app.route("/admin", backupRoutes());
   app.route("/admin", restoreRoutes());
   app.route("/admin", catalogRoutes());
