@@ -16,6 +16,7 @@ export interface Access {
 
 export const ACCESS: Record<string, Access> = {
   "GET /healthz": { roles: "public" },
+  "GET /openapi.json": { roles: "public" },
   "POST /admin/backup/create": { roles: ["operator"] },
   "GET /admin/backup/list": { roles: ["viewer"] },
   "GET /admin/backup/restore-points": { roles: ["viewer"] },

@@ -7,6 +7,7 @@ import { type Principal, requireRole } from "../auth/roles";
 import type { Env } from "../env";
 import { ForbiddenError, NotFoundError, VaultlineError } from "../errors";
 import { ACCESS } from "./access";
+import { openApiDocument } from "./openapi";
 import { approvalRoutes } from "./routes/approvals";
 import { auditRoutes } from "./routes/audit";
 import { backupRoutes } from "./routes/backups";
@@ -59,6 +60,8 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody(new NotFoundError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" }));
+  // Generated from the schemas the handlers validate with (src/api/openapi.ts).
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
   // Every admin call is authenticated and audited (who, what, target, from where, outcome), the refused ones included.
   app.use("/admin/*", async (c, next) => {

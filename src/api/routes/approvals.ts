@@ -11,7 +11,7 @@ import { authConfig } from "../../auth/authenticate";
 import { requireMfa } from "../../auth/roles";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 
-const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
+export const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
 
 /**
  * The second person's decision on a production restore. The approver must hold the approver role and must not be

@@ -7,7 +7,7 @@ import { verifyAuditChain } from "../../audit/verify";
 import type { AppEnv } from "../app";
 import { parseOrThrow } from "../validate";
 
-const VerifyQuery = z.strictObject({ after: z.coerce.number().int().min(0).default(0) });
+export const VerifyQuery = z.strictObject({ after: z.coerce.number().int().min(0).default(0) });
 
 /** The hash-chained audit log (docs/AUDIT.md): read with filters, verify, seal now. */
 export function auditRoutes() {

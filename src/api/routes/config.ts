@@ -10,7 +10,7 @@ import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { parseOrThrow, pathId } from "../validate";
 
-const DiffQuery = z.strictObject({ from: BackupId, to: BackupId });
+export const DiffQuery = z.strictObject({ from: BackupId, to: BackupId });
 
 async function readConfigBackup(env: Env, id: string, field: string): Promise<ConfigManifest> {
   const row = await getBackup(env.CATALOG_DB, id);

@@ -8,12 +8,12 @@ import type { AppEnv } from "../app";
 import { requireRole } from "../../auth/roles";
 import { jsonBody, parseOrThrow } from "../validate";
 
-const SeedSessionsBody = z.object({ sessions: z.number().int().min(1).max(1_000_000).default(2000), objects: z.number().int().min(1).max(10_000).default(200) }).strict();
+export const SeedSessionsBody = z.object({ sessions: z.number().int().min(1).max(1_000_000).default(2000), objects: z.number().int().min(1).max(10_000).default(200) }).strict();
 
-const WriteLoadBody = z.object({ batches: z.number().int().min(1).max(1000).default(1), signins_per_batch: z.number().int().min(1).max(200).default(25), seed: z.number().int().default(1) }).strict();
-const SeedAssetsBody = z.object({ objects: z.number().int().min(1).max(10_000).default(100), bytes: z.number().int().min(0).max(16 << 20).default(1 << 20), prefix: z.string().max(100).default("files/") }).strict();
-const ChangeBody = z.object({ percent: z.number().min(0.01).max(100).default(1) }).strict();
-const AgeBody = z.strictObject({ days_apart: z.number().int().min(1).max(31).default(1) });
+export const WriteLoadBody = z.object({ batches: z.number().int().min(1).max(1000).default(1), signins_per_batch: z.number().int().min(1).max(200).default(25), seed: z.number().int().default(1) }).strict();
+export const SeedAssetsBody = z.object({ objects: z.number().int().min(1).max(10_000).default(100), bytes: z.number().int().min(0).max(16 << 20).default(1 << 20), prefix: z.string().max(100).default("files/") }).strict();
+export const ChangeBody = z.object({ percent: z.number().min(0.01).max(100).default(1) }).strict();
+export const AgeBody = z.strictObject({ days_apart: z.number().int().min(1).max(31).default(1) });
 
 /**
  * Demo data that only the Worker can write (Durable Objects cannot be reached from Node). Exists only when

@@ -6,7 +6,7 @@ import { metrics } from "../../health/metrics";
 import type { AppEnv } from "../app";
 import { parseOrThrow } from "../validate";
 
-const MetricsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(400).default(30), type: z.enum(BACKUP_TYPES).optional() });
+export const MetricsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(400).default(30), type: z.enum(BACKUP_TYPES).optional() });
 
 /** Health and metrics for operators (docs/OPERATIONS.md, "Health and metrics"). */
 export function healthRoutes() {

@@ -9,7 +9,7 @@ import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 
 const RunId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-zA-Z_-]{1,80}$`));
-const ScrubBody = z.strictObject({ objects: z.number().int().min(1).max(10_000_000).optional() });
+export const ScrubBody = z.strictObject({ objects: z.number().int().min(1).max(10_000_000).optional() });
 
 /** Replication, scrubbing and full verification of one backup (docs/REPLICATION.md). */
 export function replicationRoutes() {

@@ -15,10 +15,10 @@ import { startRepositoryCheck, startRetention } from "../../retention/start";
 import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 
-const PreviewBody = z.strictObject({ policy: PolicySet.optional() });
+export const PreviewBody = z.strictObject({ policy: PolicySet.optional() });
 const RunId = z.string().regex(/^rr_[0-9a-zA-Z_-]{1,80}$/);
 const CheckId = z.string().regex(/^ck_[0-9a-zA-Z_-]{1,80}$/);
-const HoldsQuery = z.strictObject({ active: z.enum(["true", "false"]).optional(), backup_id: BackupId.optional() });
+export const HoldsQuery = z.strictObject({ active: z.enum(["true", "false"]).optional(), backup_id: BackupId.optional() });
 
 /** Retention (docs/RETENTION.md): policies, preview, runs, legal holds, the repository check. */
 export function retentionRoutes() {

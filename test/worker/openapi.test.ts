@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/api/app";
+import { api } from "./helpers";
+
+const served = () => [...new Set(createApp().routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`))].sort();
+
+describe("GET /openapi.json", () => {
+  it("documents every route the Worker serves, with the schemas its handler validates, roles and the second factor", async () => {
+    const r = await api("GET", "/openapi.json", { as: null });
+    expect(r.status).toBe(200);
+    const doc = r.json;
+    expect(doc.openapi).toBe("3.1.0");
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`))
+      .sort();
+    expect(documented).toEqual(served());
+    const restore = doc.paths["/admin/backup/restore"].post;
+    expect(restore["x-vaultline-second-factor"]).toBe("production");
+    expect(restore.requestBody.content["application/json"].schema.properties).toHaveProperty("target_timestamp");
+    expect(restore.responses).toHaveProperty("413");
+    expect(doc.paths["/admin/restore/{id}/approve"].post.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "string" } }]);
+    const list = doc.paths["/admin/backup/list"].get.parameters.map((p: any) => p.name);
+    expect(list).toEqual(expect.arrayContaining(["limit", "page", "type", "status", "component"]));
+    expect(doc.paths["/healthz"].get.security).toEqual([]);
+  });
+
+  it("the documented body schema is the one enforced: an unknown field the document does not allow is refused", async () => {
+    const doc = (await api("GET", "/openapi.json", { as: null })).json;
+    const body = doc.paths["/admin/backup/create"].post.requestBody.content["application/json"].schema;
+    expect(body.additionalProperties).toBe(false);
+    const r = await api("POST", "/admin/backup/create", { body: { type: "config", not_in_the_document: 1 } });
+    expect(r.status).toBe(400);
+  });
+});
