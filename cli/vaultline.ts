@@ -1,15 +1,29 @@
-// `npx vaultline`: the command line. `recover` reads a repository without Cloudflare (docs/RECOVERY.md): from a
-// directory holding a copy of the bucket, or from any S3-compatible endpoint, with the master key.
-// Exit codes: 0 done, 1 a check failed (integrity, wrong key, missing object), 2 usage.
+// `npx vaultline`: the command line (docs/CLI.md). `backup`, `restore`, `health`, `report` and `audit` drive the admin
+// API; `recover` reads a repository without Cloudflare (docs/RECOVERY.md): from a directory holding a copy of the
+// bucket, or from any S3-compatible endpoint, with the master key.
+// Exit codes: 0 done, 1 the operation or a check failed, 2 usage, 3 the API refused, 4 the API is unreachable.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { VaultlineError } from "../src/errors";
 import { Repository } from "../src/repo/repository";
+import { ApiError } from "./api/client";
+import { apiCommand, exitCodeOf, UsageError } from "./api/commands";
 import { recoverAssets } from "./recover/assets";
 import { recoverDatabase } from "./recover/database";
 import { DirectoryBucket, type ReadOnlyBucket, S3Bucket } from "./recover/sources";
 
 const USAGE = `usage:
+  vaultline backup create --type TYPE [--description TEXT] [--watch]
+  vaultline backup list [--type TYPE] [--status STATUS] [--limit N]
+  vaultline backup show ID [--watch]
+  vaultline restore start (--backup ID | --at INSTANT) [--target test|production] [--components a,b] [--dry-run] [--yes] [--watch]
+  vaultline restore approve|reject ID --comment TEXT
+  vaultline restore status ID [--watch]
+  vaultline health
+  vaultline report --from ISO --to ISO [--format json|csv|html]
+  vaultline audit [--actor A] [--action A] [--from ISO] [--to ISO] | vaultline audit verify
+  (API commands: --url and --token, or VAULTLINE_URL and VAULTLINE_TOKEN; --json for scripts)
+
   vaultline recover list      (--from DIR | --s3-endpoint URL --s3-bucket NAME) [key options] [--json]
   vaultline recover database  --backup ID --out FILE.sqlite  (source) [key options] [--json]
   vaultline recover assets    --backup ID --out DIR          (source) [key options] [--json]
@@ -28,6 +42,15 @@ function usage(message?: string): never {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
+  if (command && ["backup", "restore", "health", "report", "audit"].includes(command)) {
+    try {
+      return await apiCommand(argv);
+    } catch (e) {
+      if (e instanceof UsageError) usage(e.message);
+      console.error(`vaultline: ${e instanceof ApiError ? `[${e.code}] ${e.message}` : e instanceof Error ? e.message : String(e)}`);
+      return exitCodeOf(e);
+    }
+  }
   if (command !== "recover" || !sub) usage(command ? `unknown command ${command}` : undefined);
   const { values } = parseArgs({
     args: rest,

@@ -2,7 +2,7 @@
 // hashes to its id (HMAC) and to its recorded SHA-256, every table's checksum and row count match the manifest,
 // and the change-log window the backup recorded is replayed, exactly as a restore into D1 does (docs/RECOVERY.md).
 import { existsSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { IncrementalManifest } from "../../schemas/incremental-manifest";
 import { DatabaseManifest, type DatabaseSchema, type TableInfo } from "../../schemas/manifest";
 import type { ChangeEntry, SegmentRef } from "../../schemas/capture";
@@ -45,7 +45,9 @@ async function plan(repo: Repository, backupId: string) {
 export async function recoverDatabase(repo: Repository, backupId: string, outFile: string, log: (line: string) => void): Promise<RecoveredDatabase> {
   if (existsSync(outFile)) throw new Error(`${outFile} exists: recovery never overwrites a file`);
   const { id, base, replay } = await plan(repo, backupId);
-  const db = new DatabaseSync(outFile);
+  // Loaded here, not at start: node:sqlite prints an experimental warning, which the API commands have no need of.
+  const { DatabaseSync: Sqlite } = await import("node:sqlite");
+  const db = new Sqlite(outFile);
   try {
     db.exec("PRAGMA foreign_keys = OFF; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN");
     const objects = base.schema.objects;

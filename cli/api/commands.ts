@@ -1,0 +1,144 @@
+import { parseArgs } from "node:util";
+import { ApiError, Client, EXIT } from "./client";
+import { progressPrinter } from "./progress";
+
+const TERMINAL_BACKUP = ["completed", "failed"];
+const TERMINAL_RESTORE = ["completed", "failed", "rolled_back", "cancelled"];
+
+type Out = { json: boolean };
+const print = (o: Out, value: unknown, human: () => string) => console.log(o.json ? JSON.stringify(value) : human());
+
+async function watch(client: Client, path: string, terminal: string[], o: Out, stopAt: string[] = []) {
+  const bar = o.json ? null : progressPrinter(process.stderr);
+  for (;;) {
+    const x = await client.call("GET", path);
+    bar?.update(x);
+    if (terminal.includes(x.status) || stopAt.includes(x.status)) {
+      bar?.done();
+      return x;
+    }
+    await new Promise((r) => setTimeout(r, Number(process.env.VAULTLINE_POLL_MS ?? 1000)));
+  }
+}
+
+/** `vaultline backup create|list|show`, `restore start|approve|reject|status`, `health`, `report`, `audit` (docs/CLI.md). */
+export async function apiCommand(argv: string[]): Promise<number> {
+  // `backup` and `restore` take a subcommand; `health` and `report` none; `audit` an optional `verify`.
+  const group = argv[0];
+  const takesSub = group === "backup" || group === "restore" || (group === "audit" && argv[1] === "verify");
+  const sub = takesSub ? argv[1] : undefined;
+  const rest = argv.slice(takesSub ? 2 : 1);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      json: { type: "boolean", default: false },
+      watch: { type: "boolean", default: false },
+      type: { type: "string" },
+      description: { type: "string" },
+      status: { type: "string" },
+      limit: { type: "string" },
+      backup: { type: "string" },
+      at: { type: "string" },
+      target: { type: "string", default: "test" },
+      components: { type: "string" },
+      comment: { type: "string" },
+      yes: { type: "boolean", default: false },
+      "dry-run": { type: "boolean", default: false },
+      from: { type: "string" },
+      to: { type: "string" },
+      format: { type: "string", default: "json" },
+      actor: { type: "string" },
+      action: { type: "string" },
+    },
+  });
+  const url = values.url ?? process.env.VAULTLINE_URL;
+  const token = values.token ?? process.env.VAULTLINE_TOKEN;
+  if (!url || !token) throw new UsageError("set --url and --token (or VAULTLINE_URL and VAULTLINE_TOKEN)");
+  const client = new Client(url, token);
+  const o: Out = { json: values.json! };
+  const id = positionals[0];
+
+  if (group === "backup" && sub === "create") {
+    if (!values.type) throw new UsageError("backup create needs --type (full_database, incremental_database, assets, sessions, config, full_system, monthly_archive)");
+    const created = await client.call("POST", "/admin/backup/create", { type: values.type, ...(values.description ? { description: values.description } : {}) });
+    if (!values.watch) return print(o, created, () => `${created.backup_id} ${created.status} (estimated ${created.estimated_duration} s)`), EXIT.ok;
+    const done = await watch(client, `/admin/backup/${created.backup_id}`, TERMINAL_BACKUP, o);
+    print(o, done, () => `${done.backup_id} ${done.status}${done.error ? `: [${done.error.code}] ${done.error.message}` : ""}`);
+    return done.status === "completed" ? EXIT.ok : EXIT.failed;
+  }
+  if (group === "backup" && sub === "list") {
+    const q = new URLSearchParams({ limit: values.limit ?? "20", ...(values.type ? { type: values.type } : {}), ...(values.status ? { status: values.status } : {}) });
+    const r = await client.call("GET", `/admin/backup/list?${q}`);
+    print(o, r, () => r.backups.map((b: any) => `${b.backup_id}  ${b.type.padEnd(20)} ${b.status.padEnd(10)} ${b.timestamp}`).join("\n") || "no backups");
+    return EXIT.ok;
+  }
+  if (group === "backup" && sub === "show") {
+    if (!id) throw new UsageError("backup show <backup_id>");
+    const b = values.watch ? await watch(client, `/admin/backup/${id}`, TERMINAL_BACKUP, o) : await client.call("GET", `/admin/backup/${id}`);
+    print(o, b, () => JSON.stringify(b, null, 2));
+    return b.status === "failed" ? EXIT.failed : EXIT.ok;
+  }
+  if (group === "restore" && sub === "start") {
+    if (!values.backup && !values.at) throw new UsageError("restore start needs --backup ID or --at INSTANT");
+    const production = values.target === "production";
+    if (production && !values.yes && !values["dry-run"]) throw new UsageError("a production restore overwrites current data: add --yes to confirm");
+    const body = {
+      target_environment: values.target,
+      ...(values.backup ? { backup_id: values.backup } : { target_timestamp: values.at }),
+      ...(values.components ? { components: values.components.split(",") } : {}),
+      ...(values["dry-run"] ? { dry_run: true } : {}),
+      ...(production ? { confirmation: "I understand this will overwrite current data" } : {}),
+    };
+    const r = await client.call("POST", "/admin/backup/restore", body);
+    if (values["dry-run"] || !values.watch) return print(o, r, () => (r.dry_run ? JSON.stringify(r, null, 2) : `${r.restore_id} ${r.status}`)), EXIT.ok;
+    const done = await watch(client, `/admin/restore/${r.restore_id}`, TERMINAL_RESTORE, o, ["awaiting_approval"]);
+    print(o, done, () => `${done.restore_id} ${done.status}${done.status === "awaiting_approval" ? ": a second person approves with `vaultline restore approve`" : ""}`);
+    return done.status === "completed" || done.status === "awaiting_approval" ? EXIT.ok : EXIT.failed;
+  }
+  if (group === "restore" && (sub === "approve" || sub === "reject")) {
+    if (!id || !values.comment) throw new UsageError(`restore ${sub} <restore_id> --comment "why"`);
+    const r = await client.call("POST", `/admin/restore/${id}/${sub}`, { comment: values.comment });
+    print(o, r, () => `${r.restore_id} ${r.decision}d by ${r.decided_by}`);
+    return EXIT.ok;
+  }
+  if (group === "restore" && sub === "status") {
+    if (!id) throw new UsageError("restore status <restore_id> [--watch]");
+    const r = values.watch ? await watch(client, `/admin/restore/${id}`, TERMINAL_RESTORE, o) : await client.call("GET", `/admin/restore/${id}`);
+    print(o, r, () => `${r.restore_id} ${r.status}${r.stage ? ` (${r.stage})` : ""}${r.error ? `: [${r.error.code}] ${r.error.message}` : ""}`);
+    return ["failed", "rolled_back", "cancelled"].includes(r.status) ? EXIT.failed : EXIT.ok;
+  }
+  if (group === "health") {
+    const h = await client.call("GET", "/admin/backup/health");
+    print(o, h, () => [`status: ${h.status}`, ...h.findings.map((f: any) => `  ${f.level.padEnd(8)} ${f.area}: ${f.message}\n           -> ${f.recommendation}`)].join("\n"));
+    return h.status === "healthy" ? EXIT.ok : EXIT.failed;
+  }
+  if (group === "report") {
+    if (!values.from || !values.to) throw new UsageError("report --from ISO --to ISO [--format json|csv|html]");
+    const r = await client.call("GET", `/admin/reports/compliance?${new URLSearchParams({ from: values.from, to: values.to, format: values.format! })}`);
+    process.stdout.write(typeof r === "string" ? r : `${JSON.stringify(r, null, o.json ? 0 : 2)}\n`);
+    return EXIT.ok;
+  }
+  if (group === "audit") {
+    if (sub === "verify") {
+      const v = await client.call("GET", "/admin/audit/verify");
+      print(o, v, () => (v.ok ? `audit chain intact (${v.entries} entries)` : `audit chain BROKEN: ${v.first_problem.message}`));
+      return v.ok ? EXIT.ok : EXIT.failed;
+    }
+    const q = new URLSearchParams({ limit: values.limit ?? "50", ...(values.actor ? { actor: values.actor } : {}), ...(values.action ? { action: values.action } : {}), ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) });
+    const r = await client.call("GET", `/admin/audit?${q}`);
+    print(o, r, () => r.entries.map((e: any) => `${e.at}  ${e.actor.padEnd(20)} ${e.action}  ${e.target ?? ""}  ${e.outcome}`).join("\n"));
+    return EXIT.ok;
+  }
+  throw new UsageError(`unknown command ${[group, sub].filter(Boolean).join(" ")}`);
+}
+
+export class UsageError extends Error {}
+
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof UsageError) return EXIT.usage;
+  if (e instanceof ApiError) return e.status === 0 ? EXIT.unreachable : EXIT.refused;
+  return EXIT.failed;
+}
