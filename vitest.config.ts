@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens.ts";
 import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin.ts";
 import { idpStandin, TEST_IDP } from "./test/shared/idp.ts";
+import { HOOKS, webhookReceiver } from "./test/shared/webhook-receiver.ts";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets.ts";
 
@@ -27,7 +28,7 @@ export default defineConfig(async () => {
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         // The Worker's outbound fetches (the issuer's JWKS, the Cloudflare REST API) go to local stand-ins, never the network.
-        outboundService: (request: Request) => idpStandin(request) ?? cloudflareApiStandin(request),
+        outboundService: async (request: Request) => idpStandin(request) ?? (await webhookReceiver(request)) ?? cloudflareApiStandin(request),
         bindings: {
           // D1 Time Travel bookmarks, against the stand-in.
           CF_ACCOUNT_ID: STANDIN.accountId,
@@ -53,6 +54,10 @@ export default defineConfig(async () => {
           RESTORE_POLL_MS: "150",
           // As in production, whatever a local .dev.vars says (the plugin reads it too).
           DEMO_MODE: "false",
+          // Notifications go to a receiver outside the Worker (test/shared/webhook-receiver.ts); retries without delay.
+          NOTIFY_WEBHOOKS: JSON.stringify([{ url: `${HOOKS.base}/ok` }, { url: `${HOOKS.base}/flaky-5`, events: ["backup.failed"] }, { url: `${HOOKS.base}/down`, events: ["backup.failed"] }]),
+          WEBHOOK_SIGNING_SECRET: HOOKS.secret,
+          NOTIFY_RETRY_BASE_SECONDS: "0",
           ...extra,
         },
       },

@@ -63,6 +63,10 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("replicate") }),
   /** The next slice of the rotating scrub of both copies. */
   z.object({ task: z.literal("scrub") }),
+  /** Turns new audit entries into notification messages on BACKUP_QUEUE (docs/NOTIFICATIONS.md). */
+  z.object({ task: z.literal("notify") }),
+  /** Evaluates the alert conditions: each fires once when it becomes true, resolves once when it stops. */
+  z.object({ task: z.literal("alerts") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

@@ -61,6 +61,14 @@ export interface Env {
   CAPTURE_SHIP_INTERVAL_SECONDS?: string;
   /** Every object of both copies is read by the rotating scrub within this many days (docs/REPLICATION.md). */
   SCRUB_PERIOD_DAYS?: string;
+  /** Notifications (docs/NOTIFICATIONS.md): webhook destinations (JSON), their signing secret, retry backoff base. */
+  NOTIFY_WEBHOOKS?: string;
+  /** Where the Worker is reachable, for links in notifications. */
+  PUBLIC_URL?: string;
+  WEBHOOK_SIGNING_SECRET?: string;
+  NOTIFY_RETRY_BASE_SECONDS?: string;
+  /** Replication lag above which an alert fires. */
+  REPLICATION_LAG_ALERT_SECONDS?: string;
   /** The RPO per component and the RTO compliance reports measure against (schemas/reports.ts). */
   COMPLIANCE_TARGETS?: string;
   /** "true" only locally: enables /admin/demo/* (seeding demo sessions). */

@@ -1,6 +1,8 @@
 import { createApp } from "./api/app";
 import type { Env } from "./env";
 import { runSchedule } from "./schedule/run-schedule";
+import { consume } from "./notify/deliver";
+import type { Delivery } from "../schemas/notifications";
 
 export { FullDatabaseBackupWorkflow } from "../workflows/full-database-backup";
 export { DatabaseRestoreWorkflow } from "../workflows/database-restore";
@@ -28,5 +30,9 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runSchedule(env, controller.cron));
+  },
+  // Notification deliveries, and the dead-letter queue's (docs/NOTIFICATIONS.md).
+  async queue(batch, env) {
+    await consume(batch as MessageBatch<Delivery>, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -64,6 +64,8 @@ export const ACCESS: Record<string, Access> = {
   "GET /admin/reports/compliance": { roles: ["auditor"] },
   "GET /admin/backup/health": { roles: ["viewer"] },
   "GET /admin/metrics": { roles: ["viewer"] },
+  "GET /admin/notifications": { roles: ["viewer"] },
+  "POST /admin/notifications/dispatch": { roles: ["operator"] },
   "GET /admin/replication": { roles: ["viewer"] },
   "POST /admin/replication/catch-up": { roles: ["operator"] },
   "GET /admin/replication/runs/:id": { roles: ["viewer"] },

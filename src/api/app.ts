@@ -17,6 +17,7 @@ import { configRoutes } from "./routes/config";
 import { demoRoutes } from "./routes/demo";
 import { healthRoutes } from "./routes/health";
 import { keyRoutes } from "./routes/keys";
+import { notificationRoutes } from "./routes/notifications";
 import { restoreRoutes } from "./routes/restores";
 import { replicationRoutes } from "./routes/replication";
 import { reportRoutes } from "./routes/reports";
@@ -109,6 +110,7 @@ export function createApp() {
   app.route("/admin", keyRoutes());
   app.route("/admin", reportRoutes());
   app.route("/admin", replicationRoutes());
+  app.route("/admin", notificationRoutes());
   app.route("/admin", demoRoutes());
   return app;
 }

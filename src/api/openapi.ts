@@ -75,6 +75,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "GET /admin/reports/compliance": { summary: "The compliance report (json, csv or html)", query: ComplianceQuery },
   "GET /admin/backup/health": { summary: "Health: rates, last successes, RPO, storage, problems and what to do" },
   "GET /admin/metrics": { summary: "Backup, restore and drill metrics per day", query: MetricsQuery },
+  "GET /admin/notifications": { summary: "Alerts, notification destinations, dead letters" },
+  "POST /admin/notifications/dispatch": { summary: "Evaluate alerts and send pending notifications now" },
   "GET /admin/replication": { summary: "Replication and scrub state" },
   "POST /admin/replication/catch-up": { summary: "Copy what the replica lacks", status: 202 },
   "GET /admin/replication/runs/:id": { summary: "A catch-up run" },

@@ -18,8 +18,9 @@ type Level = "ok" | "warning" | "critical";
  */
 export async function healthReport(env: Env, now = Date.now()) {
   const db = env.CATALOG_DB;
-  const findings: { level: Level; area: string; message: string; recommendation: string }[] = [];
-  const add = (level: Level, area: string, message: string, recommendation: string) => findings.push({ level, area, message, recommendation });
+  const findings: { key: string; level: Level; area: string; message: string; recommendation: string }[] = [];
+  /** `key` names the condition: alerts fire once per key while it holds (src/notify/alerts.ts). */
+  const add = (level: Level, area: string, message: string, recommendation: string, key: string = area) => findings.push({ key, level, area, message, recommendation });
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const rate = async (since: number) => {
@@ -37,7 +38,7 @@ export async function healthReport(env: Env, now = Date.now()) {
     const at = await db.prepare(`SELECT max(completed_at) AS at FROM backups WHERE type = ? AND status = 'completed'`).bind(type).first<string | null>("at");
     const overdue = !at || now - Date.parse(at) > every + GRACE_MS;
     last_success[type] = { at, expected_every_hours: Math.round((every / HOUR) * 10) / 10, overdue };
-    if (overdue) add("critical", "backups", `no successful ${type} backup ${at ? `since ${at}` : "yet"} (expected every ${Math.round(every / HOUR)} h)`, `POST /admin/backup/create {"type":"${type}"}; check the last failure's error, and that the cron triggers fire`);
+    if (overdue) add("critical", "backups", `no successful ${type} backup ${at ? `since ${at}` : "yet"} (expected every ${Math.round(every / HOUR)} h)`, `POST /admin/backup/create {"type":"${type}"}; check the last failure's error, and that the cron triggers fire`, `overdue:${type}`);
   }
 
   const targets = parseJsonVar(ComplianceTargets, env.COMPLIANCE_TARGETS, "COMPLIANCE_TARGETS", JSON.stringify(DEFAULT_TARGETS));
@@ -53,14 +54,14 @@ export async function healthReport(env: Env, now = Date.now()) {
     rpo[component] = { seconds, target_seconds: target, met: seconds !== null && seconds <= target };
     if (!rpo[component]!.met) {
       const hint = component === "database" ? "is change capture installed and shipping? npm run capture -- status" : `back it up more often (BACKUP_SCHEDULES)`;
-      add("warning", "rpo", `${component}: ${seconds === null ? "no recovery point yet" : `the newest recovery point is ${seconds} s old`}, target ${target} s`, hint);
+      add("warning", "rpo", `${component}: ${seconds === null ? "no recovery point yet" : `the newest recovery point is ${seconds} s old`}, target ${target} s`, hint, `rpo:${component}`);
     }
   }
 
   const sample = await db.prepare(`SELECT sum(bytes) AS bytes, max(at) AS at FROM storage_samples WHERE at = (SELECT max(at) FROM storage_samples)`).first<{ bytes: number | null; at: string | null }>();
   const budget = (await currentPolicy(env)).policy.storage_budget_bytes ?? null;
   const storage = { bytes: sample?.bytes ?? null, sampled_at: sample?.at ?? null, budget_bytes: budget, budget_used: budget && sample?.bytes ? Math.round((sample.bytes / budget) * 1000) / 1000 : null };
-  if (storage.budget_used !== null && storage.budget_used >= 0.9) add(storage.budget_used >= 1 ? "critical" : "warning", "storage", `storage at ${Math.round(storage.budget_used * 100)} % of its budget`, "POST /admin/backup/retention/preview to see what a tighter policy would free; raise storage_budget_bytes otherwise");
+  if (storage.budget_used !== null && storage.budget_used >= 0.9) add(storage.budget_used >= 1 ? "critical" : "warning", "storage", `storage at ${Math.round(storage.budget_used * 100)} % of its budget`, "POST /admin/backup/retention/preview to see what a tighter policy would free; raise storage_budget_bytes otherwise", "storage:budget");
 
   const lastRetention = await db.prepare(`SELECT id, status, started_at, completed_at, error FROM retention_runs ORDER BY started_at DESC LIMIT 1`).first<{ status: string; started_at: string; error: string | null }>();
   const interrupted = (await db.prepare(`SELECT count(*) AS n FROM backups WHERE status = 'forgetting'`).first<number>("n")) ?? 0;
@@ -76,7 +77,7 @@ export async function healthReport(env: Env, now = Date.now()) {
   const stuck = (await db.prepare(`SELECT id, type, updated_at FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ? UNION ALL SELECT id, 'restore', updated_at FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ? LIMIT 20`).bind(iso(now - stale), iso(now - stale)).all()).results;
   if (stuck.length) add("warning", "workflows", `${stuck.length} backup(s) or restore(s) have not moved for ${stale / 60_000} minutes`, "the watchdog (every 5 minutes) restarts them; check GET /admin/backup/{id} for the step");
   const waiting = (await db.prepare(`SELECT id, approval_expires_at FROM restores WHERE status = 'awaiting_approval'`).all()).results;
-  if (waiting.length) add("warning", "approvals", `${waiting.length} production restore(s) wait for approval`, "an approver: POST /admin/restore/{id}/approve or /reject");
+  if (waiting.length) add("warning", "approvals", `${waiting.length} production restore(s) wait for approval`, "an approver: POST /admin/restore/{id}/approve or /reject", "approval:waiting");
 
   const drill = await db.prepare(`SELECT max(completed_at) AS at FROM test_restores WHERE status = 'passed'`).first<string | null>("at");
   if (!drill || now - Date.parse(drill) > 8 * 24 * HOUR) add("warning", "drills", `no passing test restore ${drill ? `since ${drill}` : "yet"}`, "POST /admin/backup/{id}/test-restore (the weekly drill runs Sundays at 05:00)");
@@ -86,7 +87,9 @@ export async function healthReport(env: Env, now = Date.now()) {
     const last = await db.prepare(`SELECT status, completed_at, lag_seconds FROM replication_runs ORDER BY started_at DESC LIMIT 1`).first<{ status: string; lag_seconds: number | null }>();
     const failedReplicas = (await db.prepare(`SELECT count(*) AS n FROM backups WHERE replica_status = 'failed'`).first<number>("n")) ?? 0;
     replication = { enabled: true, last_catch_up: last, failed_backups: failedReplicas };
-    if (failedReplicas) add("warning", "replication", `${failedReplicas} backup(s) are not in the replica`, "POST /admin/replication/catch-up");
+    if (failedReplicas) add("warning", "replication", `${failedReplicas} backup(s) are not in the replica`, "POST /admin/replication/catch-up", "replication:failed");
+    const lagLimit = Number(env.REPLICATION_LAG_ALERT_SECONDS || 6 * 3600);
+    if (last?.lag_seconds && last.lag_seconds > lagLimit) add("warning", "replication", `the replica lagged ${last.lag_seconds} s behind at the last catch-up (limit ${lagLimit} s)`, "check the replica bucket is reachable; POST /admin/replication/catch-up", "replication:lag");
   }
 
   const status = findings.some((f) => f.level === "critical") ? "unhealthy" : findings.length ? "degraded" : "healthy";

@@ -7,6 +7,8 @@ import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";
 import { sealAuditChain } from "../audit/seal";
 import { startRetention } from "../retention/start";
+import { evaluateAlerts } from "../notify/alerts";
+import { dispatchNotifications } from "../notify/dispatch";
 import { replicaOf } from "../replication/replica";
 import { startCatchUp, startScrub } from "../replication/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
@@ -50,6 +52,12 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
       done.push(id);
     } else if (t.task === "ship_changes") {
       done.push(await shipOnSchedule(env));
+    } else if (t.task === "notify") {
+      const d = await dispatchNotifications(env, env.PUBLIC_URL ?? "");
+      done.push(`notified:${d.messages}`);
+    } else if (t.task === "alerts") {
+      const a = await evaluateAlerts(env);
+      done.push(`alerts:+${a.fired.length}/-${a.resolved.length}`);
     } else if (t.task === "replicate") {
       if (replicaOf(env)) done.push(await startCatchUp(env, "schedule"));
     } else if (t.task === "scrub") {

@@ -1,0 +1,63 @@
+import { type Delivery, NotificationEvent } from "../../schemas/notifications";
+import type { Env } from "../env";
+import { ConfigError } from "../errors";
+import { toHex, utf8 } from "../repo/bytes";
+
+/** The signature a receiver checks: HMAC-SHA-256 over `<timestamp>.<body>` with the shared secret, hex (docs/NOTIFICATIONS.md). */
+export async function signature(secret: string, timestamp: number, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return toHex(await crypto.subtle.sign("HMAC", key, utf8.encode(`${timestamp}.${body}`)));
+}
+
+/** POSTs one event to one webhook; anything but a 2xx answer is a failure the queue retries. */
+export async function deliver(env: Env, d: Delivery): Promise<void> {
+  const secret = env.WEBHOOK_SIGNING_SECRET;
+  if (!secret) throw new ConfigError("WEBHOOK_SIGNING_SECRET is not set: webhooks are signed, always", "WEBHOOK_SIGNING_SECRET");
+  const body = JSON.stringify(NotificationEvent.parse(d.event));
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(d.destination, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "vaultline-webhooks/1",
+      "x-vaultline-event-id": d.event.id,
+      "x-vaultline-timestamp": String(ts),
+      "x-vaultline-signature": `v1=${await signature(secret, ts, body)}`,
+    },
+    body,
+  });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`${new URL(d.destination).host} answered ${res.status}`);
+}
+
+/** Exponential backoff for a delivery's next attempt: base × 2^(attempts-1), at most 15 minutes. */
+export function backoffSeconds(env: Env, attempts: number): number {
+  const base = Number(env.NOTIFY_RETRY_BASE_SECONDS ?? 10);
+  return Math.min(900, Math.round(base * 2 ** Math.max(0, attempts - 1)));
+}
+
+/**
+ * The queue consumer. Deliveries retry with backoff; after the queue's max_retries they land in the dead-letter
+ * queue, whose consumer records them in `notification_dead_letters` (shown by GET /admin/notifications): nothing is
+ * dropped silently.
+ */
+export async function consume(batch: MessageBatch<Delivery>, env: Env): Promise<void> {
+  const dead = batch.queue.endsWith("-dlq");
+  for (const msg of batch.messages) {
+    if (dead) {
+      await env.CATALOG_DB.prepare(`INSERT OR IGNORE INTO notification_dead_letters (id, event, destination, attempts, received_at) VALUES (?, ?, ?, ?, ?)`)
+        .bind(`${msg.body.event.id}:${msg.body.destination}`, JSON.stringify(msg.body.event), msg.body.destination, msg.attempts, new Date().toISOString())
+        .run();
+      msg.ack();
+      continue;
+    }
+    try {
+      await deliver(env, msg.body);
+      msg.ack();
+    } catch (e) {
+      // The host only: webhook URLs (Slack's, for one) carry their own secret.
+      console.warn(`notification ${msg.body.event.id} to ${new URL(msg.body.destination).host} failed (attempt ${msg.attempts})`);
+      msg.retry({ delaySeconds: backoffSeconds(env, msg.attempts) });
+    }
+  }
+}
