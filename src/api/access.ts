@@ -17,6 +17,9 @@ export interface Access {
 export const ACCESS: Record<string, Access> = {
   "GET /healthz": { roles: "public" },
   "GET /openapi.json": { roles: "public" },
+  "GET /": { roles: "public", note: "the dashboard page: no data; it calls /admin/* with the person's token" },
+  "GET /dashboard.js": { roles: "public" },
+  "GET /admin/whoami": { roles: ["viewer", "approver", "auditor", "restore_requester", "operator", "admin"] },
   "POST /admin/backup/create": { roles: ["operator"] },
   "GET /admin/backup/list": { roles: ["viewer"] },
   "GET /admin/backup/restore-points": { roles: ["viewer"] },

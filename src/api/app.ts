@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import { ForbiddenError, NotFoundError, VaultlineError } from "../errors";
 import { ACCESS } from "./access";
 import { openApiDocument } from "./openapi";
+import { DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/page";
 import { approvalRoutes } from "./routes/approvals";
 import { auditRoutes } from "./routes/audit";
 import { backupRoutes } from "./routes/backups";
@@ -61,6 +62,14 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody(new NotFoundError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" }));
+  // The dashboard: a page and its script, no data (docs/DASHBOARD.md). Everything it shows comes through /admin/*.
+  const SECURITY = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
+  app.get("/", (c) => c.html(DASHBOARD_HTML, 200, SECURITY));
+  app.get("/dashboard.js", (c) => c.body(DASHBOARD_JS, 200, { ...SECURITY, "content-type": "text/javascript; charset=utf-8" }));
   // Generated from the schemas the handlers validate with (src/api/openapi.ts).
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
 

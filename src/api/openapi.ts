@@ -31,6 +31,9 @@ interface RouteDoc {
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "GET /healthz": { summary: "Liveness: the Worker answers" },
   "GET /openapi.json": { summary: "This document" },
+  "GET /": { summary: "The dashboard (a page; its data comes from /admin/*)" },
+  "GET /dashboard.js": { summary: "The dashboard's script" },
+  "GET /admin/whoami": { summary: "Who the credential is: subject, roles, whether a second factor was shown" },
   "POST /admin/backup/create": { summary: "Start a backup", body: CreateBackupBody, status: 202 },
   "GET /admin/backup/list": { summary: "Backups, filtered and paged", query: ListBackupsQuery },
   "GET /admin/backup/restore-points": { summary: "Instants a point-in-time restore can reach" },
