@@ -1,6 +1,7 @@
 // What must never appear in a response body or a log line, and a scanner that finds it. Shared by the workerd
 // suite (every response body, as it arrives) and by scripts/test.ts (every line the suites printed).
 import { STANDIN } from "./cloudflare-api-standin.ts";
+import { HOOKS } from "./webhook-receiver.ts";
 import { TEST_TOKENS, TEST_MASTER_KEY, PREVIOUS_MASTER_KEY, OTHER_MASTER_KEY } from "../tokens.ts";
 
 /** Marks the log line that carries SHA-256 digests of the data keys a test created (never the keys). */
@@ -14,6 +15,7 @@ export const FIXED_SECRETS: { name: string; value: string }[] = [
   ]),
   ...Object.entries(TEST_TOKENS).map(([who, t]) => ({ name: `API token of ${who}`, value: t.token })),
   { name: "CF_API_TOKEN", value: STANDIN.apiToken },
+  { name: "WEBHOOK_SIGNING_SECRET", value: HOOKS.secret },
 ];
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
