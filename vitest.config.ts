@@ -58,6 +58,9 @@ export default defineConfig(async () => {
           NOTIFY_WEBHOOKS: JSON.stringify([{ url: `${HOOKS.base}/ok` }, { url: `${HOOKS.base}/flaky-5`, events: ["backup.failed"] }, { url: `${HOOKS.base}/down`, events: ["backup.failed"] }]),
           WEBHOOK_SIGNING_SECRET: HOOKS.secret,
           NOTIFY_RETRY_BASE_SECONDS: "0",
+          // E-mail through the local send_email binding: failures, alerts and the digest.
+          BACKUP_NOTIFICATION_EMAIL: "ops@vaultline.test",
+          NOTIFY_EMAIL_FROM: "vaultline@vaultline.test",
           ...extra,
         },
       },

@@ -67,6 +67,8 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("notify") }),
   /** Evaluates the alert conditions: each fires once when it becomes true, resolves once when it stops. */
   z.object({ task: z.literal("alerts") }),
+  /** The daily digest of what completed, for people who get only failures at once. */
+  z.object({ task: z.literal("digest") }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

@@ -63,6 +63,9 @@ export interface Env {
   SCRUB_PERIOD_DAYS?: string;
   /** Notifications (docs/NOTIFICATIONS.md): webhook destinations (JSON), their signing secret, retry backoff base. */
   NOTIFY_WEBHOOKS?: string;
+  /** E-mail notifications: the send_email binding, and the sender (on a domain with Email Routing). */
+  EMAIL?: SendEmail;
+  NOTIFY_EMAIL_FROM?: string;
   /** Where the Worker is reachable, for links in notifications. */
   PUBLIC_URL?: string;
   WEBHOOK_SIGNING_SECRET?: string;

@@ -2,7 +2,8 @@
 -- The outbox cursor: audit entries up to here have been turned into queue messages.
 CREATE TABLE notify_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  last_audit_id INTEGER NOT NULL DEFAULT 0
+  last_audit_id INTEGER NOT NULL DEFAULT 0,
+  last_digest_at TEXT                    -- the daily digest of successes covers what completed since
 );
 INSERT INTO notify_state (id, last_audit_id) VALUES (1, 0);
 

@@ -9,8 +9,21 @@ export async function signature(secret: string, timestamp: number, body: string)
   return toHex(await crypto.subtle.sign("HMAC", key, utf8.encode(`${timestamp}.${body}`)));
 }
 
-/** POSTs one event to one webhook; anything but a 2xx answer is a failure the queue retries. */
+/** Sends one event by e-mail through the send_email binding (NOTIFY_EMAIL_FROM must be on a domain with Email Routing). */
+async function email(env: Env, d: Delivery): Promise<void> {
+  if (!env.EMAIL) throw new ConfigError("the EMAIL (send_email) binding is missing", "EMAIL");
+  const e = NotificationEvent.parse(d.event);
+  await env.EMAIL.send({
+    from: env.NOTIFY_EMAIL_FROM || "vaultline@localhost",
+    to: d.destination.slice("mailto:".length),
+    subject: `[Vaultline] ${e.severity}: ${e.summary}`,
+    text: `${e.summary}\n\nEvent ${e.id} (${e.type}) at ${e.at}\nTarget: ${e.target ?? "-"}\n\n${JSON.stringify(e.data, null, 2)}\n`,
+  });
+}
+
+/** Delivers one event to one destination: a webhook POST (anything but a 2xx is a failure the queue retries), or e-mail. */
 export async function deliver(env: Env, d: Delivery): Promise<void> {
+  if (d.destination.startsWith("mailto:")) return email(env, d);
   const secret = env.WEBHOOK_SIGNING_SECRET;
   if (!secret) throw new ConfigError("WEBHOOK_SIGNING_SECRET is not set: webhooks are signed, always", "WEBHOOK_SIGNING_SECRET");
   const body = JSON.stringify(NotificationEvent.parse(d.event));
@@ -27,7 +40,12 @@ export async function deliver(env: Env, d: Delivery): Promise<void> {
     body,
   });
   await res.body?.cancel();
-  if (!res.ok) throw new Error(`${new URL(d.destination).host} answered ${res.status}`);
+  if (!res.ok) throw new Error(`${destinationName(d.destination)} answered ${res.status}`);
+}
+
+/** A destination as logs and the API show it: a webhook's host (its URL may carry a secret), or the e-mail address. */
+export function destinationName(destination: string): string {
+  return destination.startsWith("mailto:") ? destination : new URL(destination).host;
 }
 
 /** Exponential backoff for a delivery's next attempt: base × 2^(attempts-1), at most 15 minutes. */
@@ -56,7 +74,7 @@ export async function consume(batch: MessageBatch<Delivery>, env: Env): Promise<
       msg.ack();
     } catch (e) {
       // The host only: webhook URLs (Slack's, for one) carry their own secret.
-      console.warn(`notification ${msg.body.event.id} to ${new URL(msg.body.destination).host} failed (attempt ${msg.attempts})`);
+      console.warn(`notification ${msg.body.event.id} to ${destinationName(msg.body.destination)} failed (attempt ${msg.attempts})`);
       msg.retry({ delaySeconds: backoffSeconds(env, msg.attempts) });
     }
   }

@@ -19,6 +19,7 @@ const NOTIFY: Record<string, NotificationEvent["severity"]> = {
   "restore.requested": "info",
   "key.rotation.completed": "info",
   "scrub.repaired": "warning",
+  "digest.daily": "info",
 };
 
 /** The notification an audit entry makes, or null when that action is not notified. */
@@ -28,10 +29,16 @@ export function eventOf(e: AuditRecord, origin: string): NotificationEvent | nul
   // A production restore waiting for approval is the one request event worth a message.
   const detail = e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : {};
   if (e.action === "restore.requested" && detail.target !== "production") return null;
-  const summary = e.action === "restore.requested" ? `production restore ${e.target} needs a second person's approval` : `${e.action.replace(".", " ")}: ${e.target ?? ""}`.trim();
+  const summary =
+    e.action === "restore.requested"
+      ? `production restore ${e.target} needs a second person's approval`
+      : e.action === "digest.daily"
+        ? `daily digest: ${Object.entries((detail.counts as Record<string, number>) ?? {}).map(([k, n]) => `${n} ${k.replace(".", " ")}`).join(", ") || "nothing completed"}`
+        : `${e.action.replace(".", " ")}: ${e.target ?? ""}`.trim();
   const icon = severity === "critical" ? ":red_circle:" : severity === "warning" ? ":warning:" : ":white_check_mark:";
   return {
-    id: `ev_${e.id}`,
+    // Unique for good: the entry's id and the start of its chain hash (ids alone repeat after a catalog is rebuilt).
+    id: `ev_${e.id}_${(e.hash ?? "").slice(0, 12)}`,
     type: e.action === "restore.requested" ? "approval.waiting" : e.action,
     at: e.at,
     severity,

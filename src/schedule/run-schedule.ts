@@ -8,7 +8,7 @@ import { runWatchdog } from "./watchdog";
 import { sealAuditChain } from "../audit/seal";
 import { startRetention } from "../retention/start";
 import { evaluateAlerts } from "../notify/alerts";
-import { dispatchNotifications } from "../notify/dispatch";
+import { dailyDigest, dispatchNotifications } from "../notify/dispatch";
 import { replicaOf } from "../replication/replica";
 import { startCatchUp, startScrub } from "../replication/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
@@ -55,6 +55,9 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
     } else if (t.task === "notify") {
       const d = await dispatchNotifications(env, env.PUBLIC_URL ?? "");
       done.push(`notified:${d.messages}`);
+    } else if (t.task === "digest") {
+      const d = await dailyDigest(env);
+      done.push(`digest:${Object.values(d.counts).reduce((a, b) => a + b, 0)}`);
     } else if (t.task === "alerts") {
       const a = await evaluateAlerts(env);
       done.push(`alerts:+${a.fired.length}/-${a.resolved.length}`);

@@ -55,6 +55,27 @@ describe("notifications", () => {
     expect(tries[`/down ${dead[0].event.id}`]).toBe(9);
   });
 
+  it("e-mail gets failures and the daily digest, not each success; the digest counts what completed", async () => {
+    await fetch(`${HOOKS.base}/_reset`, { method: "POST" });
+    await seedWithEdgeCases(env.OIDC_DB, 10);
+    await runBackup();
+    await runBackup();
+    const { dailyDigest } = await import("../../src/notify/dispatch");
+    const digest = await dailyDigest(env);
+    expect(digest.counts).toEqual({ "backup.completed": 2 });
+    const sent = await dispatch();
+    const destinations = (await api("GET", "/admin/notifications", { as: "viewer" })).json.destinations;
+    expect(destinations).toEqual(expect.arrayContaining([{ destination: "mailto:ops@vaultline.test", events: expect.arrayContaining(["backup.failed", "digest."]) }]));
+    // To e-mail: the digest and the alerts, none of the two successes. Everything reaches /ok.
+    const rows = (await env.CATALOG_DB.prepare(`SELECT action FROM audit_log WHERE id <= ?`).bind(sent.through).all<{ action: string }>()).results.map((r) => r.action);
+    expect(rows.filter((a) => a === "backup.completed")).toHaveLength(2);
+    const got = await waitFor(received, (r) => r.some((x) => x.event.type === "digest.daily"), 30_000);
+    expect(got.find((x) => x.event.type === "digest.daily")!.event.summary).toBe("daily digest: 2 backup completed");
+    // No e-mail delivery failed: nothing in the dead-letter queue.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await api("GET", "/admin/notifications", { as: "viewer" })).json.dead_letters).toEqual([]);
+  });
+
   it("each alert condition fires once when it becomes true and resolves once when it stops", async () => {
     await fetch(`${HOOKS.base}/_reset`, { method: "POST" });
     const first = await dispatch();
