@@ -65,6 +65,8 @@ export interface Env {
   NOTIFY_WEBHOOKS?: string;
   /** E-mail notifications: the send_email binding, and the sender (on a domain with Email Routing). */
   EMAIL?: SendEmail;
+  /** Workers Analytics Engine: a data point per finished backup, restore and drill (the catalog keeps them always). */
+  METRICS?: AnalyticsEngineDataset;
   NOTIFY_EMAIL_FROM?: string;
   /** Where the Worker is reachable, for links in notifications. */
   PUBLIC_URL?: string;

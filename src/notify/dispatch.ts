@@ -36,6 +36,7 @@ export async function dispatchNotifications(env: Env, origin: string): Promise<{
   const messages: { body: Delivery }[] = [];
   let events = 0;
   for (const row of results) {
+    await recordMetric(env, row);
     const event = eventOf(AuditRecord.parse(row), origin);
     if (!event) continue;
     events++;
@@ -63,4 +64,21 @@ export async function dailyDigest(env: Env): Promise<{ since: string; until: str
   await audit(db, { actor: "system:notify", action: "digest.daily", target: until.slice(0, 10), outcome: 1, detail: { since, until, counts } });
   await db.prepare(`UPDATE notify_state SET last_digest_at = ? WHERE id = 1`).bind(until).run();
   return { since, until, counts };
+}
+
+/**
+ * Workers Analytics Engine, where the METRICS dataset is bound: one data point per finished backup, restore or test
+ * restore, with its figures from the catalog (which keeps them always; GET /admin/metrics reads them there).
+ * blobs: kind, type or target, outcome; doubles: duration ms, raw bytes, stored bytes, rows; index: the kind.
+ */
+async function recordMetric(env: Env, row: AuditRecord): Promise<void> {
+  if (!env.METRICS || !row.target) return;
+  const m = /^(backup|restore|test_restore)\.(completed|failed|passed|rolled_back|cancelled)$/.exec(row.action);
+  if (!m) return;
+  const [, kind, outcome] = m;
+  const table = kind === "backup" ? "backups" : kind === "restore" ? "restores" : "test_restores";
+  const cols = kind === "backup" ? "type AS what, duration_ms, raw_bytes, stored_bytes, rows" : kind === "restore" ? "target_environment AS what, duration_ms, 0 AS raw_bytes, 0 AS stored_bytes, rows" : "'drill' AS what, rto_ms AS duration_ms, 0 AS raw_bytes, 0 AS stored_bytes, 0 AS rows";
+  const r = await env.CATALOG_DB.prepare(`SELECT ${cols} FROM ${table} WHERE id = ?`).bind(row.target).first<{ what: string; duration_ms: number | null; raw_bytes: number | null; stored_bytes: number | null; rows: number | null }>();
+  if (!r) return;
+  env.METRICS.writeDataPoint({ indexes: [kind!], blobs: [kind!, r.what, outcome!], doubles: [r.duration_ms ?? 0, r.raw_bytes ?? 0, r.stored_bytes ?? 0, r.rows ?? 0] });
 }
