@@ -35,7 +35,8 @@ async function call(route: string, who: Who | null) {
   );
   const text = await res.text();
   await assertNoSecretIn(text, `response to ${route}`);
-  const body = (text ? JSON.parse(text) : null) as { error?: { code: string } } | null;
+  const json = (res.headers.get("content-type") ?? "").includes("json");
+  const body = (json && text ? JSON.parse(text) : null) as { error?: { code: string } } | null;
   return { status: res.status as number, code: body?.error?.code };
 }
 
