@@ -1,22 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { vaultline } from "../shared/vaultline-cli.ts";
 import { demoToken } from "../../scripts/lib/demo-idp.ts";
 import { startDev, type DevServer } from "../../scripts/lib/dev-server.ts";
 import { applyLocalMigrations, ensureDevVars } from "../../scripts/lib/local-setup.ts";
 import { seed } from "../../scripts/seed.ts";
 
 const PORT = 8815;
-const run = promisify(execFile);
 
-async function vaultline(args: string[], env: Record<string, string> = {}) {
-  return run("npx", ["vaultline", ...args], { env: { ...process.env, VAULTLINE_POLL_MS: "300", ...env }, maxBuffer: 1 << 24 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
-  );
-}
 
 describe("npx vaultline against a local Worker", () => {
   const dir = mkdtempSync(join(process.cwd(), ".e2e-cli-"));

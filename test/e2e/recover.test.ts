@@ -1,10 +1,9 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, relative, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { vaultline } from "../shared/vaultline-cli.ts";
 import { getPlatformProxy } from "wrangler";
 import { startDev, type DevServer } from "../../scripts/lib/dev-server.ts";
 import { applyLocalMigrations, ensureDevVars } from "../../scripts/lib/local-setup.ts";
@@ -38,13 +37,6 @@ function selectAll(table: string, cols: string[], withoutRowid: boolean) {
   return `SELECT ${cols.flatMap((c) => [`typeof(${q(c)}) AS ${q(`${c}:type`)}`, `${q(c)} AS ${q(c)}`]).join(", ")} FROM ${q(table)} ORDER BY ${withoutRowid ? "1" : "rowid"}`;
 }
 
-const run = promisify(execFile);
-async function vaultline(args: string[], env: Record<string, string>) {
-  return run("npx", ["vaultline", ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 26 }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
-  );
-}
 
 describe("recovery without Cloudflare (npx vaultline recover)", () => {
   const dir = mkdtempSync(join(process.cwd(), ".e2e-recover-"));
