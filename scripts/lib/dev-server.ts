@@ -21,7 +21,9 @@ export async function startDev(opts: { port: number; persistTo?: string; configP
   const child = spawn("npx", args, {
     detached: true, // its own process group, so kill9 takes workerd down with it
     stdio: opts.inherit ? "inherit" : ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    // WRANGLER_LOG at its default: seed.ts quiets wrangler for its own process, which must not silence the Worker's
+    // logs here (npm start shows them; npm test scans them for secrets).
+    env: { ...process.env, WRANGLER_LOG: "log", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
   });
   let log = "";
   // Under npm test, every line wrangler prints is also kept for the secret scan (scripts/test.ts).
