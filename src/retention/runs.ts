@@ -7,16 +7,19 @@ export interface RetentionReport {
   spared: { id: string; reason: string }[];
   phase_two: { collection: string; deleted: number; resurrected: number; freed_bytes: number } | { waiting_for: string[]; collection: string } | null;
   phase_one: { fossilized: number; fossil_bytes: number; listed: number } | null;
+  /** Change-log segments deleted: all before the oldest kept base's scan (one page a run). */
+  change_log?: { deleted: number; bytes: number; before_seq: number | null };
   /** Chunks moved to InfrequentAccess (cooled) or back to Standard (warmed). */
   tiers?: { cooled: number; warmed: number; bytes: number };
   marked: { manifests: number; refs: number };
 }
 
-export async function startRun(db: D1Database, r: { id: string; trigger: string; requested_by: string; policy_version: number }): Promise<void> {
-  await db
-    .prepare(`INSERT OR IGNORE INTO retention_runs (id, trigger, requested_by, status, started_at, policy_version) VALUES (?, ?, ?, 'running', ?, ?)`)
-    .bind(r.id, r.trigger, r.requested_by, new Date().toISOString(), r.policy_version)
-    .run();
+/** Records a run when it is started (so it can be read at once), and the policy version once its plan is made. */
+export async function startRun(db: D1Database, r: { id: string; trigger: string; requested_by: string; policy_version?: number }): Promise<void> {
+  await db.batch([
+    db.prepare(`INSERT OR IGNORE INTO retention_runs (id, trigger, requested_by, status, started_at) VALUES (?, ?, ?, 'running', ?)`).bind(r.id, r.trigger, r.requested_by, new Date().toISOString()),
+    db.prepare(`UPDATE retention_runs SET policy_version = coalesce(?, policy_version) WHERE id = ?`).bind(r.policy_version ?? null, r.id),
+  ]);
 }
 
 export async function finishRun(db: D1Database, id: string, r: { status: "completed"; report: RetentionReport } | { status: "failed"; error: string }): Promise<void> {

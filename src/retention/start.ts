@@ -2,9 +2,11 @@ import type { RetentionParams } from "../../workflows/retention";
 import type { RepositoryCheckParams } from "../../workflows/repository-check";
 import { newId } from "../api/ids";
 import type { Env } from "../env";
+import { startRun } from "./runs";
 
 export async function startRetention(env: Env, by: string, trigger: RetentionParams["trigger"]): Promise<string> {
   const id = newId("rr");
+  await startRun(env.CATALOG_DB, { id, trigger, requested_by: by });
   const params: RetentionParams = { run_id: id, requested_by: by, trigger };
   await env.RETENTION.create({ id, params });
   return id;

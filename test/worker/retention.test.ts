@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Layout } from "../../src/repo/layout";
-import { api, env, runBackup, runRestore, seedWithEdgeCases, snapshot, waitFor } from "./helpers";
+import { api, env, runBackup, runRestore, seedWithEdgeCases, snapshot, userSnapshot, waitFor } from "./helpers";
 
 const DAY = 86_400_000;
 /** Keep the two newest; anything else older than a day goes. */
@@ -285,5 +285,43 @@ describe("storage monitoring", () => {
     const daysLeft = (Date.parse(r.forecast.budget_reached_at) - Date.now()) / DAY;
     expect(daysLeft).toBeGreaterThan((50_000_000 - total) / 1_100_000);
     expect(daysLeft).toBeLessThan((50_000_000 - total) / 900_000 + 1);
+  });
+});
+
+describe("change-log pruning", () => {
+  it("segments before the oldest kept base go once it is forgotten; point-in-time coverage starts at the kept base, which still restores", async () => {
+    await setPolicy();
+    await seedWithEdgeCases(env.OIDC_DB, 30);
+    await api("POST", "/admin/capture/install");
+    const ship = async () => expect((await api("POST", "/admin/capture/ship", { as: "operator" })).status).toBe(200);
+    const old = await runBackup();
+    await change("before-");
+    await new Promise((r) => setTimeout(r, 1100));
+    await ship();
+    const kept = await runBackup();
+    const keptState = await userSnapshot(env.OIDC_DB);
+    await runBackup();
+    const segmentsBefore = (await env.CATALOG_DB.prepare(`SELECT key, last_seq FROM change_segments ORDER BY first_seq`).all<{ key: string; last_seq: number }>()).results;
+    expect(segmentsBefore.length).toBeGreaterThan(0);
+    await backdate(old.backup_id, 5);
+    await backdate(kept.backup_id, 4);
+    // Shipped before the floor (a day here), as they would be in a real history.
+    await env.CATALOG_DB.prepare(`UPDATE change_segments SET shipped_at = ?`).bind(new Date(Date.now() - 3 * DAY).toISOString()).run();
+    const keptStart = await env.CATALOG_DB.prepare(`SELECT seq_start FROM backups WHERE id = ?`).bind(kept.backup_id).first<number>("seq_start");
+
+    const run = await retention();
+    expect(run.report.forgotten).toEqual([old.backup_id]);
+    const gone = segmentsBefore.filter((s) => s.last_seq <= keptStart!);
+    expect(gone.length).toBeGreaterThan(0);
+    expect(run.report.change_log).toMatchObject({ deleted: gone.length, before_seq: keptStart });
+    for (const s of gone) expect(await env.BACKUP_BUCKET.head(s.key)).toBeNull();
+    const left = (await env.CATALOG_DB.prepare(`SELECT count(*) AS n FROM change_segments`).first<number>("n"))!;
+    expect(left).toBe(segmentsBefore.length - gone.length);
+    const points = (await api("GET", "/admin/backup/restore-points")).json;
+    expect(points.ranges.every((r: any) => r.base_backup_id !== old.backup_id)).toBe(true);
+    const r = await runRestore(kept.backup_id, "test");
+    expect(r.status, JSON.stringify(r.error)).toBe("completed");
+    expect(await userSnapshot(env.RESTORE_TARGET_DB)).toEqual(keptState);
+    expect(await check()).toMatchObject({ status: "passed" });
   });
 });
