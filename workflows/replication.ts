@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { catchUpPage, markCaughtUp } from "../src/replication/catch-up";
 import { replicaOf } from "../src/replication/replica";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, pagedSteps, parseError } from "./step-policy";
 
 export interface ReplicationParams {
   run_id: string;
@@ -31,14 +31,12 @@ export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationPara
     try {
       const began = await step.do("began", CATALOG_STEP, async () => Date.now());
       const total = { checked: 0, copied: 0, bytes: 0, oldest: null as number | null };
-      for (let n = 1, c: string | null | undefined; c !== null; n++) {
-        const page = await step.do(`catch up ${n}`, DATA_STEP, () => finalOnPermanent(() => catchUpPage(this.env, replica, c ?? undefined)));
+      await pagedSteps(step, "catch up", DATA_STEP, (c) => catchUpPage(this.env, replica, c), (page) => {
         total.checked += page.checked;
         total.copied += page.copied;
         total.bytes += page.bytes;
         if (page.oldest_missing !== null) total.oldest = total.oldest === null ? page.oldest_missing : Math.min(total.oldest, page.oldest_missing);
-        c = page.cursor;
-      }
+      });
       const marked = await step.do("mark replicated", CATALOG_STEP, () => markCaughtUp(this.env, replica));
       const lag = total.oldest === null ? 0 : Math.max(0, Math.round((began - total.oldest) / 1000));
       await step.do("record", CATALOG_STEP, async () => {

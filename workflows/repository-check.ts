@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { openRepository } from "../src/repo/open";
 import { type CheckPage, checkCatalog, checkManifestPage } from "../src/retention/check";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, pagedSteps } from "./step-policy";
 
 export interface RepositoryCheckParams {
   check_id: string;
@@ -17,14 +17,12 @@ export class RepositoryCheckWorkflow extends WorkflowEntrypoint<Env, RepositoryC
   override async run(event: WorkflowEvent<RepositoryCheckParams>, step: WorkflowStep) {
     const id = event.payload.check_id;
     const total = { manifests: 0, refs: 0, missing: [] as CheckPage["missing"], unreadable: [] as CheckPage["unreadable"] };
-    for (let n = 1, c: string | null | undefined; c !== null; n++) {
-      const page = await step.do(`manifests ${n}`, DATA_STEP, () => finalOnPermanent(async () => checkManifestPage(this.env, await openRepository(this.env), c ?? undefined)));
+    await pagedSteps(step, "manifests", DATA_STEP, async (c) => checkManifestPage(this.env, await openRepository(this.env), c), (page) => {
       total.manifests += page.manifests;
       total.refs += page.refs;
       total.missing.push(...page.missing);
       total.unreadable.push(...page.unreadable);
-      c = page.cursor;
-    }
+    });
     const catalog = await step.do("catalog", CATALOG_STEP, () => checkCatalog(this.env));
     const ok = total.missing.length === 0 && total.unreadable.length === 0 && catalog.completed_without_manifest.length === 0 && catalog.forgotten_with_manifest.length === 0;
     const report = { ok, ...total, ...catalog };

@@ -13,7 +13,7 @@ import { recordStorageSample } from "../src/retention/storage";
 import { tierPage } from "../src/retention/tiers";
 import { pruneSegments } from "../src/retention/segments";
 import { Layout } from "../src/repo/layout";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError } from "./step-policy";
 
 export interface RetentionParams {
   run_id: string;
@@ -67,24 +67,23 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
         report.phase_two = { collection: pending.id, waiting_for: pending.waiting_for };
       } else {
         const markedAt = await step.do("mark: start", CATALOG_STEP, async () => new Date().toISOString());
-        let cursor: string | null | undefined;
-        for (let n = 1; cursor !== null; n++) {
-          const page = await step.do(`mark ${n}`, DATA_STEP, () =>
-            finalOnPermanent(async () => markPage(this.env, await openRepository(this.env), id, cursor ?? undefined, (await currentPolicy(this.env)).policy.infrequent_access_after_days)),
-          );
-          report.marked.manifests += page.manifests;
-          report.marked.refs += page.refs;
-          cursor = page.cursor;
-        }
+        await pagedSteps(
+          step,
+          "mark",
+          DATA_STEP,
+          async (c) => markPage(this.env, await openRepository(this.env), id, c, (await currentPolicy(this.env)).policy.infrequent_access_after_days),
+          (page) => {
+            report.marked.manifests += page.manifests;
+            report.marked.refs += page.refs;
+          },
+        );
         if (pending) {
           const two = { collection: pending.id, deleted: 0, resurrected: 0, freed_bytes: 0 };
-          for (let n = 1, c: string | null | undefined; c !== null; n++) {
-            const page = await step.do(`phase two: sweep ${n}`, DATA_STEP, () => finalOnPermanent(async () => sweepFossilsPage(this.env, await openRepository(this.env), id, c ?? undefined)));
+          await pagedSteps(step, "phase two: sweep", DATA_STEP, async (c) => sweepFossilsPage(this.env, await openRepository(this.env), id, c), (page) => {
             two.deleted += page.deleted;
             two.resurrected += page.resurrected;
             two.freed_bytes += page.freed;
-            c = page.cursor;
-          }
+          });
           await step.do("phase two: done", CATALOG_STEP, async () => {
             await this.env.CATALOG_DB.prepare(`UPDATE fossil_collections SET status = 'done', done_at = ?, deleted = ?, resurrected = ?, freed_bytes = ? WHERE id = ?`)
               .bind(new Date().toISOString(), two.deleted, two.resurrected, two.freed_bytes, pending.id)
@@ -94,13 +93,11 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
         }
         const one = { fossilized: 0, fossil_bytes: 0, listed: 0 };
         for (const [area, prefix] of [["data", Layout.chunkPrefix], ["cold", Layout.coldPrefix]] as const) {
-          for (let n = 1, c: string | null | undefined; c !== null; n++) {
-            const page = await step.do(`phase one: ${area} ${n}`, DATA_STEP, () => finalOnPermanent(async () => fossilizePage(this.env, await openRepository(this.env), id, prefix, c ?? undefined, markedAt)));
+          await pagedSteps(step, `phase one: ${area}`, DATA_STEP, async (c) => fossilizePage(this.env, await openRepository(this.env), id, prefix, c, markedAt), (page) => {
             one.fossilized += page.fossilized;
             one.fossil_bytes += page.bytes;
             one.listed += page.listed;
-            c = page.cursor;
-          }
+          });
         }
         await step.do("phase one: record", CATALOG_STEP, async () => {
           await this.env.CATALOG_DB.prepare(`INSERT OR IGNORE INTO fossil_collections (id, collected_at, ended_at, chunks, bytes, status) VALUES (?, ?, ?, ?, ?, ?)`)
@@ -111,13 +108,11 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
 
         const tiers = { cooled: 0, warmed: 0, bytes: 0 };
         for (const [area, prefix] of [["data", Layout.chunkPrefix], ["cold", Layout.coldPrefix]] as const) {
-          for (let n = 1, c: string | null | undefined; c !== null; n++) {
-            const page = await step.do(`tiers: ${area} ${n}`, DATA_STEP, () => finalOnPermanent(async () => tierPage(this.env, await openRepository(this.env), id, prefix, c ?? undefined)));
+          await pagedSteps(step, `tiers: ${area}`, DATA_STEP, async (c) => tierPage(this.env, await openRepository(this.env), id, prefix, c), (page) => {
             tiers.cooled += page.cooled;
             tiers.warmed += page.warmed;
             tiers.bytes += page.bytes;
-            c = page.cursor;
-          }
+          });
         }
         report.tiers = tiers;
       }

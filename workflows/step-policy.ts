@@ -1,5 +1,5 @@
 import { NonRetryableError } from "cloudflare:workflows";
-import type { WorkflowStepConfig } from "cloudflare:workers";
+import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import { VaultlineError } from "../src/errors";
 
 /** Data steps: a few retries with backoff; each does bounded work, so ten minutes is generous. */
@@ -41,4 +41,23 @@ export function parseError(e: unknown): { code: string; message: string } {
   if (m) return { code: m[1]!, message: m[2]! };
   if (e instanceof VaultlineError) return { code: e.code, message: e.message };
   return { code: "internal_error", message };
+}
+
+/**
+ * One step per page of a listing, named `${name} 1`, `${name} 2`, ..., until the page's cursor runs out. Each page's
+ * result goes to `each`; the cursor passed to a page is the one its predecessor returned, so a replay repeats it.
+ */
+export async function pagedSteps<T extends Rpc.Serializable<T> & { cursor: string | null }>(
+  step: WorkflowStep,
+  name: string,
+  config: WorkflowStepConfig,
+  page: (cursor: string | undefined) => Promise<T>,
+  each: (result: T) => void,
+): Promise<void> {
+  for (let n = 1, c: string | null | undefined; c !== null; n++) {
+    const from = c ?? undefined;
+    const r = await step.do(`${name} ${n}`, config, () => finalOnPermanent(() => page(from)));
+    each(r);
+    c = r.cursor;
+  }
 }
