@@ -7,6 +7,8 @@ import { idpStandin, TEST_IDP } from "./test/shared/idp.ts";
 import { HOOKS, webhookReceiver } from "./test/shared/webhook-receiver.ts";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets.ts";
+import { exampleProvider, type ExampleProvider } from "./test/shared/example-providers.ts";
+import { readFileSync } from "node:fs";
 
 // Where scripts/test.ts finds the digests of the data keys the suite created, to scan its output for them.
 const DIGESTS_FILE = process.env.VAULTLINE_DATA_KEY_DIGESTS ?? ".test-output/data-key-digests.txt";
@@ -17,16 +19,40 @@ const apiTokens = Object.values(TEST_TOKENS).map((t) => ({
   roles: t.roles,
 }));
 
-/** Worker tests live in two projects: replication off (as the default deployment), and on (the replica's own tests). */
+/**
+ * Worker tests live in three projects: replication off (as the default deployment) and on (the replica's own tests),
+ * both protecting the demo provider; and the provider tests again against the second example provider (an
+ * Auth.js-style schema with TEXT ids), each provider running as a Worker of its own beside Vaultline.
+ */
 const REPLICATION_TESTS = ["test/worker/replication.test.ts"];
+const PROVIDER_TESTS = ["test/worker/providers.test.ts"];
 
 export default defineConfig(async () => {
-  const oidcMigrations = await readD1Migrations("migrations/oidc");
+  const demo = exampleProvider("examples/demo-provider/wrangler.jsonc");
+  const authjs = exampleProvider("examples/authjs-provider/wrangler.jsonc");
   const catalogMigrations = await readD1Migrations("migrations/catalog");
-  const worker = (extra: Record<string, string>) =>
-    cloudflareTest({
+  /** Vaultline bound to one example provider: its database, its session objects (script_name), its profile. */
+  const protecting = async (provider: ExampleProvider, fixture: string, profile?: unknown) => ({
+    workers: [provider.worker],
+    ...(profile === undefined
+      ? {}
+      : {
+          d1Databases: { OIDC_DB: provider.databaseId, CATALOG_DB: "00000000-0000-4000-8000-000000000002", RESTORE_TARGET_DB: "00000000-0000-4000-8000-000000000003" },
+          durableObjects: { SESSIONS: { ...provider.sessions, useSQLite: true }, CAPTURE_SHIPPER: { className: "CaptureShipper", useSQLite: true } },
+        }),
+    extraBindings: {
+      OIDC_MIGRATIONS: await readD1Migrations(provider.migrationsDir),
+      TEST_PROVIDER: fixture,
+      ...(profile === undefined ? {} : { PROVIDER_PROFILE: profile }),
+    },
+  });
+  const worker = async (extra: Record<string, string>, provider = demo, fixture = "demo", profile?: unknown) => {
+    const p = await protecting(provider, fixture, profile);
+    return cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
+        workers: p.workers,
+        ...(p.d1Databases ? { d1Databases: p.d1Databases, durableObjects: p.durableObjects } : {}),
         // The Worker's outbound fetches (the issuer's JWKS, the Cloudflare REST API) go to local stand-ins, never the network.
         outboundService: async (request: Request) => idpStandin(request) ?? (await webhookReceiver(request)) ?? cloudflareApiStandin(request),
         bindings: {
@@ -40,7 +66,7 @@ export default defineConfig(async () => {
           AUTH_AUDIENCE: TEST_IDP.audience,
           AUTH_JWKS_URL: TEST_IDP.jwksUrl,
           AUTH_ROLES_CLAIM: TEST_IDP.rolesClaim,
-          OIDC_MIGRATIONS: oidcMigrations,
+          ...p.extraBindings,
           CATALOG_MIGRATIONS: catalogMigrations,
           // Test-only secrets: a fixed master key, the one before it, and the API tokens (plain values in test/tokens.ts).
           BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
@@ -65,6 +91,8 @@ export default defineConfig(async () => {
         },
       },
     });
+  };
+  const authjsProfile = JSON.parse(readFileSync("examples/authjs-provider/vaultline.profile.json", "utf8"));
   const shared = {
     setupFiles: ["./test/worker/setup.ts"],
     testTimeout: 120_000,
@@ -79,8 +107,9 @@ export default defineConfig(async () => {
         return false;
       },
       projects: [
-        { plugins: [worker({})], test: { ...shared, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: REPLICATION_TESTS } },
-        { plugins: [worker({ CROSS_REGION_REPLICATION: "true" })], test: { ...shared, name: "worker-replicated", include: REPLICATION_TESTS } },
+        { plugins: [await worker({})], test: { ...shared, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: REPLICATION_TESTS } },
+        { plugins: [await worker({ CROSS_REGION_REPLICATION: "true" })], test: { ...shared, name: "worker-replicated", include: REPLICATION_TESTS } },
+        { plugins: [await worker({}, authjs, "authjs", authjsProfile)], test: { ...shared, name: "worker-authjs", include: PROVIDER_TESTS } },
       ],
     },
   };

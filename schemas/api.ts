@@ -73,8 +73,11 @@ export const SessionSelection = z
 export const DatabaseSelection = z
   .object({
     tables: z.array(z.string().min(1).max(200)).min(1).max(200).optional(),
-    /** The rows of one user (the users row and every row whose foreign key references it). */
-    user_id: z.number().int().positive().optional(),
+    /**
+     * The rows of one user: the user table's row and every row that belongs to it, as the provider profile says
+     * (declared foreign keys, plus its own pairs). An integer or a text key, as the profile's users.key_type.
+     */
+    user_id: z.union([z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), z.string().min(1).max(512)]).optional(),
   })
   .strict()
   .refine((d) => !(d.tables && d.user_id !== undefined), { message: "give tables or a user_id, not both", path: ["user_id"] });

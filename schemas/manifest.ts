@@ -42,6 +42,11 @@ export const DatabaseSchema = z.object({
   tables: z.array(TableInfo),
   /** AUTOINCREMENT counters, so a restored database never re-issues an id it already gave out. */
   sequences: z.array(z.object({ name: z.string(), seq: z.number() })),
+  /**
+   * Tables the provider profile leaves out of backups (caches, counters), with their indexes and triggers: not in
+   * `objects` or `tables`, and a full restore leaves them in the target as they are.
+   */
+  excluded: z.array(z.string()).default([]),
 });
 export type DatabaseSchema = z.infer<typeof DatabaseSchema>;
 

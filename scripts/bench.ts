@@ -110,14 +110,14 @@ if (values.reseed || !existsSync(marker)) {
   rmSync(root, { recursive: true, force: true });
   prepareProject();
   console.log(`Seeding ${users} users into ${state} ...`);
-  applyLocalMigrations(undefined, config);
-  const s = await seed({ users, reset: true, configPath: config, persistTo: state, quiet: true });
+  applyLocalMigrations(state, config);
+  const s = await seed({ users, reset: true, persistTo: state, quiet: true });
   console.log(`  ${s!.rows} rows in ${secs(s!.seconds * 1000)} s`);
   writeFileSync(marker, "");
 } else {
   prepareProject();
   console.log(`Reusing the ${users}-user database in ${state} (--reseed to rebuild)`);
-  applyLocalMigrations(undefined, config); // idempotent: brings a database seeded by an older version up to date
+  applyLocalMigrations(state, config); // idempotent: brings a database seeded by an older version up to date
   // A clean repository and catalog each run, so stored bytes are this backup's own.
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
   execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log; DELETE FROM change_segments; DELETE FROM capture_state; DELETE FROM capture_breaks;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });

@@ -6,18 +6,20 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
-import { seedDatabase } from "../src/demo/generate.ts";
+import { seedDatabase } from "../examples/demo-provider/src/generate.ts";
+import { DEMO_PROVIDER_CONFIG, LOCAL_STATE } from "./lib/local-setup.ts";
 
 const DEMO_TABLES = ["auth_events", "authorization_codes", "consents", "refresh_tokens", "users", "signing_keys", "oauth_clients"];
 
 // getPlatformProxy warns about Workflow and Durable Object bindings it cannot serve; seeding needs only D1.
 process.env.WRANGLER_LOG ??= "error";
 
+/** Seeds the demo provider's database (through its own configuration, as the provider would). */
 export async function seed(opts: { users: number; reset: boolean; persistTo?: string; configPath?: string; quiet?: boolean }): Promise<{ rows: number; seconds: number } | null> {
   const proxy = await getPlatformProxy<{ OIDC_DB: D1Database }>({
-    configPath: opts.configPath ?? "wrangler.jsonc",
+    configPath: opts.configPath ?? DEMO_PROVIDER_CONFIG,
     // wrangler dev --persist-to DIR keeps state in DIR/v3; getPlatformProxy takes that v3 folder itself.
-    persist: opts.persistTo ? { path: join(opts.persistTo, "v3") } : true,
+    persist: { path: join(opts.persistTo ?? LOCAL_STATE, "v3") },
   });
   try {
     const db = proxy.env.OIDC_DB;

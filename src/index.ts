@@ -21,7 +21,6 @@ export { RepositoryCheckWorkflow } from "../workflows/repository-check";
 export { ReplicationWorkflow } from "../workflows/replication";
 export { ScrubWorkflow } from "../workflows/scrub";
 export { VerifyBackupWorkflow } from "../workflows/verify-backup";
-export { SessionObject } from "./demo/session-object";
 export { CaptureShipper } from "./capture/shipper-object";
 
 const app = createApp();

@@ -163,7 +163,10 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       );
 
       if (scope.kind === "full") {
-        const resumed = await step.do("resume change capture", DATA_STEP, () => resumeCapture(target(), this.env.CATALOG_DB, p.target_binding, swappedAt, id));
+        const resumed = await step.do("resume change capture", DATA_STEP, async () => {
+          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          return resumeCapture(target(), this.env.CATALOG_DB, p.target_binding, swappedAt, id, manifest.schema.excluded);
+        });
         if (resumed) await note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
       }
 
@@ -237,5 +240,5 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
 }
 
 function describeScope(scope: RestoreScope): string {
-  return scope.kind === "tables" ? `table(s) ${scope.tables.join(", ")}` : scope.kind === "user" ? `user ${scope.user_id}'s rows` : "the database";
+  return scope.kind === "tables" ? `table(s) ${scope.tables.join(", ")}` : scope.kind === "user" ? `user ${JSON.stringify(scope.user_id)}'s rows (${scope.users.table}.${scope.users.key})` : "the database";
 }

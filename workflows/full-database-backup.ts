@@ -5,6 +5,7 @@ import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/
 import { buildDatabaseManifest } from "../src/backup/manifest";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { readSchema } from "../src/db/schema";
+import { providerProfile } from "../src/provider/profile";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
@@ -48,7 +49,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
 
       const schema: DatabaseSchema = await step.do("snapshot schema", DATA_STEP, () =>
         finalOnPermanent(async () => {
-          const s = await readSchema(this.env.OIDC_DB);
+          const s = await readSchema(this.env.OIDC_DB, providerProfile(this.env).database.exclude_tables);
           await markBackupProgress(this.env.CATALOG_DB, id, "snapshot schema", { tables: s.tables.length });
           return s;
         }),

@@ -3,7 +3,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { SessionManifest } from "../schemas/sessions";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
-import { SESSIONS_NAMESPACE } from "../src/demo/session-object";
+import { sessionRegistry } from "../src/sessions/objects";
 import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
 import { completedResult } from "../src/catalog/facts";
@@ -68,7 +68,7 @@ export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackup
             backup_id: id,
             type: "sessions",
             component: "sessions",
-            namespace: SESSIONS_NAMESPACE,
+            namespace: sessionRegistry(this.env)?.namespace ?? "",
             ...(p.description ? { description: p.description } : {}),
             requested_by: p.requested_by,
             started_at: opened.started_at,

@@ -9,6 +9,7 @@ import { finishTestRestore, recordTestComponents } from "../src/catalog/test-res
 import { SESSION_RESTORE_PREFIX, type Env } from "../src/env";
 import { NotFoundError } from "../src/errors";
 import { openDatabaseManifest } from "../src/restore/open-manifest";
+import { providerProfile } from "../src/provider/profile";
 import { startComponentRestore } from "../src/restore/start-restore";
 import { openSessionManifest } from "../src/sessions/open-manifest";
 import { assetChecks, databaseChecks, sessionChecks, timed } from "../src/test-restore/checks";
@@ -34,7 +35,7 @@ interface Started {
  * A non-destructive test restore (a drill): every component the backup holds is restored into the sandbox only
  * (RESTORE_TARGET_DB, RESTORE_TARGET_BUCKET, `sandbox:` session objects), each by its own restore instance, which
  * proves every chunk against the manifest as it goes. Then the restored copy is checked (schema, referential
- * integrity, the OIDC schema's invariants, functional probes), the time to here is recorded as the drill's RTO,
+ * integrity, the provider profile's references and probes), the time to here is recorded as the drill's RTO,
  * and the sandbox is emptied, also after a failure. The report is kept in the catalog.
  */
 export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestoreParams> {
@@ -134,7 +135,7 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
   private async checkComponent(s: Started): Promise<TestCheck[]> {
     if (s.component === "database") {
       const { manifest } = await openDatabaseManifest(this.env, s.backup_id);
-      return databaseChecks(this.env.RESTORE_TARGET_DB, manifest);
+      return databaseChecks(this.env.RESTORE_TARGET_DB, manifest, providerProfile(this.env));
     }
     if (s.component === "sessions") {
       const { repo, manifest } = await openSessionManifest(this.env, s.backup_id);

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_PROVIDER_CONFIG, LOCAL_STATE } from "./local-setup.ts";
 
 export interface DevServer {
   url: string;
@@ -13,10 +14,14 @@ export interface DevServer {
   output(): string;
 }
 
-export async function startDev(opts: { port: number; persistTo?: string; configPath?: string; vars?: Record<string, string>; inherit?: boolean }): Promise<DevServer> {
+/**
+ * Vaultline and the provider's Worker in one `wrangler dev` session (Vaultline first: it gets the port; the provider
+ * is reached through bindings), with one state folder, so both see the same local D1 database and Durable Objects.
+ */
+export async function startDev(opts: { port: number; persistTo?: string; configPath?: string; providerConfig?: string; vars?: Record<string, string>; inherit?: boolean }): Promise<DevServer> {
   const args = ["wrangler", "dev", "--port", String(opts.port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
-  if (opts.configPath) args.push("-c", opts.configPath);
-  if (opts.persistTo) args.push("--persist-to", opts.persistTo);
+  args.push("-c", opts.configPath ?? "wrangler.jsonc", "-c", opts.providerConfig ?? DEMO_PROVIDER_CONFIG);
+  args.push("--persist-to", opts.persistTo ?? LOCAL_STATE);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {
     detached: true, // its own process group, so kill9 takes workerd down with it

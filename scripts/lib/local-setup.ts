@@ -20,12 +20,18 @@ export function ensureDevVars(): string | null {
   return `Added ${missing.map((l) => l.slice(0, l.indexOf("="))).join(", ")} to .dev.vars from .dev.vars.example.`;
 }
 
-/** Applies the D1 migrations of both databases to local state. */
-export function applyLocalMigrations(persistTo?: string, configPath?: string): void {
-  for (const db of ["OIDC_DB", "CATALOG_DB"]) {
-    const args = ["wrangler", "d1", "migrations", "apply", db, "--local"];
-    if (persistTo) args.push("--persist-to", persistTo);
-    if (configPath) args.push("-c", configPath);
+/** The demo provider's Worker configuration: `npm start`, the e2e tests and the bench run it beside Vaultline. */
+export const DEMO_PROVIDER_CONFIG = "examples/demo-provider/wrangler.jsonc";
+/** Where local state lives when no other folder is given: one folder for both Workers, so they share OIDC_DB. */
+export const LOCAL_STATE = ".wrangler/state";
+
+/**
+ * Applies local D1 migrations: Vaultline's own (CATALOG_DB) from its configuration, and the provider's (OIDC_DB)
+ * from the provider's own configuration, as the provider's operator would. Vaultline never migrates a provider.
+ */
+export function applyLocalMigrations(persistTo = LOCAL_STATE, configPath = "wrangler.jsonc", providerConfig = DEMO_PROVIDER_CONFIG): void {
+  for (const [db, config] of [["OIDC_DB", providerConfig], ["CATALOG_DB", configPath]] as const) {
+    const args = ["wrangler", "d1", "migrations", "apply", db, "--local", "--persist-to", persistTo, "-c", config];
     execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
   }
 }

@@ -76,6 +76,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /admin/scrub/runs/:id": { roles: ["viewer"] },
   "POST /admin/backup/:id/verify": { roles: ["operator"] },
   "GET /admin/repository/checks/:id": { roles: ["viewer"] },
+  "GET /admin/provider": { roles: ["viewer"] },
   "POST /admin/demo/seed-sessions": { roles: "demo" },
   "GET /admin/demo/sessions": { roles: "demo" },
   "POST /admin/demo/write-load": { roles: "demo" },

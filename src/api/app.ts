@@ -24,6 +24,7 @@ import { replicationRoutes } from "./routes/replication";
 import { reportRoutes } from "./routes/reports";
 import { retentionRoutes } from "./routes/retention";
 import { testRestoreRoutes } from "./routes/test-restores";
+import { providerRoutes } from "./routes/provider";
 import { checkDeclaredLength } from "./validate";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
@@ -120,6 +121,7 @@ export function createApp() {
   app.route("/admin", reportRoutes());
   app.route("/admin", replicationRoutes());
   app.route("/admin", notificationRoutes());
+  app.route("/admin", providerRoutes());
   app.route("/admin", demoRoutes());
   return app;
 }

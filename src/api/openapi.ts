@@ -8,7 +8,7 @@ import { ACCESS } from "./access";
 import { DecisionBody } from "./routes/approvals";
 import { VerifyQuery } from "./routes/audit";
 import { DiffQuery } from "./routes/config";
-import { AgeBody, ChangeBody, SeedAssetsBody, SeedSessionsBody, WriteLoadBody } from "./routes/demo";
+import { AgeBody } from "./routes/demo";
 import { MetricsQuery } from "./routes/health";
 import { ScrubBody } from "./routes/replication";
 import { HoldsQuery, PreviewBody } from "./routes/retention";
@@ -86,11 +86,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/scrub": { summary: "Scrub the next slice of both copies", body: ScrubBody, status: 202 },
   "GET /admin/scrub/runs/:id": { summary: "A scrub run's report" },
   "POST /admin/backup/:id/verify": { summary: "Verify every object of a backup, in both copies", status: 202 },
-  "POST /admin/demo/seed-sessions": { summary: "Demo only: seed Durable Object sessions", body: SeedSessionsBody },
-  "GET /admin/demo/sessions": { summary: "Demo only: how many session objects exist" },
-  "POST /admin/demo/write-load": { summary: "Demo only: sign-in traffic", body: WriteLoadBody },
-  "POST /admin/demo/seed-assets": { summary: "Demo only: seed files", body: SeedAssetsBody },
-  "POST /admin/demo/change": { summary: "Demo only: change a share of rows", body: ChangeBody },
+  "GET /admin/provider": { summary: "The provider profile, checked against the live database" },
+  "POST /admin/demo/seed-sessions": { summary: "Demo only: the demo provider seeds Durable Object sessions" },
+  "GET /admin/demo/sessions": { summary: "Demo only: how many session objects the demo provider has" },
+  "POST /admin/demo/write-load": { summary: "Demo only: the demo provider's sign-in traffic" },
+  "POST /admin/demo/seed-assets": { summary: "Demo only: the demo provider seeds files" },
+  "POST /admin/demo/change": { summary: "Demo only: the demo provider changes a share of its rows" },
   "POST /admin/demo/age-backups": { summary: "Demo only: space backups a day apart", body: AgeBody },
 };
 

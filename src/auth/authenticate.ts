@@ -20,5 +20,15 @@ export async function authenticate(header: string | null | undefined, env: Env):
   if (!m) throw new UnauthorizedError("missing bearer token");
   const token = m[1]!;
   if (looksLikeJwt(token)) return jwtPrincipal(token, authConfig(env));
-  return apiTokenPrincipal(token, parseApiTokens(env.API_TOKENS));
+  return apiTokenPrincipal(token, [...parseApiTokens(env.API_TOKENS), ...setupToken(env)]);
+}
+
+/**
+ * `npm start`'s own credential for its setup calls (scripts/start.ts): a random token made for that run, whose
+ * SHA-256 it passes to `wrangler dev` as LOCAL_SETUP_TOKEN_SHA256. Never an operator's token nor a demo one; no
+ * deployed configuration sets the var.
+ */
+function setupToken(env: Env) {
+  const sha256 = env.LOCAL_SETUP_TOKEN_SHA256;
+  return sha256 && /^[0-9a-f]{64}$/.test(sha256) ? [{ sha256, subject: "npm-start", roles: ["admin" as const] }] : [];
 }

@@ -3,6 +3,8 @@ import { insertBackup, markBackupFailed } from "../catalog/backups";
 import { newId } from "../api/ids";
 import type { BackupType } from "../../schemas/api";
 import type { Env } from "../env";
+import { assertProfileMatches } from "../provider/check";
+import { providerProfile } from "../provider/profile";
 
 export interface StartBackup {
   type: BackupType;
@@ -15,8 +17,13 @@ export interface StartBackup {
   id?: string;
 }
 
-/** Records the backup in the catalog, then starts its Workflow instance (same id). */
+/**
+ * Records the backup in the catalog, then starts its Workflow instance (same id). A backup of the database first
+ * checks the provider profile against it: a profile naming a table or column the database lacks is refused here,
+ * naming it, before anything is written.
+ */
 export async function startBackup(env: Env, b: StartBackup): Promise<string> {
+  if (b.components.includes("database") && !b.parent_id) await assertProfileMatches(env.OIDC_DB, providerProfile(env));
   const id = b.id ?? newId("bk");
   await insertBackup(env.CATALOG_DB, { ...b, id });
   try {

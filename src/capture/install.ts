@@ -25,9 +25,9 @@ async function captureTriggersIn(db: D1Database): Promise<Map<string, string>> {
  * triggers replaced, drop and create in one transaction so no write slips between them. DDL goes through the
  * binding one prepared statement at a time (wrangler's SQL-file splitter has broken trigger bodies before).
  */
-export async function installCapture(db: D1Database): Promise<InstallReport> {
+export async function installCapture(db: D1Database, exclude: string[] = []): Promise<InstallReport> {
   await db.prepare(CREATE_CHANGE_LOG).run();
-  const schema = await readSchema(db);
+  const schema = await readSchema(db, exclude);
   const existing = await captureTriggersIn(db);
   const wanted = new Set<string>();
   const tables: InstallReport["tables"] = [];
@@ -67,9 +67,9 @@ export interface CaptureStatus {
   oldest_pending_at: string | null;
 }
 
-export async function captureStatus(db: D1Database): Promise<CaptureStatus> {
+export async function captureStatus(db: D1Database, exclude: string[] = []): Promise<CaptureStatus> {
   const installed = await hasChangeLog(db);
-  const schema = await readSchema(db);
+  const schema = await readSchema(db, exclude);
   const existing = await captureTriggersIn(db);
   const captured: string[] = [];
   const uncaptured: string[] = [];

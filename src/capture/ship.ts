@@ -8,6 +8,7 @@ import { sha256Hex, utf8 } from "../repo/bytes";
 import { Layout } from "../repo/layout";
 import { Repository } from "../repo/repository";
 import { installCapture } from "./install";
+import { providerProfile } from "../provider/profile";
 import { CHANGE_LOG, hasChangeLog, highWater } from "./log";
 import { decodeSegment, encodeSegment } from "./segment";
 
@@ -64,7 +65,7 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   const result: ShipResult = { segments: [], entries: 0, last_seq: 0, covered_until: null, more: false, gaps: [], schema_changed: [] };
 
   // Tables added or reshaped since the last run get their triggers now; coverage from older bases ends here.
-  const installed = await installCapture(db);
+  const installed = await installCapture(db, providerProfile(env).database.exclude_tables);
   const fingerprint = await sha256Hex(utf8.encode(JSON.stringify(installed.tables.map((t) => t.name).sort())));
   const prior = await getCaptureState(env.CATALOG_DB, CAPTURE_SOURCE);
   const changed = installed.tables.filter((t) => t.action !== "unchanged").map((t) => t.name);

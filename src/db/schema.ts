@@ -14,13 +14,16 @@ interface ColumnRow {
   pk: number;
 }
 
-/** The user schema of a D1 database: objects from sqlite_master plus what paging and restoring each table needs. */
-export async function readSchema(db: D1Database): Promise<DatabaseSchema> {
+/**
+ * The user schema of a D1 database: objects from sqlite_master plus what paging and restoring each table needs.
+ * Tables in `exclude` (the provider profile's database.exclude_tables) are left out, with their indexes and triggers.
+ */
+export async function readSchema(db: D1Database, exclude: string[] = []): Promise<DatabaseSchema> {
   const { results } = await db
     .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")
     .all<MasterRow>();
   const objects: SchemaObject[] = results
-    .filter((r) => !isInternalName(r.name) && !isInternalName(r.tbl_name))
+    .filter((r) => !isInternalName(r.name) && !isInternalName(r.tbl_name) && !exclude.includes(r.tbl_name))
     .filter((r): r is MasterRow & { sql: string; type: SchemaObject["type"] } => ["table", "index", "trigger", "view"].includes(r.type))
     .map(({ type, name, tbl_name, sql }) => ({ type, name, tbl_name, sql }));
   const tables: TableInfo[] = [];
@@ -31,7 +34,8 @@ export async function readSchema(db: D1Database): Promise<DatabaseSchema> {
     }
     tables.push(await describeTable(db, o.name, o.sql));
   }
-  return { objects, tables, sequences: await readSequences(db) };
+  const sequences = (await readSequences(db)).filter((s) => !exclude.includes(s.name));
+  return { objects, tables, sequences, excluded: results.filter((r) => r.type === "table" && exclude.includes(r.name)).map((r) => r.name) };
 }
 
 export class UnsupportedSchemaError extends VaultlineError {

@@ -1,19 +1,21 @@
 import type { DatabaseManifest, TableInfo } from "../../schemas/manifest";
 import { ident } from "../db/sql";
 import { VaultlineError } from "../errors";
+import { type UserRows, userRowColumns } from "../provider/check";
 
-/** What a database restore covers: the whole database, named tables, or one user's rows. */
-export type RestoreScope = { kind: "full" } | { kind: "tables"; tables: string[] } | { kind: "user"; user_id: number };
-
-/** The provider's user table and its key: a user-scoped restore takes this row and every row that references it. */
-export const USER_TABLE = "users";
+/**
+ * What a database restore covers: the whole database, named tables, or one user's rows. A one-user scope carries
+ * how the provider's profile finds a user's rows (docs/ADOPTING.md), so the restore does what was asked and approved
+ * even if the profile changes while it waits.
+ */
+export type RestoreScope = { kind: "full" } | { kind: "tables"; tables: string[] } | { kind: "user"; user_id: number | string; users: UserRows; exclude_tables: string[] };
 
 export interface ScopedTable {
   /** Index in the manifest (and in staging names). */
   index: number;
   name: string;
-  /** SQL condition on the table's columns selecting the rows in scope; null for the whole table. */
-  predicate: string | null;
+  /** SQL condition on the table's columns selecting the rows in scope, with its bound values; null for the whole table. */
+  predicate: { sql: string; binds: (string | number)[] } | null;
 }
 
 export class ScopeError extends VaultlineError {
@@ -45,24 +47,18 @@ export async function resolveScope(target: D1Database, manifest: DatabaseManifes
       return { index, name, predicate: null };
     });
   } else {
-    const users = manifest.schema.tables.find((t) => t.name === USER_TABLE);
-    if (!users) throw new ScopeError(`backup ${manifest.backup_id} has no ${USER_TABLE} table`);
-    const key = keyColumnsForUpsert(users);
-    if (key.length !== 1) throw new ScopeError(`${USER_TABLE} needs a single-column primary key for a user-scoped restore`);
-    scoped = [{ index: indexOf(USER_TABLE), name: USER_TABLE, predicate: `${ident(key[0]!)} = ${scope.user_id}` }];
+    const u = scope.users;
+    if (indexOf(u.table) < 0) throw new ScopeError(`backup ${manifest.backup_id} has no ${u.table} table`);
     // Only the backup's own tables: D1 refuses pragmas on its internal _cf_ tables.
-    const { results } = await target
-      .prepare(
-        `SELECT m.name AS child, f."from" AS col FROM sqlite_master m, pragma_foreign_key_list(m.name) f
-         WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?)) AND lower(f."table") = lower(?) AND m.name != ? ORDER BY m.name`,
-      )
-      .bind(JSON.stringify(manifest.tables.map((t) => t.name)), USER_TABLE, USER_TABLE)
-      .all<{ child: string; col: string }>();
-    const byChild = new Map<string, string[]>();
-    for (const r of results) byChild.set(r.child, [...(byChild.get(r.child) ?? []), `${ident(r.col)} = ${scope.user_id}`]);
-    for (const [child, conditions] of byChild) {
-      const index = indexOf(child);
-      if (index >= 0) scoped.push({ index, name: child, predicate: conditions.join(" OR ") });
+    const owned = await userRowColumns(target, u, scope.exclude_tables, manifest.tables.map((t) => t.name));
+    const byTable = new Map<string, string[]>();
+    for (const o of owned) byTable.set(o.table, [...(byTable.get(o.table) ?? []), o.column]);
+    scoped = [];
+    for (const [name, columns] of byTable) {
+      const index = indexOf(name);
+      if (index < 0) continue;
+      const sql = columns.map((c) => `${ident(c)} = ?`).join(" OR ");
+      scoped.push({ index, name, predicate: { sql, binds: columns.map(() => scope.user_id) } });
     }
   }
   for (const s of scoped) {

@@ -21,9 +21,10 @@ export function replacedName(restoreId: string, n: number): string {
 
 export async function planSwap(db: D1Database, restoreId: string, schema: DatabaseSchema): Promise<SwapStatement[]> {
   const { results: current } = await db
-    .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger', 'index') AND sql IS NOT NULL")
-    .all<{ type: string; name: string }>();
-  const existing = current.filter((o) => !isInternalName(o.name));
+    .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger', 'index') AND sql IS NOT NULL")
+    .all<{ type: string; name: string; tbl_name: string }>();
+  // Tables the profile leaves out of backups stay as they are, with their indexes and triggers.
+  const existing = current.filter((o) => !isInternalName(o.name) && !schema.excluded.includes(o.tbl_name));
   const sql: string[] = ["PRAGMA defer_foreign_keys = ON"];
   // Triggers, views and indexes go (an index keeps its name through a rename and would collide with the
   // restored one). Tables are renamed out of the way, not dropped: DROP TABLE runs an implicit DELETE, which on

@@ -79,9 +79,10 @@ export async function verifyTargetShape(db: D1Database, manifest: DatabaseManife
 /** The target's user schema objects (tables, indexes, triggers, views) are exactly the manifest's, SQL for SQL. */
 export async function verifySchemaObjects(db: D1Database, manifest: DatabaseManifest): Promise<void> {
   const { results } = await db
-    .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')")
-    .all<{ type: string; name: string; sql: string }>();
-  const have = new Map(results.filter((o) => !isInternalName(o.name)).map((o) => [`${o.type} ${o.name}`, o.sql]));
+    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger', 'view')")
+    .all<{ type: string; name: string; tbl_name: string; sql: string }>();
+  const mine = (o: { name: string; tbl_name: string }) => !isInternalName(o.name) && !manifest.schema.excluded.includes(o.tbl_name);
+  const have = new Map(results.filter(mine).map((o) => [`${o.type} ${o.name}`, o.sql]));
   const want = new Map(manifest.schema.objects.map((o) => [`${o.type} ${o.name}`, o.sql]));
   for (const [k, sql] of want) {
     if (have.get(k) !== sql) throw new VerificationError(`${k} is ${have.has(k) ? "different from" : "missing from"} the target after the swap`);

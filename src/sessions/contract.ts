@@ -1,11 +1,15 @@
 /**
  * The contract a Durable Object implements so Vaultline can back it up (docs/SESSIONS.md). Durable Objects cannot
- * be listed or read from outside, so each object exports its own state in bounded pages and imports a restored
- * state atomically. The helpers below implement both for any SQLite-backed object: its SQL tables and its KV
- * entries (ctx.storage.kv).
+ * be listed or read from outside, so each object registers itself, exports its own state in bounded pages and
+ * imports a restored state atomically. The helpers below implement all three for any SQLite-backed object: its SQL
+ * tables and its KV entries (ctx.storage.kv).
+ *
+ * This module is what a provider imports (`vaultline/session-contract`): it depends on nothing of Vaultline's but
+ * value-codec.ts and repo/bytes.ts, so it bundles into the provider's Worker on its own.
  */
 import { decodeValue, encodeValue } from "./value-codec";
 
+/** The registry's default table name in the provider's database (the profile's `sessions.registry_table`). */
 export const REGISTRY_TABLE = "durable_object_registry";
 
 /** One row of a SQL table (its rowid, then its values as an SQL tuple) or one KV entry. */
@@ -134,12 +138,57 @@ export function importState(storage: DurableObjectStorage, page: ImportPage, exp
   });
 }
 
-/** Objects call this when they first hold state: the registry is how a backup finds them. Idempotent. */
-export async function registerObject(db: D1Database, namespace: string, name: string): Promise<void> {
-  await db.prepare(`INSERT OR IGNORE INTO ${REGISTRY_TABLE} (namespace, name, registered_at) VALUES (?, ?, ?)`).bind(namespace, name, Date.now()).run();
+const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Objects call this when they first hold state: the registry is how a backup finds them. Idempotent; creates the
+ * registry table when the provider has none yet, so a provider adds no migration of its own.
+ */
+export async function registerObject(db: D1Database, namespace: string, name: string, table = REGISTRY_TABLE): Promise<void> {
+  await db.batch([
+    db.prepare(`CREATE TABLE IF NOT EXISTS ${quoteName(table)} (namespace TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL, PRIMARY KEY (namespace, name)) WITHOUT ROWID`),
+    db.prepare(`INSERT OR IGNORE INTO ${quoteName(table)} (namespace, name, registered_at) VALUES (?, ?, ?)`).bind(namespace, name, Date.now()),
+  ]);
 }
 
 /** Objects call this when they delete all their state, so the registry holds only objects that exist. */
-export async function unregisterObject(db: D1Database, namespace: string, name: string): Promise<void> {
-  await db.prepare(`DELETE FROM ${REGISTRY_TABLE} WHERE namespace = ? AND name = ?`).bind(namespace, name).run();
+export async function unregisterObject(db: D1Database, namespace: string, name: string, table = REGISTRY_TABLE): Promise<void> {
+  await db.prepare(`DELETE FROM ${quoteName(table)} WHERE namespace = ? AND name = ?`).bind(namespace, name).run();
+}
+
+/**
+ * Everything an object needs, in one place: a provider's Durable Object class makes one in its constructor, calls
+ * `register(name)` before it first writes and `forget(name)` when it deletes all its state, and forwards the three
+ * contract methods (docs/SESSIONS.md has the whole example).
+ */
+export class VaultlineSessions {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly opts: { namespace: string; registry: D1Database; registryTable?: string; expiry?: ExpiryRules },
+  ) {}
+
+  /** Registers the object once (remembered in its own storage); cheap to call before every write. */
+  async register(name: string): Promise<void> {
+    if (this.storage.kv.get("_vl_registered")) return;
+    await registerObject(this.opts.registry, this.opts.namespace, name, this.opts.registryTable);
+    this.storage.kv.put("_vl_registered", true);
+  }
+
+  /** Leaves the registry and deletes all of the object's state. */
+  async forget(name: string): Promise<void> {
+    await unregisterObject(this.opts.registry, this.opts.namespace, name, this.opts.registryTable);
+    await this.storage.deleteAll();
+  }
+
+  export(cursor: string | null, limit: number): ExportPage {
+    return exportState(this.storage, cursor, limit);
+  }
+
+  async discard(): Promise<void> {
+    await this.storage.deleteAll();
+  }
+
+  import(page: ImportPage): { applied: number; skipped: number } | null {
+    return importState(this.storage, page, this.opts.expiry ?? { columns: {} });
+  }
 }

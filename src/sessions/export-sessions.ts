@@ -1,10 +1,11 @@
 import type { SessionObjectEntry, SessionSegmentRef } from "../../schemas/sessions";
-import { SESSIONS_NAMESPACE, type SessionObject } from "../demo/session-object";
 import type { Env } from "../env";
 import { utf8 } from "../repo/bytes";
 import { writeSegment } from "../repo/index-segment";
 import type { Repository } from "../repo/repository";
-import { type ExportPage, REGISTRY_TABLE } from "./contract";
+import type { BackupableObject, ExportPage } from "./contract";
+import { ident } from "../db/sql";
+import { sessionRegistry, sessionStub } from "./objects";
 import { mapLimit } from "./limit";
 
 export const OBJECTS_PER_STEP = 200;
@@ -26,7 +27,7 @@ export interface SessionSliceResult {
 }
 
 /** One object's whole state, read page by page over RPC. */
-async function exportObject(stub: DurableObjectStub<SessionObject>): Promise<string[]> {
+async function exportObject(stub: DurableObjectStub<BackupableObject & Rpc.DurableObjectBranded>): Promise<string[]> {
   const lines: string[] = [];
   let cursor: string | null = null;
   do {
@@ -43,17 +44,14 @@ async function exportObject(stub: DurableObjectStub<SessionObject>): Promise<str
  */
 export async function exportSessionSlice(env: Env, repo: Repository, after: string | null): Promise<SessionSliceResult> {
   const began = Date.now();
-  const { results } = await env.OIDC_DB.prepare(`SELECT name FROM ${REGISTRY_TABLE} WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?`)
-    .bind(SESSIONS_NAMESPACE, after ?? "", OBJECTS_PER_STEP)
-    .all<{ name: string }>();
+  const results = await registeredObjects(env, after);
   const out: SessionSliceResult = { next: null, segment: null, written: [], stored_bytes: 0, objects: 0, entries: 0, bytes: 0, failed: [], ms: 0 };
   type Outcome = { ok: true; entry: SessionObjectEntry; put: { written: boolean; stored: number } } | { ok: false; name: string; error: string };
   const done = await mapLimit(results, CONCURRENCY, async ({ name }): Promise<Outcome> => {
     let error = "";
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
-        const stub = env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
-        const lines = await exportObject(stub);
+        const lines = await exportObject(sessionStub(env, name));
         const plaintext = utf8.encode(lines.map((l) => l + "\n").join(""));
         const id = await repo.chunkId(plaintext);
         const put = await repo.putChunk(id, plaintext);
@@ -86,4 +84,19 @@ export async function exportSessionSlice(env: Env, repo: Repository, after: stri
   out.next = results.length === OBJECTS_PER_STEP ? results.at(-1)!.name : null;
   out.ms = Date.now() - began;
   return out;
+}
+
+/**
+ * The next OBJECTS_PER_STEP registered objects after `after`, in name order. None when the provider has no session
+ * objects (its profile's `sessions` is null) or no object has registered yet (the contract creates the registry).
+ */
+async function registeredObjects(env: Env, after: string | null): Promise<{ name: string }[]> {
+  const registry = sessionRegistry(env);
+  if (!registry) return [];
+  const exists = await env.OIDC_DB.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").bind(registry.table).first();
+  if (!exists) return [];
+  const { results } = await env.OIDC_DB.prepare(`SELECT name FROM ${ident(registry.table)} WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?`)
+    .bind(registry.namespace, after ?? "", OBJECTS_PER_STEP)
+    .all<{ name: string }>();
+  return results;
 }

@@ -1,11 +1,11 @@
 import { SessionObjectEntry, type SessionManifest } from "../../schemas/sessions";
-import { SESSIONS_NAMESPACE, type SessionObject } from "../demo/session-object";
 import type { Env } from "../env";
 import { fromUtf8 } from "../repo/bytes";
 import type { Repository } from "../repo/repository";
 import { type StateEntry, registerObject } from "./contract";
 import { CONCURRENCY, ENTRIES_PER_CALL } from "./export-sessions";
 import { mapLimit } from "./limit";
+import { sessionRegistry, sessionStub } from "./objects";
 
 export interface SessionRestoreOptions {
   /** Only these objects; every object when absent. */
@@ -27,7 +27,7 @@ export async function restoreSessionSegment(env: Env, repo: Repository, manifest
   const results = await mapLimit(chosen, CONCURRENCY, async (entry) => {
     const lines = fromUtf8.decode(await repo.getChunk(entry.chunk)).split("\n").filter(Boolean);
     const target = opts.name_prefix + entry.name;
-    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(target)) as DurableObjectStub<SessionObject>;
+    const stub = sessionStub(env, target);
     let result: { applied: number; skipped: number } | null = null;
     for (let i = 0; i === 0 || i < lines.length; i += ENTRIES_PER_CALL) {
       const page = lines.slice(i, i + ENTRIES_PER_CALL).map((l) => JSON.parse(l) as StateEntry);
@@ -36,7 +36,8 @@ export async function restoreSessionSegment(env: Env, repo: Repository, manifest
     }
     // Production objects register, as they do themselves; sandbox copies must not enter production's registry
     // (the next session backup would pick them up). Test restores discard them by name instead.
-    if (!opts.name_prefix) await registerObject(env.OIDC_DB, SESSIONS_NAMESPACE, target);
+    const registry = sessionRegistry(env);
+    if (!opts.name_prefix && registry) await registerObject(env.OIDC_DB, registry.namespace, target, registry.table);
     return result ?? { applied: 0, skipped: 0 };
   });
   return { objects: chosen.length, applied: results.reduce((n, r) => n + r.applied, 0), skipped: results.reduce((n, r) => n + r.skipped, 0) };

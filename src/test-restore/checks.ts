@@ -3,12 +3,14 @@ import type { TestCheck } from "../../schemas/test-restore";
 import { readSegment } from "../assets/index-lookup";
 import type { AssetManifest } from "../../schemas/assets";
 import type { SessionManifest } from "../../schemas/sessions";
-import type { SessionObject } from "../demo/session-object";
+import type { ProviderProfile } from "../../schemas/provider";
+import { checkProfile } from "../provider/check";
 import { ident } from "../db/sql";
 import type { Env } from "../env";
 import type { Repository } from "../repo/repository";
 import { readSessionSegment } from "../sessions/restore-sessions";
 import type { ExportPage } from "../sessions/contract";
+import { sessionStub } from "../sessions/objects";
 import { verifySchemaObjects } from "../restore/verify-against-manifest";
 
 type Check = Omit<TestCheck, "component" | "ms">;
@@ -24,22 +26,11 @@ export async function timed(component: TestCheck["component"], name: string, fn:
 }
 
 /**
- * The OIDC schema's own invariants, beyond what its declared foreign keys say: every token, code and consent
- * belongs to a user and a client that exist; a rotated refresh token's parent exists. Checked only where the
- * tables and columns exist, so a provider with another schema gets the generic foreign-key check alone.
+ * The restored copy's checks: its schema equals the backup's, the provider profile still matches it (every table and
+ * column it names exists, the user key has its type), the declared foreign keys hold, the profile's undeclared
+ * references hold, and each of the profile's probes returns rows. Every query here is bounded: counts and probes.
  */
-const OIDC_RULES: { table: string; column: string; parent: string; key: string }[] = [
-  { table: "refresh_tokens", column: "user_id", parent: "users", key: "id" },
-  { table: "refresh_tokens", column: "client_id", parent: "oauth_clients", key: "client_id" },
-  { table: "refresh_tokens", column: "parent_id", parent: "refresh_tokens", key: "id" },
-  { table: "authorization_codes", column: "user_id", parent: "users", key: "id" },
-  { table: "authorization_codes", column: "client_id", parent: "oauth_clients", key: "client_id" },
-  { table: "consents", column: "user_id", parent: "users", key: "id" },
-  { table: "consents", column: "client_id", parent: "oauth_clients", key: "client_id" },
-];
-
-export async function databaseChecks(db: D1Database, manifest: DatabaseManifest): Promise<TestCheck[]> {
-  const has = (t: string, c?: string) => manifest.schema.tables.some((x) => x.name === t && (!c || x.columns.some((col) => col.name === c)));
+export async function databaseChecks(db: D1Database, manifest: DatabaseManifest, profile: ProviderProfile): Promise<TestCheck[]> {
   const checks: TestCheck[] = [];
   checks.push(
     await timed("database", "schema equals the backup", async () => {
@@ -48,16 +39,27 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest)
     }),
   );
   checks.push(
-    await timed("database", "referential integrity (foreign keys)", async () => {
-      const { results } = await db.prepare("PRAGMA foreign_key_check").all<{ table: string; rowid: number; parent: string }>();
-      const sample = results.slice(0, 5).map((r) => `${r.table} row ${r.rowid} -> ${r.parent}`);
-      return { passed: results.length === 0, detail: results.length ? `${results.length} violation(s): ${sample.join("; ")}` : "no row references a missing parent" };
+    await timed("database", `provider profile "${profile.name}" matches the restored copy`, async () => {
+      const check = await checkProfile(db, profile);
+      return {
+        passed: check.ok,
+        detail: check.ok ? `${check.user_rows.length} place(s) hold a user's rows: ${check.user_rows.map((o) => `${o.table}.${o.column}`).join(", ")}` : check.problems.map((p) => `${p.field}: ${p.message}`).join("; "),
+      };
     }),
   );
-  const rules = OIDC_RULES.filter((r) => has(r.table, r.column) && has(r.parent, r.key));
+  if (profile.checks.foreign_keys) {
+    checks.push(
+      await timed("database", "referential integrity (declared foreign keys)", async () => {
+        const { results } = await db.prepare("PRAGMA foreign_key_check").all<{ table: string; rowid: number; parent: string }>();
+        const sample = results.slice(0, 5).map((r) => `${r.table} row ${r.rowid} -> ${r.parent}`);
+        return { passed: results.length === 0, detail: results.length ? `${results.length} violation(s): ${sample.join("; ")}` : "no row references a missing parent" };
+      }),
+    );
+  }
+  const rules = profile.checks.references;
   if (rules.length) {
     checks.push(
-      await timed("database", "OIDC invariants (tokens, codes, consents belong to existing users and clients)", async () => {
+      await timed("database", "provider references (undeclared foreign keys)", async () => {
         const counts = await db.batch(
           rules.map((r) =>
             db.prepare(
@@ -68,29 +70,16 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest)
         const broken = rules.map((r, i) => ({ r, n: (counts[i]!.results[0] as { n: number }).n })).filter((x) => x.n > 0);
         return {
           passed: broken.length === 0,
-          detail: broken.length ? broken.map(({ r, n }) => `${n} ${r.table}.${r.column} without ${r.parent}`).join("; ") : `${rules.length} rules hold`,
+          detail: broken.length ? broken.map(({ r, n }) => `${n} ${r.table}.${r.column} without ${r.parent}.${r.key}`).join("; ") : `${rules.length} reference(s) hold`,
         };
       }),
     );
   }
-  if (has("users", "email")) {
+  for (const probe of profile.checks.probes) {
     checks.push(
-      await timed("database", "probe: look up a user by email", async () => {
-        const n = (await db.prepare("SELECT count(*) AS n FROM users").first<number>("n")) ?? 0;
-        if (!n) return { passed: true, detail: "the backup has no users" };
-        const sample = await db.prepare("SELECT id, email FROM users ORDER BY id LIMIT 1 OFFSET ?").bind(Math.floor(n / 2)).first<{ id: number; email: string }>();
-        const found = await db.prepare("SELECT id FROM users WHERE email = ?").bind(sample!.email).first<number>("id");
-        return { passed: found === sample!.id, detail: `users row ${sample!.id} found by its email (of ${n} users)` };
-      }),
-    );
-  }
-  if (has("oauth_clients", "client_id")) {
-    checks.push(
-      await timed("database", "probe: load a client by client_id", async () => {
-        const c = await db.prepare("SELECT client_id FROM oauth_clients ORDER BY client_id LIMIT 1").first<string>("client_id");
-        if (c === null) return { passed: true, detail: "the backup has no clients" };
-        const row = await db.prepare("SELECT client_id, redirect_uris FROM oauth_clients WHERE client_id = ?").bind(c).first<{ redirect_uris: string }>();
-        return { passed: row !== null && row.redirect_uris.length > 0, detail: `client ${c} loads with its redirect URIs` };
+      await timed("database", `probe: ${probe.name}`, async () => {
+        const row = await db.prepare(probe.sql).first();
+        return { passed: row !== null, detail: row !== null ? "returned rows" : "returned no row" };
       }),
     );
   }
@@ -104,7 +93,7 @@ export async function sessionChecks(env: Env, repo: Repository, manifest: Sessio
     await timed("sessions", "probe: read restored session objects", async () => {
       const sample = (await readSessionSegment(repo, manifest.segments[0]!.id)).filter((e) => e.entries > 0).slice(0, 3);
       for (const e of sample) {
-        const stub = env.SESSIONS.get(env.SESSIONS.idFromName(prefix + e.name)) as DurableObjectStub<SessionObject>;
+        const stub = sessionStub(env, prefix + e.name);
         const page = (await stub.vaultlineExport(null, 1)) as unknown as ExportPage;
         if (!page.entries.length) return { passed: false, detail: `${prefix}${e.name} is empty; the backup has ${e.entries} entries for it` };
       }

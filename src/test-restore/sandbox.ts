@@ -1,5 +1,5 @@
 import type { SessionManifest } from "../../schemas/sessions";
-import type { BackupableObject } from "../sessions/contract";
+import { sessionStub } from "../sessions/objects";
 import { ident } from "../db/sql";
 import type { Env } from "../env";
 import { planDrops } from "../restore/drop-plan";
@@ -48,8 +48,7 @@ export async function discardSandboxSessions(env: Env, repo: Repository, manifes
   if (!prefix) throw new Error("refusing to discard session objects without a sandbox prefix");
   const entries = await readSessionSegment(repo, manifest.segments[segment]!.id);
   await mapLimit(entries, 8, async (e) => {
-    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(prefix + e.name)) as unknown as DurableObjectStub & BackupableObject;
-    await stub.vaultlineDiscard();
+    await sessionStub(env, prefix + e.name).vaultlineDiscard();
   });
   return entries.length;
 }

@@ -2,7 +2,7 @@
 // exactly as the backup writes it. The figures behind docs/FORMAT.md, "Compression".
 import * as zlib from "node:zlib";
 import { it } from "vitest";
-import { literal, userRows } from "../../src/demo/generate";
+import { literal, userRows } from "../../examples/demo-provider/src/generate";
 
 function chunkText(): Uint8Array {
   const lines: string[] = [];

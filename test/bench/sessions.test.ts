@@ -5,7 +5,7 @@ import { it } from "vitest";
 import { startBackup } from "../../src/backup/start";
 import { getBackup } from "../../src/catalog/backups";
 import { getRestore, insertRestore } from "../../src/catalog/restores";
-import { seedSessions } from "../../src/demo/sessions";
+import { seedSessions } from "../../examples/demo-provider/src/sessions";
 import type { Env } from "../../src/env";
 import { waitFor } from "../shared/wait";
 

@@ -7,7 +7,7 @@ describe("wrangler.jsonc", () => {
   const config = readWranglerConfig();
 
   it("has a BACKUP_SCHEDULES entry for every cron trigger, and a cron trigger for every entry", () => {
-    const schedules = BackupSchedules.parse(JSON.parse(config.vars!.BACKUP_SCHEDULES!));
+    const schedules = BackupSchedules.parse(JSON.parse(String(config.vars.BACKUP_SCHEDULES)));
     expect(Object.keys(schedules).sort()).toEqual([...(config.triggers?.crons ?? [])].sort());
   });
 

@@ -30,7 +30,8 @@ async function provision(baseURL: string, ...args: string[]) {
   return run("node", ["scripts/provision.ts", ...args], { env: { ...process.env, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_API_BASE_URL: baseURL } });
 }
 
-const PROVIDER = { databases: [{ uuid: "provider-db", name: "oidc" }], buckets: [{ name: "oidc-assets" }] };
+// The demo provider's resources as wrangler.jsonc names them: its database by id, its bucket, its Worker.
+const PROVIDER = { databases: [{ uuid: "00000000-0000-4000-8000-000000000001", name: "oidc" }], buckets: [{ name: "oidc-assets" }], scripts: ["vaultline-demo-provider"] };
 
 describe("npm run provision (against a local stand-in of the REST API)", () => {
   it("creates the databases, buckets (replica elsewhere) and queues, and locks backup objects for the minimum retention", async () => {
@@ -69,10 +70,33 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
     const dry = await provision(api.baseURL, "--dry-run").catch((e) => e);
     expect(dry.code).toBe(1);
     expect(dry.stdout).toMatch(/would create D1 vaultline-catalog/);
-    expect(dry.stdout).toMatch(/MISSING D1 oidc \(OIDC_DB\)/);
+    expect(dry.stdout).toMatch(/MISSING D1 id 00000000-0000-4000-8000-000000000001 \(OIDC_DB\)/);
+    expect(dry.stdout).toMatch(/MISSING Worker vaultline-demo-provider \(SESSIONS: SessionObject\)/);
     expect(api.state.requests.filter((r) => !r.startsWith("GET"))).toEqual([]);
     const bad = await promisify(execFile)("node", ["scripts/provision.ts"], { env: { ...process.env, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: "wrong", CLOUDFLARE_API_BASE_URL: api.baseURL } }).catch((e) => e);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/Authentication error|403/);
+  });
+
+  it("reads bucket listings page by page in each jurisdiction, and provisions a named environment", async () => {
+    // Two buckets a page in the stand-in: the ones that exist sit on later pages, and the replica in the eu jurisdiction.
+    const existing = {
+      ...PROVIDER,
+      buckets: [{ name: "a-1" }, { name: "a-2" }, { name: "a-3" }, { name: "oidc-assets" }, { name: "vaultline-backups" }, { name: "vaultline-backups-replica", jurisdiction: "eu" }],
+    };
+    const api = await standin(existing);
+    const { stdout } = await provision(api.baseURL, "--replica-jurisdiction", "eu");
+    expect(stdout).toMatch(/exists {2}R2 vaultline-backups \(BACKUP_BUCKET\)/);
+    expect(stdout).toMatch(/exists {2}R2 vaultline-backups-replica \[eu\] \(BACKUP_REPLICA_BUCKET\)/);
+    expect(stdout).toMatch(/exists {2}Worker vaultline-demo-provider/);
+    expect(api.state.requests.filter((r) => r === "GET /accounts/" + ACCOUNT + "/r2/buckets").length).toBeGreaterThan(3);
+    expect(api.state.buckets.filter((b) => b.name === "vaultline-backups-replica")).toHaveLength(1);
+
+    const staging = await provision(api.baseURL, "--env", "staging", "--dry-run").catch((e) => e);
+    expect(staging.stdout).toMatch(/would create D1 vaultline-catalog-staging \(CATALOG_DB\)/);
+    expect(staging.stdout).toMatch(/would create queue vaultline-events-staging-dlq/);
+    // The operator has not filled in the provider's resources yet: named as missing, never created.
+    expect(staging.stdout).toMatch(/MISSING R2 replace-with-your-provider-bucket \(ASSETS_BUCKET\)/);
+    expect(staging.code).toBe(1);
   });
 });

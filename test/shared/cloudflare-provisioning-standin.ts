@@ -5,6 +5,8 @@ export interface ProvisioningState {
   databases: { uuid: string; name: string }[];
   buckets: { name: string; location?: string; jurisdiction?: string }[];
   queues: { queue_id: string; queue_name: string }[];
+  /** Worker scripts of the account (the provider's, which provision only checks). */
+  scripts: string[];
   locks: Record<string, { id: string; prefix?: string; enabled: boolean; condition: unknown }[]>;
   requests: string[];
 }
@@ -13,7 +15,8 @@ const envelope = (status: number, result: unknown, extra: object = {}, errors: {
   new Response(JSON.stringify({ success: status < 400, errors, messages: [], result, ...extra }), { status, headers: { "content-type": "application/json" } });
 
 export function provisioningStandin(opts: { accountId: string; apiToken: string; basePath: string; existing?: Partial<ProvisioningState> }) {
-  const state: ProvisioningState = { databases: [], buckets: [], queues: [], locks: {}, requests: [], ...opts.existing };
+  // A copy: tests share their `existing` fixtures, and this state grows.
+  const state: ProvisioningState = { databases: [], buckets: [], queues: [], scripts: [], locks: {}, requests: [], ...structuredClone(opts.existing ?? {}) };
   let n = 0;
   const id = () => `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
 
@@ -39,7 +42,16 @@ export function provisioningStandin(opts: { accountId: string; apiToken: string;
       state.databases.push(db);
       return envelope(200, { ...db, created_at: new Date().toISOString() });
     }
-    if (rest === "/r2/buckets" && request.method === "GET") return envelope(200, { buckets: state.buckets.map((b) => ({ name: b.name, location: b.location })) });
+    if (rest === "/r2/buckets" && request.method === "GET") {
+      // As the real API: one jurisdiction per listing (the header), pages of per_page with an opaque cursor.
+      const jurisdiction = request.headers.get("cf-r2-jurisdiction") ?? undefined;
+      const all = state.buckets.filter((b) => b.jurisdiction === jurisdiction).sort((a, b) => a.name.localeCompare(b.name));
+      const per = Math.min(Number(url.searchParams.get("per_page") ?? 20), 2);
+      const from = Number(url.searchParams.get("cursor") ?? 0);
+      const page = all.slice(from, from + per);
+      return envelope(200, { buckets: page.map((b) => ({ name: b.name, location: b.location })) }, { result_info: { per_page: per, ...(from + per < all.length ? { cursor: String(from + per) } : {}) } });
+    }
+    if (rest === "/workers/scripts" && request.method === "GET") return envelope(200, state.scripts.map((id) => ({ id })));
     if (rest === "/r2/buckets" && request.method === "POST") {
       if (state.buckets.some((b) => b.name === body.name)) return envelope(409, null, {}, [{ code: 10004, message: "bucket already exists" }]);
       const jurisdiction = request.headers.get("cf-r2-jurisdiction") ?? undefined;

@@ -1,6 +1,6 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { seedDatabase } from "../../src/demo/generate";
+import { seedDatabase } from "../../examples/demo-provider/src/generate";
 import { waitFor } from "../shared/wait";
 import { mintJwt } from "../shared/idp";
 import { assertNoSecretIn } from "./secrets";

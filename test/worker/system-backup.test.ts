@@ -68,7 +68,7 @@ describe("full-system backups", () => {
   it("restores several components in one request, each by its own instance; a bad selection starts none", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 25);
     await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg/>", { httpMetadata: { contentType: "image/svg+xml" } });
-    const session = env.SESSIONS.get(env.SESSIONS.idFromName("shard-a")) as DurableObjectStub<import("../../src/demo/session-object").SessionObject>;
+    const session = env.SESSIONS.get(env.SESSIONS.idFromName("shard-a")) as DurableObjectStub<import("../../examples/demo-provider/src/session-object").SessionObject>;
     await session.putSession("shard-a", { id: "s1", user_id: 1, data: { amr: ["pwd"] }, expires_at: Date.now() + 3_600_000 });
     const source = await snapshot(env.OIDC_DB);
     await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
@@ -96,7 +96,7 @@ describe("full-system backups", () => {
     }
     expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);
     expect(await (await env.RESTORE_TARGET_BUCKET.get("branding/logo.svg"))!.text()).toBe("<svg/>");
-    const sandbox = env.SESSIONS.get(env.SESSIONS.idFromName("sandbox:shard-a")) as DurableObjectStub<import("../../src/demo/session-object").SessionObject>;
+    const sandbox = env.SESSIONS.get(env.SESSIONS.idFromName("sandbox:shard-a")) as DurableObjectStub<import("../../examples/demo-provider/src/session-object").SessionObject>;
     expect(await sandbox.dump()).toEqual(await session.dump());
   });
 });

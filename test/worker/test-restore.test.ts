@@ -1,7 +1,8 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionObject } from "../../src/demo/session-object";
+import type { SessionObject } from "../../examples/demo-provider/src/session-object";
 import { databaseChecks } from "../../src/test-restore/checks";
+import { ProviderProfile } from "../../schemas/provider";
 import { api, env, runBackup, seedWithEdgeCases, snapshot, waitFor } from "./helpers";
 
 const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
@@ -57,10 +58,10 @@ describe("test restores (drills)", () => {
     for (const expected of [
       "database: restore completed, every chunk checked against the manifest",
       "database: schema equals the backup",
-      "database: referential integrity (foreign keys)",
-      "database: OIDC invariants (tokens, codes, consents belong to existing users and clients)",
+      "database: referential integrity (declared foreign keys)",
+      'database: provider profile "Vaultline demo OIDC provider" matches the restored copy',
       "database: probe: look up a user by email",
-      "database: probe: load a client by client_id",
+      "database: probe: load a client with its redirect URIs",
       "sessions: probe: read restored session objects",
       "assets: probe: read restored objects",
       "sandbox: sandbox left empty",
@@ -123,11 +124,29 @@ describe("test restores (drills)", () => {
     const { readSchema } = await import("../../src/db/schema");
     const schema = await readSchema(env.RESTORE_TARGET_DB);
     const manifest: any = { schema, tables: [] };
-    const checks = await databaseChecks(env.RESTORE_TARGET_DB, manifest);
-    const oidc = checks.find((c) => c.name.startsWith("OIDC invariants"))!;
-    expect(oidc.passed).toBe(false);
-    expect(oidc.detail).toBe("1 refresh_tokens.user_id without users; 1 refresh_tokens.client_id without oauth_clients; 1 refresh_tokens.parent_id without refresh_tokens");
-    expect(checks.find((c) => c.name.startsWith("probe: look up a user"))).toMatchObject({ passed: true });
+    // A schema that declares no foreign keys: the profile states the references a drill must check.
+    const profile = ProviderProfile.parse({
+      name: "undeclared references",
+      users: { table: "users", key: "id", key_type: "integer" },
+      checks: {
+        references: [
+          { table: "refresh_tokens", column: "user_id", parent: "users", key: "id" },
+          { table: "refresh_tokens", column: "client_id", parent: "oauth_clients", key: "client_id" },
+          { table: "refresh_tokens", column: "parent_id", parent: "refresh_tokens", key: "id" },
+        ],
+        probes: [
+          { name: "look up a user by email", sql: "SELECT id FROM users WHERE email = 'a@example.com'" },
+          { name: "a user nobody has", sql: "SELECT id FROM users WHERE email = 'nobody@example.com'" },
+        ],
+      },
+    });
+    const checks = await databaseChecks(env.RESTORE_TARGET_DB, manifest, profile);
+    const refs = checks.find((c) => c.name.startsWith("provider references"))!;
+    expect(refs.passed).toBe(false);
+    expect(refs.detail).toBe("1 refresh_tokens.user_id without users.id; 1 refresh_tokens.client_id without oauth_clients.client_id; 1 refresh_tokens.parent_id without refresh_tokens.id");
+    expect(checks.find((c) => c.name === "probe: look up a user by email")).toMatchObject({ passed: true });
+    expect(checks.find((c) => c.name === "probe: a user nobody has")).toMatchObject({ passed: false, detail: "returned no row" });
+    expect(checks.find((c) => c.name.startsWith("provider profile"))).toMatchObject({ passed: true });
   });
 });
 

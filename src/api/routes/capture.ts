@@ -5,6 +5,7 @@ import { hasChangeLog } from "../../capture/log";
 import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
 import { shipper } from "../../capture/shipper-object";
 import type { AppEnv } from "../app";
+import { providerProfile } from "../../provider/profile";
 
 /** Change capture in OIDC_DB (docs/CAPTURE.md): install or upgrade, status, ship now, remove. */
 export function captureRoutes() {
@@ -13,7 +14,7 @@ export function captureRoutes() {
   /** Idempotent: installs the log and triggers, upgrades changed ones, picks up new tables. */
   r.post("/capture/install", async (c) => {
     c.set("auditTarget", CAPTURE_SOURCE);
-    const report = await installCapture(c.env[CAPTURE_SOURCE]);
+    const report = await installCapture(c.env[CAPTURE_SOURCE], providerProfile(c.env).database.exclude_tables);
     const next = await shipper(c.env).ensureScheduled();
     return c.json({ ...report, shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 10} s` });
   });
@@ -27,7 +28,7 @@ export function captureRoutes() {
   });
 
   r.get("/capture/status", async (c) => {
-    const live = await captureStatus(c.env[CAPTURE_SOURCE]);
+    const live = await captureStatus(c.env[CAPTURE_SOURCE], providerProfile(c.env).database.exclude_tables);
     const state = await getCaptureState(c.env.CATALOG_DB, CAPTURE_SOURCE);
     const stats = await c.env.CATALOG_DB.prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?")
       .bind(CAPTURE_SOURCE)

@@ -1,4 +1,4 @@
-import { mapLimit } from "../sessions/limit";
+import { mapLimit } from "../../../src/sessions/limit";
 
 /**
  * Demo files in ASSETS_BUCKET (DEMO_MODE only): `objects` objects of `bytes` each under `prefix`, random content

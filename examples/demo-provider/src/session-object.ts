@@ -1,38 +1,38 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
-import { type ExportPage, type ExpiryRules, type ImportPage, exportState, importState, registerObject, unregisterObject } from "../sessions/contract";
+import { type ExportPage, type ImportPage, VaultlineSessions } from "../../../src/sessions/contract";
+import type { DemoEnv } from "./env";
 
-/** The namespace name objects of this class register under. */
+/** The namespace name objects of this class register under (the provider profile's `sessions.namespace`). */
 export const SESSIONS_NAMESPACE = "SESSIONS";
-
-const EXPIRY: ExpiryRules = {
-  columns: { sessions: "expires_at", authorization_codes: "expires_at", token_state: "expires_at" },
-  kv: (_key, value) => (value && typeof value === "object" && "expires_at" in value ? Number((value as { expires_at: number }).expires_at) : null),
-};
 
 /**
  * The demo provider's session shard: live sessions, authorization codes and token state, each with an expiry
- * (ms since epoch), in SQL tables, plus a little KV metadata. It implements Vaultline's backup contract
- * (src/sessions/contract.ts) and registers itself in OIDC_DB when it first holds state.
+ * (ms since epoch), in SQL tables, plus a little KV metadata. It takes part in Vaultline's backups through the
+ * session contract (src/sessions/contract.ts): it registers in OIDC_DB when it first holds state, and forwards the
+ * three contract methods.
  */
-export class SessionObject extends DurableObject<Env> {
-  constructor(ctx: DurableObjectState, env: Env) {
+export class SessionObject extends DurableObject<DemoEnv> {
+  private readonly vaultline: VaultlineSessions;
+
+  constructor(ctx: DurableObjectState, env: DemoEnv) {
     super(ctx, env);
     ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS authorization_codes (code TEXT PRIMARY KEY, client_id TEXT NOT NULL, user_id INTEGER NOT NULL, pkce BLOB, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS token_state (jti TEXT PRIMARY KEY, user_id INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL);
     `);
-  }
-
-  private async registered(name: string): Promise<void> {
-    if (this.ctx.storage.kv.get("_vl_registered")) return;
-    await registerObject(this.env.OIDC_DB, SESSIONS_NAMESPACE, name);
-    this.ctx.storage.kv.put("_vl_registered", true);
+    this.vaultline = new VaultlineSessions(ctx.storage, {
+      namespace: SESSIONS_NAMESPACE,
+      registry: env.OIDC_DB,
+      expiry: {
+        columns: { sessions: "expires_at", authorization_codes: "expires_at", token_state: "expires_at" },
+        kv: (_key, value) => (value && typeof value === "object" && "expires_at" in value ? Number((value as { expires_at: number }).expires_at) : null),
+      },
+    });
   }
 
   async putSession(name: string, s: { id: string; user_id: number; data: object; expires_at: number }): Promise<void> {
-    await this.registered(name);
+    await this.vaultline.register(name);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
     const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? { created: new Date(), sessions_written: 0 };
     this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
@@ -40,7 +40,7 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Many sessions in one call and one transaction (seeding, bulk imports). */
   async putSessions(name: string, list: { id: string; user_id: number; data: object; expires_at: number }[]): Promise<void> {
-    await this.registered(name);
+    await this.vaultline.register(name);
     this.ctx.storage.transactionSync(() => {
       for (const s of list) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
       const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? { created: new Date(), sessions_written: 0 };
@@ -49,13 +49,18 @@ export class SessionObject extends DurableObject<Env> {
   }
 
   async putCode(name: string, c: { code: string; client_id: string; user_id: number; pkce: Uint8Array | null; expires_at: number }): Promise<void> {
-    await this.registered(name);
+    await this.vaultline.register(name);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO authorization_codes VALUES (?, ?, ?, ?, ?)", c.code, c.client_id, c.user_id, c.pkce, c.expires_at);
   }
 
   async putToken(name: string, t: { jti: string; user_id: number; revoked: boolean; expires_at: number }): Promise<void> {
-    await this.registered(name);
+    await this.vaultline.register(name);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO token_state VALUES (?, ?, ?, ?)", t.jti, t.user_id, t.revoked ? 1 : 0, t.expires_at);
+  }
+
+  /** Provider metadata in KV, any structured-clone value (a Map, say: what JSON cannot carry). */
+  putMeta(key: string, value: unknown): void {
+    this.ctx.storage.kv.put(key, value);
   }
 
   getSession(id: string): { id: string; user_id: number; data: object; expires_at: number } | null {
@@ -74,19 +79,18 @@ export class SessionObject extends DurableObject<Env> {
 
   /** Deletes all of this object's state and leaves the registry. */
   async forget(name: string): Promise<void> {
-    await unregisterObject(this.env.OIDC_DB, SESSIONS_NAMESPACE, name);
-    await this.ctx.storage.deleteAll();
+    await this.vaultline.forget(name);
   }
 
   vaultlineExport(cursor: string | null, limit: number): ExportPage {
-    return exportState(this.ctx.storage, cursor, limit);
+    return this.vaultline.export(cursor, limit);
   }
 
   async vaultlineDiscard(): Promise<void> {
-    await this.ctx.storage.deleteAll();
+    await this.vaultline.discard();
   }
 
   vaultlineImport(page: ImportPage): { applied: number; skipped: number } | null {
-    return importState(this.ctx.storage, page, EXPIRY);
+    return this.vaultline.import(page);
   }
 }

@@ -1,8 +1,10 @@
-import type { Env } from "../env";
-import { mapLimit } from "../sessions/limit";
+import { mapLimit } from "../../../src/sessions/limit";
 import { SESSIONS_NAMESPACE, type SessionObject } from "./session-object";
 
 const HOUR = 3_600_000;
+
+/** What seeding needs: the session namespace and the database the objects register in. */
+type SessionEnv = { SESSIONS: Pick<DurableObjectNamespace, "idFromName"> & { get(id: DurableObjectId): unknown }; OIDC_DB: D1Database };
 
 /** Object name of shard `i`. */
 export const shardName = (i: number) => `sessions-${String(i).padStart(5, "0")}`;
@@ -11,7 +13,7 @@ export const shardName = (i: number) => `sessions-${String(i).padStart(5, "0")}`
  * Deterministic demo sessions: `sessions` sessions spread over `objects` objects, plus an authorization code and
  * token state per session shard; about a tenth already expired (relative to `now`).
  */
-export async function seedSessions(env: Env, opts: { sessions: number; objects: number; now?: number }): Promise<{ objects: number; sessions: number }> {
+export async function seedSessions(env: SessionEnv, opts: { sessions: number; objects: number; now?: number }): Promise<{ objects: number; sessions: number }> {
   const now = opts.now ?? Date.now();
   // Evenly: every object gets floor(sessions / objects), the first (sessions % objects) one more.
   const base = Math.floor(opts.sessions / opts.objects);
@@ -39,6 +41,6 @@ export async function seedSessions(env: Env, opts: { sessions: number; objects: 
   return { objects: opts.objects, sessions: opts.sessions };
 }
 
-export async function sessionObjectCount(env: Env): Promise<number> {
+export async function sessionObjectCount(env: SessionEnv): Promise<number> {
   return (await env.OIDC_DB.prepare("SELECT count(*) AS n FROM durable_object_registry WHERE namespace = ?").bind(SESSIONS_NAMESPACE).first<number>("n")) ?? 0;
 }
