@@ -33,7 +33,8 @@ export default defineConfig(async () => {
   const catalogMigrations = await readD1Migrations("migrations/catalog");
   /** Vaultline bound to one example provider: its database, its session objects (script_name), its profile. */
   const protecting = async (provider: ExampleProvider, fixture: string, profile?: unknown) => ({
-    workers: [provider.worker],
+    // The demo provider runs in every project: wrangler.jsonc's DEMO_PROVIDER service binding (local helpers) needs it.
+    workers: provider === demo ? [demo.worker] : [provider.worker, demo.worker],
     ...(profile === undefined
       ? {}
       : {

@@ -30,10 +30,11 @@ function affinity(declared: string): "integer" | "text" | "other" {
 
 /**
  * Checks the profile against the live database: every table and column it names exists, the user key has the
- * declared type and identifies one row, and how a user's rows are found. A bounded number of small queries
+ * declared type and identifies one row, and how a user's rows are found (in a restored copy, the excluded tables are
+ * expected to be absent). A bounded number of small queries
  * (schema only, never data), whatever the database's size.
  */
-export async function checkProfile(db: D1Database, profile: ProviderProfile): Promise<ProfileCheck> {
+export async function checkProfile(db: D1Database, profile: ProviderProfile, opts: { restoredCopy?: boolean } = {}): Promise<ProfileCheck> {
   const { results: master } = await db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string; sql: string }>();
   const names = master.map((t) => t.name).filter((n) => !isInternalName(n));
   const named = new Set<string>([profile.users.table, ...profile.users.owned_by.map((o) => o.table), ...profile.checks.references.flatMap((r) => [r.table, r.parent])]);
@@ -77,7 +78,8 @@ export async function checkProfile(db: D1Database, profile: ProviderProfile): Pr
     }
   }
   u.owned_by.forEach((o, i) => table(`users.owned_by[${i}].table`, o.table) && column(`users.owned_by[${i}].column`, o.table, o.column));
-  profile.database.exclude_tables.forEach((t, i) => table(`database.exclude_tables[${i}]`, t));
+  // A restored copy has none of the excluded tables: backups leave them out.
+  if (!opts.restoredCopy) profile.database.exclude_tables.forEach((t, i) => table(`database.exclude_tables[${i}]`, t));
   if (profile.database.exclude_tables.includes(u.table)) problems.push({ field: "database.exclude_tables", message: `the user table "${u.table}" cannot be left out of backups` });
   profile.checks.references.forEach((r, i) => {
     if (table(`checks.references[${i}].table`, r.table)) column(`checks.references[${i}].column`, r.table, r.column);

@@ -40,7 +40,7 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest,
   );
   checks.push(
     await timed("database", `provider profile "${profile.name}" matches the restored copy`, async () => {
-      const check = await checkProfile(db, profile);
+      const check = await checkProfile(db, profile, { restoredCopy: true });
       return {
         passed: check.ok,
         detail: check.ok ? `${check.user_rows.length} place(s) hold a user's rows: ${check.user_rows.map((o) => `${o.table}.${o.column}`).join(", ")}` : check.problems.map((p) => `${p.field}: ${p.message}`).join("; "),

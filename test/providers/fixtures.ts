@@ -32,7 +32,8 @@ export interface ProviderFixture {
 
 async function rowsWhere(db: D1Database, pairs: [string, string][], id: Key): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const [table, column] of pairs) out[table] = (await db.prepare(`SELECT * FROM "${table}" WHERE "${column}" = ? ORDER BY rowid`).bind(id).all()).results;
+  // Sorted by content: WITHOUT ROWID tables have no rowid to order by.
+  for (const [table, column] of pairs) out[table] = (await db.prepare(`SELECT * FROM "${table}" WHERE "${column}" = ?`).bind(id).all()).results.map((r) => JSON.stringify(r)).sort();
   return out;
 }
 
