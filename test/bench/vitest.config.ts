@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { TEST_MASTER_KEY } from "../tokens";
+import { exampleProvider } from "../shared/example-providers";
 
 // Benchmarks that must run inside workerd (npm run bench runs this; npm test does not).
 export default defineConfig(async () => ({
@@ -8,9 +9,11 @@ export default defineConfig(async () => ({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
+        // The demo provider's own Worker: its session Durable Objects and the DEMO_PROVIDER helper routes.
+        workers: [exampleProvider("examples/demo-provider/wrangler.jsonc").worker],
         bindings: {
           CATALOG_MIGRATIONS: await readD1Migrations("migrations/catalog"),
-          OIDC_MIGRATIONS: await readD1Migrations("migrations/oidc"),
+          OIDC_MIGRATIONS: await readD1Migrations("examples/demo-provider/migrations"),
           BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
           BENCH_ASSET_SMALL: process.env.BENCH_ASSET_SMALL ?? "1000",
           BENCH_ASSET_LARGE: process.env.BENCH_ASSET_LARGE ?? "3",

@@ -71,7 +71,7 @@ describe("a backup survives the local runtime being killed mid-run", () => {
     expect(restored.status, JSON.stringify(restored.error)).toBe("completed");
     expect(restored.rows).toBe(done.manifest.rows);
     // Every seeded row, plus d1_migrations' one row per migration applied.
-    const migrations = readdirSync("migrations/oidc").filter((f) => f.endsWith(".sql")).length;
+    const migrations = readdirSync("examples/demo-provider/migrations").filter((f) => f.endsWith(".sql")).length;
     expect(done.manifest.rows).toBe(seeded!.rows + migrations);
   });
 });

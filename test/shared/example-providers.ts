@@ -6,8 +6,9 @@ import { dirname, join, resolve } from "node:path";
 import { unstable_readConfig } from "wrangler";
 
 export interface ExampleProvider {
-  /** Miniflare options of the provider's own Worker. */
-  worker: Record<string, unknown>;
+  /** Miniflare options of the provider's own Worker (miniflare's WorkerOptions; its type is not importable here). */
+  // biome-ignore lint/suspicious/noExplicitAny: handed to the pool's miniflare options as they are
+  worker: any;
   /** Its database's id (Vaultline's OIDC_DB points there) and its session class, for Vaultline's bindings. */
   databaseId: string;
   sessions: { className: string; scriptName: string };
