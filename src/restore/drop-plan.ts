@@ -16,7 +16,7 @@ export interface DropPlan {
 /**
  * How to drop a set of tables inside one transaction with foreign keys on, where DROP TABLE runs an implicit
  * DELETE: dropping a parent first would cascade into its children, so children go first. Whatever still
- * references a table when it is dropped (itself, as refresh_tokens.parent_id does, or a cycle) is looked up
+ * references a table when it is dropped (itself, as a token table's parent column may, or a cycle) is looked up
  * for every deleted row; without an index on the referencing columns that is a full scan per row, quadratic
  * in the table's size. So those columns get a temporary index, which goes away with its table.
  */
