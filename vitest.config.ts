@@ -9,6 +9,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets.ts";
 import { exampleProvider, type ExampleProvider } from "./test/shared/example-providers.ts";
 import { readFileSync } from "node:fs";
+import { readWranglerConfig } from "./scripts/lib/wrangler-config.ts";
 
 // Where scripts/test.ts finds the digests of the data keys the suite created, to scan its output for them.
 const DIGESTS_FILE = process.env.VAULTLINE_DATA_KEY_DIGESTS ?? ".test-output/data-key-digests.txt";
@@ -69,6 +70,8 @@ export default defineConfig(async () => {
           AUTH_ROLES_CLAIM: TEST_IDP.rolesClaim,
           ...p.extraBindings,
           CATALOG_MIGRATIONS: catalogMigrations,
+          // The Workflow bindings wrangler.jsonc declares, for the test that every one has a params schema.
+          WORKFLOW_BINDINGS: JSON.stringify(readWranglerConfig().workflows.map((w) => w.binding)),
           // Test-only secrets: a fixed master key, the one before it, and the API tokens (plain values in test/tokens.ts).
           BACKUP_ENCRYPTION_KEY: TEST_MASTER_KEY,
           BACKUP_ENCRYPTION_KEYS_OLD: JSON.stringify([PREVIOUS_MASTER_KEY]),

@@ -10,13 +10,8 @@ import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
-
-export interface AssetBackupParams {
-  backup_id: string;
-  description?: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { AssetBackupParams } from "../schemas/workflows";
 
 /** Object bytes one export step reads (objects unchanged since the base are not read and do not count). */
 export const ASSET_STEP_BYTES = 256 << 20;
@@ -34,7 +29,8 @@ async function openBase(repo: Repository, baseId: string | null): Promise<IndexL
  */
 export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupParams> {
   override async run(event: WorkflowEvent<AssetBackupParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: AssetBackupParams, workflow: "AssetBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.backup_id;
     const repoOf = () => openRepository(this.env);
     return recordingFailure(step, this.env, id, async () => {

@@ -4,15 +4,8 @@ import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { AssetTargetBinding, Env } from "../src/env";
 import { openAssetManifest } from "../src/assets/open-manifest";
 import { restoreNotes } from "./restore-log";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface AssetRestoreParams {
-  restore_id: string;
-  backup_id: string;
-  target_binding: AssetTargetBinding;
-  filter: AssetFilter;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { AssetRestoreParams } from "../schemas/workflows";
 
 /** Object bytes one restore step writes. */
 export const ASSET_RESTORE_STEP_BYTES = 256 << 20;
@@ -24,7 +17,8 @@ export const ASSET_RESTORE_STEP_BYTES = 256 << 20;
  */
 export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestoreParams> {
   override async run(event: WorkflowEvent<AssetRestoreParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: AssetRestoreParams, workflow: "AssetRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.restore_id;
     const note = restoreNotes(step, this.env, id);
     const what = p.filter.key !== undefined ? `key ${p.filter.key}` : p.filter.prefix !== undefined ? `prefix ${p.filter.prefix}` : "every object";

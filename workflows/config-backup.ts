@@ -8,13 +8,8 @@ import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { recordingFailure, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
-
-export interface ConfigBackupParams {
-  backup_id: string;
-  description?: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { ConfigBackupParams } from "../schemas/workflows";
 
 /**
  * Backup of the configuration: non-secret vars, bindings and their kinds, schedules, each database's migration
@@ -23,7 +18,8 @@ export interface ConfigBackupParams {
  */
 export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupParams> {
   override async run(event: WorkflowEvent<ConfigBackupParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: ConfigBackupParams, workflow: "ConfigBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {
       const summary = await step.do("capture configuration", DATA_STEP, () =>

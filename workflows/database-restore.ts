@@ -20,18 +20,8 @@ import { ident } from "../src/db/sql";
 import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { replayedSequences, replayEntries } from "../src/restore/replay";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface DatabaseRestoreParams {
-  restore_id: string;
-  backup_id: string;
-  target_binding: RestoreTargetBinding;
-  requested_by: string;
-  /** Default: the whole database. */
-  scope?: RestoreScope;
-  /** Change-log entries to apply on top of the backup's rows (its own window, an incremental chain, a point in time). */
-  replay?: ReplayPlan;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { DatabaseRestoreParams } from "../schemas/workflows";
 
 /** Chunks loaded per step: each is one D1 transaction of ~2 MB of rows. */
 export const LOAD_STEP_CHUNKS = 16;
@@ -45,7 +35,8 @@ export const VERIFY_STEP_BYTES = 64 << 20;
  */
 export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRestoreParams> {
   override async run(event: WorkflowEvent<DatabaseRestoreParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: DatabaseRestoreParams, workflow: "DatabaseRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.restore_id;
     const scope: RestoreScope = p.scope ?? { kind: "full" };
     const target = () => this.env[p.target_binding];

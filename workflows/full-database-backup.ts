@@ -16,13 +16,8 @@ import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";
 import { timeTravelBookmark } from "../src/capture/time-travel";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
-
-export interface FullDatabaseBackupParams {
-  backup_id: string;
-  description?: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { FullDatabaseBackupParams } from "../schemas/workflows";
 
 /**
  * Bytes of rows one export step handles (EXPORT_STEP_MB, default 64): here about 0.5 s of D1 reads and
@@ -39,7 +34,8 @@ export function exportStepBytes(env: Env): number {
  */
 export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullDatabaseBackupParams> {
   override async run(event: WorkflowEvent<FullDatabaseBackupParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: FullDatabaseBackupParams, workflow: "FullDatabaseBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {
       const opened = await openRepositoryStep(step, this.env, id);

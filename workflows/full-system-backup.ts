@@ -9,15 +9,8 @@ import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { recordingFailure, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface FullSystemBackupParams {
-  backup_id: string;
-  /** `monthly_archive`: the same backup, recorded as the month's archive. */
-  type?: "full_system" | "monthly_archive";
-  description?: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { FullSystemBackupParams } from "../schemas/workflows";
 
 /** How long to wait between looks at the components, and how many looks before giving up (about 12 hours). */
 const POLL = "10 seconds";
@@ -30,7 +23,8 @@ const MAX_POLLS = 4320;
  */
 export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystemBackupParams> {
   override async run(event: WorkflowEvent<FullSystemBackupParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: FullSystemBackupParams, workflow: "FullSystemBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.backup_id;
     const components = TYPE_COMPONENTS.full_system;
     return recordingFailure(step, this.env, id, async () => {

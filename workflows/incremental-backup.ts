@@ -12,13 +12,8 @@ import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { openRepositoryStep, recordingFailure, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
-
-export interface IncrementalBackupParams {
-  backup_id: string;
-  description?: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { IncrementalBackupParams } from "../schemas/workflows";
 
 /** No full backup to build on, or the chain from it is broken: only a new full backup helps. */
 export class NoBaseError extends VaultlineError {
@@ -34,7 +29,8 @@ export class NoBaseError extends VaultlineError {
  */
 export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, IncrementalBackupParams> {
   override async run(event: WorkflowEvent<IncrementalBackupParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: IncrementalBackupParams, workflow: "IncrementalBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {
       const opened = await openRepositoryStep(step, this.env, id);

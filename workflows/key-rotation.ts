@@ -5,12 +5,8 @@ import { keyReport, listWraps } from "../src/keys/inventory";
 import { keyringOf } from "../src/keys/keyring";
 import { rewrapDataKey } from "../src/keys/rewrap";
 import { openRepository } from "../src/repo/open";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface KeyRotationParams {
-  rotation_id: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { KeyRotationParams } from "../schemas/workflows";
 
 /** Steps that handle key material: their output is kept out of the instance's stored state. */
 const KEY_STEP = { ...DATA_STEP, sensitive: "output" } as const;
@@ -22,7 +18,8 @@ const KEY_STEP = { ...DATA_STEP, sensitive: "output" } as const;
  */
 export class KeyRotationWorkflow extends WorkflowEntrypoint<Env, KeyRotationParams> {
   override async run(event: WorkflowEvent<KeyRotationParams>, step: WorkflowStep) {
-    const { rotation_id: id } = event.payload;
+    const payload = await parsePayload(event.payload, { schema: KeyRotationParams, workflow: "KeyRotationWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const { rotation_id: id } = payload;
     try {
       const inventory = await step.do("inventory", DATA_STEP, () =>
         finalOnPermanent(async () => {

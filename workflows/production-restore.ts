@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { COMPONENT_TYPE, type Component, TYPE_COMPONENTS } from "../schemas/api";
-import { type ComponentRestorePlan, planComponentRestore } from "../src/api/restore-plan";
+import { type ComponentRestorePlan, planComponentRestore } from "../src/restore/plan";
 import { startBackup } from "../src/backup/start";
 import { getBackup } from "../src/catalog/backups";
 import { childRestores, getApproval, getRestore, setRestoreState } from "../src/catalog/restores";
@@ -13,25 +13,10 @@ import { dropReplaced } from "../src/restore/swap";
 import { verifySchemaObjects } from "../src/restore/verify-against-manifest";
 import { startTestRestore } from "../src/test-restore/start";
 import { restoreNotes } from "./restore-log";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface ProductionRestoreParams {
-  restore_id: string;
-  /** The backup the gate's test restore must have passed for (what was asked for: a full or system backup). */
-  backup_id: string;
-  requested_by: string;
-  plans: ComponentRestorePlan[];
-  target_timestamp?: string;
-  /** Rolling back a completed restore on request: restore its safety snapshot (no gate or approval: it puts back the verified state from just before). */
-  rollback_of?: { restore_id: string; safety: Partial<Record<Component, string>>; components: Component[] };
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { type ApprovalEvent, ProductionRestoreParams } from "../schemas/workflows";
 
 /** What the approvers send through the API (src/api/routes/approvals.ts). */
-export interface ApprovalEvent {
-  decision: "approve" | "reject";
-  by: string;
-  comment: string;
-}
 
 const MAX_POLLS = 28_800;
 
@@ -81,7 +66,8 @@ class StageError extends VaultlineError {
  */
 export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, ProductionRestoreParams> {
   override async run(event: WorkflowEvent<ProductionRestoreParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: ProductionRestoreParams, workflow: "ProductionRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.restore_id;
     this.restoreId = id;
     const note = restoreNotes(step, this.env, id);

@@ -2,12 +2,8 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { catchUpPage, markCaughtUp } from "../src/replication/catch-up";
 import { replicaOf } from "../src/replication/replica";
-import { CATALOG_STEP, DATA_STEP, pagedSteps, parseError } from "./step-policy";
-
-export interface ReplicationParams {
-  run_id: string;
-  trigger: "schedule" | "api";
-}
+import { CATALOG_STEP, DATA_STEP, pagedSteps, parseError, parsePayload } from "./step-policy";
+import { ReplicationParams } from "../schemas/workflows";
 
 /**
  * Catch-up replication (docs/REPLICATION.md): walks the primary bucket in pages and copies whatever the replica lacks
@@ -16,11 +12,12 @@ export interface ReplicationParams {
  */
 export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationParams> {
   override async run(event: WorkflowEvent<ReplicationParams>, step: WorkflowStep) {
-    const id = event.payload.run_id;
+    const payload = await parsePayload(event.payload, { schema: ReplicationParams, workflow: "ReplicationWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const id = payload.run_id;
     const db = this.env.CATALOG_DB;
     const replica = replicaOf(this.env);
     await step.do("start", CATALOG_STEP, async () => {
-      await db.prepare(`INSERT OR IGNORE INTO replication_runs (id, trigger, status, started_at) VALUES (?, ?, 'running', ?)`).bind(id, event.payload.trigger, new Date().toISOString()).run();
+      await db.prepare(`INSERT OR IGNORE INTO replication_runs (id, trigger, status, started_at) VALUES (?, ?, 'running', ?)`).bind(id, payload.trigger, new Date().toISOString()).run();
     });
     if (!replica) {
       await step.do("off", CATALOG_STEP, async () => {

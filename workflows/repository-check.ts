@@ -2,11 +2,8 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { openRepository } from "../src/repo/open";
 import { type CheckPage, checkCatalog, checkManifestPage } from "../src/retention/check";
-import { CATALOG_STEP, DATA_STEP, pagedSteps } from "./step-policy";
-
-export interface RepositoryCheckParams {
-  check_id: string;
-}
+import { CATALOG_STEP, DATA_STEP, pagedSteps, parsePayload } from "./step-policy";
+import { RepositoryCheckParams } from "../schemas/workflows";
 
 /**
  * Proves the repository consistent (docs/RETENTION.md): every manifest reads and every chunk it references exists
@@ -15,7 +12,8 @@ export interface RepositoryCheckParams {
  */
 export class RepositoryCheckWorkflow extends WorkflowEntrypoint<Env, RepositoryCheckParams> {
   override async run(event: WorkflowEvent<RepositoryCheckParams>, step: WorkflowStep) {
-    const id = event.payload.check_id;
+    const payload = await parsePayload(event.payload, { schema: RepositoryCheckParams, workflow: "RepositoryCheckWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const id = payload.check_id;
     const total = { manifests: 0, refs: 0, missing: [] as CheckPage["missing"], unreadable: [] as CheckPage["unreadable"] };
     await pagedSteps(step, "manifests", DATA_STEP, async (c) => checkManifestPage(this.env, await openRepository(this.env), c), (page) => {
       total.manifests += page.manifests;

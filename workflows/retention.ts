@@ -13,13 +13,8 @@ import { recordStorageSample } from "../src/retention/storage";
 import { tierPage } from "../src/retention/tiers";
 import { pruneSegments } from "../src/retention/segments";
 import { Layout } from "../src/repo/layout";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError } from "./step-policy";
-
-export interface RetentionParams {
-  run_id: string;
-  requested_by: string;
-  trigger: "schedule" | "api";
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError, parsePayload } from "./step-policy";
+import { RetentionParams } from "../schemas/workflows";
 
 const FORGET_PER_STEP = 25;
 /** Backups one run forgets at most: the plan step's result stays small, and the next run continues. */
@@ -34,11 +29,12 @@ const MAX_FORGET_PER_RUN = 2000;
  */
 export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> {
   override async run(event: WorkflowEvent<RetentionParams>, step: WorkflowStep) {
-    const { run_id: id } = event.payload;
+    const payload = await parsePayload(event.payload, { schema: RetentionParams, workflow: "RetentionWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const { run_id: id } = payload;
     try {
       const plan = await step.do("plan", CATALOG_STEP, async () => {
         const { version, policy } = await currentPolicy(this.env);
-        await startRun(this.env.CATALOG_DB, { id, trigger: event.payload.trigger, requested_by: event.payload.requested_by, policy_version: version });
+        await startRun(this.env.CATALOG_DB, { id, trigger: payload.trigger, requested_by: payload.requested_by, policy_version: version });
         const decisions = evaluatePolicy(await loadBackupFacts(this.env.CATALOG_DB), policy, await listHolds(this.env.CATALOG_DB, { active: true }), Date.now());
         const interrupted = (await this.env.CATALOG_DB.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT 100`).all<{ id: string }>()).results.map((r) => r.id);
         const forget = [...interrupted, ...decisions.filter((d) => !d.keep).map((d) => d.id)].slice(0, MAX_FORGET_PER_RUN);

@@ -2,13 +2,8 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { replicaOf } from "../src/replication/replica";
 import { SCRUB_PAGE, type ScrubPage, scrubPage } from "../src/replication/scrub";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
-
-export interface ScrubParams {
-  run_id: string;
-  /** Objects to check in this run; default: the bucket's objects divided by SCRUB_PERIOD_DAYS. */
-  objects?: number;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { ScrubParams } from "../schemas/workflows";
 
 /**
  * The rotating scrub (docs/REPLICATION.md): each run reads the next slice of both copies in full, so every object is
@@ -17,7 +12,8 @@ export interface ScrubParams {
  */
 export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
   override async run(event: WorkflowEvent<ScrubParams>, step: WorkflowStep) {
-    const id = event.payload.run_id;
+    const payload = await parsePayload(event.payload, { schema: ScrubParams, workflow: "ScrubWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const id = payload.run_id;
     const db = this.env.CATALOG_DB;
     const replica = replicaOf(this.env);
     const plan = await step.do("plan", CATALOG_STEP, async () => {
@@ -25,7 +21,7 @@ export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
       const state = (await db.prepare(`SELECT cursor FROM scrub_state WHERE id = 1`).first<{ cursor: string | null }>())!;
       const latest = await db.prepare(`SELECT sum(objects) AS n FROM storage_samples WHERE at = (SELECT max(at) FROM storage_samples)`).first<number | null>("n");
       const period = Math.max(1, Number(this.env.SCRUB_PERIOD_DAYS || 30));
-      return { cursor: state.cursor, slice: event.payload.objects ?? Math.max(200, Math.ceil((latest ?? 0) / period)) };
+      return { cursor: state.cursor, slice: payload.objects ?? Math.max(200, Math.ceil((latest ?? 0) / period)) };
     });
     const report = { checked: 0, bytes: 0, repaired: [] as ScrubPage["repaired"], mirrored: 0, unrepairable: [] as ScrubPage["unrepairable"], cycle_completed: false, enabled: replica !== null };
     if (replica) {

@@ -10,13 +10,8 @@ import { completedResult } from "../src/catalog/facts";
 import { Layout } from "../src/repo/layout";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface SessionBackupParams {
-  backup_id: string;
-  description?: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { SessionBackupParams } from "../schemas/workflows";
 
 export class ObjectExportError extends VaultlineError {
   constructor(message: string) {
@@ -31,7 +26,8 @@ export class ObjectExportError extends VaultlineError {
  */
 export class SessionBackupWorkflow extends WorkflowEntrypoint<Env, SessionBackupParams> {
   override async run(event: WorkflowEvent<SessionBackupParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: SessionBackupParams, workflow: "SessionBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.backup_id;
     const repoOf = () => openRepository(this.env);
     return recordingFailure(step, this.env, id, async () => {

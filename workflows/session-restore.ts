@@ -4,18 +4,14 @@ import type { Env } from "../src/env";
 import { openSessionManifest } from "../src/sessions/open-manifest";
 import { type SessionRestoreOptions, restoreSessionSegment } from "../src/sessions/restore-sessions";
 import { restoreNotes } from "./restore-log";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-export interface SessionRestoreParams extends SessionRestoreOptions {
-  restore_id: string;
-  backup_id: string;
-  requested_by: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { SessionRestoreParams } from "../schemas/workflows";
 
 /** Restores Durable Object state from a session backup, one index segment per step; each object's import is atomic. */
 export class SessionRestoreWorkflow extends WorkflowEntrypoint<Env, SessionRestoreParams> {
   override async run(event: WorkflowEvent<SessionRestoreParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: SessionRestoreParams, workflow: "SessionRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.restore_id;
     const note = restoreNotes(step, this.env, id);
     try {

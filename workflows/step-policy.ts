@@ -1,5 +1,7 @@
 import { NonRetryableError } from "cloudflare:workflows";
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
+import type { z } from "zod";
+import { audit } from "../src/audit/append";
 import { VaultlineError } from "../src/errors";
 
 /** Data steps: a few retries with backoff; each does bounded work, so ten minutes is generous. */
@@ -60,4 +62,26 @@ export async function pagedSteps<T extends Rpc.Serializable<T> & { cursor: strin
     each(r);
     c = r.cursor;
   }
+}
+
+/**
+ * The first thing every `run()` does: its payload against its schema (schemas/workflows.ts), in a step of its own.
+ * A malformed payload is audited (`workflow.payload_invalid`, naming the instance, the workflow and the field), then
+ * fails the instance at once, never retried: `[invalid_payload] FooWorkflow: backup_id: ...`. Nothing else runs. The
+ * parsed payload is the step's result (small: ids and a plan).
+ */
+export async function parsePayload<S extends z.ZodType>(
+  payload: unknown,
+  at: { schema: S; workflow: string; instanceId: string; step: WorkflowStep; env: { CATALOG_DB: D1Database } },
+): Promise<z.infer<S>> {
+  const { schema, workflow, step, env } = at;
+  return (await step.do("payload", { retries: { limit: 0, delay: 0 } }, async () => {
+    const r = schema.safeParse(payload);
+    if (r.success) return r.data as Rpc.Serializable<z.infer<S>>;
+    const issue = r.error.issues[0]!;
+    const field = issue.path.map(String).join(".") || "payload";
+    const message = `${workflow}: ${field}: ${issue.message}`;
+    await audit(env.CATALOG_DB, { actor: "system", action: "workflow.payload_invalid", target: at.instanceId, outcome: 400, detail: { workflow, field, message } });
+    throw new NonRetryableError(`[invalid_payload] ${message}`);
+  })) as z.infer<S>;
 }

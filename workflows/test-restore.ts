@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { type Component, type RestoreBody, TYPE_COMPONENTS, type BackupType } from "../schemas/api";
 import type { TestCheck } from "../schemas/test-restore";
-import { type ComponentRestorePlan, planComponentRestore } from "../src/api/restore-plan";
+import { type ComponentRestorePlan, planComponentRestore } from "../src/restore/plan";
 import { openAssetManifest } from "../src/assets/open-manifest";
 import { getBackup } from "../src/catalog/backups";
 import { getRestore } from "../src/catalog/restores";
@@ -14,14 +14,9 @@ import { startComponentRestore } from "../src/restore/start-restore";
 import { openSessionManifest } from "../src/sessions/open-manifest";
 import { assetChecks, databaseChecks, sessionChecks, timed } from "../src/test-restore/checks";
 import { clearSandboxBucket, clearSandboxDatabase, discardSandboxSessions, sandboxResidue } from "../src/test-restore/sandbox";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
 import { pollMs } from "./production-restore";
-
-export interface TestRestoreParams {
-  test_id: string;
-  backup_id: string;
-  requested_by: string;
-}
+import { TestRestoreParams } from "../schemas/workflows";
 
 const MAX_POLLS = 5400;
 
@@ -40,7 +35,8 @@ interface Started {
  */
 export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestoreParams> {
   override async run(event: WorkflowEvent<TestRestoreParams>, step: WorkflowStep) {
-    const p = event.payload;
+    const payload = await parsePayload(event.payload, { schema: TestRestoreParams, workflow: "TestRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = payload;
     const id = p.test_id;
     const began = await step.do("begin", CATALOG_STEP, async () => Date.now());
     const checks: TestCheck[] = [];

@@ -5,12 +5,8 @@ import { Layout } from "../src/repo/layout";
 import { openRepository } from "../src/repo/open";
 import { backupObjectPage, backupObjectPages } from "../src/replication/backup-objects";
 import { readVerified, replicaOf } from "../src/replication/replica";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent } from "./step-policy";
-
-export interface VerifyBackupParams {
-  check_id: string;
-  backup_id: string;
-}
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { VerifyBackupParams } from "../schemas/workflows";
 
 type Finding = { key: string; copy: "primary" | "replica"; problem: string };
 
@@ -21,7 +17,8 @@ type Finding = { key: string; copy: "primary" | "replica"; problem: string };
  */
 export class VerifyBackupWorkflow extends WorkflowEntrypoint<Env, VerifyBackupParams> {
   override async run(event: WorkflowEvent<VerifyBackupParams>, step: WorkflowStep) {
-    const { check_id: id, backup_id: backupId } = event.payload;
+    const payload = await parsePayload(event.payload, { schema: VerifyBackupParams, workflow: "VerifyBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const { check_id: id, backup_id: backupId } = payload;
     const replica = replicaOf(this.env);
     const pages = await step.do("plan", DATA_STEP, () => finalOnPermanent(async () => backupObjectPages(await openRepository({ ...this.env, CROSS_REGION_REPLICATION: "false" }), backupId)));
     const findings: Finding[] = [];

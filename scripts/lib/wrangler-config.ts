@@ -9,6 +9,7 @@ export interface WranglerConfig {
   r2_buckets: { binding: string; bucket_name?: string; jurisdiction?: string }[];
   durable_objects: { bindings: { name: string; class_name: string; script_name?: string }[] };
   queues: { producers?: { binding: string; queue: string }[] };
+  workflows: { binding: string; name: string; class_name: string }[];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { AssetFilter } from "../../schemas/workflows";
 import type { AssetEntry, AssetManifest } from "../../schemas/assets";
 import { IntegrityError } from "../errors";
 import { toHex } from "../repo/bytes";
@@ -5,10 +6,7 @@ import type { Repository } from "../repo/repository";
 import { compareKeys, readSegment } from "./index-lookup";
 
 /** Everything, the objects under a prefix, or one key. */
-export interface AssetFilter {
-  prefix?: string;
-  key?: string;
-}
+export type { AssetFilter };
 
 export function matches(filter: AssetFilter, key: string): boolean {
   if (filter.key !== undefined) return key === filter.key;

@@ -1,6 +1,6 @@
 import { audit } from "../audit/append";
 import { insertBackup, markBackupFailed } from "../catalog/backups";
-import { newId } from "../api/ids";
+import { newId } from "../ids";
 import type { BackupType } from "../../schemas/api";
 import type { Env } from "../env";
 import { assertProfileMatches } from "../provider/check";

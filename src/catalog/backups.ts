@@ -11,7 +11,8 @@ export interface NewBackup {
   parent_id?: string;
 }
 
-export interface BackupRow {
+/** A type alias, not an interface: a restore plan carries the row as a loose object (schemas/workflows.ts). */
+export type BackupRow = {
   id: string;
   type: string;
   components: string;
@@ -43,7 +44,7 @@ export interface BackupRow {
   error_code: string | null;
   error: string | null;
   restarts: number;
-}
+};
 
 const now = () => new Date().toISOString();
 

@@ -12,7 +12,7 @@ export class ProfileMismatchError extends VaultlineError {
 }
 
 /** How a user's rows are found: the part of the profile a one-user restore carries in its parameters. */
-export type UserRows = Pick<ProviderProfile["users"], "table" | "key" | "follow_foreign_keys" | "owned_by">;
+type UserRows = Pick<ProviderProfile["users"], "table" | "key" | "follow_foreign_keys" | "owned_by">;
 
 interface Column {
   name: string;

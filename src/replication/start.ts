@@ -1,7 +1,7 @@
-import type { ReplicationParams } from "../../workflows/replication";
-import type { ScrubParams } from "../../workflows/scrub";
-import type { VerifyBackupParams } from "../../workflows/verify-backup";
-import { newId } from "../api/ids";
+import type { ReplicationParams } from "../../schemas/workflows";
+import type { ScrubParams } from "../../schemas/workflows";
+import type { VerifyBackupParams } from "../../schemas/workflows";
+import { newId } from "../ids";
 import type { Env } from "../env";
 
 export async function startCatchUp(env: Env, trigger: ReplicationParams["trigger"]): Promise<string> {

@@ -1,4 +1,4 @@
-import type { ComponentRestorePlan } from "../api/restore-plan";
+import type { ComponentRestorePlan } from "./plan";
 import { ident, isInternalName } from "../db/sql";
 import type { Env } from "../env";
 

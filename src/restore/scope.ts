@@ -1,14 +1,11 @@
 import type { DatabaseManifest, TableInfo } from "../../schemas/manifest";
 import { ident } from "../db/sql";
 import { VaultlineError } from "../errors";
-import { type UserRows, userRowColumns } from "../provider/check";
+import { userRowColumns } from "../provider/check";
+import type { RestoreScope } from "../../schemas/workflows";
 
-/**
- * What a database restore covers: the whole database, named tables, or one user's rows. A one-user scope carries
- * how the provider's profile finds a user's rows (docs/ADOPTING.md), so the restore does what was asked and approved
- * even if the profile changes while it waits.
- */
-export type RestoreScope = { kind: "full" } | { kind: "tables"; tables: string[] } | { kind: "user"; user_id: number | string; users: UserRows; exclude_tables: string[] };
+/** What a database restore covers (schemas/workflows.ts): the whole database, named tables, or one user's rows. */
+export type { RestoreScope };
 
 export interface ScopedTable {
   /** Index in the manifest (and in staging names). */

@@ -1,4 +1,4 @@
-import type { ComponentRestorePlan } from "../api/restore-plan";
+import type { ComponentRestorePlan } from "./plan";
 import { restoreWorkflow } from "../backup/start";
 import { finishRestore, getRestore, insertRestore } from "../catalog/restores";
 import type { Env } from "../env";

@@ -1,6 +1,6 @@
-import type { RetentionParams } from "../../workflows/retention";
-import type { RepositoryCheckParams } from "../../workflows/repository-check";
-import { newId } from "../api/ids";
+import type { RetentionParams } from "../../schemas/workflows";
+import type { RepositoryCheckParams } from "../../schemas/workflows";
+import { newId } from "../ids";
 import type { Env } from "../env";
 import { startRun } from "./runs";
 

@@ -1,3 +1,4 @@
+import type { SessionRestoreOptions } from "../../schemas/workflows";
 import { SessionObjectEntry, type SessionManifest } from "../../schemas/sessions";
 import type { Env } from "../env";
 import { fromUtf8 } from "../repo/bytes";
@@ -7,14 +8,7 @@ import { CONCURRENCY, ENTRIES_PER_CALL } from "./export-sessions";
 import { mapLimit } from "./limit";
 import { sessionRegistry, sessionStub } from "./objects";
 
-export interface SessionRestoreOptions {
-  /** Only these objects; every object when absent. */
-  objects?: string[];
-  /** Leave out sessions, codes and tokens that have already expired. */
-  skip_expired: boolean;
-  /** Restored objects are named prefix + original name ("" for production; a sandbox prefix for tests). */
-  name_prefix: string;
-}
+export type { SessionRestoreOptions };
 
 export async function readSessionSegment(repo: Repository, id: string): Promise<SessionObjectEntry[]> {
   return fromUtf8.decode(await repo.getChunk(id)).split("\n").filter(Boolean).map((l) => SessionObjectEntry.parse(JSON.parse(l)));

@@ -1,4 +1,4 @@
-import { newId } from "../api/ids";
+import { newId } from "../ids";
 import { getBackup } from "../catalog/backups";
 import { insertTestRestore } from "../catalog/test-restores";
 import type { Env } from "../env";

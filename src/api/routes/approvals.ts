@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { RestoreId } from "../../../schemas/api";
-import type { ApprovalEvent, ProductionRestoreParams } from "../../../workflows/production-restore";
+import type { ApprovalEvent, ProductionRestoreParams } from "../../../schemas/workflows";
 import type { Component } from "../../../schemas/api";
 import { getRestore, insertRestore, recordApproval } from "../../catalog/restores";
-import { newId } from "../ids";
+import { newId } from "../../ids";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { authConfig } from "../../auth/authenticate";

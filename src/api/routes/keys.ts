@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { KekId, RotationId } from "../../../schemas/keys";
-import type { KeyRotationParams } from "../../../workflows/key-rotation";
+import type { KeyRotationParams } from "../../../schemas/workflows";
 import { getKeyRotation, insertKeyRotation } from "../../catalog/key-rotations";
 import { NotFoundError } from "../../errors";
 import { keyReport } from "../../keys/inventory";
@@ -9,7 +9,7 @@ import { retireMasterKey } from "../../keys/retire";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa } from "../../auth/roles";
 import type { AppEnv } from "../app";
-import { newId } from "../ids";
+import { newId } from "../../ids";
 import { pathId } from "../validate";
 
 /** The keyring (docs/KEYS.md): what each master key wraps, rotation, retirement. Key ids only, never key material. */

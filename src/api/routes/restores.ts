@@ -6,15 +6,15 @@ import type { ReplayPlan } from "../../../schemas/capture";
 import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
 import { type RestoreRow, childRestores, getApproval, getRestore, insertRestore, readRestoreLog, setRestoreState } from "../../catalog/restores";
-import type { ProductionRestoreParams } from "../../../workflows/production-restore";
+import type { ProductionRestoreParams } from "../../../schemas/workflows";
 import { startComponentRestore } from "../../restore/start-restore";
 import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa, requireRole } from "../../auth/roles";
-import { newId } from "../ids";
-import { type ComponentRestorePlan, planComponentRestore } from "../restore-plan";
+import { newId } from "../../ids";
+import { type ComponentRestorePlan, planComponentRestore } from "../../restore/plan";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 
 export function restoreRoutes() {

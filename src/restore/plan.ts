@@ -3,6 +3,7 @@ import { COMPONENT_TYPE, SYSTEM_TYPES, TYPE_COMPONENTS } from "../../schemas/api
 import { openAssetManifest } from "../assets/open-manifest";
 import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
+import type { ComponentRestorePlan } from "../../schemas/workflows";
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
 import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
 import { ConflictError, ValidationError } from "../errors";
@@ -13,14 +14,7 @@ import { checkSessionObjects } from "../sessions/selection";
 const RESTORE_ROWS_PER_SECOND = 70_000;
 const ASSET_RESTORE_BYTES_PER_SECOND = 45e6;
 
-export interface ComponentRestorePlan {
-  component: Component;
-  backup: BackupRow;
-  target_binding: string;
-  /** The Workflow params, less restore_id and requested_by. */
-  params: Record<string, unknown>;
-  estimated_seconds: number;
-}
+export type { ComponentRestorePlan };
 
 /**
  * Everything a restore of one component needs, checked before anything starts: the backup that holds it (a
@@ -57,6 +51,8 @@ export async function planComponentRestore(env: Env, requested: BackupRow, body:
       estimated_seconds: (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND,
     };
   }
+  // The API refuses config first (it is restored by redeploying); a plan never carries it.
+  if (component === "config") throw new ValidationError("components: configuration is restored by redeploying, not by a restore", "components");
   const { rows: baseRow, replay } = await databaseReplay(env, backup, pointInTime);
   const scope = body.database ? await checkDatabaseSelection(env, baseRow.id, body.database) : undefined;
   const target_binding = RESTORE_TARGETS[env_];
