@@ -3,7 +3,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { DatabaseManifest, type DatabaseSchema } from "../schemas/manifest";
 import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/backup/export-tables";
 import { buildDatabaseManifest } from "../src/backup/manifest";
-import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
+import { markBackupCompleted, markBackupProgress, setTimeTravelBookmark } from "../src/catalog/backups";
 import { readSchema } from "../src/db/schema";
 import { providerProfile } from "../src/provider/profile";
 import type { Env } from "../src/env";
@@ -115,7 +115,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
 
       await step.do("record in catalog", CATALOG_STEP, async () => {
         if (capture) await recordCapturePoint(this.env.CATALOG_DB, id, capture);
-        if (timeTravel?.bookmark) await this.env.CATALOG_DB.prepare("UPDATE backups SET time_travel_bookmark = ? WHERE id = ?").bind(timeTravel.bookmark, id).run();
+        if (timeTravel?.bookmark) await setTimeTravelBookmark(this.env.CATALOG_DB, id, timeTravel.bookmark);
         await markBackupCompleted(this.env.CATALOG_DB, id, summary);
       });
       await replicateSteps(step, this.env, id);

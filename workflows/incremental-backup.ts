@@ -2,7 +2,7 @@ import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { IncrementalManifest } from "../schemas/incremental-manifest";
-import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
+import { markBackupCompleted, markBackupProgress, newestCaptureBase, setBaseBackup } from "../src/catalog/backups";
 import { listBreaks, recordCapturePoint, segmentsBetween, toSegmentRef } from "../src/catalog/capture";
 import { completedResult } from "../src/catalog/facts";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
@@ -37,9 +37,7 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
 
       const base = await step.do("find base", CATALOG_STEP, () =>
         finalOnPermanent(async () => {
-          const row = await this.env.CATALOG_DB.prepare(
-            `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT 1`,
-          ).first<{ id: string; seq_start: number; seq_end: number; as_of: number }>();
+          const row = await newestCaptureBase(this.env.CATALOG_DB);
           if (!row) throw new NoBaseError("no full database backup with change capture exists yet: take one first (type full_database)");
           const broken = (await listBreaks(this.env.CATALOG_DB, CAPTURE_SOURCE)).find((b) => b.after_seq >= row.seq_end && b.known_until >= row.as_of);
           if (broken) throw new NoBaseError(`the change log since backup ${row.id} is broken (${broken.kind}: ${broken.detail}); take a full backup`);
@@ -94,7 +92,7 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
       );
 
       await step.do("record in catalog", CATALOG_STEP, async () => {
-        await this.env.CATALOG_DB.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(base.id, id).run();
+        await setBaseBackup(this.env.CATALOG_DB, id, base.id);
         await recordCapturePoint(this.env.CATALOG_DB, id, { seq_start: base.seq_end, seq_end: Math.max(shipped.to_seq, base.seq_end), as_of: shipped.as_of });
         await markBackupCompleted(this.env.CATALOG_DB, id, summary);
       });

@@ -7,6 +7,7 @@ import { rewrapDataKey } from "../src/keys/rewrap";
 import { openRepository } from "../src/repo/open";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
 import { KeyRotationParams } from "../schemas/workflows";
+import { newestCompletedBackupId } from "../src/catalog/backups";
 
 /** Steps that handle key material: their output is kept out of the instance's stored state. */
 const KEY_STEP = { ...DATA_STEP, sensitive: "output" } as const;
@@ -37,7 +38,7 @@ export class KeyRotationWorkflow extends WorkflowEntrypoint<Env, KeyRotationPara
         finalOnPermanent(async () => {
           // The current key alone (no old keys) must open the repository and read its newest manifest.
           const repo = await openRepository({ BACKUP_BUCKET: this.env.BACKUP_BUCKET, BACKUP_ENCRYPTION_KEY: this.env.BACKUP_ENCRYPTION_KEY });
-          const newest = await this.env.CATALOG_DB.prepare(`SELECT id FROM backups WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1`).first<string>("id");
+          const newest = await newestCompletedBackupId(this.env.CATALOG_DB);
           if (newest) await repo.getManifestJson(newest);
           return { verified: true };
         }),

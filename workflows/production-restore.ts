@@ -3,7 +3,7 @@ import { COMPONENT_TYPE, type Component, TYPE_COMPONENTS } from "../schemas/api"
 import { type ComponentRestorePlan, planComponentRestore } from "../src/restore/plan";
 import { startBackup } from "../src/backup/start";
 import { getBackup } from "../src/catalog/backups";
-import { childRestores, getApproval, getRestore, setRestoreState } from "../src/catalog/restores";
+import { childRestores, getApproval, getRestore, setRestoreState, touchRestore } from "../src/catalog/restores";
 import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores";
 import type { Env } from "../src/env";
 import { ConflictError, VaultlineError } from "../src/errors";
@@ -291,7 +291,7 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     for (let n = 1; n <= MAX_POLLS; n++) {
       const v = await step.do(`${name}: check ${n}`, CATALOG_STEP, async () => {
         // A heartbeat: the watchdog takes a restore whose row has not moved for minutes for a stuck one.
-        await this.env.CATALOG_DB.prepare("UPDATE restores SET updated_at = ? WHERE id = ?").bind(new Date().toISOString(), id).run();
+        await touchRestore(this.env.CATALOG_DB, id);
         return finalOnPermanent(look) as Promise<Rpc.Serializable<T | null>>;
       });
       if (v !== null) return v as T;

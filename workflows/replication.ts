@@ -4,6 +4,7 @@ import { catchUpPage, markCaughtUp } from "../src/replication/catch-up";
 import { replicaOf } from "../src/replication/replica";
 import { CATALOG_STEP, DATA_STEP, pagedSteps, parseError, parsePayload } from "./step-policy";
 import { ReplicationParams } from "../schemas/workflows";
+import { finishReplicationRun, insertReplicationRun } from "../src/catalog/replication";
 
 /**
  * Catch-up replication (docs/REPLICATION.md): walks the primary bucket in pages and copies whatever the replica lacks
@@ -17,11 +18,11 @@ export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationPara
     const db = this.env.CATALOG_DB;
     const replica = replicaOf(this.env);
     await step.do("start", CATALOG_STEP, async () => {
-      await db.prepare(`INSERT OR IGNORE INTO replication_runs (id, trigger, status, started_at) VALUES (?, ?, 'running', ?)`).bind(id, payload.trigger, new Date().toISOString()).run();
+      await insertReplicationRun(db, id, payload.trigger);
     });
     if (!replica) {
       await step.do("off", CATALOG_STEP, async () => {
-        await db.prepare(`UPDATE replication_runs SET status = 'completed', completed_at = ?, error = 'CROSS_REGION_REPLICATION is off' WHERE id = ?`).bind(new Date().toISOString(), id).run();
+        await finishReplicationRun(db, id, { status: "completed", error: "CROSS_REGION_REPLICATION is off" });
       });
       return { run_id: id, enabled: false };
     }
@@ -37,16 +38,13 @@ export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationPara
       const marked = await step.do("mark replicated", CATALOG_STEP, () => markCaughtUp(this.env, replica));
       const lag = total.oldest === null ? 0 : Math.max(0, Math.round((began - total.oldest) / 1000));
       await step.do("record", CATALOG_STEP, async () => {
-        await db
-          .prepare(`UPDATE replication_runs SET status = 'completed', completed_at = ?, checked = ?, copied = ?, bytes = ?, lag_seconds = ? WHERE id = ?`)
-          .bind(new Date().toISOString(), total.checked, total.copied, total.bytes, lag, id)
-          .run();
+        await finishReplicationRun(db, id, { status: "completed", checked: total.checked, copied: total.copied, bytes: total.bytes, lag_seconds: lag });
       });
       return { run_id: id, ...total, lag_seconds: lag, backups_marked: marked };
     } catch (e) {
       const err = parseError(e);
       await step.do("record failure", CATALOG_STEP, async () => {
-        await db.prepare(`UPDATE replication_runs SET status = 'failed', completed_at = ?, error = ? WHERE id = ?`).bind(new Date().toISOString(), `[${err.code}] ${err.message}`, id).run();
+        await finishReplicationRun(db, id, { status: "failed", error: `[${err.code}] ${err.message}` });
       });
       throw e;
     }

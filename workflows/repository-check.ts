@@ -4,6 +4,7 @@ import { openRepository } from "../src/repo/open";
 import { type CheckPage, checkCatalog, checkManifestPage } from "../src/retention/check";
 import { CATALOG_STEP, DATA_STEP, pagedSteps, parsePayload } from "./step-policy";
 import { RepositoryCheckParams } from "../schemas/workflows";
+import { finishRepositoryCheck } from "../src/catalog/repository-checks";
 
 /**
  * Proves the repository consistent (docs/RETENTION.md): every manifest reads and every chunk it references exists
@@ -25,7 +26,7 @@ export class RepositoryCheckWorkflow extends WorkflowEntrypoint<Env, RepositoryC
     const ok = total.missing.length === 0 && total.unreadable.length === 0 && catalog.completed_without_manifest.length === 0 && catalog.forgotten_with_manifest.length === 0;
     const report = { ok, ...total, ...catalog };
     await step.do("record", CATALOG_STEP, async () => {
-      await this.env.CATALOG_DB.prepare(`UPDATE repository_checks SET status = ?, completed_at = ?, report = ? WHERE id = ?`).bind(ok ? "passed" : "failed", new Date().toISOString(), JSON.stringify(report), id).run();
+      await finishRepositoryCheck(this.env.CATALOG_DB, id, ok, report);
     });
     return { ok, manifests: total.manifests, missing: total.missing.length };
   }

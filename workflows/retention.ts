@@ -15,6 +15,7 @@ import { pruneSegments } from "../src/retention/segments";
 import { Layout } from "../src/repo/layout";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError, parsePayload } from "./step-policy";
 import { RetentionParams } from "../schemas/workflows";
+import { backupsBeingForgotten } from "../src/catalog/backups";
 
 const FORGET_PER_STEP = 25;
 /** Backups one run forgets at most: the plan step's result stays small, and the next run continues. */
@@ -36,7 +37,7 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
         const { version, policy } = await currentPolicy(this.env);
         await startRun(this.env.CATALOG_DB, { id, trigger: payload.trigger, requested_by: payload.requested_by, policy_version: version });
         const decisions = evaluatePolicy(await loadBackupFacts(this.env.CATALOG_DB), policy, await listHolds(this.env.CATALOG_DB, { active: true }), Date.now());
-        const interrupted = (await this.env.CATALOG_DB.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT 100`).all<{ id: string }>()).results.map((r) => r.id);
+        const interrupted = await backupsBeingForgotten(this.env.CATALOG_DB, 100);
         const forget = [...interrupted, ...decisions.filter((d) => !d.keep).map((d) => d.id)].slice(0, MAX_FORGET_PER_RUN);
         const reasons = Object.fromEntries(decisions.filter((d) => !d.keep).map((d) => [d.id, d.reasons[0]!]));
         return { policy_version: version, started_at: new Date().toISOString(), forget, reasons };

@@ -7,6 +7,7 @@ import { backupObjectPage, backupObjectPages } from "../src/replication/backup-o
 import { readVerified, replicaOf } from "../src/replication/replica";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
 import { VerifyBackupParams } from "../schemas/workflows";
+import { finishRepositoryCheck } from "../src/catalog/repository-checks";
 
 type Finding = { key: string; copy: "primary" | "replica"; problem: string };
 
@@ -57,7 +58,7 @@ export class VerifyBackupWorkflow extends WorkflowEntrypoint<Env, VerifyBackupPa
     }
     const report = { ok: findings.length === 0, backup_id: backupId, objects, bytes, replica_checked: replica !== null, findings };
     await step.do("record", CATALOG_STEP, async () => {
-      await this.env.CATALOG_DB.prepare(`UPDATE repository_checks SET status = ?, completed_at = ?, report = ? WHERE id = ?`).bind(report.ok ? "passed" : "failed", new Date().toISOString(), JSON.stringify(report), id).run();
+      await finishRepositoryCheck(this.env.CATALOG_DB, id, report.ok, report);
     });
     return { ok: report.ok, objects, findings: findings.length };
   }

@@ -173,3 +173,35 @@ export async function markReplica(db: D1Database, id: string, r: { status: "repl
     .bind(r.status, r.status, new Date().toISOString(), r.status === "failed" ? r.detail.slice(0, 1000) : null, id)
     .run();
 }
+
+/** A full backup's D1 Time Travel bookmark for its instant (src/capture/time-travel.ts). */
+export async function setTimeTravelBookmark(db: D1Database, id: string, bookmark: string): Promise<void> {
+  await db.prepare("UPDATE backups SET time_travel_bookmark = ? WHERE id = ?").bind(bookmark, id).run();
+}
+
+/** The full backup an incremental one builds on. */
+export async function setBaseBackup(db: D1Database, id: string, baseId: string): Promise<void> {
+  await db.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(baseId, id).run();
+}
+
+/** The newest completed full database backup with change capture: the base of an incremental backup. */
+export async function newestCaptureBase(db: D1Database): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number } | null> {
+  return db
+    .prepare(`SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT 1`)
+    .first<{ id: string; seq_start: number; seq_end: number; as_of: number }>();
+}
+
+/** The newest completed backup of any type. */
+export async function newestCompletedBackupId(db: D1Database): Promise<string | null> {
+  return db.prepare(`SELECT id FROM backups WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1`).first<string>("id");
+}
+
+/** Backups a retention run began to forget and did not finish (at most `limit`). */
+export async function backupsBeingForgotten(db: D1Database, limit = 100): Promise<string[]> {
+  return (await db.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT ?`).bind(limit).all<{ id: string }>()).results.map((r) => r.id);
+}
+
+/** The shipped change log of a source: how many segments, and their stored bytes. */
+export async function changeLogStats(db: D1Database, source: string): Promise<{ segments: number; stored_bytes: number }> {
+  return (await db.prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?").bind(source).first<{ segments: number; stored_bytes: number }>())!;
+}

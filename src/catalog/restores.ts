@@ -159,3 +159,16 @@ export async function childRestores(db: D1Database, parentId: string): Promise<R
   const { results } = await db.prepare("SELECT * FROM restores WHERE parent_id = ? ORDER BY created_at, id").bind(parentId).all<RestoreRow>();
   return results;
 }
+
+/** A heartbeat: the watchdog takes a restore whose row has not moved for minutes for a stuck one. */
+export async function touchRestore(db: D1Database, id: string): Promise<void> {
+  await db.prepare("UPDATE restores SET updated_at = ? WHERE id = ?").bind(new Date().toISOString(), id).run();
+}
+
+/** A restore still in progress (initiated, awaiting approval or running) into production, or into one binding. */
+export async function restoreInProgress(db: D1Database, where: { production: true } | { target_binding: string }): Promise<string | null> {
+  if ("production" in where) {
+    return db.prepare("SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").first<string>("id");
+  }
+  return db.prepare("SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").bind(where.target_binding).first<string>("id");
+}

@@ -1,4 +1,18 @@
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
+import {
+  awaitingApproval,
+  backupOutcomesSince,
+  failedSince,
+  interruptedForgets,
+  lastCompletedHolding,
+  lastCompletedOfType,
+  lastPassingDrill,
+  lastRetentionRun,
+  latestStorageTotal,
+  replicationHealth,
+  shippedCoverage,
+  stuckSince,
+} from "../catalog/health";
 import { parseJsonVar } from "../config";
 import type { Env } from "../env";
 import { replicaOf } from "../replication/replica";
@@ -24,9 +38,7 @@ export async function healthReport(env: Env, now = Date.now()) {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const rate = async (since: number) => {
-    const r = await db.prepare(`SELECT sum(status = 'completed' OR status IN ('forgetting', 'forgotten')) AS ok, sum(status = 'failed') AS failed FROM backups WHERE parent_id IS NULL AND created_at >= ?`).bind(iso(since)).first<{ ok: number | null; failed: number | null }>();
-    const ok = r?.ok ?? 0;
-    const failed = r?.failed ?? 0;
+    const { ok, failed } = await backupOutcomesSince(db, iso(since));
     return { completed: ok, failed, rate: ok + failed ? Math.round((ok / (ok + failed)) * 1000) / 1000 : null };
   };
   const success_rate = { "24h": await rate(now - 24 * HOUR), "7d": await rate(now - 7 * 24 * HOUR) };
@@ -35,7 +47,7 @@ export async function healthReport(env: Env, now = Date.now()) {
   const expected = expectedBackupIntervals(env.BACKUP_SCHEDULES);
   const last_success: Record<string, { at: string | null; expected_every_hours: number | null; overdue: boolean }> = {};
   for (const [type, every] of Object.entries(expected)) {
-    const at = await db.prepare(`SELECT max(completed_at) AS at FROM backups WHERE type = ? AND status = 'completed'`).bind(type).first<string | null>("at");
+    const at = await lastCompletedOfType(db, type);
     const overdue = !at || now - Date.parse(at) > every + GRACE_MS;
     last_success[type] = { at, expected_every_hours: Math.round((every / HOUR) * 10) / 10, overdue };
     if (overdue) add("critical", "backups", `no successful ${type} backup ${at ? `since ${at}` : "yet"} (expected every ${Math.round(every / HOUR)} h)`, `POST /admin/backup/create {"type":"${type}"}; check the last failure's error, and that the cron triggers fire`, `overdue:${type}`);
@@ -44,10 +56,10 @@ export async function healthReport(env: Env, now = Date.now()) {
   const targets = parseJsonVar(ComplianceTargets, env.COMPLIANCE_TARGETS, "COMPLIANCE_TARGETS", JSON.stringify(DEFAULT_TARGETS));
   const rpo: Record<string, { seconds: number | null; target_seconds: number; met: boolean }> = {};
   for (const [component, target] of Object.entries(targets.rpo_seconds)) {
-    const backup = await db.prepare(`SELECT max(completed_at) AS at FROM backups b WHERE status = 'completed' AND EXISTS (SELECT 1 FROM json_each(b.components) WHERE value = ?)`).bind(component).first<string | null>("at");
+    const backup = await lastCompletedHolding(db, component);
     let latest = backup ? Date.parse(backup) : null;
     if (component === "database") {
-      const shipped = await db.prepare(`SELECT max(covered_until) AS t FROM capture_state`).first<number | null>("t");
+      const shipped = await shippedCoverage(db);
       if (shipped !== null && (latest === null || shipped > latest)) latest = shipped;
     }
     const seconds = latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
@@ -58,34 +70,30 @@ export async function healthReport(env: Env, now = Date.now()) {
     }
   }
 
-  const sample = await db.prepare(`SELECT sum(bytes) AS bytes, max(at) AS at FROM storage_samples WHERE at = (SELECT max(at) FROM storage_samples)`).first<{ bytes: number | null; at: string | null }>();
+  const sample = await latestStorageTotal(db);
   const budget = (await currentPolicy(env)).policy.storage_budget_bytes ?? null;
   const storage = { bytes: sample?.bytes ?? null, sampled_at: sample?.at ?? null, budget_bytes: budget, budget_used: budget && sample?.bytes ? Math.round((sample.bytes / budget) * 1000) / 1000 : null };
   if (storage.budget_used !== null && storage.budget_used >= 0.9) add(storage.budget_used >= 1 ? "critical" : "warning", "storage", `storage at ${Math.round(storage.budget_used * 100)} % of its budget`, "POST /admin/backup/retention/preview to see what a tighter policy would free; raise storage_budget_bytes otherwise", "storage:budget");
 
-  const lastRetention = await db.prepare(`SELECT id, status, started_at, completed_at, error FROM retention_runs ORDER BY started_at DESC LIMIT 1`).first<{ status: string; started_at: string; error: string | null }>();
-  const interrupted = (await db.prepare(`SELECT count(*) AS n FROM backups WHERE status = 'forgetting'`).first<number>("n")) ?? 0;
+  const lastRetention = await lastRetentionRun(db);
+  const interrupted = await interruptedForgets(db);
   const retention = { last_run: lastRetention, interrupted_forgets: interrupted };
   if (lastRetention?.status === "failed") add("warning", "retention", `the last retention run failed: ${lastRetention.error}`, "POST /admin/backup/retention/run; POST /admin/repository/check proves the repository consistent meanwhile");
   if (!lastRetention || now - Date.parse(lastRetention.started_at) > 48 * HOUR) add("warning", "retention", "retention has not run in the last 48 hours", "check the 03:00 cron; POST /admin/backup/retention/run");
 
   const stale = Number(env.WATCHDOG_STALE_MINUTES || 10) * 60_000;
-  const failedWork = {
-    backups: (await db.prepare(`SELECT id, type, error_code FROM backups WHERE status = 'failed' AND created_at >= ? ORDER BY created_at DESC LIMIT 20`).bind(iso(now - 24 * HOUR)).all()).results,
-    restores: (await db.prepare(`SELECT id, error_code FROM restores WHERE status = 'failed' AND created_at >= ? ORDER BY created_at DESC LIMIT 20`).bind(iso(now - 24 * HOUR)).all()).results,
-  };
-  const stuck = (await db.prepare(`SELECT id, type, updated_at FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ? UNION ALL SELECT id, 'restore', updated_at FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ? LIMIT 20`).bind(iso(now - stale), iso(now - stale)).all()).results;
+  const failedWork = await failedSince(db, iso(now - 24 * HOUR));
+  const stuck = await stuckSince(db, iso(now - stale));
   if (stuck.length) add("warning", "workflows", `${stuck.length} backup(s) or restore(s) have not moved for ${stale / 60_000} minutes`, "the watchdog (every 5 minutes) restarts them; check GET /admin/backup/{id} for the step");
-  const waiting = (await db.prepare(`SELECT id, approval_expires_at FROM restores WHERE status = 'awaiting_approval'`).all()).results;
+  const waiting = await awaitingApproval(db);
   if (waiting.length) add("warning", "approvals", `${waiting.length} production restore(s) wait for approval`, "an approver: POST /admin/restore/{id}/approve or /reject", "approval:waiting");
 
-  const drill = await db.prepare(`SELECT max(completed_at) AS at FROM test_restores WHERE status = 'passed'`).first<string | null>("at");
+  const drill = await lastPassingDrill(db);
   if (!drill || now - Date.parse(drill) > 8 * 24 * HOUR) add("warning", "drills", `no passing test restore ${drill ? `since ${drill}` : "yet"}`, "POST /admin/backup/{id}/test-restore (the weekly drill runs Sundays at 05:00)");
 
   let replication: Record<string, unknown> = { enabled: false };
   if (replicaOf(env)) {
-    const last = await db.prepare(`SELECT status, completed_at, lag_seconds FROM replication_runs ORDER BY started_at DESC LIMIT 1`).first<{ status: string; lag_seconds: number | null }>();
-    const failedReplicas = (await db.prepare(`SELECT count(*) AS n FROM backups WHERE replica_status = 'failed'`).first<number>("n")) ?? 0;
+    const { last, failed: failedReplicas } = await replicationHealth(db);
     replication = { enabled: true, last_catch_up: last, failed_backups: failedReplicas };
     if (failedReplicas) add("warning", "replication", `${failedReplicas} backup(s) are not in the replica`, "POST /admin/replication/catch-up", "replication:failed");
     const lagLimit = Number(env.REPLICATION_LAG_ALERT_SECONDS || 6 * 3600);

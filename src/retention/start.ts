@@ -3,6 +3,7 @@ import type { RepositoryCheckParams } from "../../schemas/workflows";
 import { newId } from "../ids";
 import type { Env } from "../env";
 import { startRun } from "./runs";
+import { insertRepositoryCheck } from "../catalog/repository-checks";
 
 export async function startRetention(env: Env, by: string, trigger: RetentionParams["trigger"]): Promise<string> {
   const id = newId("rr");
@@ -14,7 +15,7 @@ export async function startRetention(env: Env, by: string, trigger: RetentionPar
 
 export async function startRepositoryCheck(env: Env, by: string): Promise<string> {
   const id = newId("ck");
-  await env.CATALOG_DB.prepare(`INSERT INTO repository_checks (id, requested_by, status, started_at) VALUES (?, ?, 'running', ?)`).bind(id, by, new Date().toISOString()).run();
+  await insertRepositoryCheck(env.CATALOG_DB, id, by);
   const params: RepositoryCheckParams = { check_id: id };
   await env.REPOSITORY_CHECK.create({ id, params });
   return id;

@@ -1,3 +1,4 @@
+import { latestStorageSample, logicalBytesByComponent, storageHistory } from "../catalog/storage-samples";
 import type { Env } from "../env";
 import { currentPolicy } from "./policies";
 import { PRICE_PER_GB_MONTH } from "./storage";
@@ -12,27 +13,18 @@ const DAY = 86_400_000;
  */
 export async function storageReport(env: Env) {
   const db = env.CATALOG_DB;
-  const latestAt = await db.prepare(`SELECT max(at) AS at FROM storage_samples`).first<string | null>("at");
-  const latest = latestAt
-    ? (await db.prepare(`SELECT component AS area, tier, objects, bytes FROM storage_samples WHERE at = ? ORDER BY component, tier`).bind(latestAt).all<{ area: string; tier: string; objects: number; bytes: number }>()).results
-    : [];
+  const { at: latestAt, areas: latest } = await latestStorageSample(db);
   const tiers = (["Standard", "InfrequentAccess"] as const).map((tier) => {
     const bytes = latest.filter((a) => a.tier === tier).reduce((n, a) => n + a.bytes, 0);
     return { tier, bytes, monthly_cost_usd: round((bytes / GB) * PRICE_PER_GB_MONTH[tier]) };
   });
-  const { results: components } = await db
-    .prepare(
-      `SELECT value AS component, count(DISTINCT b.id) AS backups, sum(b.raw_bytes) AS logical_bytes, sum(b.stored_bytes) AS added_bytes, sum(b.chunks) AS chunk_refs
-       FROM backups b, json_each(b.components) WHERE b.status = 'completed' AND b.type NOT IN ('full_system', 'monthly_archive') GROUP BY value ORDER BY value`,
-    )
-    .all<{ component: string; backups: number; logical_bytes: number; added_bytes: number; chunk_refs: number }>();
+  const components = await logicalBytesByComponent(db);
   const chunkAreas = latest.filter((a) => a.area === "chunks");
   const physical = chunkAreas.reduce((n, a) => n + a.bytes, 0);
   const stored = chunkAreas.reduce((n, a) => n + a.objects, 0);
   const logical = components.reduce((n, c) => n + (c.logical_bytes ?? 0), 0);
   const refs = components.reduce((n, c) => n + (c.chunk_refs ?? 0), 0);
-  const { results: history } = await db.prepare(`SELECT at, sum(bytes) AS bytes FROM storage_samples GROUP BY at ORDER BY at DESC LIMIT 365`).all<{ at: string; bytes: number }>();
-  history.reverse();
+  const history = await storageHistory(db);
   const budget = (await currentPolicy(env)).policy.storage_budget_bytes ?? null;
   return {
     sampled_at: latestAt,

@@ -1,3 +1,4 @@
+import { insertStorageSamples } from "../catalog/storage-samples";
 import type { Env } from "../env";
 
 /** What each area of the bucket holds, by object name prefix. */
@@ -44,10 +45,6 @@ export async function recordStorageSample(env: Env): Promise<StorageSample> {
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor && ++pages < MAX_PAGES);
   const areas = [...totals.values()];
-  if (areas.length) {
-    await env.CATALOG_DB.batch(
-      areas.map((a) => env.CATALOG_DB.prepare(`INSERT OR REPLACE INTO storage_samples (at, component, tier, objects, bytes) VALUES (?, ?, ?, ?, ?)`).bind(at, a.area, a.tier, a.objects, a.bytes)),
-    );
-  }
+  await insertStorageSamples(env.CATALOG_DB, at, areas);
   return { at, areas, truncated: cursor !== undefined };
 }

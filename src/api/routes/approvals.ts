@@ -3,7 +3,7 @@ import { z } from "zod";
 import { RestoreId } from "../../../schemas/api";
 import type { ApprovalEvent, ProductionRestoreParams } from "../../../schemas/workflows";
 import type { Component } from "../../../schemas/api";
-import { getRestore, insertRestore, recordApproval } from "../../catalog/restores";
+import { getRestore, insertRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
 import { newId } from "../../ids";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
@@ -56,7 +56,7 @@ export function approvalRoutes() {
     if (row.status !== "completed") throw new ConflictError(`restore ${id} is ${row.status}; only a completed restore can be rolled back`);
     if (!row.safety_backups || !row.rollback_until) throw new ConflictError(`restore ${id} has no safety snapshot to roll back to`);
     if (Date.parse(row.rollback_until) < Date.now()) throw new ConflictError(`the rollback window of restore ${id} closed at ${row.rollback_until}`);
-    const busy = await c.env.CATALOG_DB.prepare("SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").first<string>("id");
+    const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
     if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
     const safety = JSON.parse(row.safety_backups) as Partial<Record<Component, string>>;
     const components = JSON.parse(row.components) as Component[];

@@ -6,6 +6,7 @@ import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
 import { shipper } from "../../capture/shipper-object";
 import type { AppEnv } from "../app";
 import { providerProfile } from "../../provider/profile";
+import { changeLogStats } from "../../catalog/backups";
 
 /** Change capture in OIDC_DB (docs/CAPTURE.md): install or upgrade, status, ship now, remove. */
 export function captureRoutes() {
@@ -30,9 +31,7 @@ export function captureRoutes() {
   r.get("/capture/status", async (c) => {
     const live = await captureStatus(c.env[CAPTURE_SOURCE], providerProfile(c.env).database.exclude_tables);
     const state = await getCaptureState(c.env.CATALOG_DB, CAPTURE_SOURCE);
-    const stats = await c.env.CATALOG_DB.prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?")
-      .bind(CAPTURE_SOURCE)
-      .first<{ segments: number; stored_bytes: number }>();
+    const stats = await changeLogStats(c.env.CATALOG_DB, CAPTURE_SOURCE);
     return c.json({
       source: CAPTURE_SOURCE,
       ...live,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { BACKUP_TYPES } from "../../../schemas/api";
 import { authConfig } from "../../auth/authenticate";
 import { healthReport } from "../../health/health";
-import { metrics } from "../../health/metrics";
+import { metrics } from "../../catalog/metrics";
 import type { AppEnv } from "../app";
 import { parseOrThrow } from "../validate";
 

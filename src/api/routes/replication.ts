@@ -7,6 +7,7 @@ import { replicaOf } from "../../replication/replica";
 import { startCatchUp, startScrub, startVerifyBackup } from "../../replication/start";
 import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
+import { getReplicationRun, getScrubRun, replicationSummary } from "../../catalog/replication";
 
 const RunId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-zA-Z_-]{1,80}$`));
 export const ScrubBody = z.strictObject({ objects: z.number().int().min(1).max(10_000_000).optional() });
@@ -16,11 +17,7 @@ export function replicationRoutes() {
   const r = new Hono<AppEnv>();
 
   r.get("/replication", async (c) => {
-    const db = c.env.CATALOG_DB;
-    const last = await db.prepare(`SELECT * FROM replication_runs ORDER BY started_at DESC LIMIT 1`).first();
-    const { results: byStatus } = await db.prepare(`SELECT coalesce(replica_status, 'not replicated') AS replica_status, count(*) AS backups FROM backups WHERE status = 'completed' GROUP BY 1`).all();
-    const scrub = await db.prepare(`SELECT * FROM scrub_state WHERE id = 1`).first();
-    const lastScrub = await db.prepare(`SELECT id, status, started_at, completed_at, report FROM scrub_runs ORDER BY started_at DESC LIMIT 1`).first<{ report: string | null }>();
+    const { last, byStatus, scrub, lastScrub } = await replicationSummary(c.env.CATALOG_DB);
     return c.json({
       enabled: replicaOf(c.env) !== null,
       last_catch_up: last,
@@ -38,7 +35,7 @@ export function replicationRoutes() {
 
   r.get("/replication/runs/:id", async (c) => {
     const id = pathId(c.req.param("id"), RunId("rp"), "replication run");
-    const row = await c.env.CATALOG_DB.prepare(`SELECT * FROM replication_runs WHERE id = ?`).bind(id).first();
+    const row = await getReplicationRun(c.env.CATALOG_DB, id);
     if (!row) throw new NotFoundError(`replication run ${id} not found`);
     return c.json(row);
   });
@@ -53,7 +50,7 @@ export function replicationRoutes() {
 
   r.get("/scrub/runs/:id", async (c) => {
     const id = pathId(c.req.param("id"), RunId("sc"), "scrub run");
-    const row = await c.env.CATALOG_DB.prepare(`SELECT * FROM scrub_runs WHERE id = ?`).bind(id).first<{ report: string | null }>();
+    const row = await getScrubRun(c.env.CATALOG_DB, id);
     if (!row) throw new NotFoundError(`scrub run ${id} not found`);
     return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null });
   });

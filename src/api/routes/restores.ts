@@ -5,7 +5,7 @@ import { RestoreBody, RestoreId } from "../../../schemas/api";
 import type { ReplayPlan } from "../../../schemas/capture";
 import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
-import { type RestoreRow, childRestores, getApproval, getRestore, insertRestore, readRestoreLog, setRestoreState } from "../../catalog/restores";
+import { childRestores, getApproval, getRestore, insertRestore, readRestoreLog, restoreInProgress, type RestoreRow, setRestoreState } from "../../catalog/restores";
 import type { ProductionRestoreParams } from "../../../schemas/workflows";
 import { startComponentRestore } from "../../restore/start-restore";
 import { describePlan } from "../../restore/dry-run";
@@ -57,9 +57,7 @@ export function restoreRoutes() {
     }
     if (body.target_environment === "production") {
       // One production restore at a time, whatever its stage (waiting for approval included).
-      const busy = await c.env.CATALOG_DB.prepare(
-        "SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
-      ).first<string>("id");
+      const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
       if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
       const id = newId("rs");
       await insertRestore(c.env.CATALOG_DB, {
@@ -92,11 +90,7 @@ export function restoreRoutes() {
       );
     }
     for (const plan of plans) {
-      const busy = await c.env.CATALOG_DB.prepare(
-        "SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
-      )
-        .bind(plan.target_binding)
-        .first<string>("id");
+      const busy = await restoreInProgress(c.env.CATALOG_DB, { target_binding: plan.target_binding });
       if (busy) throw new ConflictError(`restore ${busy} is already running against ${body.target_environment} (${plan.component})`);
     }
 

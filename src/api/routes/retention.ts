@@ -14,6 +14,7 @@ import { storageReport } from "../../retention/storage-report";
 import { startRepositoryCheck, startRetention } from "../../retention/start";
 import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
+import { getRepositoryCheck } from "../../catalog/repository-checks";
 
 export const PreviewBody = z.strictObject({ policy: PolicySet.optional() });
 const RunId = z.string().regex(/^rr_[0-9a-zA-Z_-]{1,80}$/);
@@ -112,7 +113,7 @@ export function retentionRoutes() {
 
   r.get("/repository/checks/:id", async (c) => {
     const id = pathId(c.req.param("id"), CheckId, "repository check");
-    const row = await c.env.CATALOG_DB.prepare(`SELECT * FROM repository_checks WHERE id = ?`).bind(id).first<{ report: string | null }>();
+    const row = await getRepositoryCheck(c.env.CATALOG_DB, id);
     if (!row) throw new NotFoundError(`repository check ${id} not found`);
     return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null });
   });
