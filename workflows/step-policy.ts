@@ -1,7 +1,7 @@
 import { NonRetryableError } from "cloudflare:workflows";
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import type { z } from "zod";
-import { audit } from "../src/audit/append";
+import { audit } from "../src/catalog/audit-log";
 import { VaultlineError } from "../src/errors";
 
 /** Data steps: a few retries with backoff; each does bounded work, so ten minutes is generous. */

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { RouterRoute } from "hono/types";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import { authenticate } from "../auth/authenticate";
 import { type Principal, requireRole } from "../auth/roles";
 import type { Env } from "../env";

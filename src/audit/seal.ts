@@ -6,7 +6,8 @@ import { Layout } from "../repo/layout";
 import { Repository } from "../repo/repository";
 import { ObjectKind } from "../repo/sealed-object";
 import type { AuditRecord } from "../../schemas/audit";
-import { decodeRecords, encodeRecords, recordsBetween } from "./records";
+import { decodeRecords, encodeRecords } from "./records";
+import { insertAuditSegment, recordsBetween, sealedThrough } from "../catalog/audit-log";
 
 /** Entries a sealed segment holds at most. */
 export const AUDIT_SEGMENT_ENTRIES = 1000;
@@ -76,14 +77,5 @@ async function adopt(repo: Repository, db: D1Database, key: string, first: numbe
 }
 
 async function record(db: D1Database, first: number, last: AuditRecord, key: string, digest: string): Promise<void> {
-  await db
-    .prepare(`INSERT OR IGNORE INTO audit_segments (first_id, last_id, last_hash, object_key, sha256, sealed_at) VALUES (?, ?, ?, ?, ?, ?)`)
-    .bind(first, last.id, last.hash, key, digest, new Date().toISOString())
-    .run();
-}
-
-async function sealedThrough(db: D1Database): Promise<number> {
-  const chainStart = await db.prepare(`SELECT min(id) AS id FROM audit_log WHERE hash IS NOT NULL`).first<number | null>("id");
-  const sealed = await db.prepare(`SELECT max(last_id) AS id FROM audit_segments`).first<number | null>("id");
-  return sealed ?? (chainStart ?? 1) - 1;
+  await insertAuditSegment(db, { first_id: first, last, object_key: key, sha256: digest });
 }

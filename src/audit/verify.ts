@@ -6,7 +6,8 @@ import { Layout } from "../repo/layout";
 import { Repository } from "../repo/repository";
 import { ObjectKind } from "../repo/sealed-object";
 import { entryHash, GENESIS } from "./hash";
-import { decodeRecords, RECORD_COLUMNS, recordsBetween } from "./records";
+import { decodeRecords } from "./records";
+import { idOfHash, recordById, recordsAfter, recordsBetween } from "../catalog/audit-log";
 
 const PAGE = 5000;
 /** Entries one call walks at most (D1 allows 1,000 queries an invocation); `next_after` continues. */
@@ -35,13 +36,13 @@ export async function verifyAuditChain(env: Env, after = 0): Promise<VerifyRepor
   const db = env.CATALOG_DB;
   const problems: AuditProblem[] = [];
   const note = (p: AuditProblem) => problems.length < MAX_PROBLEMS && problems.push(p);
-  let prev: AuditRecord | null = after > 0 ? await db.prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id = ?`).bind(after).first<AuditRecord>() : null;
+  let prev: AuditRecord | null = after > 0 ? await recordById(db, after) : null;
   let entries = 0;
   let unchained = 0;
   let cursor = after;
   let nextAfter: number | null = null;
   for (;;) {
-    const { results } = await db.prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?`).bind(cursor, PAGE).all<AuditRecord>();
+    const results = await recordsAfter(db, cursor, PAGE);
     for (const row of results) {
       entries++;
       await checkEntry(db, row, prev, note, () => unchained++);
@@ -80,7 +81,7 @@ async function checkEntry(db: D1Database, row: AuditRecord, prev: AuditRecord | 
   }
   const expected = prev?.hash ?? GENESIS;
   if (row.prev_hash === expected) return;
-  const linked = row.prev_hash === GENESIS ? null : await db.prepare(`SELECT id FROM audit_log WHERE hash = ?`).bind(row.prev_hash).first<number>("id");
+  const linked = row.prev_hash === GENESIS ? null : await idOfHash(db, row.prev_hash);
   if (linked !== null && linked !== prev?.id) {
     note({ id: row.id, kind: "reordered", message: `entry #${row.id} follows #${linked} in the chain but is stored after #${prev?.id ?? "the start"}: entries were reordered` });
   } else if (prev && row.id > prev.id + 1) {

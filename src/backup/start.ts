@@ -1,4 +1,4 @@
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import { insertBackup, markBackupFailed } from "../catalog/backups";
 import { newId } from "../ids";
 import type { BackupType } from "../../schemas/api";

@@ -1,4 +1,4 @@
-import { audit } from "../audit/append";
+import { audit } from "./audit-log";
 import type { BackupStatus, BackupSummary } from "../../schemas/api";
 
 export interface NewBackup {

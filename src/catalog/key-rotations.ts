@@ -1,5 +1,5 @@
 import type { KeyReport } from "../../schemas/keys";
-import { audit } from "../audit/append";
+import { audit } from "./audit-log";
 
 export interface KeyRotationRow {
   id: string;

@@ -1,4 +1,4 @@
-import { audit } from "../audit/append";
+import { audit } from "./audit-log";
 import type { TestCheck } from "../../schemas/test-restore";
 
 export interface TestRestoreRow {

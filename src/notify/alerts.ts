@@ -1,6 +1,7 @@
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { healthReport } from "../health/health";
+import { fireAlert, firingAlertKeys, resolveAlert } from "../catalog/notifications";
 
 /** Health areas whose findings are alerts (the rest are shown by health, not pushed). */
 const ALERTING = ["overdue:", "rpo:", "storage:", "replication:", "approval:"];
@@ -12,19 +13,18 @@ const ALERTING = ["overdue:", "rpo:", "storage:", "replication:", "approval:"];
 export async function evaluateAlerts(env: Env, now = Date.now()): Promise<{ fired: string[]; resolved: string[] }> {
   const db = env.CATALOG_DB;
   const current = new Map((await healthReport(env, now)).findings.filter((f) => ALERTING.some((p) => f.key.startsWith(p))).map((f) => [f.key, f]));
-  const { results: firing } = await db.prepare(`SELECT key FROM alerts WHERE state = 'firing'`).all<{ key: string }>();
-  const was = new Set(firing.map((r) => r.key));
+  const was = new Set(await firingAlertKeys(db));
   const at = new Date(now).toISOString();
   const out = { fired: [] as string[], resolved: [] as string[] };
   for (const [key, f] of current) {
     if (was.has(key)) continue;
-    await db.prepare(`INSERT INTO alerts (key, state, message, since, changed_at) VALUES (?, 'firing', ?, ?, ?) ON CONFLICT (key) DO UPDATE SET state = 'firing', message = excluded.message, since = excluded.since, changed_at = excluded.changed_at`).bind(key, f.message, at, at).run();
+    await fireAlert(db, key, f.message, at);
     await audit(db, { actor: "system:alerts", action: "alert.fired", target: key, outcome: 1, detail: { level: f.level, message: f.message, recommendation: f.recommendation } });
     out.fired.push(key);
   }
   for (const key of was) {
     if (current.has(key)) continue;
-    await db.prepare(`UPDATE alerts SET state = 'resolved', changed_at = ? WHERE key = ?`).bind(at, key).run();
+    await resolveAlert(db, key, at);
     await audit(db, { actor: "system:alerts", action: "alert.resolved", target: key, outcome: 1 });
     out.resolved.push(key);
   }

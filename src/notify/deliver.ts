@@ -2,6 +2,7 @@ import { type Delivery, NotificationEvent } from "../../schemas/notifications";
 import type { Env } from "../env";
 import { ConfigError } from "../errors";
 import { toHex, utf8 } from "../repo/bytes";
+import { insertDeadLetter } from "../catalog/notifications";
 
 /** The signature a receiver checks: HMAC-SHA-256 over `<timestamp>.<body>` with the shared secret, hex (docs/NOTIFICATIONS.md). */
 export async function signature(secret: string, timestamp: number, body: string): Promise<string> {
@@ -63,9 +64,7 @@ export async function consume(batch: MessageBatch<Delivery>, env: Env): Promise<
   const dead = batch.queue.endsWith("-dlq");
   for (const msg of batch.messages) {
     if (dead) {
-      await env.CATALOG_DB.prepare(`INSERT OR IGNORE INTO notification_dead_letters (id, event, destination, attempts, received_at) VALUES (?, ?, ?, ?, ?)`)
-        .bind(`${msg.body.event.id}:${msg.body.destination}`, JSON.stringify(msg.body.event), msg.body.destination, msg.attempts, new Date().toISOString())
-        .run();
+      await insertDeadLetter(env.CATALOG_DB, { id: `${msg.body.event.id}:${msg.body.destination}`, event: JSON.stringify(msg.body.event), destination: msg.body.destination, attempts: msg.attempts });
       msg.ack();
       continue;
     }

@@ -1,10 +1,10 @@
 import { AuditRecord } from "../../schemas/audit";
 import { type Delivery, Webhooks } from "../../schemas/notifications";
-import { RECORD_COLUMNS } from "../audit/records";
 import { parseJsonVar } from "../config";
 import type { Env } from "../env";
-import { audit } from "../audit/append";
+import { audit, countActions, recordsAfter } from "../catalog/audit-log";
 import { eventOf } from "./events";
+import { advanceOutbox, lastDigestAt, outboxCursor, runFigures, setLastDigestAt } from "../catalog/notifications";
 
 const PAGE = 500;
 
@@ -31,8 +31,8 @@ const EMAIL_EVENTS = ["backup.failed", "restore.failed", "restore.rolled_back", 
 export async function dispatchNotifications(env: Env, origin: string): Promise<{ events: number; messages: number; through: number }> {
   const db = env.CATALOG_DB;
   const hooks = destinationsOf(env);
-  const cursor = (await db.prepare(`SELECT last_audit_id FROM notify_state WHERE id = 1`).first<number>("last_audit_id")) ?? 0;
-  const { results } = await db.prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?`).bind(cursor, PAGE).all<AuditRecord>();
+  const cursor = await outboxCursor(db);
+  const results = await recordsAfter(db, cursor, PAGE);
   const messages: { body: Delivery }[] = [];
   let events = 0;
   for (const row of results) {
@@ -44,7 +44,7 @@ export async function dispatchNotifications(env: Env, origin: string): Promise<{
   }
   for (let i = 0; i < messages.length; i += 100) await env.BACKUP_QUEUE.sendBatch(messages.slice(i, i + 100));
   const through = results.at(-1)?.id ?? cursor;
-  if (through !== cursor) await db.prepare(`UPDATE notify_state SET last_audit_id = ? WHERE id = 1 AND last_audit_id = ?`).bind(through, cursor).run();
+  if (through !== cursor) await advanceOutbox(db, cursor, through);
   return { events, messages: messages.length, through };
 }
 
@@ -55,14 +55,11 @@ export async function dispatchNotifications(env: Env, origin: string): Promise<{
 export async function dailyDigest(env: Env): Promise<{ since: string; until: string; counts: Record<string, number> }> {
   const db = env.CATALOG_DB;
   const until = new Date().toISOString();
-  const since = (await db.prepare(`SELECT last_digest_at FROM notify_state WHERE id = 1`).first<string | null>("last_digest_at")) ?? new Date(Date.now() - 86_400_000).toISOString();
-  const { results } = await db
-    .prepare(`SELECT action, count(*) AS n FROM audit_log WHERE at > ? AND at <= ? AND action IN ('backup.completed', 'restore.completed', 'test_restore.passed', 'retention.completed', 'key.rotation.completed') GROUP BY action ORDER BY action`)
-    .bind(since, until)
-    .all<{ action: string; n: number }>();
+  const since = (await lastDigestAt(db)) ?? new Date(Date.now() - 86_400_000).toISOString();
+  const results = await countActions(db, since, until, ["backup.completed", "restore.completed", "test_restore.passed", "retention.completed", "key.rotation.completed"]);
   const counts = Object.fromEntries(results.map((r) => [r.action, r.n]));
   await audit(db, { actor: "system:notify", action: "digest.daily", target: until.slice(0, 10), outcome: 1, detail: { since, until, counts } });
-  await db.prepare(`UPDATE notify_state SET last_digest_at = ? WHERE id = 1`).bind(until).run();
+  await setLastDigestAt(db, until);
   return { since, until, counts };
 }
 
@@ -76,9 +73,7 @@ async function recordMetric(env: Env, row: AuditRecord): Promise<void> {
   const m = /^(backup|restore|test_restore)\.(completed|failed|passed|rolled_back|cancelled)$/.exec(row.action);
   if (!m) return;
   const [, kind, outcome] = m;
-  const table = kind === "backup" ? "backups" : kind === "restore" ? "restores" : "test_restores";
-  const cols = kind === "backup" ? "type AS what, duration_ms, raw_bytes, stored_bytes, rows" : kind === "restore" ? "target_environment AS what, duration_ms, 0 AS raw_bytes, 0 AS stored_bytes, rows" : "'drill' AS what, rto_ms AS duration_ms, 0 AS raw_bytes, 0 AS stored_bytes, 0 AS rows";
-  const r = await env.CATALOG_DB.prepare(`SELECT ${cols} FROM ${table} WHERE id = ?`).bind(row.target).first<{ what: string; duration_ms: number | null; raw_bytes: number | null; stored_bytes: number | null; rows: number | null }>();
+  const r = await runFigures(env.CATALOG_DB, kind as "backup" | "restore" | "test_restore", row.target);
   if (!r) return;
   env.METRICS.writeDataPoint({ indexes: [kind!], blobs: [kind!, r.what, outcome!], doubles: [r.duration_ms ?? 0, r.raw_bytes ?? 0, r.stored_bytes ?? 0, r.rows ?? 0] });
 }

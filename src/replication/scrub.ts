@@ -1,4 +1,4 @@
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 import { Layout } from "../repo/layout";

@@ -1,5 +1,5 @@
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import { verifyAuditChain } from "../audit/verify";
 import { parseJsonVar } from "../config";
 import type { Env } from "../env";

@@ -1,5 +1,5 @@
 import type { PolicySet } from "../../schemas/retention";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
 import { replicaOf } from "../replication/replica";

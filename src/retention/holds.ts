@@ -1,5 +1,5 @@
 import type { LegalHold } from "../../schemas/retention";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import { ConflictError, NotFoundError } from "../errors";
 
 function holdId(): string {

@@ -1,5 +1,5 @@
 import { PolicySet } from "../../schemas/retention";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { defaultPolicy } from "./policy";
 

@@ -1,4 +1,4 @@
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 
 export interface RetentionReport {
   policy_version: number;

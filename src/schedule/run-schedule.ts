@@ -1,7 +1,7 @@
 import { TYPE_COMPONENTS } from "../../schemas/api";
 import { BackupSchedules } from "../../schemas/config";
 import { startBackup } from "../backup/start";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { parseJsonVar } from "../config";
 import { runWatchdog } from "./watchdog";

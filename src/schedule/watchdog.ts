@@ -1,5 +1,5 @@
 import { backupWorkflow, restoreWorkflow } from "../backup/start";
-import { audit } from "../audit/append";
+import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 
 interface Stale {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AuditQuery } from "../../../schemas/audit";
-import { queryAudit } from "../../audit/query";
+import { queryAudit } from "../../catalog/audit-log";
 import { sealAuditChain } from "../../audit/seal";
 import { verifyAuditChain } from "../../audit/verify";
 import type { AppEnv } from "../app";

@@ -3,6 +3,7 @@ import { evaluateAlerts } from "../../notify/alerts";
 import { destinationName } from "../../notify/deliver";
 import { destinationsOf, dispatchNotifications } from "../../notify/dispatch";
 import type { AppEnv } from "../app";
+import { outboxCursor, recentAlerts, recentDeadLetters } from "../../catalog/notifications";
 
 /** Alerts, the outbox and the dead letters (docs/NOTIFICATIONS.md). */
 export function notificationRoutes() {
@@ -11,9 +12,9 @@ export function notificationRoutes() {
     const db = c.env.CATALOG_DB;
     return c.json({
       destinations: destinationsOf(c.env).map((h) => ({ destination: destinationName(h.url), events: h.events ?? "all" })),
-      outbox_through_audit_id: await db.prepare(`SELECT last_audit_id FROM notify_state WHERE id = 1`).first<number>("last_audit_id"),
-      alerts: (await db.prepare(`SELECT * FROM alerts ORDER BY changed_at DESC LIMIT 200`).all()).results,
-      dead_letters: (await db.prepare(`SELECT id, destination, attempts, received_at, event FROM notification_dead_letters ORDER BY received_at DESC LIMIT 200`).all<{ event: string; destination: string }>()).results.map((d) => ({
+      outbox_through_audit_id: await outboxCursor(db),
+      alerts: await recentAlerts(db),
+      dead_letters: (await recentDeadLetters(db)).map((d) => ({
         ...d,
         destination: destinationName(d.destination),
         event: JSON.parse(d.event),
