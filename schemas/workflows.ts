@@ -13,16 +13,16 @@ import { ProviderProfile } from "./provider";
 const InstanceId = z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,99}$/, "not an instance id");
 const Who = z.string().min(1).max(300);
 
-const BackupParams = z.strictObject({ backup_id: InstanceId, description: z.string().max(500).optional(), requested_by: Who });
-export const FullDatabaseBackupParams = BackupParams;
-export const IncrementalBackupParams = BackupParams;
-export const AssetBackupParams = BackupParams;
-export const ConfigBackupParams = BackupParams;
-export const SessionBackupParams = BackupParams;
-export const FullSystemBackupParams = BackupParams.extend({
-  /** `monthly_archive`: the same backup, recorded as the month's archive. */
-  type: z.enum(["full_system", "monthly_archive"]).optional(),
-});
+/** A backup's params: its id (the catalog row's and the instance's), the type being made, who asked and why. */
+const backupParams = <T extends readonly [string, ...string[]]>(types: T) =>
+  z.strictObject({ backup_id: InstanceId, type: z.enum(types), description: z.string().max(500).optional(), requested_by: Who });
+export const FullDatabaseBackupParams = backupParams(["full_database"]);
+export const IncrementalBackupParams = backupParams(["incremental_database"]);
+export const AssetBackupParams = backupParams(["assets"]);
+export const ConfigBackupParams = backupParams(["config"]);
+export const SessionBackupParams = backupParams(["sessions"]);
+/** `monthly_archive`: the same backup, recorded as the month's archive. */
+export const FullSystemBackupParams = backupParams(["full_system", "monthly_archive"]);
 
 /** What a one-user restore carries of the provider profile: how the user's rows are found. */
 export const UserRows = ProviderProfile.shape.users.pick({ table: true, key: true, follow_foreign_keys: true, owned_by: true });
@@ -83,7 +83,8 @@ export const ProductionRestoreParams = z.strictObject({
   /** The backup the gate's test restore must have passed for (what was asked for: a full or system backup). */
   backup_id: InstanceId,
   requested_by: Who,
-  plans: z.array(ComponentRestorePlan).min(1).max(4),
+  /** What to restore, stage by stage; empty for a rollback (which restores the safety snapshot of `rollback_of`). */
+  plans: z.array(ComponentRestorePlan).max(4),
   target_timestamp: z.string().optional(),
   /** Rolling back a completed restore on request: restore its safety snapshot. */
   rollback_of: z
