@@ -6,7 +6,7 @@ import { IndexLookup } from "../src/assets/index-lookup";
 import { buildAssetManifest } from "../src/assets/manifest";
 import { latestCompleted, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
-import { completedResult } from "../src/catalog/facts";
+import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
 import { recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";

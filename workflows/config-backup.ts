@@ -5,7 +5,7 @@ import { FORMAT_VERSION } from "../schemas/manifest";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { captureConfig } from "../src/config-backup/capture";
 import type { Env } from "../src/env";
-import { completedResult } from "../src/catalog/facts";
+import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import { recordingFailure, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";

@@ -7,7 +7,7 @@ import { markBackupCompleted, markBackupProgress, setTimeTravelBookmark } from "
 import { readSchema } from "../src/db/schema";
 import { providerProfile } from "../src/provider/profile";
 import type { Env } from "../src/env";
-import { completedResult } from "../src/catalog/facts";
+import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import type { CapturePoint } from "../schemas/capture";
 import { recordCapturePoint, segmentsBetween, toSegmentRef } from "../src/catalog/capture";

@@ -6,7 +6,7 @@ import { SystemManifest } from "../schemas/system-manifest";
 import { backupWorkflow, startBackup } from "../src/backup/start";
 import { childBackups, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
-import { completedResult } from "../src/catalog/facts";
+import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import { recordingFailure, replicateSteps } from "./backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";

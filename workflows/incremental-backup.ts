@@ -4,7 +4,7 @@ import { FORMAT_VERSION } from "../schemas/manifest";
 import { IncrementalManifest } from "../schemas/incremental-manifest";
 import { markBackupCompleted, markBackupProgress, newestCaptureBase, setBaseBackup } from "../src/catalog/backups";
 import { listBreaks, recordCapturePoint, segmentsBetween, toSegmentRef } from "../src/catalog/capture";
-import { completedResult } from "../src/catalog/facts";
+import { completedResult } from "../src/catalog/manifest-facts";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";
 import { highWater } from "../src/capture/log";

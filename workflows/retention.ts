@@ -1,11 +1,12 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { openRepository } from "../src/repo/open";
-import { loadBackupFacts } from "../src/retention/facts";
+import { loadBackupFacts } from "../src/catalog/retention-facts";
 import { forgetBackups } from "../src/retention/forget";
 import { fossilizePage, pendingCollection, sweepFossilsPage } from "../src/retention/fossils";
-import { listHolds } from "../src/retention/holds";
-import { clearMarks, markPage } from "../src/retention/marks";
+import { listHolds } from "../src/catalog/legal-holds";
+import { markPage } from "../src/retention/marks";
+import { clearMarks, finishFossilCollection, recordFossilCollection } from "../src/catalog/retention";
 import { currentPolicy } from "../src/retention/policies";
 import { evaluatePolicy } from "../src/retention/policy";
 import { finishRun, type RetentionReport, startRun } from "../src/retention/runs";
@@ -82,9 +83,7 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
             two.freed_bytes += page.freed;
           });
           await step.do("phase two: done", CATALOG_STEP, async () => {
-            await this.env.CATALOG_DB.prepare(`UPDATE fossil_collections SET status = 'done', done_at = ?, deleted = ?, resurrected = ?, freed_bytes = ? WHERE id = ?`)
-              .bind(new Date().toISOString(), two.deleted, two.resurrected, two.freed_bytes, pending.id)
-              .run();
+            await finishFossilCollection(this.env.CATALOG_DB, pending.id, two);
           });
           report.phase_two = two;
         }
@@ -97,9 +96,7 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
           });
         }
         await step.do("phase one: record", CATALOG_STEP, async () => {
-          await this.env.CATALOG_DB.prepare(`INSERT OR IGNORE INTO fossil_collections (id, collected_at, ended_at, chunks, bytes, status) VALUES (?, ?, ?, ?, ?, ?)`)
-            .bind(id, markedAt, new Date().toISOString(), one.fossilized, one.fossil_bytes, one.fossilized > 0 ? "pending" : "done")
-            .run();
+          await recordFossilCollection(this.env.CATALOG_DB, { id, collected_at: markedAt, chunks: one.fossilized, bytes: one.fossil_bytes });
         });
         report.phase_one = one;
 

@@ -6,7 +6,7 @@ import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups"
 import { sessionRegistry } from "../src/sessions/objects";
 import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
-import { completedResult } from "../src/catalog/facts";
+import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
 import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";

@@ -7,7 +7,7 @@ import { appendFile, mkdir, open } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { AssetManifest } from "../../schemas/assets";
 import { readSegment } from "../../src/assets/index-lookup";
-import { parseAnyManifest } from "../../src/catalog/facts";
+import { parseAnyManifest } from "../../src/catalog/manifest-facts";
 import { IntegrityError } from "../../src/errors";
 import type { Repository } from "../../src/repo/repository";
 

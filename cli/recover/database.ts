@@ -8,7 +8,7 @@ import { DatabaseManifest, type DatabaseSchema, type TableInfo } from "../../sch
 import type { ChangeEntry, SegmentRef } from "../../schemas/capture";
 import { tableChecksum } from "../../src/backup/checksum";
 import { decodeSegment } from "../../src/capture/segment";
-import { parseAnyManifest } from "../../src/catalog/facts";
+import { parseAnyManifest } from "../../src/catalog/manifest-facts";
 import { tupleValues } from "../../src/db/literals";
 import { ident } from "../../src/db/sql";
 import { IntegrityError } from "../../src/errors";

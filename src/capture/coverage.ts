@@ -1,5 +1,5 @@
 import type { ReplayPlan } from "../../schemas/capture";
-import { type BackupRow, getBackup } from "../catalog/backups";
+import { type BackupRow, captureBases, getBackup } from "../catalog/backups";
 import { type BreakRow, getCaptureState, listBreaks } from "../catalog/capture";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
@@ -43,12 +43,7 @@ const BASES = 500;
  * the shipper's latest covered instant.
  */
 async function ranges(env: Env): Promise<{ ranges: Range[]; covered_until: number | null }> {
-  const { results: bases } = await env.CATALOG_DB.prepare(
-    `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL
-     ORDER BY as_of DESC LIMIT ?`,
-  )
-    .bind(BASES)
-    .all<Base>();
+  const bases: Base[] = await captureBases(env.CATALOG_DB, BASES);
   const breaks = await listBreaks(env.CATALOG_DB, CAPTURE_SOURCE);
   const state = await getCaptureState(env.CATALOG_DB, CAPTURE_SOURCE);
   const out: Range[] = [];

@@ -205,3 +205,74 @@ export async function backupsBeingForgotten(db: D1Database, limit = 100): Promis
 export async function changeLogStats(db: D1Database, source: string): Promise<{ segments: number; stored_bytes: number }> {
   return (await db.prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?").bind(source).first<{ segments: number; stored_bytes: number }>())!;
 }
+
+export async function backupStatus(db: D1Database, id: string): Promise<string | null> {
+  return db.prepare(`SELECT status FROM backups WHERE id = ?`).bind(id).first<string>("status");
+}
+
+export async function countCompletedBackups(db: D1Database): Promise<number> {
+  return (await db.prepare(`SELECT count(*) AS n FROM backups WHERE status = 'completed'`).first<number>("n")) ?? 0;
+}
+
+/** Completed backups not (yet) in the replica, at most `limit`. */
+export async function unreplicatedBackups(db: D1Database, limit = 500): Promise<string[]> {
+  return (await db.prepare(`SELECT id FROM backups WHERE status = 'completed' AND (replica_status IS NULL OR replica_status = 'failed') LIMIT ?`).bind(limit).all<{ id: string }>()).results.map((r) => r.id);
+}
+
+/** The newest `limit` full database backups taken with change capture, newest first: point-in-time bases. */
+export async function captureBases(db: D1Database, limit: number): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number }[]> {
+  return (
+    await db
+      .prepare(`SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT ?`)
+      .bind(limit)
+      .all<{ id: string; seq_start: number; seq_end: number; as_of: number }>()
+  ).results;
+}
+
+/** The backup a scheduled drill restores: the newest completed full-system backup, else the newest full database one. */
+export async function drillBackupId(db: D1Database): Promise<string | null> {
+  return db
+    .prepare(
+      `SELECT id FROM backups WHERE status = 'completed' AND type IN ('full_system', 'monthly_archive', 'full_database') AND parent_id IS NULL
+       ORDER BY CASE type WHEN 'full_database' THEN 1 ELSE 0 END, completed_at DESC LIMIT 1`,
+    )
+    .first<string>("id");
+}
+
+/** Demo only (retention benchmarks): spaces the completed top-level backups `daysApart` days apart, the newest now. */
+export async function spaceBackupsApart(db: D1Database, daysApart: number): Promise<number> {
+  const { results } = await db.prepare(`SELECT id FROM backups WHERE status = 'completed' AND parent_id IS NULL ORDER BY completed_at DESC, id DESC LIMIT 10000`).all<{ id: string }>();
+  const now = Date.now();
+  const stmts = results.map((b, i) => {
+    const at = new Date(now - i * daysApart * 86_400_000).toISOString();
+    return db.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`).bind(at, at, b.id, b.id);
+  });
+  for (let i = 0; i < stmts.length; i += 50) await db.batch(stmts.slice(i, i + 50));
+  return results.length;
+}
+
+/** Work that has not moved since `before` and is still initiated or running: backups and restores, for the watchdog. */
+export async function staleWork(db: D1Database, before: string) {
+  return (
+    await db
+      .prepare(
+        `SELECT 'backup' AS kind, id, type AS what, NULL AS target FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
+         UNION ALL SELECT 'restore' AS kind, id, json_extract(components, '$[0]') AS what, target_binding AS target FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?
+         LIMIT 200`,
+      )
+      .bind(before, before)
+      .all<{ kind: "backup" | "restore"; id: string; what: string; target: string | null }>()
+  ).results;
+}
+
+export async function countRestart(db: D1Database, kind: "backup" | "restore", id: string, at: string): Promise<void> {
+  await db.prepare(`UPDATE ${kind === "backup" ? "backups" : "restores"} SET restarts = restarts + 1, updated_at = ? WHERE id = ?`).bind(at, id).run();
+}
+
+/** A backup or restore whose instance ended without recording an outcome. */
+export async function markWorkEnded(db: D1Database, kind: "backup" | "restore", id: string, status: string, at: string): Promise<void> {
+  await db
+    .prepare(`UPDATE ${kind === "backup" ? "backups" : "restores"} SET status = 'failed', error_code = ?, error = 'the workflow instance ended without recording an outcome', updated_at = ? WHERE id = ? AND status IN ('initiated', 'running')`)
+    .bind(`workflow_${status}`, at, id)
+    .run();
+}

@@ -44,3 +44,8 @@ export async function finishKeyRotation(
 export async function getKeyRotation(db: D1Database, id: string): Promise<KeyRotationRow | null> {
   return db.prepare(`SELECT * FROM key_rotations WHERE id = ?`).bind(id).first<KeyRotationRow>();
 }
+
+/** A master key retired: its wraps were deleted (docs/KEYS.md). */
+export async function recordKeyRetirement(db: D1Database, kekId: string, by: string, wrapsDeleted: number): Promise<void> {
+  await db.prepare(`INSERT OR REPLACE INTO key_retirements (kek_id, retired_by, retired_at, wraps_deleted) VALUES (?, ?, ?, ?)`).bind(kekId, by, new Date().toISOString(), wrapsDeleted).run();
+}

@@ -2,7 +2,7 @@ import { openRepository } from "../repo/open";
 
 import type { Env } from "../env";
 import { insertBackup, markBackupCompleted } from "./backups";
-import { type CatalogFacts, catalogFacts, parseAnyManifest } from "./facts";
+import { type CatalogFacts, catalogFacts, parseAnyManifest } from "./manifest-facts";
 import { Layout } from "../repo/layout";
 import { Repository } from "../repo/repository";
 import { sha256Hex } from "../repo/bytes";

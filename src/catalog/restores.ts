@@ -166,9 +166,13 @@ export async function touchRestore(db: D1Database, id: string): Promise<void> {
 }
 
 /** A restore still in progress (initiated, awaiting approval or running) into production, or into one binding. */
-export async function restoreInProgress(db: D1Database, where: { production: true } | { target_binding: string }): Promise<string | null> {
+export async function restoreInProgress(db: D1Database, where: { production: true } | { target_binding: string } | { target_bindings: string[] }): Promise<string | null> {
   if ("production" in where) {
     return db.prepare("SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").first<string>("id");
   }
-  return db.prepare("SELECT id FROM restores WHERE target_binding = ? AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").bind(where.target_binding).first<string>("id");
+  const bindings = "target_binding" in where ? [where.target_binding] : where.target_bindings;
+  return db
+    .prepare("SELECT id FROM restores WHERE target_binding IN (SELECT value FROM json_each(?)) AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1")
+    .bind(JSON.stringify(bindings))
+    .first<string>("id");
 }

@@ -75,3 +75,13 @@ export function reportOf(r: TestRestoreRow) {
     error: r.error,
   };
 }
+
+/** The drill using the sandbox now, if any. */
+export async function runningTestRestore(db: D1Database): Promise<string | null> {
+  return db.prepare("SELECT id FROM test_restores WHERE status = 'running' LIMIT 1").first<string>("id");
+}
+
+/** A drill whose Workflow instance could not be created. */
+export async function failTestRestoreStart(db: D1Database, id: string, message: string): Promise<void> {
+  await db.prepare("UPDATE test_restores SET status = 'failed', error = ?, completed_at = ? WHERE id = ?").bind(`could not start: ${message}`, new Date().toISOString(), id).run();
+}

@@ -2,6 +2,7 @@ import type { KeyReport, MasterKeyStatus } from "../../schemas/keys";
 import { Layout } from "../repo/layout";
 import { readRepositoryConfig } from "../repo/repository";
 import type { Keyring } from "./keyring";
+import { countCompletedBackups } from "../catalog/backups";
 
 /** Every data key in the bucket and the master keys that wrap it (`keys/<data_key_id>/<kek_id>.json`). */
 export async function listWraps(bucket: R2Bucket): Promise<Map<string, string[]>> {
@@ -31,7 +32,7 @@ export async function keyReport(bucket: R2Bucket, db: D1Database, keyring: Keyri
   for (const list of wraps.values()) for (const k of list) keks.add(k);
   // Every backup of a repository is sealed with its one data key (config.data_key_id); manifests record it too.
   const config = await readRepositoryConfig(bucket);
-  const completed = (await db.prepare(`SELECT count(*) AS n FROM backups WHERE status = 'completed'`).first<number>("n")) ?? 0;
+  const completed = await countCompletedBackups(db);
   const backups = new Map(config ? [[config.data_key_id, completed]] : []);
   const master_keys: MasterKeyStatus[] = [...keks].sort().map((kek) => {
     const wrapsHere = [...wraps].filter(([, list]) => list.includes(kek)).map(([dk]) => dk);

@@ -7,6 +7,7 @@ import { readWrappedKey } from "../repo/repository";
 import { replicaOf } from "../replication/replica";
 import { keyReport } from "./inventory";
 import { keyringOf } from "./keyring";
+import { recordKeyRetirement } from "../catalog/key-rotations";
 
 export interface Retired {
   kek_id: string;
@@ -39,9 +40,7 @@ export async function retireMasterKey(env: Env, kekId: string, by: string): Prom
   }
   await env.BACKUP_BUCKET.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
   await replicaOf(env)?.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
-  await env.CATALOG_DB.prepare(`INSERT OR REPLACE INTO key_retirements (kek_id, retired_by, retired_at, wraps_deleted) VALUES (?, ?, ?, ?)`)
-    .bind(kekId, by, new Date().toISOString(), status.wraps.length)
-    .run();
+  await recordKeyRetirement(env.CATALOG_DB, kekId, by, status.wraps.length);
   await audit(env.CATALOG_DB, { actor: by, action: "key.retired", target: kekId, outcome: 1, detail: { wraps_deleted: status.wraps.length } });
   return {
     kek_id: kekId,

@@ -1,5 +1,5 @@
 import { readSegment } from "../assets/index-lookup";
-import { type AnyManifest, parseAnyManifest } from "../catalog/facts";
+import { type AnyManifest, parseAnyManifest } from "../catalog/manifest-facts";
 import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { readSessionSegment } from "../sessions/restore-sessions";

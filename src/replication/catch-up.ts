@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
 import { putCopy, readVerified } from "./replica";
+import { markReplica, unreplicatedBackups } from "../catalog/backups";
 
 /** Objects one catch-up step compares. */
 export const CATCH_UP_PAGE = 500;
@@ -45,11 +46,10 @@ export async function catchUpPage(env: Env, replica: R2Bucket, cursor: string | 
 
 /** After a catch-up, backups whose objects are all in the replica are marked replicated (their manifest is the last). */
 export async function markCaughtUp(env: Env, replica: R2Bucket): Promise<number> {
-  const { results } = await env.CATALOG_DB.prepare(`SELECT id FROM backups WHERE status = 'completed' AND (replica_status IS NULL OR replica_status = 'failed') LIMIT 500`).all<{ id: string }>();
   let marked = 0;
-  for (const r of results) {
-    if (!(await replica.head(Layout.manifest(r.id)))) continue;
-    await env.CATALOG_DB.prepare(`UPDATE backups SET replica_status = 'replicated', replicated_at = ?, replica_error = NULL WHERE id = ?`).bind(new Date().toISOString(), r.id).run();
+  for (const id of await unreplicatedBackups(env.CATALOG_DB, 500)) {
+    if (!(await replica.head(Layout.manifest(id)))) continue;
+    await markReplica(env.CATALOG_DB, id, { status: "replicated", detail: "" });
     marked++;
   }
   return marked;

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 import { Layout } from "../repo/layout";
 import { putCopy, type ReadCopy, readVerified } from "./replica";
+import { backupStatus } from "../catalog/backups";
 
 /** Objects one scrub step reads from each copy. */
 export const SCRUB_PAGE = 200;
@@ -78,6 +79,6 @@ async function removedByRetention(env: Env, key: string): Promise<boolean> {
     return false;
   }
   if (!key.startsWith(Layout.manifestPrefix)) return false;
-  const status = await env.CATALOG_DB.prepare(`SELECT status FROM backups WHERE id = ?`).bind(key.slice(Layout.manifestPrefix.length)).first<string>("status");
+  const status = await backupStatus(env.CATALOG_DB, key.slice(Layout.manifestPrefix.length));
   return status === "forgotten" || status === "forgetting";
 }

@@ -1,9 +1,11 @@
-import { parseAnyManifest } from "../catalog/facts";
+import { parseAnyManifest } from "../catalog/manifest-facts";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { chunkRefs } from "./references";
+import { backupStatusPage, pendingFossilCollections } from "../catalog/retention";
+import { backupsBeingForgotten } from "../catalog/backups";
 
 export const CHECK_MANIFESTS_PER_STEP = 20;
 const MAX_LISTED = 50;
@@ -53,7 +55,7 @@ export async function checkCatalog(env: Env) {
   const stillThere: string[] = [];
   let last = "";
   for (;;) {
-    const { results } = await db.prepare(`SELECT id, status FROM backups WHERE id > ? AND status IN ('completed', 'forgotten') ORDER BY id LIMIT 200`).bind(last).all<{ id: string; status: string }>();
+    const results = await backupStatusPage(db, last, 200);
     for (const r of results) {
       const exists = (await env.BACKUP_BUCKET.head(Layout.manifest(r.id))) !== null;
       if (r.status === "completed" && !exists && withoutManifest.length < MAX_LISTED) withoutManifest.push(r.id);
@@ -62,7 +64,7 @@ export async function checkCatalog(env: Env) {
     if (results.length < 200) break;
     last = results[results.length - 1]!.id;
   }
-  const interrupted = (await db.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT 50`).all<{ id: string }>()).results.map((r) => r.id);
-  const pending = await db.prepare(`SELECT count(*) AS n FROM fossil_collections WHERE status = 'pending'`).first<number>("n");
-  return { completed_without_manifest: withoutManifest, forgotten_with_manifest: stillThere, interrupted_forgets: interrupted, pending_fossil_collections: pending ?? 0 };
+  const interrupted = await backupsBeingForgotten(db, 50);
+  const pending = await pendingFossilCollections(db);
+  return { completed_without_manifest: withoutManifest, forgotten_with_manifest: stillThere, interrupted_forgets: interrupted, pending_fossil_collections: pending };
 }

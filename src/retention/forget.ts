@@ -3,9 +3,11 @@ import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { Layout } from "../repo/layout";
 import { replicaOf } from "../replication/replica";
-import { loadBackupFacts } from "./facts";
-import { listHolds } from "./holds";
+import { loadBackupFacts } from "../catalog/retention-facts";
+import { listHolds } from "../catalog/legal-holds";
 import { evaluatePolicy } from "./policy";
+import { backupStatus } from "../catalog/backups";
+import { markForgetting, markForgotten } from "../catalog/retention";
 
 export interface Forgotten {
   forgotten: string[];
@@ -27,16 +29,15 @@ export async function forgetBackups(env: Env, runId: string, ids: string[], poli
   const out: Forgotten = { forgotten: [], spared: [] };
   for (const id of ids) {
     const d = decisions.get(id);
-    const resuming = (await db.prepare(`SELECT status FROM backups WHERE id = ?`).bind(id).first<string>("status")) === "forgetting";
+    const resuming = (await backupStatus(db, id)) === "forgetting";
     if (d?.keep && !resuming) {
       out.spared.push({ id, reason: d.reasons[0]! });
       continue;
     }
-    await db.prepare(`UPDATE backups SET status = 'forgetting', forget_reason = ?, forget_run = ?, updated_at = ? WHERE id = ? AND status IN ('completed', 'failed', 'forgetting')`).bind(reasons[id] ?? "policy", runId, new Date().toISOString(), id).run();
+    await markForgetting(db, id, reasons[id] ?? "policy", runId);
     await env.BACKUP_BUCKET.delete(Layout.manifest(id));
     await replicaOf(env)?.delete(Layout.manifest(id));
-    const done = await db.prepare(`UPDATE backups SET status = 'forgotten', forgotten_at = ?, updated_at = ? WHERE id = ? AND status = 'forgetting'`).bind(new Date().toISOString(), new Date().toISOString(), id).run();
-    if (done.meta.changes > 0) await audit(db, { actor: "system:retention", action: "backup.forgotten", target: id, outcome: 1, detail: { run: runId, reason: reasons[id] ?? "policy" } });
+    if (await markForgotten(db, id)) await audit(db, { actor: "system:retention", action: "backup.forgotten", target: id, outcome: 1, detail: { run: runId, reason: reasons[id] ?? "policy" } });
     out.forgotten.push(id);
   }
   return out;

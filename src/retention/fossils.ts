@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { moveInReplica, replicaOf } from "../replication/replica";
-import { marked } from "./marks";
+import { marked, oldestPendingCollection } from "../catalog/retention";
 
 /** Objects one sweep step lists. */
 export const SWEEP_PAGE = 500;
@@ -73,8 +73,5 @@ export interface PendingCollection {
 
 /** The fossil collection waiting for phase two, if any, and what it still waits for. */
 export async function pendingCollection(db: D1Database): Promise<PendingCollection | null> {
-  const c = await db.prepare(`SELECT id, ended_at FROM fossil_collections WHERE status = 'pending' ORDER BY ended_at LIMIT 1`).first<{ id: string; ended_at: string }>();
-  if (!c) return null;
-  const { results } = await db.prepare(`SELECT id FROM backups WHERE created_at <= ? AND status IN ('initiated', 'running') ORDER BY id LIMIT 20`).bind(c.ended_at).all<{ id: string }>();
-  return { ...c, waiting_for: results.map((r) => r.id) };
+  return oldestPendingCollection(db);
 }

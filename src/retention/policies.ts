@@ -2,6 +2,7 @@ import { PolicySet } from "../../schemas/retention";
 import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { defaultPolicy } from "./policy";
+import { insertPolicy, latestPolicyRow } from "../catalog/retention-policies";
 
 export interface StoredPolicy {
   version: number;
@@ -12,7 +13,7 @@ export interface StoredPolicy {
 
 /** The policy in force: the newest one set, else the default from BACKUP_RETENTION_DAYS (version 0). */
 export async function currentPolicy(env: Env): Promise<StoredPolicy> {
-  const row = await env.CATALOG_DB.prepare(`SELECT version, policy, set_by, set_at FROM retention_policies ORDER BY version DESC LIMIT 1`).first<{ version: number; policy: string; set_by: string; set_at: string }>();
+  const row = await latestPolicyRow(env.CATALOG_DB);
   if (row) return { ...row, policy: PolicySet.parse(JSON.parse(row.policy)) };
   return { version: 0, policy: defaultPolicy(Number(env.BACKUP_RETENTION_DAYS || 30)), set_by: "default (BACKUP_RETENTION_DAYS)", set_at: null };
 }
@@ -21,7 +22,7 @@ export async function currentPolicy(env: Env): Promise<StoredPolicy> {
 export async function setPolicy(env: Env, policy: PolicySet, by: string): Promise<StoredPolicy> {
   const before = await currentPolicy(env);
   const at = new Date().toISOString();
-  const r = await env.CATALOG_DB.prepare(`INSERT INTO retention_policies (policy, set_by, set_at) VALUES (?, ?, ?) RETURNING version`).bind(JSON.stringify(policy), by, at).first<number>("version");
+  const r = await insertPolicy(env.CATALOG_DB, JSON.stringify(policy), by, at);
   await audit(env.CATALOG_DB, { actor: by, action: "policy.changed", target: `retention v${r}`, outcome: 1, detail: { from_version: before.version, to_version: r } });
-  return { version: r!, policy, set_by: by, set_at: at };
+  return { version: r, policy, set_by: by, set_at: at };
 }

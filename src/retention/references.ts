@@ -1,5 +1,5 @@
 import { readSegment } from "../assets/index-lookup";
-import type { AnyManifest } from "../catalog/facts";
+import type { AnyManifest } from "../catalog/manifest-facts";
 import type { Repository } from "../repo/repository";
 import { readSessionSegment } from "../sessions/restore-sessions";
 

@@ -3,7 +3,7 @@ import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { moveInReplica, replicaOf } from "../replication/replica";
 import { SWEEP_PAGE } from "./fossils";
-import { marked } from "./marks";
+import { marked } from "../catalog/retention";
 
 /**
  * Storage tiers (docs/RETENTION.md): with this run's marks, a page of `data/` moves every chunk that only cold

@@ -1,6 +1,7 @@
 import { backupWorkflow, restoreWorkflow } from "../backup/start";
 import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
+import { countRestart, markWorkEnded, staleWork } from "../catalog/backups";
 
 interface Stale {
   kind: "backup" | "restore";
@@ -20,16 +21,10 @@ interface Stale {
 export async function runWatchdog(env: Env, now = new Date()): Promise<string[]> {
   const minutes = Number(env.WATCHDOG_STALE_MINUTES || "10");
   const cutoff = new Date(now.getTime() - minutes * 60_000).toISOString();
-  const { results } = await env.CATALOG_DB.prepare(
-    `SELECT 'backup' AS kind, id, type AS what, NULL AS target FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
-     UNION ALL SELECT 'restore' AS kind, id, json_extract(components, '$[0]') AS what, target_binding AS target FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?`,
-  )
-    .bind(cutoff, cutoff)
-    .all<Stale>();
+  const results: Stale[] = await staleWork(env.CATALOG_DB, cutoff);
   const restarted: string[] = [];
   for (const s of results) {
     const binding = s.kind === "backup" ? backupWorkflow(env, s.what) : s.target === "production" ? env.PRODUCTION_RESTORE : restoreWorkflow(env, s.what);
-    const table = s.kind === "backup" ? "backups" : "restores";
     let status: string;
     try {
       status = (await (await binding.get(s.id)).status()).status;
@@ -43,15 +38,11 @@ export async function runWatchdog(env: Env, now = new Date()): Promise<string[]>
         await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.restart`, target: s.id, outcome: 0, detail: { error: String(e) } });
         continue;
       }
-      await env.CATALOG_DB.prepare(`UPDATE ${table} SET restarts = restarts + 1, updated_at = ? WHERE id = ?`).bind(now.toISOString(), s.id).run();
+      await countRestart(env.CATALOG_DB, s.kind, s.id, now.toISOString());
       await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.restart`, target: s.id, outcome: 1, detail: { was: status } });
       restarted.push(s.id);
     } else if (status === "errored" || status === "terminated") {
-      await env.CATALOG_DB.prepare(
-        `UPDATE ${table} SET status = 'failed', error_code = 'workflow_${status}', error = 'the workflow instance ended without recording an outcome', updated_at = ? WHERE id = ? AND status IN ('initiated', 'running')`,
-      )
-        .bind(now.toISOString(), s.id)
-        .run();
+      await markWorkEnded(env.CATALOG_DB, s.kind, s.id, status, now.toISOString());
       await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.mark_failed`, target: s.id, outcome: 1, detail: { was: status } });
     }
   }

@@ -4,6 +4,7 @@ import { NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { requireRole } from "../../auth/roles";
 import { jsonBody, parseOrThrow } from "../validate";
+import { spaceBackupsApart } from "../../catalog/backups";
 
 /** Routes the demo provider's Worker serves under /demo/, forwarded from /admin/demo/. */
 export const DEMO_PROVIDER_ROUTES = [
@@ -35,14 +36,7 @@ export function demoRoutes() {
    */
   r.post("/demo/age-backups", async (c) => {
     const body = parseOrThrow(AgeBody, await jsonBody(c.req.raw));
-    const { results } = await c.env.CATALOG_DB.prepare(`SELECT id FROM backups WHERE status = 'completed' AND parent_id IS NULL ORDER BY completed_at DESC, id DESC`).all<{ id: string }>();
-    const now = Date.now();
-    const stmts = results.map((b, i) => {
-      const at = new Date(now - i * body.days_apart * 86_400_000).toISOString();
-      return c.env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`).bind(at, at, b.id, b.id);
-    });
-    for (let i = 0; i < stmts.length; i += 50) await c.env.CATALOG_DB.batch(stmts.slice(i, i + 50));
-    return c.json({ aged: results.length });
+    return c.json({ aged: await spaceBackupsApart(c.env.CATALOG_DB, body.days_apart) });
   });
   /** The rest is the demo provider's (it validates the bodies): seed sessions and files, write load, change rows. */
   for (const [method, path] of DEMO_PROVIDER_ROUTES) {
