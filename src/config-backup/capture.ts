@@ -2,7 +2,7 @@ import { NON_SECRET_VARS, SECRET_NAMES, type ConfigSnapshot } from "../../schema
 import { isInternalName } from "../db/sql";
 import type { Env } from "../env";
 import { sha256Hex, utf8 } from "../repo/bytes";
-import { parseSchedules } from "../schedule/run-schedule";
+import { parseSchedules } from "../schedule/schedules";
 
 /** What kind of binding a value is, by the class workerd gives it. */
 const KINDS: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { parseSchedules } from "./run-schedule";
+import { parseSchedules } from "./schedules";
 
 const HOUR = 3_600_000;
 

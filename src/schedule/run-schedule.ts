@@ -1,9 +1,8 @@
 import { TYPE_COMPONENTS } from "../../schemas/api";
-import { BackupSchedules } from "../../schemas/config";
 import { startBackup } from "../backup/start";
 import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
-import { parseJsonVar } from "../config";
+import { parseSchedules } from "./schedules";
 import { runWatchdog } from "./watchdog";
 import { sealAuditChain } from "../audit/seal";
 import { startRetention } from "../retention/start";
@@ -23,10 +22,6 @@ async function shipOnSchedule(env: Env): Promise<string> {
   await stub.ensureScheduled();
   const r = await stub.ship();
   return `shipped:${r.last_seq}`;
-}
-
-export function parseSchedules(raw: string | undefined): BackupSchedules {
-  return parseJsonVar(BackupSchedules, raw, "BACKUP_SCHEDULES", "{}");
 }
 
 /** What one cron firing does, looked up in BACKUP_SCHEDULES. A cron with no entry is audited and does nothing. */
