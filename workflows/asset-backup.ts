@@ -9,8 +9,8 @@ import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import { Repository } from "../src/repo/repository";
-import { recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { recordingFailure, verifyWrittenSteps, replicateSteps } from "../src/workflow-kit/backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { AssetBackupParams } from "../schemas/workflows";
 
 /** Object bytes one export step reads (objects unchanged since the base are not read and do not count). */

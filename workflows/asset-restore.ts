@@ -3,8 +3,8 @@ import { type AssetFilter, type AssetRestorePosition, restoreAssetSlice } from "
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { AssetTargetBinding, Env } from "../src/env";
 import { openAssetManifest } from "../src/assets/open-manifest";
-import { restoreNotes } from "./restore-log";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { restoreNotes } from "../src/workflow-kit/restore-log";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { AssetRestoreParams } from "../schemas/workflows";
 
 /** Object bytes one restore step writes. */

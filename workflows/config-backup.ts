@@ -7,8 +7,8 @@ import { captureConfig } from "../src/config-backup/capture";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
-import { recordingFailure, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { recordingFailure, replicateSteps } from "../src/workflow-kit/backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { ConfigBackupParams } from "../schemas/workflows";
 
 /**

@@ -10,7 +10,7 @@ import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
-import { restoreNotes } from "./restore-log";
+import { restoreNotes } from "../src/workflow-kit/restore-log";
 import type { ReplayPlan } from "../schemas/capture";
 import { segmentsAfter } from "../src/catalog/capture";
 import { resumeCapture } from "../src/capture/resume";
@@ -20,7 +20,7 @@ import { ident } from "../src/db/sql";
 import { IntegrityError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
 import { replayedSequences, replayEntries } from "../src/restore/replay";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { DatabaseRestoreParams } from "../schemas/workflows";
 
 /** Chunks loaded per step: each is one D1 transaction of ~2 MB of rows. */

@@ -15,8 +15,8 @@ import { highWater } from "../src/capture/log";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";
 import { timeTravelBookmark } from "../src/capture/time-travel";
-import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "../src/workflow-kit/backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { FullDatabaseBackupParams } from "../schemas/workflows";
 
 /**

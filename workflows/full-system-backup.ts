@@ -8,13 +8,13 @@ import { childBackups, markBackupCompleted, markBackupProgress } from "../src/ca
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
-import { recordingFailure, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { recordingFailure, replicateSteps } from "../src/workflow-kit/backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { FullSystemBackupParams } from "../schemas/workflows";
+import { waitForChildren } from "../src/workflow-kit/child-waits";
 
-/** How long to wait between looks at the components, and how many looks before giving up (about 12 hours). */
-const POLL = "10 seconds";
-const MAX_POLLS = 4320;
+/** Between looks at the component backups, to begin with (src/workflow-kit/child-waits.ts grows it). */
+const POLL_MS = 10_000;
 
 /**
  * A backup of every component at once: each component backup runs as its own Workflow instance, concurrently,
@@ -42,9 +42,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
         return new Date().toISOString();
       });
 
-      let children: { component: string; backup_id: string; type: string; status: string; error: string | null; started_at: string | null; completed_at: string | null }[] = [];
-      for (let n = 1; n <= MAX_POLLS; n++) {
-        children = await step.do(`check components ${n}`, CATALOG_STEP, async () => {
+      const children = await waitForChildren(step, "components", async () => {
           const rows = await childBackups(this.env.CATALOG_DB, id);
           const view = rows.map((r) => ({
             component: (JSON.parse(r.components) as string[])[0]!,
@@ -56,11 +54,8 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
             completed_at: r.completed_at,
           }));
           await markBackupProgress(this.env.CATALOG_DB, id, "wait for components", Object.fromEntries(view.map((c) => [c.component, c.status])));
-          return view;
-        });
-        if (children.length === components.length && children.every((c) => c.status === "completed" || c.status === "failed")) break;
-        await step.sleep(`wait ${n}`, POLL);
-      }
+          return view.length === components.length && view.every((c) => c.status === "completed" || c.status === "failed") ? view : null;
+        }, { baseMs: POLL_MS });
 
       const failed = children.filter((c) => c.status !== "completed");
       if (failed.length) {

@@ -11,8 +11,8 @@ import { highWater } from "../src/capture/log";
 import type { Env } from "../src/env";
 import { VaultlineError } from "../src/errors";
 import { Layout } from "../src/repo/layout";
-import { openRepositoryStep, recordingFailure, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { openRepositoryStep, recordingFailure, replicateSteps } from "../src/workflow-kit/backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { IncrementalBackupParams } from "../schemas/workflows";
 
 /** No full backup to build on, or the chain from it is broken: only a new full backup helps. */

@@ -5,7 +5,7 @@ import { keyReport, listWraps } from "../src/keys/inventory";
 import { keyringOf } from "../src/keys/keyring";
 import { rewrapDataKey } from "../src/keys/rewrap";
 import { openRepository } from "../src/repo/open";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { KeyRotationParams } from "../schemas/workflows";
 import { newestCompletedBackupId } from "../src/catalog/backups";
 

@@ -12,18 +12,12 @@ import { startComponentRestore } from "../src/restore/start-restore";
 import { dropReplaced } from "../src/restore/swap";
 import { verifySchemaObjects } from "../src/restore/verify-against-manifest";
 import { startTestRestore } from "../src/test-restore/start";
-import { restoreNotes } from "./restore-log";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { restoreNotes } from "../src/workflow-kit/restore-log";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { type ApprovalEvent, ProductionRestoreParams } from "../schemas/workflows";
+import { pollMs, waitForChildren } from "../src/workflow-kit/child-waits";
 
 /** What the approvers send through the API (src/api/routes/approvals.ts). */
-
-const MAX_POLLS = 28_800;
-
-/** Between looks at child instances (RESTORE_POLL_MS, default 3 s; the tests use less). */
-export function pollMs(env: Env): number {
-  return positive(env.RESTORE_POLL_MS, 3000);
-}
 
 export function gateDays(env: Env): number {
   return positive(env.RESTORE_GATE_DAYS, 7);
@@ -285,19 +279,10 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     });
   }
 
-  /** Polls `look` (a step each time) until it answers, sleeping between looks. */
-  private async waitFor<T extends Rpc.Serializable<T>>(step: WorkflowStep, name: string, look: () => Promise<T | null>): Promise<T> {
+  /** Waits on child instances (src/workflow-kit/child-waits.ts), each look a heartbeat for the watchdog. */
+  private waitFor<T extends Rpc.Serializable<T>>(step: WorkflowStep, name: string, look: () => Promise<T | null>): Promise<T> {
     const id = this.restoreId;
-    for (let n = 1; n <= MAX_POLLS; n++) {
-      const v = await step.do(`${name}: check ${n}`, CATALOG_STEP, async () => {
-        // A heartbeat: the watchdog takes a restore whose row has not moved for minutes for a stuck one.
-        await touchRestore(this.env.CATALOG_DB, id);
-        return finalOnPermanent(look) as Promise<Rpc.Serializable<T | null>>;
-      });
-      if (v !== null) return v as T;
-      await step.sleep(`${name}: wait ${n}`, pollMs(this.env));
-    }
-    throw new StageError("timeout", `${name} did not finish`);
+    return waitForChildren(step, name, look, { baseMs: pollMs(this.env), heartbeat: () => touchRestore(this.env.CATALOG_DB, id) });
   }
 
   private restoreId = "";

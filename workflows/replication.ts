@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { catchUpPage, markCaughtUp } from "../src/replication/catch-up";
 import { replicaOf } from "../src/replication/replica";
-import { CATALOG_STEP, DATA_STEP, pagedSteps, parseError, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, pagedSteps, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { ReplicationParams } from "../schemas/workflows";
 import { finishReplicationRun, insertReplicationRun } from "../src/catalog/replication";
 

@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { openRepository } from "../src/repo/open";
 import { type CheckPage, checkCatalog, checkManifestPage } from "../src/retention/check";
-import { CATALOG_STEP, DATA_STEP, pagedSteps, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, pagedSteps, parsePayload } from "../src/workflow-kit/step-policy";
 import { RepositoryCheckParams } from "../schemas/workflows";
 import { finishRepositoryCheck } from "../src/catalog/repository-checks";
 

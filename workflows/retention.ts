@@ -14,7 +14,7 @@ import { recordStorageSample } from "../src/retention/storage";
 import { tierPage } from "../src/retention/tiers";
 import { pruneSegments } from "../src/retention/segments";
 import { Layout } from "../src/repo/layout";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { RetentionParams } from "../schemas/workflows";
 import { backupsBeingForgotten } from "../src/catalog/backups";
 

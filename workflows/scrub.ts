@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { Env } from "../src/env";
 import { replicaOf } from "../src/replication/replica";
 import { SCRUB_PAGE, type ScrubPage, scrubPage } from "../src/replication/scrub";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { ScrubParams } from "../schemas/workflows";
 import { advanceScrub, finishScrubRun, insertScrubRun, scrubCursor } from "../src/catalog/replication";
 import { latestSampleObjects } from "../src/catalog/storage-samples";

@@ -9,8 +9,8 @@ import { VaultlineError } from "../src/errors";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import { type SessionSliceResult, exportSessionSlice } from "../src/sessions/export-sessions";
-import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "./backup-steps";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateSteps } from "../src/workflow-kit/backup-steps";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { SessionBackupParams } from "../schemas/workflows";
 
 export class ObjectExportError extends VaultlineError {

@@ -3,8 +3,8 @@ import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { Env } from "../src/env";
 import { openSessionManifest } from "../src/sessions/open-manifest";
 import { type SessionRestoreOptions, restoreSessionSegment } from "../src/sessions/restore-sessions";
-import { restoreNotes } from "./restore-log";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
+import { restoreNotes } from "../src/workflow-kit/restore-log";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { SessionRestoreParams } from "../schemas/workflows";
 
 /** Restores Durable Object state from a session backup, one index segment per step; each object's import is atomic. */

@@ -14,11 +14,10 @@ import { startComponentRestore } from "../src/restore/start-restore";
 import { openSessionManifest } from "../src/sessions/open-manifest";
 import { assetChecks, databaseChecks, sessionChecks, timed } from "../src/test-restore/checks";
 import { clearSandboxBucket, clearSandboxDatabase, discardSandboxSessions, sandboxResidue } from "../src/test-restore/sandbox";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "./step-policy";
-import { pollMs } from "./production-restore";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
+import { pollMs, waitForChildren } from "../src/workflow-kit/child-waits";
 import { TestRestoreParams } from "../schemas/workflows";
 
-const MAX_POLLS = 5400;
 
 interface Started {
   component: Component;
@@ -64,29 +63,16 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
         }),
       );
 
-      for (let n = 1; ; n++) {
-        const states = await step.do(`check restores ${n}`, CATALOG_STEP, async () =>
-          Promise.all(started.map(async (s) => {
-            const r = await getRestore(this.env.CATALOG_DB, s.restore_id);
-            return { ...s, status: r?.status ?? "missing", rows: r?.rows ?? 0, error: r?.error ? `[${r.error_code}] ${r.error}` : null };
-          })),
-        );
-        const pending = states.filter((s) => ["initiated", "running", "awaiting_approval"].includes(s.status));
-        if (!pending.length) {
-          for (const s of states) {
-            checks.push({
-              component: s.component as TestCheck["component"],
-              name: "restore completed, every chunk checked against the manifest",
-              passed: s.status === "completed",
-              detail: s.status === "completed" ? `${s.restore_id}: ${s.rows} rows or entries restored and verified` : `${s.restore_id} ${s.status}: ${s.error ?? ""}`,
-              ms: 0,
-            });
-          }
-          break;
-        }
-        if (n >= MAX_POLLS) throw new Error(`restores still running after ${MAX_POLLS} looks: ${pending.map((s) => s.restore_id).join(", ")}`);
-        // Short (RESTORE_POLL_MS), because the drill measures its own recovery time.
-        await step.sleep(`wait ${n}`, Math.min(2000, pollMs(this.env)));
+      // Short looks (RESTORE_POLL_MS, at most 2 s to begin with), because the drill measures its own recovery time.
+      const states = await waitForChildren(step, "restores", () => this.restoresDone(started), { baseMs: Math.min(2000, pollMs(this.env)) });
+      for (const s of states) {
+        checks.push({
+          component: s.component as TestCheck["component"],
+          name: "restore completed, every chunk checked against the manifest",
+          passed: s.status === "completed",
+          detail: s.status === "completed" ? `${s.restore_id}: ${s.rows} rows or entries restored and verified` : `${s.restore_id} ${s.status}: ${s.error ?? ""}`,
+          ms: 0,
+        });
       }
 
       for (const s of started) {
@@ -126,6 +112,17 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
       finishTestRestore(this.env.CATALOG_DB, id, { status: passed ? "passed" : "failed", rto_ms: rto, cleanup_ms: cleanupMs, checks, error }),
     );
     return { test_id: id, status: passed ? "passed" : "failed", rto_ms: rto, checks: checks.length };
+  }
+
+  /** Every component restore's outcome once none is still running, else null. */
+  private async restoresDone(started: Started[]) {
+    const states = await Promise.all(
+      started.map(async (s) => {
+        const r = await getRestore(this.env.CATALOG_DB, s.restore_id);
+        return { ...s, status: r?.status ?? "missing", rows: r?.rows ?? 0, error: r?.error ? `[${r.error_code}] ${r.error}` : null };
+      }),
+    );
+    return states.some((s) => ["initiated", "running", "awaiting_approval"].includes(s.status)) ? null : states;
   }
 
   private async checkComponent(s: Started): Promise<TestCheck[]> {

@@ -5,7 +5,7 @@ import { Layout } from "../src/repo/layout";
 import { openRepository } from "../src/repo/open";
 import { backupObjectPage, backupObjectPages } from "../src/replication/backup-objects";
 import { readVerified, replicaOf } from "../src/replication/replica";
-import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "./step-policy";
+import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { VerifyBackupParams } from "../schemas/workflows";
 import { finishRepositoryCheck } from "../src/catalog/repository-checks";
 

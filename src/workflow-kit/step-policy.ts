@@ -1,8 +1,8 @@
 import { NonRetryableError } from "cloudflare:workflows";
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import type { z } from "zod";
-import { audit } from "../src/catalog/audit-log";
-import { VaultlineError } from "../src/errors";
+import { audit } from "../catalog/audit-log";
+import { VaultlineError } from "../errors";
 
 /** Data steps: a few retries with backoff; each does bounded work, so ten minutes is generous. */
 export const DATA_STEP: WorkflowStepConfig = {

@@ -1,6 +1,6 @@
 import type { WorkflowStep } from "cloudflare:workers";
-import { logRestore } from "../src/catalog/restores";
-import type { Env } from "../src/env";
+import { logRestore } from "../catalog/restores";
+import type { Env } from "../env";
 import { CATALOG_STEP } from "./step-policy";
 
 /**

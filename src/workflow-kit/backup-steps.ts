@@ -1,11 +1,11 @@
-import { openRepository } from "../src/repo/open";
+import { openRepository } from "../repo/open";
 import type { WorkflowStep } from "cloudflare:workers";
-import { verifyChunks } from "../src/backup/export-tables";
-import { markBackupFailed, markBackupProgress, markReplica } from "../src/catalog/backups";
-import { backupObjectPage, backupObjectPages } from "../src/replication/backup-objects";
-import { copyToReplica } from "../src/replication/copy";
-import { replicaOf } from "../src/replication/replica";
-import type { Env } from "../src/env";
+import { verifyChunks } from "../backup/export-tables";
+import { markBackupFailed, markBackupProgress, markReplica } from "../catalog/backups";
+import { backupObjectPage, backupObjectPages } from "../replication/backup-objects";
+import { copyToReplica } from "../replication/copy";
+import { replicaOf } from "../replication/replica";
+import type { Env } from "../env";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
 
 /** Chunks one verify step reads back. */
