@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { type AssetFilter, type AssetRestorePosition, restoreAssetSlice } from "../src/assets/restore-assets";
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { AssetTargetBinding, Env } from "../src/env";
-import { openAssetManifest } from "../src/assets/open-manifest";
+import { openAssetManifest } from "../src/repo/open";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { AssetRestoreParams } from "../schemas/workflows";

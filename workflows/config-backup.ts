@@ -3,7 +3,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { ConfigManifest } from "../schemas/config-manifest";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
-import { captureConfig } from "../src/config-backup/capture";
+import { captureConfig } from "../src/config-backup/snapshot";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";

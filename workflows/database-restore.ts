@@ -3,7 +3,7 @@ import type { TableInfo } from "../schemas/manifest";
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
 import type { Env, RestoreTargetBinding } from "../src/env";
-import { openDatabaseManifest } from "../src/restore/open-manifest";
+import { openDatabaseManifest } from "../src/repo/open";
 import { type RestoreScope, resolveScope } from "../src/restore/scope";
 import { planScopedSwap, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks } from "../src/restore/load";

@@ -1,9 +1,9 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { finishKeyRotation } from "../src/catalog/key-rotations";
 import type { Env } from "../src/env";
-import { keyReport, listWraps } from "../src/keys/inventory";
-import { keyringOf } from "../src/keys/keyring";
-import { rewrapDataKey } from "../src/keys/rewrap";
+import { keyReport, listWraps } from "../src/key-management/inventory";
+import { keyringOf } from "../src/key-management/keyring";
+import { rewrapDataKey } from "../src/key-management/rewrap";
 import { openRepository } from "../src/repo/open";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { KeyRotationParams } from "../schemas/workflows";

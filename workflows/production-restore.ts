@@ -7,8 +7,8 @@ import { childRestores, getApproval, getRestore, setRestoreState, touchRestore }
 import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores";
 import type { Env } from "../src/env";
 import { ConflictError, VaultlineError } from "../src/errors";
-import { openDatabaseManifest } from "../src/restore/open-manifest";
-import { startComponentRestore } from "../src/restore/start-restore";
+import { openDatabaseManifest } from "../src/repo/open";
+import { startComponentRestore } from "../src/restore/start";
 import { dropReplaced } from "../src/restore/swap";
 import { verifySchemaObjects } from "../src/restore/verify-against-manifest";
 import { startTestRestore } from "../src/test-restore/start";

@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { Env } from "../src/env";
-import { openSessionManifest } from "../src/sessions/open-manifest";
+import { openSessionManifest } from "../src/repo/open";
 import { type SessionRestoreOptions, restoreSessionSegment } from "../src/sessions/restore-sessions";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";

@@ -3,8 +3,8 @@ import { RepositoryConfig, WrappedKey } from "../../schemas/repository";
 import type { z } from "zod";
 import { IntegrityError, KeyMismatchError, NotFoundError } from "../errors";
 import { fromUtf8, sha256Hex, toHex, utf8 } from "./bytes";
-import { type Keyring, loadKeyring } from "../keys/keyring";
-import { chunkId, type DataKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./keys";
+import { type Keyring, loadKeyring } from "../key-management/keyring";
+import { chunkId, type DataKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./key-material";
 import { Layout } from "./layout";
 import { ObjectKind, open, seal } from "./sealed-object";
 

@@ -1,6 +1,6 @@
 import { IntegrityError, KeyMismatchError } from "../errors";
 import { concatBytes, fromHex, toHex, utf8 } from "./bytes";
-import type { DataKey } from "./keys";
+import type { DataKey } from "./key-material";
 import { compress, decompress } from "./compression";
 
 /**

@@ -1,13 +1,13 @@
 import type { BackupType, Component, RestoreBody } from "../../schemas/api";
 import { COMPONENT_TYPE, SYSTEM_TYPES, TYPE_COMPONENTS } from "../../schemas/api";
-import { openAssetManifest } from "../assets/open-manifest";
+import { openAssetManifest } from "../repo/open";
 import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
 import type { ComponentRestorePlan } from "../../schemas/workflows";
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
 import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
 import { ConflictError, ValidationError } from "../errors";
-import { checkDatabaseSelection } from "../restore/selection";
+import { checkDatabaseSelection } from "./selection";
 import { checkSessionObjects } from "../sessions/selection";
 
 /** Restores write D1 at roughly this many rows a second here (docs/BENCHMARKS.md); estimates, not promises. */

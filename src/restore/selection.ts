@@ -5,7 +5,7 @@ import { tupleValues } from "../db/literals";
 import type { Env } from "../env";
 import { ValidationError } from "../errors";
 import { providerProfile } from "../provider/profile";
-import { openDatabaseManifest } from "./open-manifest";
+import { openDatabaseManifest } from "../repo/open";
 import type { RestoreScope } from "./scope";
 
 /**

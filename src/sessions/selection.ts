@@ -1,7 +1,7 @@
 import { compareKeys } from "../assets/index-lookup";
 import type { Env } from "../env";
 import { ValidationError } from "../errors";
-import { openSessionManifest } from "./open-manifest";
+import { openSessionManifest } from "../repo/open";
 import { readSessionSegment } from "./restore-sessions";
 
 /** Checks that a session backup holds every named object, naming the first that it does not. */

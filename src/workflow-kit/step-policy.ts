@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { audit } from "../catalog/audit-log";
 import { VaultlineError } from "../errors";
 
-/** Data steps: a few retries with backoff; each does bounded work, so ten minutes is generous. */
+/** Data steps: a few retries with backoff; each does bounded work, so fifteen minutes is generous. */
 export const DATA_STEP: WorkflowStepConfig = {
   retries: { limit: 3, delay: "5 seconds", backoff: "exponential" },
   timeout: "15 minutes",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RowChunker, chunkRows } from "../../src/db/chunker";
 import { tupleToParams } from "../../src/db/literals";
 import { utf8 } from "../../src/repo/bytes";
-import { importMasterKey, newDataKeyMaterial, importDataKey, chunkId, wrapDataKey, unwrapDataKey } from "../../src/repo/keys";
+import { importMasterKey, newDataKeyMaterial, importDataKey, chunkId, wrapDataKey, unwrapDataKey } from "../../src/repo/key-material";
 import { Layout } from "../../src/repo/layout";
 import { Repository } from "../../src/repo/repository";
 import { ObjectKind, open, seal } from "../../src/repo/sealed-object";

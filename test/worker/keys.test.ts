@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { importMasterKey } from "../../src/repo/keys";
+import { importMasterKey } from "../../src/repo/key-material";
 import { Repository } from "../../src/repo/repository";
 import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY } from "../tokens";
 import { api, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor, waitRestore } from "./helpers";
@@ -89,7 +89,7 @@ describe("keyring and rotation", () => {
   });
 
   it("a keyring entry that is not a key is a config error naming the entry, never echoing it", async () => {
-    const { loadKeyring } = await import("../../src/keys/keyring");
+    const { loadKeyring } = await import("../../src/key-management/keyring");
     const err = await loadKeyring(TEST_MASTER_KEY, JSON.stringify([PREVIOUS_MASTER_KEY, "c2hvcnQ="])).catch((e) => e);
     expect(err).toMatchObject({ code: "config_error", field: "BACKUP_ENCRYPTION_KEYS_OLD", message: "BACKUP_ENCRYPTION_KEYS_OLD[1] must decode to 32 bytes, got 5" });
     expect((await loadKeyring(TEST_MASTER_KEY, "not json").catch((e) => e)).message).not.toContain("not json");

@@ -1,4 +1,4 @@
-import { importMasterKey } from "../../src/repo/keys";
+import { importMasterKey } from "../../src/repo/key-material";
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Repository } from "../../src/repo/repository";

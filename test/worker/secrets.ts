@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { listWraps } from "../../src/keys/inventory";
-import { importMasterKey, unwrapRaw } from "../../src/repo/keys";
+import { listWraps } from "../../src/key-management/inventory";
+import { importMasterKey, unwrapRaw } from "../../src/repo/key-material";
 import { readWrappedKey } from "../../src/repo/repository";
 import { dataKeyDigests, findSecrets } from "../shared/secrets";
 import { OTHER_MASTER_KEY, PREVIOUS_MASTER_KEY, TEST_MASTER_KEY } from "../tokens";

@@ -7,7 +7,7 @@ import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
 import { childRestores, getApproval, getRestore, insertRestore, readRestoreLog, restoreInProgress, type RestoreRow, setRestoreState } from "../../catalog/restores";
 import type { ProductionRestoreParams } from "../../../schemas/workflows";
-import { startComponentRestore } from "../../restore/start-restore";
+import { startComponentRestore } from "../../restore/start";
 import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";

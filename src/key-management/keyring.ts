@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../errors";
-import { importMasterKey, type MasterKey } from "../repo/keys";
+import { importMasterKey, type MasterKey } from "../repo/key-material";
 
 /**
  * The master keys this deployment holds (docs/KEYS.md): `BACKUP_ENCRYPTION_KEY` is the current one, which wraps every

@@ -1,7 +1,7 @@
 import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
-import { unwrapRaw } from "../repo/keys";
+import { unwrapRaw } from "../repo/key-material";
 import { Layout } from "../repo/layout";
 import { readWrappedKey } from "../repo/repository";
 import { replicaOf } from "../replication/replica";

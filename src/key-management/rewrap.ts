@@ -1,5 +1,5 @@
 import { IntegrityError, KeyMismatchError } from "../errors";
-import { unwrapRaw } from "../repo/keys";
+import { unwrapRaw } from "../repo/key-material";
 import { readWrappedKey, wrapsOf, writeWrappedKey } from "../repo/repository";
 import type { Keyring } from "./keyring";
 
