@@ -3,7 +3,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { COMPONENT_TYPE, TYPE_COMPONENTS } from "../schemas/api";
 import { FORMAT_VERSION } from "../schemas/manifest";
 import { SystemManifest } from "../schemas/system-manifest";
-import { backupWorkflow, startBackup } from "../src/backup/start";
+import { startBackup } from "../src/backup/start";
 import { childBackups, markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
@@ -12,6 +12,7 @@ import { recordingFailure, replicateSteps } from "../src/workflow-kit/backup-ste
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { FullSystemBackupParams } from "../schemas/workflows";
 import { waitForChildren } from "../src/workflow-kit/child-waits";
+import { backupBinding, workflowOf } from "../src/launch";
 
 /** Between looks at the component backups, to begin with (src/workflow-kit/child-waits.ts grows it). */
 const POLL_MS = 10_000;
@@ -34,7 +35,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
           const type = COMPONENT_TYPE[component];
           const childId = `${id}_${component}`;
           // Idempotent: a retried step finds the catalog row and the instance already there.
-          const exists = await backupWorkflow(this.env, type).get(childId).then(() => true, () => false);
+          const exists = await workflowOf(this.env, backupBinding(type)).get(childId).then(() => true, () => false);
           if (!exists) {
             await startBackup(this.env, { id: childId, type, components: [component], description: p.description, requested_by: p.requested_by, trigger: "system", parent_id: id });
           }

@@ -1,12 +1,7 @@
-import { AssetManifest } from "../../schemas/assets";
-import { ConfigManifest } from "../../schemas/config-manifest";
-import { DatabaseManifest } from "../../schemas/manifest";
-import { IncrementalManifest } from "../../schemas/incremental-manifest";
-import { SessionManifest } from "../../schemas/sessions";
-import { SystemManifest } from "../../schemas/system-manifest";
+import { AnyManifest } from "../../schemas/any-manifest";
 import type { BackupResult } from "./backups";
 
-export type AnyManifest = DatabaseManifest | IncrementalManifest | SessionManifest | AssetManifest | ConfigManifest | SystemManifest;
+export type { AnyManifest };
 
 /** What the catalog keeps about a backup, besides where its manifest is. */
 export type CatalogFacts = Omit<BackupResult, "manifest_key"> & {
@@ -18,13 +13,12 @@ export type CatalogFacts = Omit<BackupResult, "manifest_key"> & {
   capture?: { seq_start: number; seq_end: number; as_of: number; base_backup_id?: string };
 };
 
-/** Parses a manifest of any kind, by its format field. */
+/** Parses a manifest of any kind, by its format field; the error names the field that does not fit. */
 export function parseAnyManifest(json: unknown): AnyManifest {
-  for (const schema of [DatabaseManifest, IncrementalManifest, SessionManifest, AssetManifest, ConfigManifest, SystemManifest]) {
-    const r = schema.safeParse(json);
-    if (r.success) return r.data;
-  }
-  throw new Error("not a Vaultline manifest of any known kind");
+  const r = AnyManifest.safeParse(json);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new Error(`not a Vaultline manifest of any known kind: ${issue.path.join(".") || "format"}: ${issue.message}`);
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { ComponentRestorePlan } from "./plan";
-import { restoreWorkflow } from "../backup/start";
-import { finishRestore, getRestore, insertRestore } from "../catalog/restores";
+import { finishRestore, getRestore, insertRestore, setRestoreState } from "../catalog/restores";
+import { newId } from "../ids";
 import type { Env } from "../env";
+import { launch, restoreBinding } from "../launch";
+import type { WorkflowParams } from "../../schemas/workflows";
 
 /**
  * Records a component restore in the catalog, then starts its Workflow instance (same id). Idempotent for a caller
@@ -13,20 +15,47 @@ export async function startComponentRestore(
   r: { id: string; target_environment: "production" | "test"; requested_by: string; target_timestamp?: string; parent_id?: string },
 ): Promise<void> {
   if (await getRestore(env.CATALOG_DB, r.id)) return;
-  await insertRestore(env.CATALOG_DB, {
+  await launch(env, restoreBinding(plan.component), {
     id: r.id,
-    backup_id: plan.backup.id,
-    components: [plan.component],
-    target_environment: r.target_environment,
-    target_binding: plan.target_binding,
-    requested_by: r.requested_by,
-    target_timestamp: r.target_timestamp,
-    parent_id: r.parent_id,
+    params: { ...plan.params, restore_id: r.id, requested_by: r.requested_by } as WorkflowParams<"DATABASE_RESTORE">,
+    record: () =>
+      insertRestore(env.CATALOG_DB, {
+        id: r.id,
+        backup_id: plan.backup.id,
+        components: [plan.component],
+        target_environment: r.target_environment,
+        target_binding: plan.target_binding,
+        requested_by: r.requested_by,
+        target_timestamp: r.target_timestamp,
+        parent_id: r.parent_id,
+      }),
+    failed: (error) => finishRestore(env.CATALOG_DB, r.id, { status: "failed", error_code: "workflow_start_failed", error }),
   });
-  try {
-    await restoreWorkflow(env, plan.component).create({ id: r.id, params: { ...plan.params, restore_id: r.id, requested_by: r.requested_by } });
-  } catch (e) {
-    await finishRestore(env.CATALOG_DB, r.id, { status: "failed", error_code: "workflow_start_failed", error: (e as Error).message });
-    throw e;
-  }
+}
+
+/**
+ * Records a production restore (or the rollback of one) and starts its orchestrating Workflow: gate, approval,
+ * safety snapshot, the component restores, verification (workflows/production-restore.ts).
+ */
+export async function startProductionRestore(
+  env: Env,
+  r: Omit<WorkflowParams<"PRODUCTION_RESTORE">, "restore_id"> & { components: string[] },
+): Promise<string> {
+  const id = newId("rs");
+  const { components, ...rest } = r;
+  return launch(env, "PRODUCTION_RESTORE", {
+    id,
+    params: { ...rest, restore_id: id },
+    record: () =>
+      insertRestore(env.CATALOG_DB, {
+        id,
+        backup_id: r.backup_id,
+        components,
+        target_environment: "production",
+        target_binding: "production",
+        requested_by: r.requested_by,
+        target_timestamp: r.target_timestamp,
+      }),
+    failed: (error) => setRestoreState(env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error }),
+  });
 }

@@ -1,7 +1,7 @@
-import { backupWorkflow, restoreWorkflow } from "../backup/start";
 import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { countRestart, markWorkEnded, staleWork } from "../catalog/backups";
+import { backupBinding, restoreBinding, workflowOf } from "../launch";
 
 interface Stale {
   kind: "backup" | "restore";
@@ -24,7 +24,7 @@ export async function runWatchdog(env: Env, now = new Date()): Promise<string[]>
   const results: Stale[] = await staleWork(env.CATALOG_DB, cutoff);
   const restarted: string[] = [];
   for (const s of results) {
-    const binding = s.kind === "backup" ? backupWorkflow(env, s.what) : s.target === "production" ? env.PRODUCTION_RESTORE : restoreWorkflow(env, s.what);
+    const binding = workflowOf(env, s.kind === "backup" ? backupBinding(s.what) : s.target === "production" ? "PRODUCTION_RESTORE" : restoreBinding(s.what));
     let status: string;
     try {
       status = (await (await binding.get(s.id)).status()).status;

@@ -4,6 +4,7 @@ import { failTestRestoreStart, insertTestRestore, runningTestRestore } from "../
 import type { Env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
 import { restoreInProgress } from "../catalog/restores";
+import { launch } from "../launch";
 
 /** Sandbox targets a test restore writes: one drill or test restore at a time may use them. */
 const SANDBOX_TARGETS = ["RESTORE_TARGET_DB", "RESTORE_TARGET_BUCKET", "SESSIONS:sandbox:"];
@@ -18,14 +19,12 @@ export async function startTestRestore(env: Env, r: { backup_id: string; request
   const busy = await restoreInProgress(env.CATALOG_DB, { target_bindings: SANDBOX_TARGETS });
   if (busy) throw new ConflictError(`restore ${busy} is writing into the sandbox; try again when it has finished`);
   const id = newId("tr");
-  await insertTestRestore(env.CATALOG_DB, { id, backup_id: r.backup_id, trigger: r.trigger, requested_by: r.requested_by });
-  try {
-    await env.TEST_RESTORE.create({ id, params: { test_id: id, backup_id: r.backup_id, requested_by: r.requested_by } });
-  } catch (e) {
-    await failTestRestoreStart(env.CATALOG_DB, id, (e as Error).message);
-    throw e;
-  }
-  return id;
+  return launch(env, "TEST_RESTORE", {
+    id,
+    params: { test_id: id, backup_id: r.backup_id, requested_by: r.requested_by },
+    record: () => insertTestRestore(env.CATALOG_DB, { id, backup_id: r.backup_id, trigger: r.trigger, requested_by: r.requested_by }),
+    failed: (message) => failTestRestoreStart(env.CATALOG_DB, id, message),
+  });
 }
 
 /** The backup a scheduled drill restores: the newest completed full-system backup, else the newest full database one. */

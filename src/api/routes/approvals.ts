@@ -1,15 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { RestoreId } from "../../../schemas/api";
-import type { ApprovalEvent, ProductionRestoreParams } from "../../../schemas/workflows";
+import type { ApprovalEvent } from "../../../schemas/workflows";
 import type { Component } from "../../../schemas/api";
-import { getRestore, insertRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
-import { newId } from "../../ids";
+import { getRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa } from "../../auth/roles";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
+import { startProductionRestore } from "../../restore/start";
 
 export const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
 
@@ -60,10 +60,7 @@ export function approvalRoutes() {
     if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
     const safety = JSON.parse(row.safety_backups) as Partial<Record<Component, string>>;
     const components = JSON.parse(row.components) as Component[];
-    const rid = newId("rs");
-    await insertRestore(c.env.CATALOG_DB, { id: rid, backup_id: Object.values(safety)[0]!, components, target_environment: "production", target_binding: "production", requested_by: principal.subject });
-    const params: ProductionRestoreParams = { restore_id: rid, backup_id: Object.values(safety)[0]!, requested_by: principal.subject, plans: [], rollback_of: { restore_id: id, safety, components } };
-    await c.env.PRODUCTION_RESTORE.create({ id: rid, params });
+    const rid = await startProductionRestore(c.env, { backup_id: Object.values(safety)[0]!, components, requested_by: principal.subject, plans: [], rollback_of: { restore_id: id, safety, components } });
     c.set("auditTarget", `${rid}: rollback of ${id}`);
     return c.json({ restore_id: rid, rollback_of: id, status: "initiated" }, 202);
   });

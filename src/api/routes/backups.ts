@@ -1,13 +1,14 @@
 import { Hono } from "hono";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
 import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
-import { backupWorkflow, startBackup } from "../../backup/start";
+import { startBackup } from "../../backup/start";
 import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
 import { BackupId, SYSTEM_TYPES } from "../../../schemas/api";
+import { backupBinding, workflowOf } from "../../launch";
 
 export function backupRoutes() {
   const r = new Hono<AppEnv>();
@@ -40,7 +41,7 @@ export function backupRoutes() {
     if (!b) throw new NotFoundError(`backup ${id} not found`);
     let workflow: string | null = null;
     try {
-      workflow = (await (await backupWorkflow(c.env, b.type).get(id)).status()).status;
+      workflow = (await (await workflowOf(c.env, backupBinding(b.type)).get(id)).status()).status;
     } catch {
       workflow = null; // rebuilt from the bucket, or the instance has aged out of the platform's retention
     }

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { KekId, RotationId } from "../../../schemas/keys";
-import type { KeyRotationParams } from "../../../schemas/workflows";
 import { getKeyRotation, insertKeyRotation } from "../../catalog/key-rotations";
 import { NotFoundError } from "../../errors";
 import { keyReport } from "../../key-management/inventory";
@@ -11,6 +10,7 @@ import { requireMfa } from "../../auth/roles";
 import type { AppEnv } from "../app";
 import { newId } from "../../ids";
 import { pathId } from "../validate";
+import { launch } from "../../launch";
 
 /** The keyring (docs/KEYS.md): what each master key wraps, rotation, retirement. Key ids only, never key material. */
 export function keyRoutes() {
@@ -22,9 +22,7 @@ export function keyRoutes() {
     const id = newId("kr");
     const by = c.get("principal").subject;
     c.set("auditTarget", id);
-    await insertKeyRotation(c.env.CATALOG_DB, { id, requested_by: by });
-    const params: KeyRotationParams = { rotation_id: id, requested_by: by };
-    await c.env.KEY_ROTATION.create({ id, params });
+    await launch(c.env, "KEY_ROTATION", { id, params: { rotation_id: id, requested_by: by }, record: () => insertKeyRotation(c.env.CATALOG_DB, { id, requested_by: by }) });
     return c.json({ rotation_id: id, status: "running", to_kek: (await keyringOf(c.env)).current.kekId }, 202);
   });
 

@@ -5,8 +5,7 @@ import { RestoreBody, RestoreId } from "../../../schemas/api";
 import type { ReplayPlan } from "../../../schemas/capture";
 import { type BackupRow, getBackup } from "../../catalog/backups";
 import { planPointInTime } from "../../capture/coverage";
-import { childRestores, getApproval, getRestore, insertRestore, readRestoreLog, restoreInProgress, type RestoreRow, setRestoreState } from "../../catalog/restores";
-import type { ProductionRestoreParams } from "../../../schemas/workflows";
+import { childRestores, getApproval, getRestore, readRestoreLog, restoreInProgress, type RestoreRow } from "../../catalog/restores";
 import { startComponentRestore } from "../../restore/start";
 import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError } from "../../errors";
@@ -16,6 +15,7 @@ import { requireMfa, requireRole } from "../../auth/roles";
 import { newId } from "../../ids";
 import { type ComponentRestorePlan, planComponentRestore } from "../../restore/plan";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
+import { startProductionRestore } from "../../restore/start";
 
 export function restoreRoutes() {
   const r = new Hono<AppEnv>();
@@ -59,23 +59,7 @@ export function restoreRoutes() {
       // One production restore at a time, whatever its stage (waiting for approval included).
       const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
       if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
-      const id = newId("rs");
-      await insertRestore(c.env.CATALOG_DB, {
-        id,
-        backup_id: requested.id,
-        components: body.components,
-        target_environment: "production",
-        target_binding: "production",
-        requested_by: principal.subject,
-        target_timestamp: body.target_timestamp,
-      });
-      const params: ProductionRestoreParams = { restore_id: id, backup_id: requested.id, requested_by: principal.subject, plans, target_timestamp: body.target_timestamp };
-      try {
-        await c.env.PRODUCTION_RESTORE.create({ id, params });
-      } catch (e) {
-        await setRestoreState(c.env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error: (e as Error).message });
-        throw e;
-      }
+      const id = await startProductionRestore(c.env, { backup_id: requested.id, components: body.components, requested_by: principal.subject, plans, target_timestamp: body.target_timestamp });
       c.set("auditTarget", `${id} <- ${requested.id}`);
       return c.json(
         {
