@@ -4,7 +4,7 @@ import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
 import type { Env, RestoreTargetBinding } from "../src/env";
 import { openDatabaseManifest } from "../src/repo/open";
-import { type RestoreScope, resolveScope } from "../src/restore/scope";
+import { type RestoreScope, resolveScope, type ScopedTable } from "../src/restore/scope";
 import { planScopedSwap, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
@@ -27,6 +27,20 @@ import { DatabaseRestoreParams } from "../schemas/workflows";
 export const LOAD_STEP_CHUNKS = 16;
 export const VERIFY_STEP_BYTES = 64 << 20;
 
+/** One restore's fixed facts, passed to every stage. */
+interface Run {
+  p: DatabaseRestoreParams;
+  id: string;
+  scope: RestoreScope;
+  note: ReturnType<typeof restoreNotes>;
+}
+type Plan = {
+  replica_reads: string[];
+  scoped: ScopedTable[];
+  tables: { index: number; name: string; rows: number; chunks: number }[];
+  rows: number;
+};
+
 /**
  * Restores a database backup into a D1 binding without ever leaving it half-restored:
  * load every chunk into staging tables, prove the staging copy equals the manifest (every chunk re-derived and
@@ -35,147 +49,166 @@ export const VERIFY_STEP_BYTES = 64 << 20;
  */
 export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRestoreParams> {
   override async run(event: WorkflowEvent<DatabaseRestoreParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: DatabaseRestoreParams, workflow: "DatabaseRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
-    const p = payload;
-    const id = p.restore_id;
-    const scope: RestoreScope = p.scope ?? { kind: "full" };
-    const target = () => this.env[p.target_binding];
-    const note = restoreNotes(step, this.env, id);
+    const p = await parsePayload(event.payload, { schema: DatabaseRestoreParams, workflow: "DatabaseRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const r: Run = { p, id: p.restore_id, scope: p.scope ?? { kind: "full" }, note: restoreNotes(step, this.env, p.restore_id) };
     try {
-      const plan = await step.do("read manifest", DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          await markRestoreStage(this.env.CATALOG_DB, id, "read manifest", null);
-          const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          const scoped = await resolveScope(target(), manifest, scope);
-          return {
-            replica_reads: repo.replicaReads(),
-            scoped,
-            tables: scoped.map((s) => ({ index: s.index, name: s.name, rows: manifest.tables[s.index]!.rows, chunks: manifest.tables[s.index]!.chunks.length })),
-            rows: scoped.reduce((n, s) => n + manifest.tables[s.index]!.rows, 0),
-          };
-        }),
-      );
-      await note(
-        scope.kind === "full"
-          ? `restoring backup ${p.backup_id} (${plan.tables.length} tables, ${plan.rows} rows) into ${p.target_binding}`
-          : `restoring ${describeScope(scope)} from backup ${p.backup_id} into ${p.target_binding}: ${plan.tables.map((t) => t.name).join(", ")}`,
-      );
-
-      await step.do("prepare staging", DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          await createStaging(target(), id, manifest.schema.tables, plan.scoped.map((s) => s.index));
-          await markRestoreStage(this.env.CATALOG_DB, id, "prepare staging", null);
-        }),
-      );
-
-      // Load: bounded steps over (table, chunk). Reads the primary could not serve came from the replica: counted.
-      const fromReplica = [...plan.replica_reads];
-      const work = plan.tables.flatMap((t) => Array.from({ length: t.chunks }, (_, ci) => [t.index, ci] as const));
-      for (let i = 0; i < work.length; i += LOAD_STEP_CHUNKS) {
-        const batch = work.slice(i, i + LOAD_STEP_CHUNKS);
-        const loaded = await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
-          finalOnPermanent(async () => {
-            const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
-            await loadChunks(
-              target(),
-              repo,
-              batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
-            );
-            await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length, rows_total: plan.rows });
-            return { replica_reads: repo.replicaReads().slice(0, 20), replica_count: repo.replicaReads().length };
-          }),
-        );
-        fromReplica.push(...loaded.replica_reads);
-        if (loaded.replica_count > loaded.replica_reads.length) fromReplica.push(...Array(loaded.replica_count - loaded.replica_reads.length).fill(""));
-      }
-      await note(`loaded ${work.length} chunks into staging`);
-      if (fromReplica.length) await note(`read ${fromReplica.length} object(s) from the replica (BACKUP_REPLICA_BUCKET) because the primary could not serve them; first: ${fromReplica[0]}`, "warn");
-
-      await this.verify(step, "verify staging", p, plan.scoped.map((s) => s.index), (t, i) => stagingScanSpec(t, stageName(id, i)));
-      await note("staging matches the manifest: every table's rows and checksums");
-
-      let sequencesAfterReplay: Record<string, number> = {};
-      let expectedRows: number[] | undefined;
-      if (p.replay) {
-        const replayed = await this.replay(step, p, plan.scoped.map((s) => s.index));
-        sequencesAfterReplay = replayed.max_inserted;
-        await note(`applied ${replayed.applied} change(s) from the change log (through sequence ${replayed.through})${p.replay.until_ms !== undefined ? ` up to ${new Date(p.replay.until_ms).toISOString()}` : ""}`);
-        expectedRows = await step.do("count replayed rows", DATA_STEP, () =>
-          finalOnPermanent(async () => {
-            const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-            const staged = new Set(plan.scoped.map((s) => s.index));
-            const counts = await target().batch(
-              manifest.tables.map((_t, i) => target().prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n")),
-            );
-            return counts.map((c) => (c.results[0] as { n: number }).n);
-          }),
-        );
-      }
-
-      const swappedAt = await step.do("swap", DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          const began = Date.now();
-          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          const schema = { ...manifest.schema, sequences: replayedSequences(manifest.schema, sequencesAfterReplay) };
-          const stillStaged = await target()
-            .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(stageName(id, plan.scoped[0]?.index ?? 0))
-            .first<number>("n");
-          if (scope.kind === "full") {
-            // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
-            if (manifest.schema.tables.length > 0 && stillStaged === 0) return began;
-            await target().batch(prepareAll(target(), await planSwap(target(), id, schema)));
-          } else {
-            // A scoped swap keeps staging until it is checked; running it twice gives the same rows.
-            await target().batch(prepareAll(target(), await planScopedSwap(target(), id, manifest, plan.scoped)));
-          }
-          await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
-          return began;
-        }),
-      );
-      await note(scope.kind === "full" ? "swapped the restored tables in (one transaction)" : "put the scoped rows back (one transaction, upserts by primary key)");
-
-      await step.do("verify target", DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          if (scope.kind === "full") await verifyTargetShape(target(), manifest, expectedRows);
-          else {
-            await verifyScoped(target(), id, manifest, plan.scoped);
-            await dropStaging(target(), id);
-          }
-          await markRestoreStage(this.env.CATALOG_DB, id, "verify target", null);
-        }),
-      );
-      await note(
-        scope.kind === "full"
-          ? "target matches the manifest: every schema object and every table's row count"
-          : "the scoped rows in the target equal the backup's, value for value",
-      );
-
-      if (scope.kind === "full") {
-        const resumed = await step.do("resume change capture", DATA_STEP, async () => {
-          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          return resumeCapture(target(), this.env.CATALOG_DB, p.target_binding, swappedAt, id, manifest.schema.excluded);
-        });
-        if (resumed) await note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
-      }
-
-      await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
-      if (scope.kind === "full") {
-        // The target is restored and verified; the tables it replaced are dropped now, off the critical path.
-        const dropped = await step.do("drop replaced tables", DATA_STEP, () => dropReplaced(target(), id));
-        if (dropped) await note(`dropped the ${dropped} table(s) the restore replaced`);
-      }
-      return { restore_id: id, backup_id: p.backup_id, rows: plan.rows, tables: plan.tables.length };
+      const plan = await this.readPlan(step, r); // what is restored: every table, or a scope's rows
+      await this.load(step, r, plan); // every chunk into staging tables, bounded steps
+      await this.verify(step, "verify staging", p, plan.scoped.map((s) => s.index), (t, i) => stagingScanSpec(t, stageName(r.id, i)));
+      await r.note("staging matches the manifest: every table's rows and checksums");
+      const replayed = p.replay ? await this.replayStage(step, r, plan) : { sequences: {}, expectedRows: undefined }; // the change log on top
+      const swappedAt = await this.swap(step, r, plan, replayed.sequences); // one transaction
+      await this.checkTarget(step, r, plan, replayed.expectedRows); // schema objects and row counts, or the scope's rows
+      await this.finish(step, r, plan, swappedAt); // capture resumed, completion recorded, replaced tables dropped
+      return { restore_id: r.id, backup_id: p.backup_id, rows: plan.rows, tables: plan.tables.length };
     } catch (e) {
       const err = parseError(e);
-      await step.do("discard staging", CATALOG_STEP, () => dropStaging(target(), id));
-      await note(`restore failed, target left as it was: [${err.code}] ${err.message}`, "error");
-      await step.do("record failure", CATALOG_STEP, () =>
-        finishRestore(this.env.CATALOG_DB, id, { status: "failed", error_code: err.code, error: err.message }),
-      );
+      await step.do("discard staging", CATALOG_STEP, () => dropStaging(this.target(r), r.id));
+      await r.note(`restore failed, target left as it was: [${err.code}] ${err.message}`, "error");
+      await step.do("record failure", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, r.id, { status: "failed", error_code: err.code, error: err.message }));
       throw e;
+    }
+  }
+
+  private target(r: Run): D1Database {
+    return this.env[r.p.target_binding];
+  }
+
+  /** The tables in scope with their rows and chunks, checked against the live target. */
+  private async readPlan(step: WorkflowStep, r: Run): Promise<Plan> {
+    const { p, id, scope } = r;
+    const plan = await step.do("read manifest", DATA_STEP, () =>
+      finalOnPermanent(async () => {
+        await markRestoreStage(this.env.CATALOG_DB, id, "read manifest", null);
+        const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        const scoped = await resolveScope(this.target(r), manifest, scope);
+        return {
+          replica_reads: repo.replicaReads(),
+          scoped,
+          tables: scoped.map((s) => ({ index: s.index, name: s.name, rows: manifest.tables[s.index]!.rows, chunks: manifest.tables[s.index]!.chunks.length })),
+          rows: scoped.reduce((n, s) => n + manifest.tables[s.index]!.rows, 0),
+        };
+      }),
+    );
+    await r.note(
+      scope.kind === "full"
+        ? `restoring backup ${p.backup_id} (${plan.tables.length} tables, ${plan.rows} rows) into ${p.target_binding}`
+        : `restoring ${describeScope(scope)} from backup ${p.backup_id} into ${p.target_binding}: ${plan.tables.map((t) => t.name).join(", ")}`,
+    );
+    return plan;
+  }
+
+  /** Staging tables, then bounded load steps over (table, chunk). Reads the primary could not serve came from the replica: counted. */
+  private async load(step: WorkflowStep, r: Run, plan: Plan): Promise<void> {
+    const { p, id } = r;
+    await step.do("prepare staging", DATA_STEP, () =>
+      finalOnPermanent(async () => {
+        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        await createStaging(this.target(r), id, manifest.schema.tables, plan.scoped.map((s) => s.index));
+        await markRestoreStage(this.env.CATALOG_DB, id, "prepare staging", null);
+      }),
+    );
+    const fromReplica = [...plan.replica_reads];
+    const work = plan.tables.flatMap((t) => Array.from({ length: t.chunks }, (_, ci) => [t.index, ci] as const));
+    for (let i = 0; i < work.length; i += LOAD_STEP_CHUNKS) {
+      const batch = work.slice(i, i + LOAD_STEP_CHUNKS);
+      const loaded = await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
+          await loadChunks(
+            this.target(r),
+            repo,
+            batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
+          );
+          await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length, rows_total: plan.rows });
+          return { replica_reads: repo.replicaReads().slice(0, 20), replica_count: repo.replicaReads().length };
+        }),
+      );
+      fromReplica.push(...loaded.replica_reads);
+      if (loaded.replica_count > loaded.replica_reads.length) fromReplica.push(...Array(loaded.replica_count - loaded.replica_reads.length).fill(""));
+    }
+    await r.note(`loaded ${work.length} chunks into staging`);
+    if (fromReplica.length) await r.note(`read ${fromReplica.length} object(s) from the replica (BACKUP_REPLICA_BUCKET) because the primary could not serve them; first: ${fromReplica[0]}`, "warn");
+  }
+
+  /** The change log on top of staging; then each staged table's rows, which the target must have after the swap. */
+  private async replayStage(step: WorkflowStep, r: Run, plan: Plan): Promise<{ sequences: Record<string, number>; expectedRows: number[] }> {
+    const { p, id } = r;
+    const replayed = await this.replay(step, p, plan.scoped.map((s) => s.index));
+    await r.note(`applied ${replayed.applied} change(s) from the change log (through sequence ${replayed.through})${p.replay!.until_ms !== undefined ? ` up to ${new Date(p.replay!.until_ms).toISOString()}` : ""}`);
+    const expectedRows = await step.do("count replayed rows", DATA_STEP, () =>
+      finalOnPermanent(async () => {
+        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        const staged = new Set(plan.scoped.map((s) => s.index));
+        const target = this.target(r);
+        const counts = await target.batch(manifest.tables.map((_t, i) => target.prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n")));
+        return counts.map((c) => (c.results[0] as { n: number }).n);
+      }),
+    );
+    return { sequences: replayed.max_inserted, expectedRows };
+  }
+
+  /** Staging into the target in one transaction: the whole database, or the scope's rows (upserts by primary key). */
+  private async swap(step: WorkflowStep, r: Run, plan: Plan, sequencesAfterReplay: Record<string, number>): Promise<number> {
+    const { p, id, scope } = r;
+    const swappedAt = await step.do("swap", DATA_STEP, () =>
+      finalOnPermanent(async () => {
+        const began = Date.now();
+        const target = this.target(r);
+        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        const schema = { ...manifest.schema, sequences: replayedSequences(manifest.schema, sequencesAfterReplay) };
+        const stillStaged = await target
+          .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
+          .bind(stageName(id, plan.scoped[0]?.index ?? 0))
+          .first<number>("n");
+        if (scope.kind === "full") {
+          // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
+          if (manifest.schema.tables.length > 0 && stillStaged === 0) return began;
+          await target.batch(prepareAll(target, await planSwap(target, id, schema)));
+        } else {
+          // A scoped swap keeps staging until it is checked; running it twice gives the same rows.
+          await target.batch(prepareAll(target, await planScopedSwap(target, id, manifest, plan.scoped)));
+        }
+        await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
+        return began;
+      }),
+    );
+    await r.note(scope.kind === "full" ? "swapped the restored tables in (one transaction)" : "put the scoped rows back (one transaction, upserts by primary key)");
+    return swappedAt;
+  }
+
+  /** The target after the swap: every schema object and row count (whole database), or the scope's rows value for value. */
+  private async checkTarget(step: WorkflowStep, r: Run, plan: Plan, expectedRows: number[] | undefined): Promise<void> {
+    const { p, id, scope } = r;
+    await step.do("verify target", DATA_STEP, () =>
+      finalOnPermanent(async () => {
+        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        if (scope.kind === "full") await verifyTargetShape(this.target(r), manifest, expectedRows);
+        else {
+          await verifyScoped(this.target(r), id, manifest, plan.scoped);
+          await dropStaging(this.target(r), id);
+        }
+        await markRestoreStage(this.env.CATALOG_DB, id, "verify target", null);
+      }),
+    );
+    await r.note(scope.kind === "full" ? "target matches the manifest: every schema object and every table's row count" : "the scoped rows in the target equal the backup's, value for value");
+  }
+
+  /** Change capture back on the restored tables (whole database), completion recorded, replaced tables dropped. */
+  private async finish(step: WorkflowStep, r: Run, plan: Plan, swappedAt: number): Promise<void> {
+    const { p, id, scope } = r;
+    if (scope.kind === "full") {
+      const resumed = await step.do("resume change capture", DATA_STEP, async () => {
+        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        return resumeCapture(this.target(r), this.env.CATALOG_DB, p.target_binding, swappedAt, id, manifest.schema.excluded);
+      });
+      if (resumed) await r.note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
+    }
+    await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
+    if (scope.kind === "full") {
+      // The target is restored and verified; the tables it replaced are dropped now, off the critical path.
+      const dropped = await step.do("drop replaced tables", DATA_STEP, () => dropReplaced(this.target(r), id));
+      if (dropped) await r.note(`dropped the ${dropped} table(s) the restore replaced`);
     }
   }
 
