@@ -39,8 +39,15 @@ export default defineConfig(async () => {
     ...(profile === undefined
       ? {}
       : {
-          d1Databases: { OIDC_DB: provider.databaseId, CATALOG_DB: "00000000-0000-4000-8000-000000000002", RESTORE_TARGET_DB: "00000000-0000-4000-8000-000000000003" },
-          durableObjects: { SESSIONS: { ...provider.sessions, useSQLite: true }, CAPTURE_SHIPPER: { className: "CaptureShipper", useSQLite: true } },
+          d1Databases: {
+            OIDC_DB: provider.databaseId,
+            CATALOG_DB: "00000000-0000-4000-8000-000000000002",
+            RESTORE_TARGET_DB: "00000000-0000-4000-8000-000000000003",
+          },
+          durableObjects: {
+            SESSIONS: { ...provider.sessions, useSQLite: true },
+            CAPTURE_SHIPPER: { className: "CaptureShipper", useSQLite: true },
+          },
         }),
     extraBindings: {
       OIDC_MIGRATIONS: await readD1Migrations(provider.migrationsDir),
@@ -56,7 +63,8 @@ export default defineConfig(async () => {
         workers: p.workers,
         ...(p.d1Databases ? { d1Databases: p.d1Databases, durableObjects: p.durableObjects } : {}),
         // The Worker's outbound fetches (the issuer's JWKS, the Cloudflare REST API) go to local stand-ins, never the network.
-        outboundService: async (request: Request) => idpStandin(request) ?? (await webhookReceiver(request)) ?? cloudflareApiStandin(request),
+        outboundService: async (request: Request) =>
+          idpStandin(request) ?? (await webhookReceiver(request)) ?? cloudflareApiStandin(request),
         bindings: {
           // D1 Time Travel bookmarks, against the stand-in.
           CF_ACCOUNT_ID: STANDIN.accountId,
@@ -85,7 +93,11 @@ export default defineConfig(async () => {
           // As in production, whatever a local .dev.vars says (the plugin reads it too).
           DEMO_MODE: "false",
           // Notifications go to a receiver outside the Worker (test/shared/webhook-receiver.ts); retries without delay.
-          NOTIFY_WEBHOOKS: JSON.stringify([{ url: `${HOOKS.base}/ok` }, { url: `${HOOKS.base}/flaky-5`, events: ["backup.failed"] }, { url: `${HOOKS.base}/down`, events: ["backup.failed"] }]),
+          NOTIFY_WEBHOOKS: JSON.stringify([
+            { url: `${HOOKS.base}/ok` },
+            { url: `${HOOKS.base}/flaky-5`, events: ["backup.failed"] },
+            { url: `${HOOKS.base}/down`, events: ["backup.failed"] },
+          ]),
           WEBHOOK_SIGNING_SECRET: HOOKS.secret,
           NOTIFY_RETRY_BASE_SECONDS: "0",
           // E-mail through the local send_email binding: failures, alerts and the digest.
@@ -107,13 +119,22 @@ export default defineConfig(async () => {
       onConsoleLog(log: string) {
         if (!log.startsWith(DATA_KEY_DIGEST_MARKER)) return;
         mkdirSync(".test-output", { recursive: true });
-        appendFileSync(DIGESTS_FILE, log.slice(DATA_KEY_DIGEST_MARKER.length).trim().replace(/,/g, "\n") + "\n");
+        appendFileSync(DIGESTS_FILE, `${log.slice(DATA_KEY_DIGEST_MARKER.length).trim().replace(/,/g, "\n")}\n`);
         return false;
       },
       projects: [
-        { plugins: [await worker({})], test: { ...shared, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: REPLICATION_TESTS } },
-        { plugins: [await worker({ CROSS_REGION_REPLICATION: "true" })], test: { ...shared, name: "worker-replicated", include: REPLICATION_TESTS } },
-        { plugins: [await worker({}, authjs, "authjs", authjsProfile)], test: { ...shared, name: "worker-authjs", include: PROVIDER_TESTS } },
+        {
+          plugins: [await worker({})],
+          test: { ...shared, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: REPLICATION_TESTS },
+        },
+        {
+          plugins: [await worker({ CROSS_REGION_REPLICATION: "true" })],
+          test: { ...shared, name: "worker-replicated", include: REPLICATION_TESTS },
+        },
+        {
+          plugins: [await worker({}, authjs, "authjs", authjsProfile)],
+          test: { ...shared, name: "worker-authjs", include: PROVIDER_TESTS },
+        },
       ],
     },
   };

@@ -71,7 +71,13 @@ export async function main(argv: string[]): Promise<number> {
   else if (values["s3-endpoint"] && values["s3-bucket"]) {
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
     if (!accessKeyId || !secretAccessKey) usage("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the S3 endpoint");
-    source = new S3Bucket({ endpoint: values["s3-endpoint"], bucket: values["s3-bucket"], region: values["s3-region"]!, accessKeyId, secretAccessKey });
+    source = new S3Bucket({
+      endpoint: values["s3-endpoint"],
+      bucket: values["s3-bucket"],
+      region: values["s3-region"]!,
+      accessKeyId,
+      secretAccessKey,
+    });
   } else usage("say where the repository is: --from DIR, or --s3-endpoint and --s3-bucket");
   const key = values["key-file"] ? readFileSync(values["key-file"], "utf8").trim() : process.env.BACKUP_ENCRYPTION_KEY;
   const old = values["old-keys-file"] ? readFileSync(values["old-keys-file"], "utf8") : process.env.BACKUP_ENCRYPTION_KEYS_OLD;
@@ -93,7 +99,10 @@ export async function main(argv: string[]): Promise<number> {
   if (sub === "database") {
     const r = await recoverDatabase(repo, values.backup, values.out, log);
     if (values.json) console.log(JSON.stringify(r));
-    else log(`done: ${r.tables.length} tables, ${r.tables.reduce((n, t) => n + t.rows, 0)} rows, ${r.replayed} changes replayed, integrity_check ${r.integrity_check}`);
+    else
+      log(
+        `done: ${r.tables.length} tables, ${r.tables.reduce((n, t) => n + t.rows, 0)} rows, ${r.replayed} changes replayed, integrity_check ${r.integrity_check}`,
+      );
     return 0;
   }
   if (sub === "assets") {

@@ -7,5 +7,12 @@ import { SessionManifest } from "./sessions";
 import { SystemManifest } from "./system-manifest";
 
 /** Every kind of backup manifest, told apart by its `format` (docs/FORMAT.md). */
-export const AnyManifest = z.discriminatedUnion("format", [DatabaseManifest, IncrementalManifest, SessionManifest, AssetManifest, ConfigManifest, SystemManifest]);
+export const AnyManifest = z.discriminatedUnion("format", [
+  DatabaseManifest,
+  IncrementalManifest,
+  SessionManifest,
+  AssetManifest,
+  ConfigManifest,
+  SystemManifest,
+]);
 export type AnyManifest = z.infer<typeof AnyManifest>;

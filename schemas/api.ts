@@ -1,6 +1,14 @@
 import { z } from "zod";
 
-export const BACKUP_TYPES = ["full_database", "incremental_database", "sessions", "assets", "config", "full_system", "monthly_archive"] as const;
+export const BACKUP_TYPES = [
+  "full_database",
+  "incremental_database",
+  "sessions",
+  "assets",
+  "config",
+  "full_system",
+  "monthly_archive",
+] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
 export const COMPONENTS = ["database", "sessions", "assets", "config"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -19,7 +27,12 @@ export const TYPE_COMPONENTS: Record<BackupType, Component[]> = {
 /** Types whose backup is made of component backups (children), one per component. */
 export const SYSTEM_TYPES: readonly string[] = ["full_system", "monthly_archive"];
 /** The backup type a full-system backup starts for each component. */
-export const COMPONENT_TYPE: Record<Component, BackupType> = { database: "full_database", sessions: "sessions", assets: "assets", config: "config" };
+export const COMPONENT_TYPE: Record<Component, BackupType> = {
+  database: "full_database",
+  sessions: "sessions",
+  assets: "assets",
+  config: "config",
+};
 /** `full` is the foundation's name for a full database backup, still accepted. */
 export const BackupTypeInput = z.preprocess((v) => (v === "full" ? "full_database" : v), z.enum(BACKUP_TYPES));
 export const BackupStatus = z.enum(["initiated", "running", "completed", "failed", "forgetting", "forgotten"]);
@@ -114,23 +127,28 @@ export const RestoreBody = z
       ctx.addIssue({ code: "custom", path: ["backup_id"], message: "give backup_id or target_timestamp (one of them)" });
     }
     if (b.target_timestamp !== undefined && (b.components.length !== 1 || b.components[0] !== "database")) {
-      ctx.addIssue({ code: "custom", path: ["target_timestamp"], message: "point-in-time restore covers the database: components must be [\"database\"]" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["target_timestamp"],
+        message: 'point-in-time restore covers the database: components must be ["database"]',
+      });
     }
     if (b.components.includes("config")) {
       ctx.addIssue({
         code: "custom",
         path: ["components"],
-        message: "configuration is restored by redeploying (wrangler.jsonc and secrets); read a config backup with GET /admin/backup/{id}/config",
+        message:
+          "configuration is restored by redeploying (wrangler.jsonc and secrets); read a config backup with GET /admin/backup/{id}/config",
       });
     }
     if (b.database && !b.components.includes("database")) {
-      ctx.addIssue({ code: "custom", path: ["database"], message: "a database selection needs components [\"database\"]" });
+      ctx.addIssue({ code: "custom", path: ["database"], message: 'a database selection needs components ["database"]' });
     }
     if (b.sessions && !b.components.includes("sessions")) {
-      ctx.addIssue({ code: "custom", path: ["sessions"], message: "a sessions selection needs components [\"sessions\"]" });
+      ctx.addIssue({ code: "custom", path: ["sessions"], message: 'a sessions selection needs components ["sessions"]' });
     }
     if (b.assets && !b.components.includes("assets")) {
-      ctx.addIssue({ code: "custom", path: ["assets"], message: "an asset selection needs components [\"assets\"]" });
+      ctx.addIssue({ code: "custom", path: ["assets"], message: 'an asset selection needs components ["assets"]' });
     }
     if (b.target_environment === "production" && !b.dry_run && b.confirmation !== PRODUCTION_CONFIRMATION) {
       ctx.addIssue({

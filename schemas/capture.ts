@@ -5,7 +5,14 @@ import { z } from "zod";
  * [seq, at (ms since the epoch), table, op, key, row]. `key` is the row's key as SQLite quote() literals joined
  * by commas; `row` is the whole row in the same form as a backup chunk's row (null for a delete).
  */
-export const ChangeEntry = z.tuple([z.number().int().positive(), z.number().int(), z.string(), z.enum(["I", "U", "D"]), z.string(), z.string().nullable()]);
+export const ChangeEntry = z.tuple([
+  z.number().int().positive(),
+  z.number().int(),
+  z.string(),
+  z.enum(["I", "U", "D"]),
+  z.string(),
+  z.string().nullable(),
+]);
 export type ChangeEntry = z.infer<typeof ChangeEntry>;
 
 /** A shipped segment: an object holding the change log entries first_seq..last_seq, contiguous. */
@@ -34,7 +41,6 @@ export const CapturePoint = z.object({
   segments: z.array(SegmentRef),
 });
 export type CapturePoint = z.infer<typeof CapturePoint>;
-
 
 /** What a restore replays on top of a base backup's rows; the segments come from the catalog, in sequence order. */
 export const ReplayPlan = z.object({

@@ -23,7 +23,12 @@ const csv = (fallback: string) =>
   z
     .string()
     .optional()
-    .transform((v) => (v?.trim() ? v : fallback).split(",").map((s) => s.trim()).filter(Boolean));
+    .transform((v) =>
+      (v?.trim() ? v : fallback)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
 
 /**
  * Sign-in with the provider's own access tokens (docs/ACCESS.md). Off unless AUTH_ISSUER is set; then the audience
@@ -36,7 +41,10 @@ export const AuthConfig = z
     AUTH_JWKS_URL: z.url().optional(),
     AUTH_JWKS: z.string().optional(),
     /** Where the roles are in the token: a claim name or a dotted path (`realm_access.roles`). */
-    AUTH_ROLES_CLAIM: z.string().optional().transform((v) => v?.trim() || "roles"),
+    AUTH_ROLES_CLAIM: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || "roles"),
     /** `amr` values that count as a second factor (RFC 8176). */
     AUTH_MFA_AMR: csv("mfa,otp,hwk,swk"),
     AUTH_ALGORITHMS: csv("RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA"),
@@ -44,7 +52,8 @@ export const AuthConfig = z
   .superRefine((c, ctx) => {
     if (!c.AUTH_ISSUER) return;
     if (!c.AUTH_AUDIENCE) ctx.addIssue({ code: "custom", path: ["AUTH_AUDIENCE"], message: "required when AUTH_ISSUER is set" });
-    if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS) ctx.addIssue({ code: "custom", path: ["AUTH_JWKS_URL"], message: "AUTH_JWKS_URL or AUTH_JWKS is required when AUTH_ISSUER is set" });
+    if (!c.AUTH_JWKS_URL && !c.AUTH_JWKS)
+      ctx.addIssue({ code: "custom", path: ["AUTH_JWKS_URL"], message: "AUTH_JWKS_URL or AUTH_JWKS is required when AUTH_ISSUER is set" });
   });
 export type AuthConfig = z.infer<typeof AuthConfig>;
 

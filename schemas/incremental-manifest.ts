@@ -15,6 +15,10 @@ export const IncrementalManifest = ManifestHeader.extend({
   to_seq: z.number().int().nonnegative(),
   as_of: z.number().int(),
   segments: z.array(SegmentRef),
-  totals: z.object({ entries: z.number().int().nonnegative(), raw_bytes: z.number().int().nonnegative(), stored_bytes: z.number().int().nonnegative() }),
+  totals: z.object({
+    entries: z.number().int().nonnegative(),
+    raw_bytes: z.number().int().nonnegative(),
+    stored_bytes: z.number().int().nonnegative(),
+  }),
 });
 export type IncrementalManifest = z.infer<typeof IncrementalManifest>;

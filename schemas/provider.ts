@@ -7,7 +7,11 @@ import { z } from "zod";
  */
 
 /** An SQLite identifier as the provider wrote it: any name D1 accepts, quoted wherever Vaultline uses it. */
-const Name = z.string().min(1).max(128).refine((s) => !s.includes("\0"), "must not contain NUL");
+const Name = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((s) => !s.includes("\0"), "must not contain NUL");
 
 export const TableColumn = z.strictObject({ table: Name, column: Name });
 
@@ -46,9 +50,15 @@ export const ProviderProfile = z.strictObject({
       /** SQLite's foreign_key_check over the declared foreign keys. */
       foreign_keys: z.boolean().default(true),
       /** Undeclared references that must hold: every non-null `table.column` has a `parent.key`. */
-      references: z.array(z.strictObject({ table: Name, column: Name, parent: Name, key: Name })).max(200).default([]),
+      references: z
+        .array(z.strictObject({ table: Name, column: Name, parent: Name, key: Name }))
+        .max(200)
+        .default([]),
       /** The provider's own probes: named queries that must return rows in a sound copy. */
-      probes: z.array(z.strictObject({ name: z.string().min(1).max(200), sql: ProbeSql })).max(50).default([]),
+      probes: z
+        .array(z.strictObject({ name: z.string().min(1).max(200), sql: ProbeSql }))
+        .max(50)
+        .default([]),
     })
     .default({ foreign_keys: true, references: [], probes: [] }),
   /** The provider's session Durable Objects (bound as SESSIONS), if it has any. */

@@ -17,4 +17,7 @@ export const ComplianceTargets = z.strictObject({
   rto_seconds: z.number().positive(),
 });
 export type ComplianceTargets = z.infer<typeof ComplianceTargets>;
-export const DEFAULT_TARGETS: ComplianceTargets = { rpo_seconds: { database: 60, sessions: 86_400, assets: 86_400, config: 86_400 }, rto_seconds: 3600 };
+export const DEFAULT_TARGETS: ComplianceTargets = {
+  rpo_seconds: { database: 60, sessions: 86_400, assets: 86_400, config: 86_400 },
+  rto_seconds: 3600,
+};

@@ -26,7 +26,10 @@ export const PolicySet = z.strictObject({
   /** No rule can forget a backup younger than this. Bucket locks hold backup objects as long (npm run provision). */
   min_retention_days: z.number().int().min(1).max(36_500),
   /** First match wins; a backup no rule matches is kept (never forgotten by accident of configuration). */
-  rules: z.array(z.strictObject({ match: RuleMatch, keep: KeepRule })).min(1).max(50),
+  rules: z
+    .array(z.strictObject({ match: RuleMatch, keep: KeepRule }))
+    .min(1)
+    .max(50),
   /** Backups older than this many days are moved to R2 InfrequentAccess (monthly archives always). Omitted: never. */
   infrequent_access_after_days: z.number().int().min(30).max(36_500).optional(),
   /** Storage budget for the growth forecast (GET /admin/backup/storage). */

@@ -4,7 +4,12 @@ import { ManifestHeader } from "./manifest";
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** One Durable Object's state: a chunk holding its export entries, one JSON line each. */
-export const SessionObjectEntry = z.object({ name: z.string(), chunk: Hex64, entries: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
+export const SessionObjectEntry = z.object({
+  name: z.string(),
+  chunk: Hex64,
+  entries: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
 export type SessionObjectEntry = z.infer<typeof SessionObjectEntry>;
 
 export const SessionSegmentRef = z.object({ id: Hex64, first: z.string(), last: z.string(), objects: z.number().int().positive() });
@@ -17,7 +22,13 @@ export const SessionManifest = ManifestHeader.extend({
   namespace: z.string(),
   /** Every registered object, in name order. */
   segments: z.array(SessionSegmentRef),
-  totals: z.object({ objects: z.number().int(), entries: z.number().int(), bytes: z.number().int(), new_chunks: z.number().int(), new_stored_bytes: z.number().int() }),
+  totals: z.object({
+    objects: z.number().int(),
+    entries: z.number().int(),
+    bytes: z.number().int(),
+    new_chunks: z.number().int(),
+    new_stored_bytes: z.number().int(),
+  }),
   timings_ms: z.record(z.string(), z.number()),
 });
 export type SessionManifest = z.infer<typeof SessionManifest>;

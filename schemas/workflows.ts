@@ -31,7 +31,12 @@ export const UserRows = ProviderProfile.shape.users.pick({ table: true, key: tru
 export const RestoreScope = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("full") }),
   z.strictObject({ kind: z.literal("tables"), tables: DatabaseSelection.shape.tables.unwrap() }),
-  z.strictObject({ kind: z.literal("user"), user_id: DatabaseSelection.shape.user_id.unwrap(), users: UserRows, exclude_tables: z.array(z.string()) }),
+  z.strictObject({
+    kind: z.literal("user"),
+    user_id: DatabaseSelection.shape.user_id.unwrap(),
+    users: UserRows,
+    exclude_tables: z.array(z.string()),
+  }),
 ]);
 
 const RestoreIds = { restore_id: InstanceId, backup_id: InstanceId, requested_by: Who };
@@ -47,7 +52,11 @@ export const DatabaseRestoreParams = z.strictObject({
 
 /** Which objects an asset restore writes: the API's selection (everything, a prefix, or one key). */
 export const AssetFilter = AssetSelection;
-export const AssetRestoreParams = z.strictObject({ ...RestoreIds, target_binding: z.enum(["ASSETS_BUCKET", "RESTORE_TARGET_BUCKET"]), filter: AssetFilter });
+export const AssetRestoreParams = z.strictObject({
+  ...RestoreIds,
+  target_binding: z.enum(["ASSETS_BUCKET", "RESTORE_TARGET_BUCKET"]),
+  filter: AssetFilter,
+});
 
 export const SessionRestoreOptions = z.strictObject({
   /** Only these objects; every object when absent. */

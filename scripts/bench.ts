@@ -6,7 +6,18 @@
 // (1,000 x 1 MB + 3 x 100 MB) against the raw bucket-to-bucket copy rate. Prints figures and ratios; nothing here
 // fails on a time.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, renameSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  renameSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { demoToken } from "./lib/demo-idp.ts";
@@ -48,7 +59,10 @@ function prepareProject(): void {
     .replace('"node_modules/wrangler/config-schema.json"', '"../../node_modules/wrangler/config-schema.json"')
     .replace(/"migrations_dir": "migrations\//g, '"migrations_dir": "../../migrations/')
     // An empty database of the bench's own, for --import-peer.
-    .replace('"d1_databases": [', '"d1_databases": [\n    { "binding": "BENCH_IMPORT_DB", "database_name": "bench-import", "database_id": "00000000-0000-4000-8000-0000000000ff" },');
+    .replace(
+      '"d1_databases": [',
+      '"d1_databases": [\n    { "binding": "BENCH_IMPORT_DB", "database_name": "bench-import", "database_id": "00000000-0000-4000-8000-0000000000ff" },',
+    );
   writeFileSync(config, text);
   copyFileSync(".dev.vars.example", join(project, ".dev.vars"));
 }
@@ -95,11 +109,20 @@ async function post(dev: DevServer, path: string, body: unknown, bearer?: string
 
 function timed(label: string, cmd: string, args: string[], opts: { shell?: boolean } = {}): { ms: number; ok: boolean; error?: string } {
   const t = performance.now();
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 26, shell: opts.shell, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, timeout: 20 * 60_000 });
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    shell: opts.shell,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    timeout: 20 * 60_000,
+  });
   const ms = performance.now() - t;
   const ok = r.status === 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colour codes (ESC [ ... m) wrangler prints
   const text = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
-  const error = ok ? undefined : (text.match(/JavaScript heap out of memory|RangeError[^\n]*|Invalid string length|\[ERROR\][^\n]*/)?.[0] ?? `exit ${r.status}`);
+  const error = ok
+    ? undefined
+    : (text.match(/JavaScript heap out of memory|RangeError[^\n]*|Invalid string length|\[ERROR\][^\n]*/)?.[0] ?? `exit ${r.status}`);
   console.log(`  ${label}: ${secs(ms)} s${ok ? "" : ` (failed: ${error})`}`);
   return { ms, ok, error };
 }
@@ -120,16 +143,48 @@ if (values.reseed || !existsSync(marker)) {
   applyLocalMigrations(state, config); // idempotent: brings a database seeded by an older version up to date
   // A clean repository and catalog each run, so stored bytes are this backup's own.
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log; DELETE FROM change_segments; DELETE FROM capture_state; DELETE FROM capture_breaks;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
-  execFileSync("npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--command", "SELECT 1"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  execFileSync(
+    "npx",
+    [
+      "wrangler",
+      "d1",
+      "execute",
+      "CATALOG_DB",
+      "--local",
+      "-c",
+      config,
+      "--command",
+      "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log; DELETE FROM change_segments; DELETE FROM capture_state; DELETE FROM capture_breaks;",
+    ],
+    { stdio: "ignore", env: { ...process.env, CI: "true" } },
+  );
+  execFileSync("npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--command", "SELECT 1"], {
+    stdio: "ignore",
+    env: { ...process.env, CI: "true" },
+  });
 }
 const targetTablesBefore = Number(
   /"n":\s*(\d+)/.exec(
-    execFileSync("npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--json", "--command", "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'"], {
-      encoding: "utf8",
-      // seed.ts quiets wrangler for this process, and at that level wrangler prints no --json output either.
-      env: { ...process.env, CI: "true", WRANGLER_LOG: "log" },
-    }),
+    execFileSync(
+      "npx",
+      [
+        "wrangler",
+        "d1",
+        "execute",
+        "RESTORE_TARGET_DB",
+        "--local",
+        "-c",
+        config,
+        "--json",
+        "--command",
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+      ],
+      {
+        encoding: "utf8",
+        // seed.ts quiets wrangler for this process, and at that level wrangler prints no --json output either.
+        env: { ...process.env, CI: "true", WRANGLER_LOG: "log" },
+      },
+    ),
   )?.[1] ?? "-1",
 );
 const haveNative = ensureTool("sqlite3", "sqlite3") && ensureTool("zstd", "zstd");
@@ -140,7 +195,21 @@ const dbBytes = sqliteFile ? statSync(sqliteFile).size : 0;
 async function benchRetention(days: number) {
   // A clean repository and catalog, and a copy of the database that is put back afterwards (the changes grow it).
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
-  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", "DELETE FROM backups; DELETE FROM restores; DELETE FROM storage_samples; DELETE FROM retention_runs; DELETE FROM fossil_collections; DELETE FROM retention_policies;"], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  execFileSync(
+    "npx",
+    [
+      "wrangler",
+      "d1",
+      "execute",
+      "CATALOG_DB",
+      "--local",
+      "-c",
+      config,
+      "--command",
+      "DELETE FROM backups; DELETE FROM restores; DELETE FROM storage_samples; DELETE FROM retention_runs; DELETE FROM fossil_collections; DELETE FROM retention_policies;",
+    ],
+    { stdio: "ignore", env: { ...process.env, CI: "true" } },
+  );
   const d1Dir = join(state, "v3", "d1");
   const saved = join(root, "d1-before-retention");
   rmSync(saved, { recursive: true, force: true });
@@ -148,7 +217,10 @@ async function benchRetention(days: number) {
   const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
   try {
     await fetch(`${dev.url}/admin/capture/remove`, { method: "POST", headers: ADMIN });
-    const chunkBytes = async () => ((await call(dev, "POST", "/admin/backup/storage/sample", {})).areas as any[]).filter((a) => a.area === "chunks").reduce((n, a) => n + a.bytes, 0);
+    const chunkBytes = async () =>
+      ((await call(dev, "POST", "/admin/backup/storage/sample", {})).areas as any[])
+        .filter((a) => a.area === "chunks")
+        .reduce((n, a) => n + a.bytes, 0);
     let full = 0;
     let after30 = 0;
     const t = performance.now();
@@ -164,7 +236,11 @@ async function benchRetention(days: number) {
     const before = await chunkBytes();
     await call(dev, "POST", "/admin/demo/age-backups", { days_apart: 1 });
     // Keep 30 daily backups; the floor is a week.
-    const put = await fetch(`${dev.url}/admin/backup/policies`, { method: "PUT", headers: ADMIN, body: JSON.stringify({ min_retention_days: 7, rules: [{ match: {}, keep: { daily: 30 } }] }) });
+    const put = await fetch(`${dev.url}/admin/backup/policies`, {
+      method: "PUT",
+      headers: ADMIN,
+      body: JSON.stringify({ min_retention_days: 7, rules: [{ match: {}, keep: { daily: 30 } }] }),
+    });
     if (!put.ok) throw new Error(`policy refused: ${await put.text()}`);
     const run = async () => {
       const s = performance.now();
@@ -180,13 +256,38 @@ async function benchRetention(days: number) {
     const ck = await post(dev, "/admin/repository/check", {});
     const checked = await poll(dev, `/admin/repository/checks/${ck.check_id}`, (x) => x.status !== "running");
     const checkMs = performance.now() - tc;
-    console.log(`  storage after 30 daily full backups (1 % change a day): ${mb(after30)} MB of chunks = ${(after30 / full).toFixed(2)} x one full backup (${mb(full)} MB)`);
-    console.log(`  prune of ${days} daily backups to 30: forget + mark + phase one ${secs(one.ms)} s (${one.report.forgotten.length} forgotten, ${one.report.phase_one.fossilized} chunks to fossils), phase two ${secs(two.ms)} s (${two.report.phase_two.deleted} deleted, ${mb(two.report.phase_two.freed_bytes)} MB freed)`);
-    console.log(`  chunks before ${mb(before)} MB, after ${mb(after)} MB; repository check ${checked.status} in ${secs(checkMs)} s (${checked.report.manifests} manifests, ${checked.report.refs} chunk references)`);
+    console.log(
+      `  storage after 30 daily full backups (1 % change a day): ${mb(after30)} MB of chunks = ${(after30 / full).toFixed(2)} x one full backup (${mb(full)} MB)`,
+    );
+    console.log(
+      `  prune of ${days} daily backups to 30: forget + mark + phase one ${secs(one.ms)} s (${one.report.forgotten.length} forgotten, ${one.report.phase_one.fossilized} chunks to fossils), phase two ${secs(two.ms)} s (${two.report.phase_two.deleted} deleted, ${mb(two.report.phase_two.freed_bytes)} MB freed)`,
+    );
+    console.log(
+      `  chunks before ${mb(before)} MB, after ${mb(after)} MB; repository check ${checked.status} in ${secs(checkMs)} s (${checked.report.manifests} manifests, ${checked.report.refs} chunk references)`,
+    );
     const incremental = await incrementalSeries(dev, 30);
     const ratio30Incremental = (full + incremental.increments) / full;
-    console.log(`  storage after 1 full + 29 daily incremental backups (change capture, 1 % a day): ${mb(full)} MB + ${mb(incremental.increments)} MB of change log = ${ratio30Incremental.toFixed(2)} x one full backup`);
-    return { days, full, after30, ratio30: after30 / full, incremental, ratio30Incremental, before, after, forgetMs: one.ms, phaseTwoMs: two.ms, forgotten: one.report.forgotten.length, fossilized: one.report.phase_one.fossilized, deleted: two.report.phase_two.deleted, freed: two.report.phase_two.freed_bytes, checkMs, check: checked.status };
+    console.log(
+      `  storage after 1 full + 29 daily incremental backups (change capture, 1 % a day): ${mb(full)} MB + ${mb(incremental.increments)} MB of change log = ${ratio30Incremental.toFixed(2)} x one full backup`,
+    );
+    return {
+      days,
+      full,
+      after30,
+      ratio30: after30 / full,
+      incremental,
+      ratio30Incremental,
+      before,
+      after,
+      forgetMs: one.ms,
+      phaseTwoMs: two.ms,
+      forgotten: one.report.forgotten.length,
+      fossilized: one.report.phase_one.fossilized,
+      deleted: two.report.phase_two.deleted,
+      freed: two.report.phase_two.freed_bytes,
+      checkMs,
+      check: checked.status,
+    };
   } finally {
     await dev.stop();
     rmSync(d1Dir, { recursive: true, force: true });
@@ -199,7 +300,10 @@ async function benchRetention(days: number) {
  * ships and an incremental backup records the day's segments. On a repository of its own (R2 emptied first).
  */
 async function incrementalSeries(dev: DevServer, days: number) {
-  const bytes = async () => ((await call(dev, "POST", "/admin/backup/storage/sample", {})).areas as any[]).filter((a) => a.area === "chunks" || a.area === "change_log").reduce((n, a) => n + a.bytes, 0);
+  const bytes = async () =>
+    ((await call(dev, "POST", "/admin/backup/storage/sample", {})).areas as any[])
+      .filter((a) => a.area === "chunks" || a.area === "change_log")
+      .reduce((n, a) => n + a.bytes, 0);
   const start = await bytes();
   await call(dev, "POST", "/admin/capture/install", {});
   const c = await post(dev, "/admin/backup/create", { type: "full_database" });
@@ -228,11 +332,16 @@ if (values["retention-only"]) {
 
 // --- inside workerd: compression options, asset backup and restore ---------------------------------------------------
 if (!values["skip-workerd"]) {
-console.log("\nInside workerd (test/bench, vitest with the Workers plugin): compression options and R2 assets...");
-const inWorkerd = spawnSync("npx", ["vitest", "run", "--config", "test/bench/vitest.config.ts"], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: "1" } });
-const blocks = [...(inWorkerd.stdout + inWorkerd.stderr).matchAll(/^== (.*)\n([\s\S]*?)^== end/gm)];
-for (const [, title, body] of blocks) console.log(`\n${title}\n${body!.replace(/^/gm, "  ").trimEnd()}`);
-if (inWorkerd.status !== 0 || blocks.length < 2) console.log(`  (the workerd benchmarks failed: ${(inWorkerd.stdout + inWorkerd.stderr).slice(-1500)})`);
+  console.log("\nInside workerd (test/bench, vitest with the Workers plugin): compression options and R2 assets...");
+  const inWorkerd = spawnSync("npx", ["vitest", "run", "--config", "test/bench/vitest.config.ts"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const blocks = [...(inWorkerd.stdout + inWorkerd.stderr).matchAll(/^== (.*)\n([\s\S]*?)^== end/gm)];
+  for (const [, title, body] of blocks) console.log(`\n${title}\n${body!.replace(/^/gm, "  ").trimEnd()}`);
+  if (inWorkerd.status !== 0 || blocks.length < 2)
+    console.log(`  (the workerd benchmarks failed: ${(inWorkerd.stdout + inWorkerd.stderr).slice(-1500)})`);
 }
 
 // --- Vaultline ----------------------------------------------------------------------------------------------------
@@ -246,7 +355,9 @@ const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.st
 const backupWallMs = performance.now() - t0;
 if (backup.status !== "completed") throw new Error(`backup failed: ${JSON.stringify(backup.error)}`);
 const memAfterBackup = await peakWorkerdMemory(dev.child.pid!);
-console.log(`  full backup: ${secs(backupWallMs)} s (${backup.manifest.rows} rows, ${mb(backup.manifest.raw_bytes)} MB of rows -> ${mb(backup.manifest.stored_bytes)} MB stored, ${backup.manifest.chunks} chunks)`);
+console.log(
+  `  full backup: ${secs(backupWallMs)} s (${backup.manifest.rows} rows, ${mb(backup.manifest.raw_bytes)} MB of rows -> ${mb(backup.manifest.stored_bytes)} MB stored, ${backup.manifest.chunks} chunks)`,
+);
 
 async function timedRestore(label: string) {
   const t = performance.now();
@@ -261,15 +372,30 @@ async function timedRestore(label: string) {
   console.log(`    phases: ${phases.map((p, i) => `${p} ${at[i + 1] && at[i] ? secs(at[i + 1]! - at[i]!) : "?"} s`).join(", ")}`);
   return ms;
 }
-const firstLabel = targetTablesBefore === 0 ? "into the empty RESTORE_TARGET_DB" : "into RESTORE_TARGET_DB (already holding a restored copy)";
+const firstLabel =
+  targetTablesBefore === 0 ? "into the empty RESTORE_TARGET_DB" : "into RESTORE_TARGET_DB (already holding a restored copy)";
 const restoreWallMs = await timedRestore(firstLabel);
 const replaceWallMs = await timedRestore(`again, replacing the ${backup.manifest.rows} rows it now holds`);
 // A full-system drill: sessions and files next to the database (seeded through the Worker once), one full-system
 // backup, then a test restore of it: every component into the sandbox, checked and cleaned up, end to end. Its
 // report's RTO is what an operator would quote for a disaster.
-const seededSessions = await (await fetch(`${dev.url}/admin/demo/seed-sessions`, { method: "POST", headers: ADMIN, body: JSON.stringify({ sessions: 50_000, objects: 500 }) })).json() as any;
-const seededAssets = await (await fetch(`${dev.url}/admin/demo/seed-assets`, { method: "POST", headers: ADMIN, body: JSON.stringify({ objects: 500, bytes: 1 << 20 }) })).json() as any;
-console.log(`  for the drill: ${seededSessions.sessions} sessions in ${seededSessions.objects_after} objects; ${seededAssets.written + seededAssets.skipped} files of 1 MiB`);
+const seededSessions = (await (
+  await fetch(`${dev.url}/admin/demo/seed-sessions`, {
+    method: "POST",
+    headers: ADMIN,
+    body: JSON.stringify({ sessions: 50_000, objects: 500 }),
+  })
+).json()) as any;
+const seededAssets = (await (
+  await fetch(`${dev.url}/admin/demo/seed-assets`, {
+    method: "POST",
+    headers: ADMIN,
+    body: JSON.stringify({ objects: 500, bytes: 1 << 20 }),
+  })
+).json()) as any;
+console.log(
+  `  for the drill: ${seededSessions.sessions} sessions in ${seededSessions.objects_after} objects; ${seededAssets.written + seededAssets.skipped} files of 1 MiB`,
+);
 const ts = performance.now();
 const sys = await post(dev, "/admin/backup/create", { type: "full_system" });
 const sysDone = await poll(dev, `/admin/backup/${sys.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
@@ -282,18 +408,33 @@ const drill = await poll(dev, `/admin/test-restores/${drillStarted.test_id}`, (r
 const drillWallMs = performance.now() - td;
 if (drill.status !== "passed") throw new Error(`test restore failed: ${JSON.stringify(drill.checks.filter((c: any) => !c.passed))}`);
 const slowest = [...drill.checks].sort((a: any, b: any) => b.ms - a.ms)[0];
-console.log(`  test restore drill: ${secs(drillWallMs)} s end to end; RTO ${drill.rto_seconds.toFixed(1)} s (restore + ${drill.checks.length} checks, slowest: ${slowest.name} ${secs(slowest.ms)} s), cleanup ${drill.cleanup_seconds.toFixed(1)} s`);
+console.log(
+  `  test restore drill: ${secs(drillWallMs)} s end to end; RTO ${drill.rto_seconds.toFixed(1)} s (restore + ${drill.checks.length} checks, slowest: ${slowest.name} ${secs(slowest.ms)} s), cleanup ${drill.cleanup_seconds.toFixed(1)} s`,
+);
 // A production restore through every stage (the gate is the drill above; a second person approves), then rolled
 // back on request to its safety snapshot.
 // People with a second factor, signed in through the local demo issuer: production restores accept nothing less.
 const [adminJwt, approverJwt] = [await demoToken("admin"), await demoToken("approver")];
 const tpr = performance.now();
-const prod = await post(dev, "/admin/backup/restore", { backup_id: created.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" }, adminJwt);
+const prod = await post(
+  dev,
+  "/admin/backup/restore",
+  { backup_id: created.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" },
+  adminJwt,
+);
 await poll(dev, `/admin/restore/${prod.restore_id}`, (r) => r.status === "awaiting_approval" || r.status === "failed");
 const approvedAt = performance.now();
-const approval = await fetch(`${dev.url}/admin/restore/${prod.restore_id}/approve`, { method: "POST", headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" }, body: JSON.stringify({ comment: "bench" }) });
+const approval = await fetch(`${dev.url}/admin/restore/${prod.restore_id}/approve`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" },
+  body: JSON.stringify({ comment: "bench" }),
+});
 if (!approval.ok) throw new Error(`approval refused: ${await approval.text()}`);
-const prodDone = await poll(dev, `/admin/restore/${prod.restore_id}`, (r) => !["initiated", "running", "awaiting_approval"].includes(r.status));
+const prodDone = await poll(
+  dev,
+  `/admin/restore/${prod.restore_id}`,
+  (r) => !["initiated", "running", "awaiting_approval"].includes(r.status),
+);
 const prodEnd = performance.now();
 const prodMs = prodEnd - tpr;
 if (prodDone.status !== "completed") throw new Error(`production restore ${prodDone.status}: ${JSON.stringify(prodDone.error)}`);
@@ -302,7 +443,9 @@ const rb = await post(dev, `/admin/restore/${prod.restore_id}/rollback`, {}, adm
 const rbDone = await poll(dev, `/admin/restore/${rb.restore_id}`, (r) => !["initiated", "running"].includes(r.status));
 const rollbackMs = performance.now() - tr;
 if (rbDone.status !== "completed") throw new Error(`rollback ${rbDone.status}: ${JSON.stringify(rbDone.error)}`);
-console.log(`  production restore of the database backup (gate: a drill of it runs first; approval; safety snapshot; restore; checks): ${secs(prodMs)} s, of which ${secs(prodEnd - approvedAt)} s after approval; rollback on request: ${secs(rollbackMs)} s`);
+console.log(
+  `  production restore of the database backup (gate: a drill of it runs first; approval; safety snapshot; restore; checks): ${secs(prodMs)} s, of which ${secs(prodEnd - approvedAt)} s after approval; rollback on request: ${secs(rollbackMs)} s`,
+);
 const memPeak = await peakWorkerdMemory(dev.child.pid!);
 console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restores`);
 await dev.stop();
@@ -324,7 +467,8 @@ async function benchCapture(dev: DevServer, fullStoredBytes: number) {
   async function traffic(seconds: number, seed: number) {
     const began = performance.now();
     let statements = 0;
-    for (let i = 0; performance.now() - began < seconds * 1000; i++) statements += (await call(dev, "POST", "/admin/demo/write-load", { batches: 4, seed: seed * 1_000_000 + i })).statements;
+    for (let i = 0; performance.now() - began < seconds * 1000; i++)
+      statements += (await call(dev, "POST", "/admin/demo/write-load", { batches: 4, seed: seed * 1_000_000 + i })).statements;
     return { statements, ms: performance.now() - began };
   }
   const off = await traffic(loadSeconds, 1);
@@ -351,14 +495,18 @@ async function benchCapture(dev: DevServer, fullStoredBytes: number) {
   const rpoMax = sorted.at(-1) ?? NaN;
   const rpoP50 = sorted[Math.floor(sorted.length / 2)] ?? NaN;
   console.log(`  capture on:  ${Math.round(onRate)} statements/s over ${secs(on.ms)} s (ratio ${(onRate / offRate).toFixed(2)})`);
-  console.log(`  RPO under that load: oldest unshipped change at most ${secs(rpoMax)} s old (median ${secs(rpoP50)} s, ${ages.length} samples)`);
+  console.log(
+    `  RPO under that load: oldest unshipped change at most ${secs(rpoMax)} s old (median ${secs(rpoP50)} s, ${ages.length} samples)`,
+  );
 
   const tf = performance.now();
   const full = await post(dev, "/admin/backup/create", { type: "full_database" });
   const fullDone = await poll(dev, `/admin/backup/${full.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
   const fullMs = performance.now() - tf;
   if (fullDone.status !== "completed") throw new Error(`full backup with capture failed: ${JSON.stringify(fullDone.error)}`);
-  console.log(`  full backup with capture (the base): ${secs(fullMs)} s, scan window ${fullDone.change_log.seq_end - fullDone.change_log.seq_start} changes`);
+  console.log(
+    `  full backup with capture (the base): ${secs(fullMs)} s, scan window ${fullDone.change_log.seq_end - fullDone.change_log.seq_start} changes`,
+  );
 
   const changed = await call(dev, "POST", "/admin/demo/change", { percent: 1 });
   const ti = performance.now();
@@ -368,7 +516,9 @@ async function benchCapture(dev: DevServer, fullStoredBytes: number) {
   if (incDone.status !== "completed") throw new Error(`incremental backup failed: ${JSON.stringify(incDone.error)}`);
   const incBytes = incDone.manifest.stored_bytes as number;
   // Against the first full backup's stored bytes (a complete copy made this run, before the traffic grew the database).
-  console.log(`  1 % changed (${changed.users} users, ${changed.refresh_tokens} refresh tokens) -> incremental backup ${secs(incMs)} s, ${incDone.manifest.rows} changes, ${(incBytes / 1e3).toFixed(1)} kB stored (${((incBytes / fullStoredBytes) * 100).toFixed(2)} % of the full backup's ${mb(fullStoredBytes)} MB; raw ${((incDone.manifest.raw_bytes / fullDone.manifest.raw_bytes) * 100).toFixed(2)} % of the base's rows)`);
+  console.log(
+    `  1 % changed (${changed.users} users, ${changed.refresh_tokens} refresh tokens) -> incremental backup ${secs(incMs)} s, ${incDone.manifest.rows} changes, ${(incBytes / 1e3).toFixed(1)} kB stored (${((incBytes / fullStoredBytes) * 100).toFixed(2)} % of the full backup's ${mb(fullStoredBytes)} MB; raw ${((incDone.manifest.raw_bytes / fullDone.manifest.raw_bytes) * 100).toFixed(2)} % of the base's rows)`,
+  );
 
   // Point in time: just after the change, restored into the empty-or-not test database.
   await new Promise((r) => setTimeout(r, 2000));
@@ -382,31 +532,81 @@ async function benchCapture(dev: DevServer, fullStoredBytes: number) {
   if (r.status !== "completed") throw new Error(`point-in-time restore failed: ${JSON.stringify(r.error)}`);
   const replayed = (r.log as { message: string }[]).find((l) => l.message.startsWith("applied"))?.message ?? "";
   console.log(`  point-in-time restore to ${at}: ${secs(pitrMs)} s (${r.rows} rows from the base; ${replayed})`);
-  return { offRate, onRate, rpoMax, rpoP50, samples: ages.length, fullMs, incMs, incBytes, incChanges: incDone.manifest.rows, pitrMs, changed };
+  return {
+    offRate,
+    onRate,
+    rpoMax,
+    rpoP50,
+    samples: ages.length,
+    fullMs,
+    incMs,
+    incBytes,
+    incChanges: incDone.manifest.rows,
+    pitrMs,
+    changed,
+  };
 }
 
 // --- peers ----------------------------------------------------------------------------------------------------------
 console.log("\nPeers on the same database:");
-const wholeExport = timed("wrangler d1 export --local (whole database)", "npx", ["wrangler", "d1", "export", "OIDC_DB", "--local", "-c", config, "--output", join(out, "whole.sql"), "-y"]);
-const tables = ["users", "oauth_clients", "signing_keys", "refresh_tokens", "authorization_codes", "consents", "auth_events", "d1_migrations"];
+const wholeExport = timed("wrangler d1 export --local (whole database)", "npx", [
+  "wrangler",
+  "d1",
+  "export",
+  "OIDC_DB",
+  "--local",
+  "-c",
+  config,
+  "--output",
+  join(out, "whole.sql"),
+  "-y",
+]);
+const tables = [
+  "users",
+  "oauth_clients",
+  "signing_keys",
+  "refresh_tokens",
+  "authorization_codes",
+  "consents",
+  "auth_events",
+  "d1_migrations",
+];
 let tableMs = 0;
 let tableBytes = 0;
 const failedTables: string[] = [];
 for (const t of tables) {
   const file = join(out, `table-${t}.sql`);
   rmSync(file, { force: true });
-  const r = timed(`  wrangler d1 export --table ${t}`, "npx", ["wrangler", "d1", "export", "OIDC_DB", "--local", "-c", config, "--table", t, "--output", file, "-y"]);
+  const r = timed(`  wrangler d1 export --table ${t}`, "npx", [
+    "wrangler",
+    "d1",
+    "export",
+    "OIDC_DB",
+    "--local",
+    "-c",
+    config,
+    "--table",
+    t,
+    "--output",
+    file,
+    "-y",
+  ]);
   tableMs += r.ms;
   if (!r.ok) failedTables.push(`${t} (${r.error})`);
   if (r.ok && existsSync(file)) tableBytes += statSync(file).size;
 }
-console.log(`  wrangler d1 export, table by table: ${secs(tableMs)} s, ${mb(tableBytes)} MB of SQL${failedTables.length ? `; failed: ${failedTables.join(", ")}` : ""}`);
+console.log(
+  `  wrangler d1 export, table by table: ${secs(tableMs)} s, ${mb(tableBytes)} MB of SQL${failedTables.length ? `; failed: ${failedTables.join(", ")}` : ""}`,
+);
 
 let dump: { ms: number; bytes: number; zstBytes: number } | null = null;
 if (sqliteFile) {
   const sql = join(out, "dump.sql");
   const zst = join(out, "dump.sql.zst");
-  const r = timed("sqlite3 .dump | zstd -3", "bash", ["-c", `set -o pipefail; sqlite3 '${sqliteFile}' .dump | tee '${sql}' | zstd -3 -q -f -o '${zst}'`]);
+  const r = timed("sqlite3 .dump | zstd -3", "bash", [
+    "-c",
+    `set -o pipefail; sqlite3 '${sqliteFile}' .dump | tee '${sql}' | zstd -3 -q -f -o '${zst}'`,
+  ]);
   dump = { ms: r.ms, bytes: statSync(sql).size, zstBytes: statSync(zst).size };
   console.log(`  SQL dump ${mb(dump.bytes)} MB, zstd -3 ${mb(dump.zstBytes)} MB (SQLite file ${mb(dbBytes)} MB)`);
 } else {
@@ -414,13 +614,31 @@ if (sqliteFile) {
 }
 if (values["import-peer"]) {
   // The way back for a wrangler export: `wrangler d1 execute --file`, table by table (parents first), into an empty database.
-  const drops = [...tables].reverse().map((t) => `DROP TABLE IF EXISTS "${t}";`).join(" ");
-  execFileSync("npx", ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--command", `PRAGMA defer_foreign_keys = ON; ${drops}`], { stdio: "ignore", env: { ...process.env, CI: "true" } });
+  const drops = [...tables]
+    .reverse()
+    .map((t) => `DROP TABLE IF EXISTS "${t}";`)
+    .join(" ");
+  execFileSync(
+    "npx",
+    ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--command", `PRAGMA defer_foreign_keys = ON; ${drops}`],
+    { stdio: "ignore", env: { ...process.env, CI: "true" } },
+  );
   let importMs = 0;
   for (const t of tables) {
     const file = join(out, `table-${t}.sql`);
     if (!existsSync(file)) continue;
-    importMs += timed(`  wrangler d1 execute --file (${t})`, "npx", ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--file", file, "-y"]).ms;
+    importMs += timed(`  wrangler d1 execute --file (${t})`, "npx", [
+      "wrangler",
+      "d1",
+      "execute",
+      "BENCH_IMPORT_DB",
+      "--local",
+      "-c",
+      config,
+      "--file",
+      file,
+      "-y",
+    ]).ms;
   }
   console.log(`  re-import of the exported tables with wrangler d1 execute --file: ${secs(importMs)} s`);
 }
@@ -447,7 +665,11 @@ const retention = await benchRetention(Number(values["retention-days"]));
 // --- summary --------------------------------------------------------------------------------------------------------
 const stored = backup.manifest.stored_bytes as number;
 const rows: [string, string, string][] = [
-  ["backup time / table-by-table export time", (backupWallMs / tableMs).toFixed(2), failedTables.length ? "<= 0.50 (peer did not finish)" : "<= 0.50"],
+  [
+    "backup time / table-by-table export time",
+    (backupWallMs / tableMs).toFixed(2),
+    failedTables.length ? "<= 0.50 (peer did not finish)" : "<= 0.50",
+  ],
   ["stored bytes / SQL dump bytes", dump ? (stored / dump.bytes).toFixed(3) : "n/a", "<= 0.30"],
   ["stored bytes / sqlite3 .dump | zstd -3", dump ? (stored / dump.zstBytes).toFixed(2) : "n/a", "(native floor)"],
   ["backup time / sqlite3 .dump | zstd -3 time", dump ? (backupWallMs / dump.ms).toFixed(1) : "n/a", "(native floor)"],
@@ -463,16 +685,51 @@ const rows: [string, string, string][] = [
   ["point-in-time restore, seconds", secs(capture.pitrMs), "(full restore + replay)"],
   ["storage, 30 daily full backups (1 %/day) / one full", retention.ratio30.toFixed(2), "(full backups only)"],
   ["storage, full + 29 daily incrementals / one full", retention.ratio30Incremental.toFixed(2), "<= 1.5"],
-  [`prune ${retention.days} -> 30 daily backups, seconds (both phases)`, secs(retention.forgetMs + retention.phaseTwoMs), `${mb(retention.freed)} MB freed`],
+  [
+    `prune ${retention.days} -> 30 daily backups, seconds (both phases)`,
+    secs(retention.forgetMs + retention.phaseTwoMs),
+    `${mb(retention.freed)} MB freed`,
+  ],
 ];
 console.log(`\nSummary for ${users} users (${backup.manifest.rows} rows, SQLite file ${mb(dbBytes)} MB):`);
 console.log(`  Vaultline full backup   ${secs(backupWallMs).padStart(7)} s   stored ${mb(stored)} MB (compressed + encrypted)`);
-console.log(`  Vaultline restore       ${secs(restoreWallMs).padStart(7)} s   (${firstLabel}: staging, checksum verify, atomic swap, shape check)`);
+console.log(
+  `  Vaultline restore       ${secs(restoreWallMs).padStart(7)} s   (${firstLabel}: staging, checksum verify, atomic swap, shape check)`,
+);
 console.log(`  Vaultline restore       ${secs(replaceWallMs).padStart(7)} s   (replacing a populated database)`);
 console.log(`  workerd peak memory     ${mb(memPeak).padStart(7)} MB`);
-console.log(`  d1 export, whole        ${wholeExport.ok ? `${secs(wholeExport.ms).padStart(7)} s` : `failed after ${secs(wholeExport.ms)} s: ${wholeExport.error}`}`);
-console.log(`  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tableBytes)} MB${failedTables.length ? `   (failed: ${failedTables.join(", ")})` : ""}`);
+console.log(
+  `  d1 export, whole        ${wholeExport.ok ? `${secs(wholeExport.ms).padStart(7)} s` : `failed after ${secs(wholeExport.ms)} s: ${wholeExport.error}`}`,
+);
+console.log(
+  `  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tableBytes)} MB${failedTables.length ? `   (failed: ${failedTables.join(", ")})` : ""}`,
+);
 if (dump) console.log(`  sqlite3 .dump | zstd -3 ${secs(dump.ms).padStart(7)} s   ${mb(dump.zstBytes)} MB`);
 console.log("\n  ratio                                          measured   target");
 for (const [k, v, t] of rows) console.log(`  ${k.padEnd(46)} ${v.padStart(8)}   ${t}`);
-writeFileSync(join(root, "results.json"), JSON.stringify({ users, backup: backup.manifest, backupWallMs, restoreWallMs, replaceWallMs, memPeak, capture, drill: { wallMs: drillWallMs, rto_seconds: drill.rto_seconds, cleanup_seconds: drill.cleanup_seconds }, prodMs, rollbackMs, wholeExport, tableMs, tableBytes, failedTables, dump, dbBytes, retention }, null, 2));
+writeFileSync(
+  join(root, "results.json"),
+  JSON.stringify(
+    {
+      users,
+      backup: backup.manifest,
+      backupWallMs,
+      restoreWallMs,
+      replaceWallMs,
+      memPeak,
+      capture,
+      drill: { wallMs: drillWallMs, rto_seconds: drill.rto_seconds, cleanup_seconds: drill.cleanup_seconds },
+      prodMs,
+      rollbackMs,
+      wholeExport,
+      tableMs,
+      tableBytes,
+      failedTables,
+      dump,
+      dbBytes,
+      retention,
+    },
+    null,
+    2,
+  ),
+);

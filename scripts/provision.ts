@@ -40,6 +40,10 @@ const dry = values["dry-run"];
 const account_id = accountId;
 const report: string[] = [];
 let missingProvider = 0;
+const missing = (line: string) => {
+  missingProvider++;
+  report.push(line);
+};
 const act = async (what: string, fn: () => Promise<unknown>) => {
   report.push(`${dry ? "would create" : "created"} ${what}`);
   if (!dry) await fn();
@@ -47,13 +51,21 @@ const act = async (what: string, fn: () => Promise<unknown>) => {
 
 const databases = new Map<string, string>();
 const databaseIds = new Set<string>();
-for await (const d of cf.d1.database.list({ account_id })) if (d.name && d.uuid) (databases.set(d.name, d.uuid), databaseIds.add(d.uuid));
+for await (const d of cf.d1.database.list({ account_id })) {
+  if (!d.name || !d.uuid) continue;
+  databases.set(d.name, d.uuid);
+  databaseIds.add(d.uuid);
+}
 for (const d of plan.databases) {
   if (d.id && databaseIds.has(d.id)) report.push(`exists  D1 ${d.name} (${d.binding}) id ${d.id}`);
-  else if (d.id) (missingProvider++, report.push(`MISSING D1 id ${d.id} (${d.binding}): the provider's database; check its database_id in wrangler.jsonc`));
+  else if (d.id) missing(`MISSING D1 id ${d.id} (${d.binding}): the provider's database; check its database_id in wrangler.jsonc`);
   else if (databases.has(d.name)) report.push(`exists  D1 ${d.name} (${d.binding}) id ${databases.get(d.name)}`);
-  else if (d.owner === "provider") (missingProvider++, report.push(`MISSING D1 ${d.name} (${d.binding}): the provider's database; create it with the provider, not here`));
-  else await act(`D1 ${d.name} (${d.binding})`, async () => databases.set(d.name, (await cf.d1.database.create({ account_id, name: d.name })).uuid!));
+  else if (d.owner === "provider")
+    missing(`MISSING D1 ${d.name} (${d.binding}): the provider's database; create it with the provider, not here`);
+  else
+    await act(`D1 ${d.name} (${d.binding})`, async () =>
+      databases.set(d.name, (await cf.d1.database.create({ account_id, name: d.name })).uuid!),
+    );
 }
 
 /** Every bucket of the account in one jurisdiction ("default" or eu/fedramp), page by page. */
@@ -64,24 +76,40 @@ async function bucketNames(jurisdiction: Jurisdiction | undefined): Promise<Set<
     const url = new URL(`${base}/accounts/${account_id}/r2/buckets`);
     url.searchParams.set("per_page", "1000");
     if (cursor) url.searchParams.set("cursor", cursor);
-    const res = await fetch(url, { headers: { authorization: `Bearer ${apiToken}`, ...(jurisdiction ? { "cf-r2-jurisdiction": jurisdiction } : {}) } });
-    const body = (await res.json()) as { success: boolean; errors?: { message: string }[]; result?: { buckets?: { name: string }[] }; result_info?: { cursor?: string } };
-    if (!res.ok || !body.success) throw new Error(`listing R2 buckets${jurisdiction ? ` (${jurisdiction})` : ""}: ${res.status} ${body.errors?.map((e) => e.message).join("; ") ?? ""}`);
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${apiToken}`, ...(jurisdiction ? { "cf-r2-jurisdiction": jurisdiction } : {}) },
+    });
+    const body = (await res.json()) as {
+      success: boolean;
+      errors?: { message: string }[];
+      result?: { buckets?: { name: string }[] };
+      result_info?: { cursor?: string };
+    };
+    if (!res.ok || !body.success)
+      throw new Error(
+        `listing R2 buckets${jurisdiction ? ` (${jurisdiction})` : ""}: ${res.status} ${body.errors?.map((e) => e.message).join("; ") ?? ""}`,
+      );
     for (const b of body.result?.buckets ?? []) names.add(b.name);
     cursor = body.result_info?.cursor || undefined;
   } while (cursor);
   return names;
 }
 const bucketsIn = new Map<string, Set<string>>();
-for (const j of new Set(plan.buckets.map((b) => b.jurisdiction ?? "default"))) bucketsIn.set(j, await bucketNames(j === "default" ? undefined : (j as Jurisdiction)));
+for (const j of new Set(plan.buckets.map((b) => b.jurisdiction ?? "default")))
+  bucketsIn.set(j, await bucketNames(j === "default" ? undefined : (j as Jurisdiction)));
 for (const b of plan.buckets) {
   const where = b.jurisdiction ? ` [${b.jurisdiction}]` : "";
   if (bucketsIn.get(b.jurisdiction ?? "default")!.has(b.name)) report.push(`exists  R2 ${b.name}${where} (${b.binding})`);
-  else if (b.owner === "provider") (missingProvider++, report.push(`MISSING R2 ${b.name}${where} (${b.binding}): the provider's bucket`));
+  else if (b.owner === "provider") missing(`MISSING R2 ${b.name}${where} (${b.binding}): the provider's bucket`);
   else {
     const where = [b.locationHint, b.jurisdiction].filter(Boolean).join(", ");
     await act(`R2 ${b.name} (${b.binding})${where ? ` in ${where}` : ""}`, () =>
-      cf.r2.buckets.create({ account_id, name: b.name, ...(b.locationHint ? { locationHint: b.locationHint } : {}), ...(b.jurisdiction ? { "cf-r2-jurisdiction": b.jurisdiction } : {}) }),
+      cf.r2.buckets.create({
+        account_id,
+        name: b.name,
+        ...(b.locationHint ? { locationHint: b.locationHint } : {}),
+        ...(b.jurisdiction ? { "cf-r2-jurisdiction": b.jurisdiction } : {}),
+      }),
     );
   }
 }
@@ -91,7 +119,10 @@ if (plan.providerScripts.length) {
   for await (const w of cf.workers.scripts.list({ account_id })) if (w.id) scripts.add(w.id);
   for (const p of plan.providerScripts) {
     if (scripts.has(p.script)) report.push(`exists  Worker ${p.script} (${p.binding}: ${p.className})`);
-    else (missingProvider++, report.push(`MISSING Worker ${p.script} (${p.binding}: ${p.className}): the provider's Worker that holds its session Durable Objects; deploy it first`));
+    else
+      missing(
+        `MISSING Worker ${p.script} (${p.binding}: ${p.className}): the provider's Worker that holds its session Durable Objects; deploy it first`,
+      );
   }
 }
 
@@ -104,9 +135,15 @@ for (const q of plan.queues) {
 
 for (const b of plan.buckets.filter((b) => b.locked)) {
   const days = plan.lockRules[0]!.condition.maxAgeSeconds / 86_400;
-  report.push(`${dry ? "would lock" : "locked"}  R2 ${b.name}: ${plan.lockRules.map((r) => r.prefix).join(", ")} for ${days} days (bucket lock)`);
+  report.push(
+    `${dry ? "would lock" : "locked"}  R2 ${b.name}: ${plan.lockRules.map((r) => r.prefix).join(", ")} for ${days} days (bucket lock)`,
+  );
   if (!dry) {
-    await cf.r2.buckets.locks.update(b.name, { account_id, rules: plan.lockRules, ...(b.jurisdiction ? { "cf-r2-jurisdiction": b.jurisdiction } : {}) });
+    await cf.r2.buckets.locks.update(b.name, {
+      account_id,
+      rules: plan.lockRules,
+      ...(b.jurisdiction ? { "cf-r2-jurisdiction": b.jurisdiction } : {}),
+    });
     const back = await cf.r2.buckets.locks.get(b.name, { account_id, ...(b.jurisdiction ? { "cf-r2-jurisdiction": b.jurisdiction } : {}) });
     const got = JSON.stringify((back.rules ?? []).map((r) => [r.id, r.prefix, r.enabled, r.condition]).sort());
     const want = JSON.stringify(plan.lockRules.map((r) => [r.id, r.prefix, r.enabled, r.condition]).sort());
@@ -116,7 +153,10 @@ for (const b of plan.buckets.filter((b) => b.locked)) {
 
 for (const line of report) console.log(line);
 const ids = plan.databases.filter((d) => d.owner === "vaultline" && databases.has(d.name));
-if (!dry && ids.length) console.log(`\nPut these database ids in wrangler.jsonc:\n${ids.map((d) => `  ${d.binding}: "database_id": "${databases.get(d.name)}"`).join("\n")}`);
+if (!dry && ids.length)
+  console.log(
+    `\nPut these database ids in wrangler.jsonc:\n${ids.map((d) => `  ${d.binding}: "database_id": "${databases.get(d.name)}"`).join("\n")}`,
+  );
 if (missingProvider) {
   console.error(`\n${missingProvider} of the provider's resources are missing: Vaultline protects them, it does not create them.`);
   process.exit(1);

@@ -15,7 +15,13 @@ const DEMO_TABLES = ["auth_events", "authorization_codes", "consents", "refresh_
 process.env.WRANGLER_LOG ??= "error";
 
 /** Seeds the demo provider's database (through its own configuration, as the provider would). */
-export async function seed(opts: { users: number; reset: boolean; persistTo?: string; configPath?: string; quiet?: boolean }): Promise<{ rows: number; seconds: number } | null> {
+export async function seed(opts: {
+  users: number;
+  reset: boolean;
+  persistTo?: string;
+  configPath?: string;
+  quiet?: boolean;
+}): Promise<{ rows: number; seconds: number } | null> {
   const proxy = await getPlatformProxy<{ OIDC_DB: D1Database }>({
     configPath: opts.configPath ?? DEMO_PROVIDER_CONFIG,
     // wrangler dev --persist-to DIR keeps state in DIR/v3; getPlatformProxy takes that v3 folder itself.
@@ -42,7 +48,8 @@ export async function seed(opts: { users: number; reset: boolean; persistTo?: st
       },
     });
     const seconds = (performance.now() - began) / 1000;
-    if (!opts.quiet) console.log(`Seeded ${opts.users} users, ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s).`);
+    if (!opts.quiet)
+      console.log(`Seeded ${opts.users} users, ${rows} rows in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s).`);
     return { rows, seconds };
   } finally {
     await proxy.dispose();
@@ -64,7 +71,9 @@ async function seedSessionsThroughWorker(sessions: number, objects: number): Pro
     console.error(`Seeding sessions failed: ${res.status} ${JSON.stringify(body)}`);
     process.exit(1);
   }
-  console.log(`Seeded ${body.sessions} sessions across ${body.objects} Durable Objects in ${(body.ms / 1000).toFixed(1)} s (${body.objects_after} registered).`);
+  console.log(
+    `Seeded ${body.sessions} sessions across ${body.objects} Durable Objects in ${(body.ms / 1000).toFixed(1)} s (${body.objects_after} registered).`,
+  );
 }
 
 if (import.meta.main) {

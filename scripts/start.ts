@@ -18,7 +18,8 @@ if (devVars) console.log(devVars);
 console.log("Applying D1 migrations (the demo provider's OIDC_DB, Vaultline's CATALOG_DB)...");
 applyLocalMigrations();
 const seeded = await seed({ users: Number(process.env.SEED_USERS ?? 1000), reset: false, quiet: true });
-if (seeded) console.log(`Seeded demo data: ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s (npm run seed -- --users 100000 --reset for more).`);
+if (seeded)
+  console.log(`Seeded demo data: ${seeded.rows} rows in ${seeded.seconds.toFixed(1)} s (npm run seed -- --users 100000 --reset for more).`);
 
 // This run's own credential for the setup calls below: whatever API_TOKENS .dev.vars holds (an operator's own, or
 // the demo's), setup never borrows them. The Worker learns only its hash.
@@ -58,15 +59,25 @@ async function stop(reason: string): Promise<never> {
 }
 
 // The provider profile (PROVIDER_PROFILE) against the provider's database: every table and column it names.
-const provider = await setup<{ check: { provider: string; ok: boolean; problems: { field: string; message: string }[]; tables: string[] } }>("provider profile", "GET", "/admin/provider");
-if (!provider.check.ok) await stop(`the provider profile does not match the database: ${provider.check.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
+const provider = await setup<{
+  check: { provider: string; ok: boolean; problems: { field: string; message: string }[]; tables: string[] };
+}>("provider profile", "GET", "/admin/provider");
+if (!provider.check.ok)
+  await stop(
+    `the provider profile does not match the database: ${provider.check.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+  );
 console.log(`Provider: ${provider.check.provider}; ${provider.check.tables.length} tables backed up.`);
 
 // Durable Objects are reachable only through a Worker: the demo provider seeds its sessions when none exist yet.
 const sessions = await setup<{ objects: number }>("demo sessions", "GET", "/admin/demo/sessions");
 if (sessions.objects === 0) {
   const body = { sessions: Number(process.env.SEED_SESSIONS ?? 5000), objects: Number(process.env.SEED_SESSION_OBJECTS ?? 300) };
-  const s = await setup<{ sessions: number; objects_after: number; ms: number }>("demo sessions", "POST", "/admin/demo/seed-sessions", body);
+  const s = await setup<{ sessions: number; objects_after: number; ms: number }>(
+    "demo sessions",
+    "POST",
+    "/admin/demo/seed-sessions",
+    body,
+  );
   console.log(`Seeded demo sessions: ${s.sessions} sessions across ${s.objects_after} Durable Objects in ${(s.ms / 1000).toFixed(1)} s.`);
 }
 
@@ -75,7 +86,9 @@ const capture = await setup<{ tables: unknown[]; shipping: string }>("change cap
 console.log(`Change capture installed: ${capture.tables.length} tables captured; shipping ${capture.shipping}.`);
 
 const crons = readWranglerConfig().triggers?.crons ?? [];
-const demoTokens = /^API_TOKENS=.*$/m.exec(readFileSync(".dev.vars.example", "utf8"))?.[0] === /^API_TOKENS=.*$/m.exec(readFileSync(".dev.vars", "utf8"))?.[0];
+const demoTokens =
+  /^API_TOKENS=.*$/m.exec(readFileSync(".dev.vars.example", "utf8"))?.[0] ===
+  /^API_TOKENS=.*$/m.exec(readFileSync(".dev.vars", "utf8"))?.[0];
 console.log(`
 Vaultline is running.
   API:        ${dev.url}  (health: ${dev.url}/healthz)
@@ -105,10 +118,13 @@ async function tick() {
   }
 }
 // Align to the start of each minute, as cron does.
-setTimeout(() => {
-  void tick();
-  setInterval(() => void tick(), 60_000);
-}, 60_000 - (Date.now() % 60_000) + 500);
+setTimeout(
+  () => {
+    void tick();
+    setInterval(() => void tick(), 60_000);
+  },
+  60_000 - (Date.now() % 60_000) + 500,
+);
 
 const shutdown = async () => {
   await dev.stop();

@@ -19,7 +19,10 @@ function run(name: string, args: string[]): Promise<number> {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, VAULTLINE_LOG_DIR: OUT, VAULTLINE_DATA_KEY_DIGESTS: join(OUT, "data-key-digests.txt") },
     });
-    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ] as const) {
       from.on("data", (d: Buffer) => {
         to.write(d);
         file.write(d);
@@ -33,8 +36,13 @@ const worker = await run("worker-suite", ["vitest", "run"]);
 const e2e = worker === 0 ? await run("e2e-suite", ["vitest", "run", "--config", "test/e2e/vitest.config.ts"]) : 1;
 
 // The local demo's secrets too: the end-to-end suite runs wrangler dev with .dev.vars.
-const demo = existsSync(".dev.vars") ? [...readFileSync(".dev.vars", "utf8").matchAll(/^BACKUP_ENCRYPTION_KEY=(\S+)$/gm)].map((m) => m[1]!) : [];
-FIXED_SECRETS.push(...demo.map((value) => ({ name: "local BACKUP_ENCRYPTION_KEY", value })), ...["admin", "operator", "viewer"].map((r) => ({ name: `demo API token ${r}`, value: `vl-demo-${r}` })));
+const demo = existsSync(".dev.vars")
+  ? [...readFileSync(".dev.vars", "utf8").matchAll(/^BACKUP_ENCRYPTION_KEY=(\S+)$/gm)].map((m) => m[1]!)
+  : [];
+FIXED_SECRETS.push(
+  ...demo.map((value) => ({ name: "local BACKUP_ENCRYPTION_KEY", value })),
+  ...["admin", "operator", "viewer"].map((r) => ({ name: `demo API token ${r}`, value: `vl-demo-${r}` })),
+);
 const digestsFile = join(OUT, "data-key-digests.txt");
 const digests = new Set(existsSync(digestsFile) ? readFileSync(digestsFile, "utf8").split("\n").filter(Boolean) : []);
 let lines = 0;
@@ -45,7 +53,9 @@ for (const f of readdirSync(OUT).filter((f) => f.endsWith(".log"))) {
     for (const what of await findSecrets(line, digests)) findings.push(`${f}:${i + 1}: ${what}`);
   }
 }
-console.log(`\nsecret scan: ${lines} log lines in ${readdirSync(OUT).filter((f) => f.endsWith(".log")).length} files against ${FIXED_SECRETS.length} fixed secrets and ${digests.size / 3} data keys: ${findings.length} found`);
+console.log(
+  `\nsecret scan: ${lines} log lines in ${readdirSync(OUT).filter((f) => f.endsWith(".log")).length} files against ${FIXED_SECRETS.length} fixed secrets and ${digests.size / 3} data keys: ${findings.length} found`,
+);
 for (const f of findings.slice(0, 20)) console.log(`  ${f}`);
 if (digests.size === 0 && worker === 0) {
   console.log("secret scan: no data key digests were recorded, so data keys were not scanned for: failing");

@@ -3,7 +3,20 @@
  * worker-configuration.d.ts; `npm test` fails when the two drift). Secrets come from .dev.vars.example's names.
  * Below: the settings that are optional, and so appear in no configuration file until an operator sets them.
  */
-export type Env = Omit<Cloudflare.Env, "PROVIDER_PROFILE" | "SESSIONS" | "AUTH_ISSUER" | "AUTH_AUDIENCE" | "AUTH_JWKS" | "AUTH_JWKS_URL" | "AUTH_ROLES_CLAIM" | "DEMO_MODE" | "EXPORT_STEP_MB" | "PUBLIC_URL"> & OptionalSettings;
+export type Env = Omit<
+  Cloudflare.Env,
+  | "PROVIDER_PROFILE"
+  | "SESSIONS"
+  | "AUTH_ISSUER"
+  | "AUTH_AUDIENCE"
+  | "AUTH_JWKS"
+  | "AUTH_JWKS_URL"
+  | "AUTH_ROLES_CLAIM"
+  | "DEMO_MODE"
+  | "EXPORT_STEP_MB"
+  | "PUBLIC_URL"
+> &
+  OptionalSettings;
 
 interface OptionalSettings {
   /** The provider Vaultline protects (schemas/provider.ts): a JSON object in vars, or the same as a string. */

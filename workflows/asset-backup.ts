@@ -8,7 +8,7 @@ import { latestCompleted, markBackupCompleted, markBackupProgress } from "../src
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
-import { Repository } from "../src/repo/repository";
+import type { Repository } from "../src/repo/repository";
 import { recordingFailure, verifyWrittenSteps, replicateSteps } from "../src/workflow-kit/backup-steps";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { AssetBackupParams } from "../schemas/workflows";
@@ -29,7 +29,13 @@ async function openBase(repo: Repository, baseId: string | null): Promise<IndexL
  */
 export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupParams> {
   override async run(event: WorkflowEvent<AssetBackupParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: AssetBackupParams, workflow: "AssetBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: AssetBackupParams,
+      workflow: "AssetBackupWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const p = payload;
     const id = p.backup_id;
     const repoOf = () => openRepository(this.env);
@@ -56,7 +62,13 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
         const slice: AssetSliceResult = await step.do(`export ${n}`, DATA_STEP, () =>
           finalOnPermanent(async () => {
             const repo = await repoOf();
-            const r = await exportAssetSlice(this.env.ASSETS_BUCKET, repo, await openBase(repo, opened.base?.backup_id ?? null), from, ASSET_STEP_BYTES);
+            const r = await exportAssetSlice(
+              this.env.ASSETS_BUCKET,
+              repo,
+              await openBase(repo, opened.base?.backup_id ?? null),
+              from,
+              ASSET_STEP_BYTES,
+            );
             await markBackupProgress(this.env.CATALOG_DB, id, `export ${n}`, {
               objects: slices.reduce((t, s) => t + s.objects, 0) + r.objects,
               copied_bytes: slices.reduce((t, s) => t + s.copied_bytes, 0) + r.copied_bytes,
@@ -68,7 +80,12 @@ export class AssetBackupWorkflow extends WorkflowEntrypoint<Env, AssetBackupPara
         after = slice.next;
       } while (after !== null);
 
-      const verifyMs = await verifyWrittenSteps(step, this.env, id, slices.flatMap((s) => s.written));
+      const verifyMs = await verifyWrittenSteps(
+        step,
+        this.env,
+        id,
+        slices.flatMap((s) => s.written),
+      );
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {

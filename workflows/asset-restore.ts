@@ -1,7 +1,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import { type AssetFilter, type AssetRestorePosition, restoreAssetSlice } from "../src/assets/restore-assets";
+import { type AssetRestorePosition, restoreAssetSlice } from "../src/assets/restore-assets";
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
-import type { AssetTargetBinding, Env } from "../src/env";
+import type { Env } from "../src/env";
 import { openAssetManifest } from "../src/repo/open";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
@@ -17,11 +17,18 @@ export const ASSET_RESTORE_STEP_BYTES = 256 << 20;
  */
 export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestoreParams> {
   override async run(event: WorkflowEvent<AssetRestoreParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: AssetRestoreParams, workflow: "AssetRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: AssetRestoreParams,
+      workflow: "AssetRestoreWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const p = payload;
     const id = p.restore_id;
     const note = restoreNotes(step, this.env, id);
-    const what = p.filter.key !== undefined ? `key ${p.filter.key}` : p.filter.prefix !== undefined ? `prefix ${p.filter.prefix}` : "every object";
+    const what =
+      p.filter.key !== undefined ? `key ${p.filter.key}` : p.filter.prefix !== undefined ? `prefix ${p.filter.prefix}` : "every object";
     try {
       const plan = await step.do("read manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {
@@ -56,12 +63,16 @@ export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestorePa
         pos = r.next;
       }
       await note(`restored ${objects} objects (${bytes} bytes), each checked against its SHA-256 from the backup`);
-      await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: objects }));
+      await step.do("record completion", CATALOG_STEP, () =>
+        finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: objects }),
+      );
       return { restore_id: id, objects, bytes };
     } catch (e) {
       const err = parseError(e);
       await note(`restore failed: [${err.code}] ${err.message}`, "error");
-      await step.do("record failure", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "failed", error_code: err.code, error: err.message }));
+      await step.do("record failure", CATALOG_STEP, () =>
+        finishRestore(this.env.CATALOG_DB, id, { status: "failed", error_code: err.code, error: err.message }),
+      );
       throw e;
     }
   }

@@ -18,7 +18,13 @@ import { ConfigBackupParams } from "../schemas/workflows";
  */
 export class ConfigBackupWorkflow extends WorkflowEntrypoint<Env, ConfigBackupParams> {
   override async run(event: WorkflowEvent<ConfigBackupParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: ConfigBackupParams, workflow: "ConfigBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: ConfigBackupParams,
+      workflow: "ConfigBackupWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const p = payload;
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {

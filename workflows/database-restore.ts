@@ -2,7 +2,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import type { TableInfo } from "../schemas/manifest";
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
-import type { Env, RestoreTargetBinding } from "../src/env";
+import type { Env } from "../src/env";
 import { openDatabaseManifest } from "../src/repo/open";
 import { type RestoreScope, resolveScope, type ScopedTable } from "../src/restore/scope";
 import { planScopedSwap, verifyScoped } from "../src/restore/scoped-swap";
@@ -11,7 +11,6 @@ import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
-import type { ReplayPlan } from "../schemas/capture";
 import { segmentsAfter } from "../src/catalog/capture";
 import { resumeCapture } from "../src/capture/resume";
 import { decodeSegment } from "../src/capture/segment";
@@ -49,12 +48,24 @@ type Plan = {
  */
 export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRestoreParams> {
   override async run(event: WorkflowEvent<DatabaseRestoreParams>, step: WorkflowStep) {
-    const p = await parsePayload(event.payload, { schema: DatabaseRestoreParams, workflow: "DatabaseRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = await parsePayload(event.payload, {
+      schema: DatabaseRestoreParams,
+      workflow: "DatabaseRestoreWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const r: Run = { p, id: p.restore_id, scope: p.scope ?? { kind: "full" }, note: restoreNotes(step, this.env, p.restore_id) };
     try {
       const plan = await this.readPlan(step, r); // what is restored: every table, or a scope's rows
       await this.load(step, r, plan); // every chunk into staging tables, bounded steps
-      await this.verify(step, "verify staging", p, plan.scoped.map((s) => s.index), (t, i) => stagingScanSpec(t, stageName(r.id, i)));
+      await this.verify(
+        step,
+        "verify staging",
+        p,
+        plan.scoped.map((s) => s.index),
+        (t, i) => stagingScanSpec(t, stageName(r.id, i)),
+      );
       await r.note("staging matches the manifest: every table's rows and checksums");
       const replayed = p.replay ? await this.replayStage(step, r, plan) : { sequences: {}, expectedRows: undefined }; // the change log on top
       const swappedAt = await this.swap(step, r, plan, replayed.sequences); // one transaction
@@ -65,7 +76,9 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       const err = parseError(e);
       await step.do("discard staging", CATALOG_STEP, () => dropStaging(this.target(r), r.id));
       await r.note(`restore failed, target left as it was: [${err.code}] ${err.message}`, "error");
-      await step.do("record failure", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, r.id, { status: "failed", error_code: err.code, error: err.message }));
+      await step.do("record failure", CATALOG_STEP, () =>
+        finishRestore(this.env.CATALOG_DB, r.id, { status: "failed", error_code: err.code, error: err.message }),
+      );
       throw e;
     }
   }
@@ -85,7 +98,12 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         return {
           replica_reads: repo.replicaReads(),
           scoped,
-          tables: scoped.map((s) => ({ index: s.index, name: s.name, rows: manifest.tables[s.index]!.rows, chunks: manifest.tables[s.index]!.chunks.length })),
+          tables: scoped.map((s) => ({
+            index: s.index,
+            name: s.name,
+            rows: manifest.tables[s.index]!.rows,
+            chunks: manifest.tables[s.index]!.chunks.length,
+          })),
           rows: scoped.reduce((n, s) => n + manifest.tables[s.index]!.rows, 0),
         };
       }),
@@ -104,7 +122,12 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     await step.do("prepare staging", DATA_STEP, () =>
       finalOnPermanent(async () => {
         const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-        await createStaging(this.target(r), id, manifest.schema.tables, plan.scoped.map((s) => s.index));
+        await createStaging(
+          this.target(r),
+          id,
+          manifest.schema.tables,
+          plan.scoped.map((s) => s.index),
+        );
         await markRestoreStage(this.env.CATALOG_DB, id, "prepare staging", null);
       }),
     );
@@ -120,28 +143,51 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             repo,
             batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
           );
-          await markRestoreStage(this.env.CATALOG_DB, id, "load", { chunks_loaded: i + batch.length, chunks_total: work.length, rows_total: plan.rows });
+          await markRestoreStage(this.env.CATALOG_DB, id, "load", {
+            chunks_loaded: i + batch.length,
+            chunks_total: work.length,
+            rows_total: plan.rows,
+          });
           return { replica_reads: repo.replicaReads().slice(0, 20), replica_count: repo.replicaReads().length };
         }),
       );
       fromReplica.push(...loaded.replica_reads);
-      if (loaded.replica_count > loaded.replica_reads.length) fromReplica.push(...Array(loaded.replica_count - loaded.replica_reads.length).fill(""));
+      if (loaded.replica_count > loaded.replica_reads.length)
+        fromReplica.push(...Array(loaded.replica_count - loaded.replica_reads.length).fill(""));
     }
     await r.note(`loaded ${work.length} chunks into staging`);
-    if (fromReplica.length) await r.note(`read ${fromReplica.length} object(s) from the replica (BACKUP_REPLICA_BUCKET) because the primary could not serve them; first: ${fromReplica[0]}`, "warn");
+    if (fromReplica.length)
+      await r.note(
+        `read ${fromReplica.length} object(s) from the replica (BACKUP_REPLICA_BUCKET) because the primary could not serve them; first: ${fromReplica[0]}`,
+        "warn",
+      );
   }
 
   /** The change log on top of staging; then each staged table's rows, which the target must have after the swap. */
-  private async replayStage(step: WorkflowStep, r: Run, plan: Plan): Promise<{ sequences: Record<string, number>; expectedRows: number[] }> {
+  private async replayStage(
+    step: WorkflowStep,
+    r: Run,
+    plan: Plan,
+  ): Promise<{ sequences: Record<string, number>; expectedRows: number[] }> {
     const { p, id } = r;
-    const replayed = await this.replay(step, p, plan.scoped.map((s) => s.index));
-    await r.note(`applied ${replayed.applied} change(s) from the change log (through sequence ${replayed.through})${p.replay!.until_ms !== undefined ? ` up to ${new Date(p.replay!.until_ms).toISOString()}` : ""}`);
+    const replayed = await this.replay(
+      step,
+      p,
+      plan.scoped.map((s) => s.index),
+    );
+    await r.note(
+      `applied ${replayed.applied} change(s) from the change log (through sequence ${replayed.through})${p.replay!.until_ms !== undefined ? ` up to ${new Date(p.replay!.until_ms).toISOString()}` : ""}`,
+    );
     const expectedRows = await step.do("count replayed rows", DATA_STEP, () =>
       finalOnPermanent(async () => {
         const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
         const staged = new Set(plan.scoped.map((s) => s.index));
         const target = this.target(r);
-        const counts = await target.batch(manifest.tables.map((_t, i) => target.prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n")));
+        const counts = await target.batch(
+          manifest.tables.map((_t, i) =>
+            target.prepare(staged.has(i) ? `SELECT count(*) AS n FROM ${ident(stageName(id, i))}` : "SELECT -1 AS n"),
+          ),
+        );
         return counts.map((c) => (c.results[0] as { n: number }).n);
       }),
     );
@@ -173,7 +219,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         return began;
       }),
     );
-    await r.note(scope.kind === "full" ? "swapped the restored tables in (one transaction)" : "put the scoped rows back (one transaction, upserts by primary key)");
+    await r.note(
+      scope.kind === "full"
+        ? "swapped the restored tables in (one transaction)"
+        : "put the scoped rows back (one transaction, upserts by primary key)",
+    );
     return swappedAt;
   }
 
@@ -191,7 +241,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         await markRestoreStage(this.env.CATALOG_DB, id, "verify target", null);
       }),
     );
-    await r.note(scope.kind === "full" ? "target matches the manifest: every schema object and every table's row count" : "the scoped rows in the target equal the backup's, value for value");
+    await r.note(
+      scope.kind === "full"
+        ? "target matches the manifest: every schema object and every table's row count"
+        : "the scoped rows in the target equal the backup's, value for value",
+    );
   }
 
   /** Change capture back on the restored tables (whole database), completion recorded, replaced tables dropped. */
@@ -202,9 +256,12 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
         return resumeCapture(this.target(r), this.env.CATALOG_DB, p.target_binding, swappedAt, id, manifest.schema.excluded);
       });
-      if (resumed) await r.note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
+      if (resumed)
+        await r.note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
     }
-    await step.do("record completion", CATALOG_STEP, () => finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }));
+    await step.do("record completion", CATALOG_STEP, () =>
+      finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }),
+    );
     if (scope.kind === "full") {
       // The target is restored and verified; the tables it replaced are dropped now, off the critical path.
       const dropped = await step.do("drop replaced tables", DATA_STEP, () => dropReplaced(this.target(r), id));
@@ -213,7 +270,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
   }
 
   /** Applies the change-log segments of the plan to staging, one segment per step, in sequence order. */
-  private async replay(step: WorkflowStep, p: DatabaseRestoreParams, staged: number[]): Promise<{ applied: number; through: number; max_inserted: Record<string, number> }> {
+  private async replay(
+    step: WorkflowStep,
+    p: DatabaseRestoreParams,
+    staged: number[],
+  ): Promise<{ applied: number; through: number; max_inserted: Record<string, number> }> {
     const plan = p.replay!;
     let cursor = plan.after_seq;
     let applied = 0;
@@ -227,11 +288,16 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             // Past through_seq with a point in time, running out of segments is the end: every change up to the
             // instant was shipped (the plan checked the instant is covered). Before through_seq it is a hole.
             if (!seg && from >= plan.through_seq) return { last: from, done: true, applied: 0, max_inserted: {} };
-            throw new IntegrityError(seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE), `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`);
+            throw new IntegrityError(
+              seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE),
+              `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`,
+            );
           }
           const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
           // A segment may begin before the cursor (the plan starts inside it): what came before is already applied.
-          const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq).filter((e) => e[0] > from);
+          const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq).filter(
+            (e) => e[0] > from,
+          );
           const out = await replayEntries(this.env[p.target_binding], p.restore_id, manifest.schema, staged, entries, plan);
           await markRestoreStage(this.env.CATALOG_DB, p.restore_id, "replay changes", { segments: n, through_seq: seg.last_seq });
           const done = out.reached_end || (plan.until_ms === undefined && seg.last_seq >= plan.through_seq);
@@ -245,7 +311,13 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     }
   }
 
-  private async verify(step: WorkflowStep, name: string, p: DatabaseRestoreParams, indexes: number[], specFor: (t: TableInfo, index: number) => ScanSpec): Promise<void> {
+  private async verify(
+    step: WorkflowStep,
+    name: string,
+    p: DatabaseRestoreParams,
+    indexes: number[],
+    specFor: (t: TableInfo, index: number) => ScanSpec,
+  ): Promise<void> {
     let pos: VerifyPosition | null = { table: 0, after: null, chunk: 0, rows: 0 };
     for (let n = 1; pos; n++) {
       const from: VerifyPosition = pos;
@@ -255,7 +327,10 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
           const specs = indexes.map((i) => specFor(manifest.schema.tables[i]!, i));
           const tables = indexes.map((i) => manifest.tables[i]!);
           const next = await verifySlice(this.env[p.target_binding], specs, tables, repo.config.chunker, from, VERIFY_STEP_BYTES);
-          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, { tables_verified: next ? next.table : tables.length, tables_total: tables.length });
+          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, {
+            tables_verified: next ? next.table : tables.length,
+            tables_total: tables.length,
+          });
           return next;
         }),
       );
@@ -264,5 +339,9 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
 }
 
 function describeScope(scope: RestoreScope): string {
-  return scope.kind === "tables" ? `table(s) ${scope.tables.join(", ")}` : scope.kind === "user" ? `user ${JSON.stringify(scope.user_id)}'s rows (${scope.users.table}.${scope.users.key})` : "the database";
+  return scope.kind === "tables"
+    ? `table(s) ${scope.tables.join(", ")}`
+    : scope.kind === "user"
+      ? `user ${JSON.stringify(scope.user_id)}'s rows (${scope.users.table}.${scope.users.key})`
+      : "the database";
 }

@@ -34,7 +34,13 @@ export function exportStepBytes(env: Env): number {
  */
 export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullDatabaseBackupParams> {
   override async run(event: WorkflowEvent<FullDatabaseBackupParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: FullDatabaseBackupParams, workflow: "FullDatabaseBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: FullDatabaseBackupParams,
+      workflow: "FullDatabaseBackupWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const p = payload;
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {
@@ -89,9 +95,16 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
             );
 
       // The platform's own restore point for the same instant, for in-place recovery inside its window.
-      const timeTravel = await step.do("time travel bookmark", CATALOG_STEP, () => timeTravelBookmark(this.env, capture?.as_of ?? Date.now()));
+      const timeTravel = await step.do("time travel bookmark", CATALOG_STEP, () =>
+        timeTravelBookmark(this.env, capture?.as_of ?? Date.now()),
+      );
 
-      const verifyMs = await verifyWrittenSteps(step, this.env, id, slices.flatMap((s) => s.written));
+      const verifyMs = await verifyWrittenSteps(
+        step,
+        this.env,
+        id,
+        slices.flatMap((s) => s.written),
+      );
 
       const summary = await step.do("write manifest", DATA_STEP, () =>
         finalOnPermanent(async () => {

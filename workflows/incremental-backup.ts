@@ -29,7 +29,13 @@ export class NoBaseError extends VaultlineError {
  */
 export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, IncrementalBackupParams> {
   override async run(event: WorkflowEvent<IncrementalBackupParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: IncrementalBackupParams, workflow: "IncrementalBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: IncrementalBackupParams,
+      workflow: "IncrementalBackupWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const p = payload;
     const id = p.backup_id;
     return recordingFailure(step, this.env, id, async () => {
@@ -39,8 +45,11 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
         finalOnPermanent(async () => {
           const row = await newestCaptureBase(this.env.CATALOG_DB);
           if (!row) throw new NoBaseError("no full database backup with change capture exists yet: take one first (type full_database)");
-          const broken = (await listBreaks(this.env.CATALOG_DB, CAPTURE_SOURCE)).find((b) => b.after_seq >= row.seq_end && b.known_until >= row.as_of);
-          if (broken) throw new NoBaseError(`the change log since backup ${row.id} is broken (${broken.kind}: ${broken.detail}); take a full backup`);
+          const broken = (await listBreaks(this.env.CATALOG_DB, CAPTURE_SOURCE)).find(
+            (b) => b.after_seq >= row.seq_end && b.known_until >= row.as_of,
+          );
+          if (broken)
+            throw new NoBaseError(`the change log since backup ${row.id} is broken (${broken.kind}: ${broken.detail}); take a full backup`);
           await markBackupProgress(this.env.CATALOG_DB, id, "find base", { base_backup_id: row.id });
           return row;
         }),
@@ -59,7 +68,10 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
           const segs = await segmentsBetween(this.env.CATALOG_DB, CAPTURE_SOURCE, base.seq_end, shipped.to_seq);
           let expected = base.seq_end + 1;
           for (const s of segs) {
-            if (s.first_seq > expected) throw new NoBaseError(`changes ${expected}..${s.first_seq - 1} since backup ${base.id} are in no segment; take a full backup`);
+            if (s.first_seq > expected)
+              throw new NoBaseError(
+                `changes ${expected}..${s.first_seq - 1} since backup ${base.id} are in no segment; take a full backup`,
+              );
             expected = s.last_seq + 1;
           }
           const repo = await openRepository(this.env);
@@ -93,7 +105,11 @@ export class IncrementalBackupWorkflow extends WorkflowEntrypoint<Env, Increment
 
       await step.do("record in catalog", CATALOG_STEP, async () => {
         await setBaseBackup(this.env.CATALOG_DB, id, base.id);
-        await recordCapturePoint(this.env.CATALOG_DB, id, { seq_start: base.seq_end, seq_end: Math.max(shipped.to_seq, base.seq_end), as_of: shipped.as_of });
+        await recordCapturePoint(this.env.CATALOG_DB, id, {
+          seq_start: base.seq_end,
+          seq_end: Math.max(shipped.to_seq, base.seq_end),
+          as_of: shipped.as_of,
+        });
         await markBackupCompleted(this.env.CATALOG_DB, id, summary);
       });
       await replicateSteps(step, this.env, id);

@@ -19,7 +19,13 @@ const KEY_STEP = { ...DATA_STEP, sensitive: "output" } as const;
  */
 export class KeyRotationWorkflow extends WorkflowEntrypoint<Env, KeyRotationParams> {
   override async run(event: WorkflowEvent<KeyRotationParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: KeyRotationParams, workflow: "KeyRotationWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: KeyRotationParams,
+      workflow: "KeyRotationWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const { rotation_id: id } = payload;
     try {
       const inventory = await step.do("inventory", DATA_STEP, () =>
@@ -31,13 +37,18 @@ export class KeyRotationWorkflow extends WorkflowEntrypoint<Env, KeyRotationPara
       );
       let rewrapped = 0;
       for (const dk of inventory.data_keys) {
-        const r = await step.do(`rewrap ${dk}`, KEY_STEP, () => finalOnPermanent(async () => rewrapDataKey(this.env.BACKUP_BUCKET, await keyringOf(this.env), dk)));
+        const r = await step.do(`rewrap ${dk}`, KEY_STEP, () =>
+          finalOnPermanent(async () => rewrapDataKey(this.env.BACKUP_BUCKET, await keyringOf(this.env), dk)),
+        );
         if (r.written) rewrapped++;
       }
       await step.do("verify", KEY_STEP, () =>
         finalOnPermanent(async () => {
           // The current key alone (no old keys) must open the repository and read its newest manifest.
-          const repo = await openRepository({ BACKUP_BUCKET: this.env.BACKUP_BUCKET, BACKUP_ENCRYPTION_KEY: this.env.BACKUP_ENCRYPTION_KEY });
+          const repo = await openRepository({
+            BACKUP_BUCKET: this.env.BACKUP_BUCKET,
+            BACKUP_ENCRYPTION_KEY: this.env.BACKUP_ENCRYPTION_KEY,
+          });
           const newest = await newestCompletedBackupId(this.env.CATALOG_DB);
           if (newest) await repo.getManifestJson(newest);
           return { verified: true };
@@ -48,10 +59,17 @@ export class KeyRotationWorkflow extends WorkflowEntrypoint<Env, KeyRotationPara
         await finishKeyRotation(this.env.CATALOG_DB, id, { status: "completed", to_kek: inventory.current_kek, rewrapped, report: r });
         return r;
       });
-      return { rotation_id: id, to_kek: inventory.current_kek, rewrapped, retirable: report.master_keys.filter((k) => k.retirable).map((k) => k.kek_id) };
+      return {
+        rotation_id: id,
+        to_kek: inventory.current_kek,
+        rewrapped,
+        retirable: report.master_keys.filter((k) => k.retirable).map((k) => k.kek_id),
+      };
     } catch (e) {
       const err = parseError(e);
-      await step.do("record failure", CATALOG_STEP, () => finishKeyRotation(this.env.CATALOG_DB, id, { status: "failed", error: `[${err.code}] ${err.message}` }));
+      await step.do("record failure", CATALOG_STEP, () =>
+        finishKeyRotation(this.env.CATALOG_DB, id, { status: "failed", error: `[${err.code}] ${err.message}` }),
+      );
       throw e;
     }
   }

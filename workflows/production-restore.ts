@@ -35,7 +35,13 @@ interface StageState {
  */
 export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, ProductionRestoreParams> {
   override async run(event: WorkflowEvent<ProductionRestoreParams>, step: WorkflowStep) {
-    const p = await parsePayload(event.payload, { schema: ProductionRestoreParams, workflow: "ProductionRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const p = await parsePayload(event.payload, {
+      schema: ProductionRestoreParams,
+      workflow: "ProductionRestoreWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const id = p.restore_id;
     this.restoreId = id;
     const note = restoreNotes(step, this.env, id);
@@ -80,18 +86,33 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
       await note(`gate: no passing test restore of ${p.backup_id} in the last ${gateDays(this.env)} days; running ${gate.test_id}`);
       const result = await this.waitFor(step, "gate", async () => {
         const t = await getTestRestore(this.env.CATALOG_DB, gate.test_id);
-        return t && t.status !== "running" ? { status: t.status, failed: (JSON.parse(t.checks ?? "[]") as { passed: boolean; name: string; detail: string }[]).find((c) => !c.passed) ?? null, error: t.error } : null;
+        return t && t.status !== "running"
+          ? {
+              status: t.status,
+              failed: (JSON.parse(t.checks ?? "[]") as { passed: boolean; name: string; detail: string }[]).find((c) => !c.passed) ?? null,
+              error: t.error,
+            }
+          : null;
       });
       if (result.status !== "passed") {
-        throw new StageError("gate_failed", `test restore ${gate.test_id} failed${result.failed ? `: ${result.failed.name}: ${result.failed.detail}` : result.error ? `: ${result.error}` : ""}`);
+        throw new StageError(
+          "gate_failed",
+          `test restore ${gate.test_id} failed${result.failed ? `: ${result.failed.name}: ${result.failed.detail}` : result.error ? `: ${result.error}` : ""}`,
+        );
       }
     }
-    await step.do("gate passed", CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: "running", gate_test_id: gate.test_id }));
+    await step.do("gate passed", CATALOG_STEP, () =>
+      setRestoreState(this.env.CATALOG_DB, id, { status: "running", gate_test_id: gate.test_id }),
+    );
     await note(`gate passed: test restore ${gate.test_id}`);
   }
 
   /** 2. Waits for a second person's decision; answers the cancelled result when it is no (or never comes), else null. */
-  private async approve(step: WorkflowStep, note: Notes, p: ProductionRestoreParams): Promise<{ restore_id: string; status: "cancelled" } | null> {
+  private async approve(
+    step: WorkflowStep,
+    note: Notes,
+    p: ProductionRestoreParams,
+  ): Promise<{ restore_id: string; status: "cancelled" } | null> {
     const id = p.restore_id;
     const expires = await step.do("request approval", CATALOG_STEP, async () => {
       const at = new Date(Date.now() + approvalHours(this.env) * 3_600_000).toISOString();
@@ -106,16 +127,24 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     });
     let decision: ApprovalEvent;
     try {
-      decision = recorded ?? (await step.waitForEvent<ApprovalEvent>("approval", { type: "approval", timeout: `${approvalHours(this.env)} hours` })).payload;
+      decision =
+        recorded ??
+        (await step.waitForEvent<ApprovalEvent>("approval", { type: "approval", timeout: `${approvalHours(this.env)} hours` })).payload;
     } catch {
       await this.end(step, note, id, { status: "cancelled", error_code: "approval_timeout", error: `no approval before ${expires}` });
       return { restore_id: id, status: "cancelled" };
     }
     if (decision.decision !== "approve") {
-      await this.end(step, note, id, { status: "cancelled", error_code: "rejected", error: `rejected by ${decision.by}: ${decision.comment}` });
+      await this.end(step, note, id, {
+        status: "cancelled",
+        error_code: "rejected",
+        error: `rejected by ${decision.by}: ${decision.comment}`,
+      });
       return { restore_id: id, status: "cancelled" };
     }
-    await step.do("approved", CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: "safety snapshot" }));
+    await step.do("approved", CATALOG_STEP, () =>
+      setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: "safety snapshot" }),
+    );
     await note(`approved by ${decision.by}: ${decision.comment}`);
     return null;
   }
@@ -129,7 +158,14 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
       for (const c of components) {
         const bid = `bk_safety_${id.slice(3)}_${c}`;
         if (!(await getBackup(this.env.CATALOG_DB, bid))) {
-          await startBackup(this.env, { id: bid, type: COMPONENT_TYPE[c], components: TYPE_COMPONENTS[COMPONENT_TYPE[c]], requested_by: `system:restore ${id}`, trigger: "system", description: `safety snapshot before restore ${id}` });
+          await startBackup(this.env, {
+            id: bid,
+            type: COMPONENT_TYPE[c],
+            components: TYPE_COMPONENTS[COMPONENT_TYPE[c]],
+            requested_by: `system:restore ${id}`,
+            trigger: "system",
+            description: `safety snapshot before restore ${id}`,
+          });
         }
         out[c] = bid;
       }
@@ -138,10 +174,13 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     await this.waitFor(step, "safety snapshot", async () => {
       const rows = await Promise.all(Object.values(snap).map((b) => getBackup(this.env.CATALOG_DB, b!)));
       const failed = rows.find((r) => r?.status === "failed");
-      if (failed) throw new StageError("safety_snapshot_failed", `safety snapshot ${failed.id} failed: [${failed.error_code}] ${failed.error}`);
+      if (failed)
+        throw new StageError("safety_snapshot_failed", `safety snapshot ${failed.id} failed: [${failed.error_code}] ${failed.error}`);
       return rows.every((r) => r?.status === "completed") ? true : null;
     });
-    await step.do("safety snapshot verified", CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: "running", safety_backups: snap as Record<string, string> }));
+    await step.do("safety snapshot verified", CATALOG_STEP, () =>
+      setRestoreState(this.env.CATALOG_DB, id, { status: "running", safety_backups: snap as Record<string, string> }),
+    );
     await note(`safety snapshot taken and verified: ${Object.values(snap).join(", ")}`);
     return snap;
   }
@@ -153,7 +192,13 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
       const cid = `rs_${id.slice(3)}_${plan.component}`;
       await step.do(`restore ${plan.component}`, CATALOG_STEP, async () => {
         await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: `restore ${plan.component}` });
-        await startComponentRestore(this.env, plan, { id: cid, target_environment: "production", requested_by: p.requested_by, target_timestamp: p.target_timestamp, parent_id: id });
+        await startComponentRestore(this.env, plan, {
+          id: cid,
+          target_environment: "production",
+          requested_by: p.requested_by,
+          target_timestamp: p.target_timestamp,
+          parent_id: id,
+        });
       });
       try {
         await this.waitForRestore(step, `restore ${plan.component}`, cid);
@@ -202,7 +247,14 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     if (s.safety && s.touched.length) {
       await note(`stage failed: [${err.code}] ${err.message}; rolling back to the safety snapshot`, "error");
       const rolled = await this.rollback(step, note, id, s.touched, s.safety, p.requested_by);
-      await this.end(step, note, id, rolled ? { status: "rolled_back", error_code: err.code, error: err.message } : { status: "failed", error_code: "rollback_failed", error: `${err.message}; the rollback failed too: see the log` });
+      await this.end(
+        step,
+        note,
+        id,
+        rolled
+          ? { status: "rolled_back", error_code: err.code, error: err.message }
+          : { status: "failed", error_code: "rollback_failed", error: `${err.message}; the rollback failed too: see the log` },
+      );
     } else {
       await this.end(step, note, id, { status: "failed", error_code: err.code, error: err.message });
     }
@@ -214,12 +266,21 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     await note(`rolling back restore ${original} to its safety snapshot (${Object.values(safety).join(", ")}), as ${p.requested_by} asked`);
     const ok = await this.rollback(step, note, p.restore_id, components, safety, p.requested_by);
     if (!ok) {
-      await this.end(step, note, p.restore_id, { status: "failed", error_code: "rollback_failed", error: "the rollback failed: see the log" });
+      await this.end(step, note, p.restore_id, {
+        status: "failed",
+        error_code: "rollback_failed",
+        error: "the rollback failed: see the log",
+      });
       return { restore_id: p.restore_id, status: "failed" };
     }
     await step.do("record rollback", CATALOG_STEP, async () => {
       await setRestoreState(this.env.CATALOG_DB, p.restore_id, { status: "completed", stage: "done" });
-      await setRestoreState(this.env.CATALOG_DB, original, { status: "rolled_back", stage: "rolled back on request", error_code: "rolled_back_on_request", error: `rolled back by ${p.requested_by} (${p.restore_id})` });
+      await setRestoreState(this.env.CATALOG_DB, original, {
+        status: "rolled_back",
+        stage: "rolled back on request",
+        error_code: "rolled_back_on_request",
+        error: `rolled back by ${p.requested_by} (${p.restore_id})`,
+      });
     });
     await note(`restore ${original} rolled back; every component is as it was before it`);
     return { restore_id: p.restore_id, status: "completed" };
@@ -240,8 +301,18 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
         const plan = await step.do(`rollback ${c}`, CATALOG_STEP, async () => {
           await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: `rollback ${c}` });
           const backup = (await getBackup(this.env.CATALOG_DB, safety[c]!))!;
-          const pl = await planComponentRestore(this.env, backup, { backup_id: backup.id, components: [c], target_environment: "production", dry_run: false }, c);
-          await startComponentRestore(this.env, pl, { id: rid, target_environment: "production", requested_by: requestedBy, parent_id: id });
+          const pl = await planComponentRestore(
+            this.env,
+            backup,
+            { backup_id: backup.id, components: [c], target_environment: "production", dry_run: false },
+            c,
+          );
+          await startComponentRestore(this.env, pl, {
+            id: rid,
+            target_environment: "production",
+            requested_by: requestedBy,
+            parent_id: id,
+          });
           return checkOf(pl);
         });
         await this.waitForRestore(step, `rollback ${c}`, rid);
@@ -249,14 +320,19 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
         if (c === "database") {
           // A database stage that failed after its swap kept the tables it replaced (renamed aside): the safety
           // snapshot is back now, so they go.
-          await step.do("drop tables the failed stage set aside", DATA_STEP, () => dropReplaced(this.env.OIDC_DB, `rs_${id.slice(3)}_database`));
+          await step.do("drop tables the failed stage set aside", DATA_STEP, () =>
+            dropReplaced(this.env.OIDC_DB, `rs_${id.slice(3)}_database`),
+          );
         }
         await note(`rolled back ${c} from safety snapshot ${safety[c]} (${rid}) and checked it`);
       }
       return true;
     } catch (e) {
       const err = parseError(e);
-      await note(`ROLLBACK FAILED: [${err.code}] ${err.message}. Restore the safety snapshot(s) ${Object.values(safety).join(", ")} by hand.`, "error");
+      await note(
+        `ROLLBACK FAILED: [${err.code}] ${err.message}. Restore the safety snapshot(s) ${Object.values(safety).join(", ")} by hand.`,
+        "error",
+      );
       return false;
     }
   }
@@ -287,6 +363,8 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     s: { status: "failed" | "cancelled" | "rolled_back"; error_code: string; error: string },
   ) {
     await note(`restore ${s.status}: [${s.error_code}] ${s.error}`, s.status === "cancelled" ? "warn" : "error");
-    await step.do(`end ${s.status}`, CATALOG_STEP, () => setRestoreState(this.env.CATALOG_DB, id, { status: s.status, stage: s.status, error_code: s.error_code, error: s.error }));
+    await step.do(`end ${s.status}`, CATALOG_STEP, () =>
+      setRestoreState(this.env.CATALOG_DB, id, { status: s.status, stage: s.status, error_code: s.error_code, error: s.error }),
+    );
   }
 }

@@ -13,7 +13,13 @@ import { finishReplicationRun, insertReplicationRun } from "../src/catalog/repli
  */
 export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationParams> {
   override async run(event: WorkflowEvent<ReplicationParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: ReplicationParams, workflow: "ReplicationWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: ReplicationParams,
+      workflow: "ReplicationWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const id = payload.run_id;
     const db = this.env.CATALOG_DB;
     const replica = replicaOf(this.env);
@@ -29,16 +35,29 @@ export class ReplicationWorkflow extends WorkflowEntrypoint<Env, ReplicationPara
     try {
       const began = await step.do("began", CATALOG_STEP, async () => Date.now());
       const total = { checked: 0, copied: 0, bytes: 0, oldest: null as number | null };
-      await pagedSteps(step, "catch up", DATA_STEP, (c) => catchUpPage(this.env, replica, c), (page) => {
-        total.checked += page.checked;
-        total.copied += page.copied;
-        total.bytes += page.bytes;
-        if (page.oldest_missing !== null) total.oldest = total.oldest === null ? page.oldest_missing : Math.min(total.oldest, page.oldest_missing);
-      });
+      await pagedSteps(
+        step,
+        "catch up",
+        DATA_STEP,
+        (c) => catchUpPage(this.env, replica, c),
+        (page) => {
+          total.checked += page.checked;
+          total.copied += page.copied;
+          total.bytes += page.bytes;
+          if (page.oldest_missing !== null)
+            total.oldest = total.oldest === null ? page.oldest_missing : Math.min(total.oldest, page.oldest_missing);
+        },
+      );
       const marked = await step.do("mark replicated", CATALOG_STEP, () => markCaughtUp(this.env, replica));
       const lag = total.oldest === null ? 0 : Math.max(0, Math.round((began - total.oldest) / 1000));
       await step.do("record", CATALOG_STEP, async () => {
-        await finishReplicationRun(db, id, { status: "completed", checked: total.checked, copied: total.copied, bytes: total.bytes, lag_seconds: lag });
+        await finishReplicationRun(db, id, {
+          status: "completed",
+          checked: total.checked,
+          copied: total.copied,
+          bytes: total.bytes,
+          lag_seconds: lag,
+        });
       });
       return { run_id: id, ...total, lag_seconds: lag, backups_marked: marked };
     } catch (e) {

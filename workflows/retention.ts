@@ -31,19 +31,38 @@ const MAX_FORGET_PER_RUN = 2000;
  */
 export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> {
   override async run(event: WorkflowEvent<RetentionParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: RetentionParams, workflow: "RetentionWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: RetentionParams,
+      workflow: "RetentionWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const { run_id: id } = payload;
     try {
       const plan = await step.do("plan", CATALOG_STEP, async () => {
         const { version, policy } = await currentPolicy(this.env);
         await startRun(this.env.CATALOG_DB, { id, trigger: payload.trigger, requested_by: payload.requested_by, policy_version: version });
-        const decisions = evaluatePolicy(await loadBackupFacts(this.env.CATALOG_DB), policy, await listHolds(this.env.CATALOG_DB, { active: true }), Date.now());
+        const decisions = evaluatePolicy(
+          await loadBackupFacts(this.env.CATALOG_DB),
+          policy,
+          await listHolds(this.env.CATALOG_DB, { active: true }),
+          Date.now(),
+        );
         const interrupted = await backupsBeingForgotten(this.env.CATALOG_DB, 100);
         const forget = [...interrupted, ...decisions.filter((d) => !d.keep).map((d) => d.id)].slice(0, MAX_FORGET_PER_RUN);
         const reasons = Object.fromEntries(decisions.filter((d) => !d.keep).map((d) => [d.id, d.reasons[0]!]));
         return { policy_version: version, started_at: new Date().toISOString(), forget, reasons };
       });
-      const report: RetentionReport = { policy_version: plan.policy_version, planned: plan.forget.length, forgotten: [], spared: [], phase_two: null, phase_one: null, marked: { manifests: 0, refs: 0 } };
+      const report: RetentionReport = {
+        policy_version: plan.policy_version,
+        planned: plan.forget.length,
+        forgotten: [],
+        spared: [],
+        phase_two: null,
+        phase_one: null,
+        marked: { manifests: 0, refs: 0 },
+      };
 
       for (let i = 0; i < plan.forget.length; i += FORGET_PER_STEP) {
         const r = await step.do(`forget ${i / FORGET_PER_STEP + 1}`, CATALOG_STEP, async () => {
@@ -69,7 +88,8 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
           step,
           "mark",
           DATA_STEP,
-          async (c) => markPage(this.env, await openRepository(this.env), id, c, (await currentPolicy(this.env)).policy.infrequent_access_after_days),
+          async (c) =>
+            markPage(this.env, await openRepository(this.env), id, c, (await currentPolicy(this.env)).policy.infrequent_access_after_days),
           (page) => {
             report.marked.manifests += page.manifests;
             report.marked.refs += page.refs;
@@ -77,36 +97,65 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
         );
         if (pending) {
           const two = { collection: pending.id, deleted: 0, resurrected: 0, freed_bytes: 0 };
-          await pagedSteps(step, "phase two: sweep", DATA_STEP, async (c) => sweepFossilsPage(this.env, await openRepository(this.env), id, c), (page) => {
-            two.deleted += page.deleted;
-            two.resurrected += page.resurrected;
-            two.freed_bytes += page.freed;
-          });
+          await pagedSteps(
+            step,
+            "phase two: sweep",
+            DATA_STEP,
+            async (c) => sweepFossilsPage(this.env, await openRepository(this.env), id, c),
+            (page) => {
+              two.deleted += page.deleted;
+              two.resurrected += page.resurrected;
+              two.freed_bytes += page.freed;
+            },
+          );
           await step.do("phase two: done", CATALOG_STEP, async () => {
             await finishFossilCollection(this.env.CATALOG_DB, pending.id, two);
           });
           report.phase_two = two;
         }
         const one = { fossilized: 0, fossil_bytes: 0, listed: 0 };
-        for (const [area, prefix] of [["data", Layout.chunkPrefix], ["cold", Layout.coldPrefix]] as const) {
-          await pagedSteps(step, `phase one: ${area}`, DATA_STEP, async (c) => fossilizePage(this.env, await openRepository(this.env), id, prefix, c, markedAt), (page) => {
-            one.fossilized += page.fossilized;
-            one.fossil_bytes += page.bytes;
-            one.listed += page.listed;
-          });
+        for (const [area, prefix] of [
+          ["data", Layout.chunkPrefix],
+          ["cold", Layout.coldPrefix],
+        ] as const) {
+          await pagedSteps(
+            step,
+            `phase one: ${area}`,
+            DATA_STEP,
+            async (c) => fossilizePage(this.env, await openRepository(this.env), id, prefix, c, markedAt),
+            (page) => {
+              one.fossilized += page.fossilized;
+              one.fossil_bytes += page.bytes;
+              one.listed += page.listed;
+            },
+          );
         }
         await step.do("phase one: record", CATALOG_STEP, async () => {
-          await recordFossilCollection(this.env.CATALOG_DB, { id, collected_at: markedAt, chunks: one.fossilized, bytes: one.fossil_bytes });
+          await recordFossilCollection(this.env.CATALOG_DB, {
+            id,
+            collected_at: markedAt,
+            chunks: one.fossilized,
+            bytes: one.fossil_bytes,
+          });
         });
         report.phase_one = one;
 
         const tiers = { cooled: 0, warmed: 0, bytes: 0 };
-        for (const [area, prefix] of [["data", Layout.chunkPrefix], ["cold", Layout.coldPrefix]] as const) {
-          await pagedSteps(step, `tiers: ${area}`, DATA_STEP, async (c) => tierPage(this.env, await openRepository(this.env), id, prefix, c), (page) => {
-            tiers.cooled += page.cooled;
-            tiers.warmed += page.warmed;
-            tiers.bytes += page.bytes;
-          });
+        for (const [area, prefix] of [
+          ["data", Layout.chunkPrefix],
+          ["cold", Layout.coldPrefix],
+        ] as const) {
+          await pagedSteps(
+            step,
+            `tiers: ${area}`,
+            DATA_STEP,
+            async (c) => tierPage(this.env, await openRepository(this.env), id, prefix, c),
+            (page) => {
+              tiers.cooled += page.cooled;
+              tiers.warmed += page.warmed;
+              tiers.bytes += page.bytes;
+            },
+          );
         }
         report.tiers = tiers;
       }

@@ -14,7 +14,13 @@ import { latestSampleObjects } from "../src/catalog/storage-samples";
  */
 export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
   override async run(event: WorkflowEvent<ScrubParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: ScrubParams, workflow: "ScrubWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: ScrubParams,
+      workflow: "ScrubWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const id = payload.run_id;
     const db = this.env.CATALOG_DB;
     const replica = replicaOf(this.env);
@@ -24,13 +30,23 @@ export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
       const period = Math.max(1, Number(this.env.SCRUB_PERIOD_DAYS || 30));
       return { cursor: await scrubCursor(db), slice: payload.objects ?? Math.max(200, Math.ceil(latest / period)) };
     });
-    const report = { checked: 0, bytes: 0, repaired: [] as ScrubPage["repaired"], mirrored: 0, unrepairable: [] as ScrubPage["unrepairable"], cycle_completed: false, enabled: replica !== null };
+    const report = {
+      checked: 0,
+      bytes: 0,
+      repaired: [] as ScrubPage["repaired"],
+      mirrored: 0,
+      unrepairable: [] as ScrubPage["unrepairable"],
+      cycle_completed: false,
+      enabled: replica !== null,
+    };
     if (replica) {
       let cursor: string | null = plan.cursor;
       for (let n = 1; report.checked < plan.slice; n++) {
         const from = cursor;
         const limit = Math.min(SCRUB_PAGE, plan.slice - report.checked);
-        const page = await step.do(`scrub ${n}`, DATA_STEP, () => finalOnPermanent(() => scrubPage(this.env, replica, from ?? undefined, limit)));
+        const page = await step.do(`scrub ${n}`, DATA_STEP, () =>
+          finalOnPermanent(() => scrubPage(this.env, replica, from ?? undefined, limit)),
+        );
         report.checked += page.checked;
         report.bytes += page.bytes;
         report.repaired.push(...page.repaired.slice(0, 100));

@@ -18,7 +18,6 @@ import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } f
 import { pollMs, waitForChildren } from "../src/workflow-kit/child-waits";
 import { TestRestoreParams } from "../schemas/workflows";
 
-
 interface Started {
   component: Component;
   restore_id: string;
@@ -34,7 +33,13 @@ interface Started {
  */
 export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestoreParams> {
   override async run(event: WorkflowEvent<TestRestoreParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: TestRestoreParams, workflow: "TestRestoreWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: TestRestoreParams,
+      workflow: "TestRestoreWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const p = payload;
     const id = p.test_id;
     const began = await step.do("begin", CATALOG_STEP, async () => Date.now());
@@ -64,13 +69,18 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
       );
 
       // Short looks (RESTORE_POLL_MS, at most 2 s to begin with), because the drill measures its own recovery time.
-      const states = await waitForChildren(step, "restores", () => this.restoresDone(started), { baseMs: Math.min(2000, pollMs(this.env)) });
+      const states = await waitForChildren(step, "restores", () => this.restoresDone(started), {
+        baseMs: Math.min(2000, pollMs(this.env)),
+      });
       for (const s of states) {
         checks.push({
           component: s.component as TestCheck["component"],
           name: "restore completed, every chunk checked against the manifest",
           passed: s.status === "completed",
-          detail: s.status === "completed" ? `${s.restore_id}: ${s.rows} rows or entries restored and verified` : `${s.restore_id} ${s.status}: ${s.error ?? ""}`,
+          detail:
+            s.status === "completed"
+              ? `${s.restore_id}: ${s.rows} rows or entries restored and verified`
+              : `${s.restore_id} ${s.status}: ${s.error ?? ""}`,
           ms: 0,
         });
       }
@@ -90,7 +100,11 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
     await step.do("clean sandbox bucket", DATA_STEP, () => clearSandboxBucket(this.env.RESTORE_TARGET_BUCKET));
     const sessions = started.find((s) => s.component === "sessions");
     if (sessions) {
-      const segments = await step.do("list sandbox sessions", CATALOG_STEP, async () => (await openSessionManifest(this.env, sessions.backup_id)).manifest.segments.length);
+      const segments = await step.do(
+        "list sandbox sessions",
+        CATALOG_STEP,
+        async () => (await openSessionManifest(this.env, sessions.backup_id)).manifest.segments.length,
+      );
       for (let i = 0; i < segments; i++) {
         await step.do(`discard sandbox sessions ${i + 1}`, DATA_STEP, async () => {
           const { repo, manifest } = await openSessionManifest(this.env, sessions.backup_id);
@@ -101,7 +115,10 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
     const clean = await step.do("check sandbox is clean", CATALOG_STEP, () =>
       timed("sandbox", "sandbox left empty", async () => {
         const left = await sandboxResidue(this.env);
-        return { passed: left.tables === 0 && left.objects === 0, detail: `${left.tables} schema objects in RESTORE_TARGET_DB, ${left.objects ? "objects" : "no objects"} in RESTORE_TARGET_BUCKET` };
+        return {
+          passed: left.tables === 0 && left.objects === 0,
+          detail: `${left.tables} schema objects in RESTORE_TARGET_DB, ${left.objects ? "objects" : "no objects"} in RESTORE_TARGET_BUCKET`,
+        };
       }),
     );
     checks.push(clean);
@@ -109,7 +126,13 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
 
     const passed = error === null && checks.every((c) => c.passed);
     await step.do("record report", CATALOG_STEP, () =>
-      finishTestRestore(this.env.CATALOG_DB, id, { status: passed ? "passed" : "failed", rto_ms: rto, cleanup_ms: cleanupMs, checks, error }),
+      finishTestRestore(this.env.CATALOG_DB, id, {
+        status: passed ? "passed" : "failed",
+        rto_ms: rto,
+        cleanup_ms: cleanupMs,
+        checks,
+        error,
+      }),
     );
     return { test_id: id, status: passed ? "passed" : "failed", rto_ms: rto, checks: checks.length };
   }
@@ -138,4 +161,3 @@ export class TestRestoreWorkflow extends WorkflowEntrypoint<Env, TestRestorePara
     return assetChecks(this.env.RESTORE_TARGET_BUCKET, repo, manifest);
   }
 }
-

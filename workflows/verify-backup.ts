@@ -18,10 +18,18 @@ type Finding = { key: string; copy: "primary" | "replica"; problem: string };
  */
 export class VerifyBackupWorkflow extends WorkflowEntrypoint<Env, VerifyBackupParams> {
   override async run(event: WorkflowEvent<VerifyBackupParams>, step: WorkflowStep) {
-    const payload = await parsePayload(event.payload, { schema: VerifyBackupParams, workflow: "VerifyBackupWorkflow", instanceId: event.instanceId, step, env: this.env });
+    const payload = await parsePayload(event.payload, {
+      schema: VerifyBackupParams,
+      workflow: "VerifyBackupWorkflow",
+      instanceId: event.instanceId,
+      step,
+      env: this.env,
+    });
     const { check_id: id, backup_id: backupId } = payload;
     const replica = replicaOf(this.env);
-    const pages = await step.do("plan", DATA_STEP, () => finalOnPermanent(async () => backupObjectPages(await openRepository({ ...this.env, CROSS_REGION_REPLICATION: "false" }), backupId)));
+    const pages = await step.do("plan", DATA_STEP, () =>
+      finalOnPermanent(async () => backupObjectPages(await openRepository({ ...this.env, CROSS_REGION_REPLICATION: "false" }), backupId)),
+    );
     const findings: Finding[] = [];
     let objects = 0;
     let bytes = 0;
@@ -43,7 +51,7 @@ export class VerifyBackupWorkflow extends WorkflowEntrypoint<Env, VerifyBackupPa
             try {
               const names = key.startsWith(Layout.chunkPrefix) ? [key, Layout.cold(Layout.chunkIdOf(key))] : [key];
               let found = false;
-              for (const n of names) if (await readVerified(replica, n)) (found = true);
+              for (const n of names) if (await readVerified(replica, n)) found = true;
               if (!found) out.findings.push({ key, copy: "replica", problem: "missing" });
             } catch (e) {
               out.findings.push({ key, copy: "replica", problem: e instanceof VaultlineError ? e.message : String(e) });

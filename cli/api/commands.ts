@@ -62,29 +62,50 @@ export async function apiCommand(argv: string[]): Promise<number> {
   const id = positionals[0];
 
   if (group === "backup" && sub === "create") {
-    if (!values.type) throw new UsageError("backup create needs --type (full_database, incremental_database, assets, sessions, config, full_system, monthly_archive)");
-    const created = await client.call("POST", "/admin/backup/create", { type: values.type, ...(values.description ? { description: values.description } : {}) });
-    if (!values.watch) return print(o, created, () => `${created.backup_id} ${created.status} (estimated ${created.estimated_duration} s)`), EXIT.ok;
+    if (!values.type)
+      throw new UsageError(
+        "backup create needs --type (full_database, incremental_database, assets, sessions, config, full_system, monthly_archive)",
+      );
+    const created = await client.call("POST", "/admin/backup/create", {
+      type: values.type,
+      ...(values.description ? { description: values.description } : {}),
+    });
+    if (!values.watch) {
+      print(o, created, () => `${created.backup_id} ${created.status} (estimated ${created.estimated_duration} s)`);
+      return EXIT.ok;
+    }
     const done = await watch(client, `/admin/backup/${created.backup_id}`, TERMINAL_BACKUP, o);
     print(o, done, () => `${done.backup_id} ${done.status}${done.error ? `: [${done.error.code}] ${done.error.message}` : ""}`);
     return done.status === "completed" ? EXIT.ok : EXIT.failed;
   }
   if (group === "backup" && sub === "list") {
-    const q = new URLSearchParams({ limit: values.limit ?? "20", ...(values.type ? { type: values.type } : {}), ...(values.status ? { status: values.status } : {}) });
+    const q = new URLSearchParams({
+      limit: values.limit ?? "20",
+      ...(values.type ? { type: values.type } : {}),
+      ...(values.status ? { status: values.status } : {}),
+    });
     const r = await client.call("GET", `/admin/backup/list?${q}`);
-    print(o, r, () => r.backups.map((b: any) => `${b.backup_id}  ${b.type.padEnd(20)} ${b.status.padEnd(10)} ${b.timestamp}`).join("\n") || "no backups");
+    print(
+      o,
+      r,
+      () =>
+        r.backups.map((b: any) => `${b.backup_id}  ${b.type.padEnd(20)} ${b.status.padEnd(10)} ${b.timestamp}`).join("\n") || "no backups",
+    );
     return EXIT.ok;
   }
   if (group === "backup" && sub === "show") {
     if (!id) throw new UsageError("backup show <backup_id>");
-    const b = values.watch ? await watch(client, `/admin/backup/${id}`, TERMINAL_BACKUP, o) : await client.call("GET", `/admin/backup/${id}`);
+    const b = values.watch
+      ? await watch(client, `/admin/backup/${id}`, TERMINAL_BACKUP, o)
+      : await client.call("GET", `/admin/backup/${id}`);
     print(o, b, () => JSON.stringify(b, null, 2));
     return b.status === "failed" ? EXIT.failed : EXIT.ok;
   }
   if (group === "restore" && sub === "start") {
     if (!values.backup && !values.at) throw new UsageError("restore start needs --backup ID or --at INSTANT");
     const production = values.target === "production";
-    if (production && !values.yes && !values["dry-run"]) throw new UsageError("a production restore overwrites current data: add --yes to confirm");
+    if (production && !values.yes && !values["dry-run"])
+      throw new UsageError("a production restore overwrites current data: add --yes to confirm");
     const body = {
       target_environment: values.target,
       ...(values.backup ? { backup_id: values.backup } : { target_timestamp: values.at }),
@@ -93,9 +114,17 @@ export async function apiCommand(argv: string[]): Promise<number> {
       ...(production ? { confirmation: "I understand this will overwrite current data" } : {}),
     };
     const r = await client.call("POST", "/admin/backup/restore", body);
-    if (values["dry-run"] || !values.watch) return print(o, r, () => (r.dry_run ? JSON.stringify(r, null, 2) : `${r.restore_id} ${r.status}`)), EXIT.ok;
+    if (values["dry-run"] || !values.watch) {
+      print(o, r, () => (r.dry_run ? JSON.stringify(r, null, 2) : `${r.restore_id} ${r.status}`));
+      return EXIT.ok;
+    }
     const done = await watch(client, `/admin/restore/${r.restore_id}`, TERMINAL_RESTORE, o, ["awaiting_approval"]);
-    print(o, done, () => `${done.restore_id} ${done.status}${done.status === "awaiting_approval" ? ": a second person approves with `vaultline restore approve`" : ""}`);
+    print(
+      o,
+      done,
+      () =>
+        `${done.restore_id} ${done.status}${done.status === "awaiting_approval" ? ": a second person approves with `vaultline restore approve`" : ""}`,
+    );
     return done.status === "completed" || done.status === "awaiting_approval" ? EXIT.ok : EXIT.failed;
   }
   if (group === "restore" && (sub === "approve" || sub === "reject")) {
@@ -106,18 +135,32 @@ export async function apiCommand(argv: string[]): Promise<number> {
   }
   if (group === "restore" && sub === "status") {
     if (!id) throw new UsageError("restore status <restore_id> [--watch]");
-    const r = values.watch ? await watch(client, `/admin/restore/${id}`, TERMINAL_RESTORE, o) : await client.call("GET", `/admin/restore/${id}`);
-    print(o, r, () => `${r.restore_id} ${r.status}${r.stage ? ` (${r.stage})` : ""}${r.error ? `: [${r.error.code}] ${r.error.message}` : ""}`);
+    const r = values.watch
+      ? await watch(client, `/admin/restore/${id}`, TERMINAL_RESTORE, o)
+      : await client.call("GET", `/admin/restore/${id}`);
+    print(
+      o,
+      r,
+      () => `${r.restore_id} ${r.status}${r.stage ? ` (${r.stage})` : ""}${r.error ? `: [${r.error.code}] ${r.error.message}` : ""}`,
+    );
     return ["failed", "rolled_back", "cancelled"].includes(r.status) ? EXIT.failed : EXIT.ok;
   }
   if (group === "health") {
     const h = await client.call("GET", "/admin/backup/health");
-    print(o, h, () => [`status: ${h.status}`, ...h.findings.map((f: any) => `  ${f.level.padEnd(8)} ${f.area}: ${f.message}\n           -> ${f.recommendation}`)].join("\n"));
+    print(o, h, () =>
+      [
+        `status: ${h.status}`,
+        ...h.findings.map((f: any) => `  ${f.level.padEnd(8)} ${f.area}: ${f.message}\n           -> ${f.recommendation}`),
+      ].join("\n"),
+    );
     return h.status === "healthy" ? EXIT.ok : EXIT.failed;
   }
   if (group === "report") {
     if (!values.from || !values.to) throw new UsageError("report --from ISO --to ISO [--format json|csv|html]");
-    const r = await client.call("GET", `/admin/reports/compliance?${new URLSearchParams({ from: values.from, to: values.to, format: values.format! })}`);
+    const r = await client.call(
+      "GET",
+      `/admin/reports/compliance?${new URLSearchParams({ from: values.from, to: values.to, format: values.format! })}`,
+    );
     process.stdout.write(typeof r === "string" ? r : `${JSON.stringify(r, null, o.json ? 0 : 2)}\n`);
     return EXIT.ok;
   }
@@ -127,7 +170,13 @@ export async function apiCommand(argv: string[]): Promise<number> {
       print(o, v, () => (v.ok ? `audit chain intact (${v.entries} entries)` : `audit chain BROKEN: ${v.first_problem.message}`));
       return v.ok ? EXIT.ok : EXIT.failed;
     }
-    const q = new URLSearchParams({ limit: values.limit ?? "50", ...(values.actor ? { actor: values.actor } : {}), ...(values.action ? { action: values.action } : {}), ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) });
+    const q = new URLSearchParams({
+      limit: values.limit ?? "50",
+      ...(values.actor ? { actor: values.actor } : {}),
+      ...(values.action ? { action: values.action } : {}),
+      ...(values.from ? { from: values.from } : {}),
+      ...(values.to ? { to: values.to } : {}),
+    });
     const r = await client.call("GET", `/admin/audit?${q}`);
     print(o, r, () => r.entries.map((e: any) => `${e.at}  ${e.actor.padEnd(20)} ${e.action}  ${e.target ?? ""}  ${e.outcome}`).join("\n"));
     return EXIT.ok;

@@ -38,7 +38,11 @@ export async function recoverAssets(repo: Repository, backupId: string, outDir: 
       try {
         for (const part of e.parts) {
           const data = await repo.getChunk(part.id);
-          if (data.length !== part.size) throw new IntegrityError(`data/${part.id.slice(0, 2)}/${part.id}`, `part of ${e.key} is ${data.length} bytes, the index says ${part.size}`);
+          if (data.length !== part.size)
+            throw new IntegrityError(
+              `data/${part.id.slice(0, 2)}/${part.id}`,
+              `part of ${e.key} is ${data.length} bytes, the index says ${part.size}`,
+            );
           hash.update(data);
           await file.write(data);
         }
@@ -46,7 +50,19 @@ export async function recoverAssets(repo: Repository, backupId: string, outDir: 
         await file.close();
       }
       if (hash.digest("hex") !== e.sha256) throw new IntegrityError(e.key, "reassembled object does not match its recorded SHA-256");
-      await appendFile(metadataFile, JSON.stringify({ key: e.key, file: path, size: e.size, sha256: e.sha256, etag: e.etag, uploaded: e.uploaded, http: e.http, custom: e.custom }) + "\n");
+      await appendFile(
+        metadataFile,
+        `${JSON.stringify({
+          key: e.key,
+          file: path,
+          size: e.size,
+          sha256: e.sha256,
+          etag: e.etag,
+          uploaded: e.uploaded,
+          http: e.http,
+          custom: e.custom,
+        })}\n`,
+      );
       objects++;
       bytes += e.size;
     }

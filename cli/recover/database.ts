@@ -37,12 +37,22 @@ async function plan(repo: Repository, backupId: string) {
     const segments = [...(base.capture?.segments ?? []), ...inc.segments];
     return { id: inc.base_backup_id, base, replay: base.capture ? { after: base.capture.seq_start, through: inc.to_seq, segments } : null };
   }
-  if (m.format !== "vaultline-manifest") throw new IntegrityError(`manifests/${id}`, `backup ${backupId} is not a database backup (${m.format})`);
+  if (m.format !== "vaultline-manifest")
+    throw new IntegrityError(`manifests/${id}`, `backup ${backupId} is not a database backup (${m.format})`);
   const base = DatabaseManifest.parse(m);
-  return { id, base, replay: base.capture ? { after: base.capture.seq_start, through: base.capture.seq_end, segments: base.capture.segments } : null };
+  return {
+    id,
+    base,
+    replay: base.capture ? { after: base.capture.seq_start, through: base.capture.seq_end, segments: base.capture.segments } : null,
+  };
 }
 
-export async function recoverDatabase(repo: Repository, backupId: string, outFile: string, log: (line: string) => void): Promise<RecoveredDatabase> {
+export async function recoverDatabase(
+  repo: Repository,
+  backupId: string,
+  outFile: string,
+  log: (line: string) => void,
+): Promise<RecoveredDatabase> {
   if (existsSync(outFile)) throw new Error(`${outFile} exists: recovery never overwrites a file`);
   const { id, base, replay } = await plan(repo, backupId);
   // Loaded here, not at start: node:sqlite prints an experimental warning, which the API commands have no need of.
@@ -61,14 +71,20 @@ export async function recoverDatabase(repo: Repository, backupId: string, outFil
       for (const c of t.chunks) {
         const plain = await repo.getChunk(c.id);
         const digest = await sha256Hex(plain);
-        if (digest !== c.sha256) throw new IntegrityError(`data/${c.id.slice(0, 2)}/${c.id}`, `chunk of ${t.name} does not match its recorded SHA-256`);
+        if (digest !== c.sha256)
+          throw new IntegrityError(`data/${c.id.slice(0, 2)}/${c.id}`, `chunk of ${t.name} does not match its recorded SHA-256`);
         digests.push(digest);
         const lines = fromUtf8.decode(plain).split("\n").filter(Boolean);
-        if (lines.length !== c.rows) throw new IntegrityError(`data/${c.id.slice(0, 2)}/${c.id}`, `chunk of ${t.name} holds ${lines.length} rows, the manifest says ${c.rows}`);
+        if (lines.length !== c.rows)
+          throw new IntegrityError(
+            `data/${c.id.slice(0, 2)}/${c.id}`,
+            `chunk of ${t.name} holds ${lines.length} rows, the manifest says ${c.rows}`,
+          );
         for (const line of lines) db.exec(`${insert}(${JSON.parse(line) as string})`);
         rows += lines.length;
       }
-      if (rows !== t.rows || (await tableChecksum(digests)) !== t.checksum) throw new IntegrityError(`manifests/${id}`, `table ${t.name}: rows or checksum differ from the manifest`);
+      if (rows !== t.rows || (await tableChecksum(digests)) !== t.checksum)
+        throw new IntegrityError(`manifests/${id}`, `table ${t.name}: rows or checksum differ from the manifest`);
       tables.push({ name: t.name, rows, checksum: "verified" });
       log(`  ${t.name}: ${rows} rows, checksum verified`);
     }
@@ -113,7 +129,8 @@ async function replayWindow(
       const t = byName.get(table);
       if (!t) throw new IntegrityError(s.key, `change ${seq} is to table ${table}, which the backup does not have`);
       const values = tupleValues(key);
-      if (values.length !== t.keyColumns.length) throw new IntegrityError(s.key, `change ${seq}: its key has ${values.length} values, ${table}'s key ${t.keyColumns.length}`);
+      if (values.length !== t.keyColumns.length)
+        throw new IntegrityError(s.key, `change ${seq}: its key has ${values.length} values, ${table}'s key ${t.keyColumns.length}`);
       const params: (string | Uint8Array)[] = [];
       const where = t.keyColumns.map((k, i) => {
         const v = values[i]!;
@@ -124,11 +141,13 @@ async function replayWindow(
       });
       db.prepare(`DELETE FROM ${ident(table)} WHERE ${where.join(" AND ")}`).run(...params);
       if (op !== "D") db.exec(`INSERT INTO ${ident(table)} (${insertColumns(t)}) VALUES (${row})`);
-      if (op === "I" && autoincrement.has(table) && Number.isInteger(Number(key))) maxInserted[table] = Math.max(maxInserted[table] ?? 0, Number(key));
+      if (op === "I" && autoincrement.has(table) && Number.isInteger(Number(key)))
+        maxInserted[table] = Math.max(maxInserted[table] ?? 0, Number(key));
       applied++;
     }
   }
-  if (next <= w.through) throw new IntegrityError(`segments`, `changes ${next}..${w.through} are missing: the window cannot be replayed exactly`);
+  if (next <= w.through)
+    throw new IntegrityError(`segments`, `changes ${next}..${w.through} are missing: the window cannot be replayed exactly`);
   if (applied) log(`  replayed ${applied} changes of the backup's window`);
   return applied;
 }

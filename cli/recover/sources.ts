@@ -17,12 +17,23 @@ export interface ObjectBody {
 export interface ReadOnlyBucket {
   get(key: string): Promise<ObjectBody | null>;
   head(key: string): Promise<{ key: string; size: number } | null>;
-  list(o: { prefix?: string; cursor?: string; limit?: number }): Promise<{ objects: { key: string; size: number; uploaded: Date }[]; truncated: boolean; cursor?: string }>;
+  list(o: {
+    prefix?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<{ objects: { key: string; size: number; uploaded: Date }[]; truncated: boolean; cursor?: string }>;
 }
 
 function body(key: string, bytes: Uint8Array, customMetadata?: Record<string, string>): ObjectBody {
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return { key, size: bytes.byteLength, customMetadata, arrayBuffer: async () => ab, text: async () => new TextDecoder().decode(bytes), json: async () => JSON.parse(new TextDecoder().decode(bytes)) };
+  return {
+    key,
+    size: bytes.byteLength,
+    customMetadata,
+    arrayBuffer: async () => ab,
+    text: async () => new TextDecoder().decode(bytes),
+    json: async () => JSON.parse(new TextDecoder().decode(bytes)),
+  };
 }
 
 /** A directory holding the bucket's objects as files at their names. */
@@ -86,7 +97,14 @@ function byteOrder(a: string, b: string): number {
 /** An S3-compatible bucket, read with AWS Signature Version 4 (R2: endpoint https://<account>.r2.cloudflarestorage.com, region auto). */
 export class S3Bucket implements ReadOnlyBucket {
   constructor(
-    private readonly o: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; fetch?: typeof fetch },
+    private readonly o: {
+      endpoint: string;
+      bucket: string;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      fetch?: typeof fetch;
+    },
   ) {}
 
   private async request(method: "GET" | "HEAD", key: string, query: Record<string, string> = {}): Promise<Response> {
@@ -99,7 +117,10 @@ export class S3Bucket implements ReadOnlyBucket {
       .map((k) => `${encodeRfc3986(k)}=${encodeRfc3986(query[k]!)}`)
       .join("&");
     const now = new Date();
-    const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    const amzDate = now
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
     const day = amzDate.slice(0, 8);
     const payloadHash = createHash("sha256").update("").digest("hex");
     const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
@@ -156,5 +177,10 @@ function encodeRfc3986(s: string): string {
 }
 
 function unxml(s: string): string {
-  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  return s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }

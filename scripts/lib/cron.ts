@@ -1,6 +1,12 @@
 // Five-field cron matching (minute hour day-of-month month day-of-week, UTC), enough for wrangler's triggers:
 // '*', numbers, lists 'a,b', ranges 'a-b', steps '*/n' and 'a-b/n'.
-const RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+const RANGES: [number, number][] = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 6],
+];
 
 function fieldMatches(field: string, value: number, [lo, hi]: [number, number]): boolean {
   return field.split(",").some((part) => {

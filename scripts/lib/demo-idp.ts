@@ -7,7 +7,14 @@ export const DEMO_IDP: Issuer = {
   issuer: "https://demo-idp.vaultline.local",
   audience: "vaultline-admin",
   rolesClaim: "roles",
-  key: { kid: "demo-1", kty: "EC", crv: "P-256", x: "y_flqj31KLYrybp8jx97fLFF2NHrreIVbTmJQTMjfn8", y: "_ZBk0ZzbzohlCjpbKaGck4p2rBTEaQjlpWmfDUYwde0", d: "-V8GMZZ-pz6wZfetmwJZJtL0GlUlU0m26NaspkPKOls" },
+  key: {
+    kid: "demo-1",
+    kty: "EC",
+    crv: "P-256",
+    x: "y_flqj31KLYrybp8jx97fLFF2NHrreIVbTmJQTMjfn8",
+    y: "_ZBk0ZzbzohlCjpbKaGck4p2rBTEaQjlpWmfDUYwde0",
+    d: "-V8GMZZ-pz6wZfetmwJZJtL0GlUlU0m26NaspkPKOls",
+  },
 };
 
 export const DEMO_JWKS = publicJwks(DEMO_IDP.key);

@@ -18,7 +18,14 @@ export interface DevServer {
  * Vaultline and the provider's Worker in one `wrangler dev` session (Vaultline first: it gets the port; the provider
  * is reached through bindings), with one state folder, so both see the same local D1 database and Durable Objects.
  */
-export async function startDev(opts: { port: number; persistTo?: string; configPath?: string; providerConfig?: string; vars?: Record<string, string>; inherit?: boolean }): Promise<DevServer> {
+export async function startDev(opts: {
+  port: number;
+  persistTo?: string;
+  configPath?: string;
+  providerConfig?: string;
+  vars?: Record<string, string>;
+  inherit?: boolean;
+}): Promise<DevServer> {
   const args = ["wrangler", "dev", "--port", String(opts.port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
   args.push("-c", opts.configPath ?? "wrangler.jsonc", "-c", opts.providerConfig ?? DEMO_PROVIDER_CONFIG);
   args.push("--persist-to", opts.persistTo ?? LOCAL_STATE);

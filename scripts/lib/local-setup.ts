@@ -29,9 +29,19 @@ export const LOCAL_STATE = ".wrangler/state";
  * Applies local D1 migrations: Vaultline's own (CATALOG_DB) from its configuration, and the provider's (OIDC_DB)
  * from the provider's own configuration, as the provider's operator would. Vaultline never migrates a provider.
  */
-export function applyLocalMigrations(persistTo = LOCAL_STATE, configPath = "wrangler.jsonc", provider: { config: string; binding: string } = { config: DEMO_PROVIDER_CONFIG, binding: "OIDC_DB" }): void {
-  for (const [db, config] of [[provider.binding, provider.config], ["CATALOG_DB", configPath]] as const) {
+export function applyLocalMigrations(
+  persistTo = LOCAL_STATE,
+  configPath = "wrangler.jsonc",
+  provider: { config: string; binding: string } = { config: DEMO_PROVIDER_CONFIG, binding: "OIDC_DB" },
+): void {
+  for (const [db, config] of [
+    [provider.binding, provider.config],
+    ["CATALOG_DB", configPath],
+  ] as const) {
     const args = ["wrangler", "d1", "migrations", "apply", db, "--local", "--persist-to", persistTo, "-c", config];
-    execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
+    execFileSync("npx", args, {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    });
   }
 }

@@ -9,7 +9,14 @@ export type Jurisdiction = "eu" | "fedramp";
 export interface ProvisionPlan {
   /** The provider's database is named by its id (database_id) where the configuration has one. */
   databases: { binding: string; name: string; id?: string; owner: "vaultline" | "provider" }[];
-  buckets: { binding: string; name: string; owner: "vaultline" | "provider"; locationHint?: Location; jurisdiction?: Jurisdiction; locked: boolean }[];
+  buckets: {
+    binding: string;
+    name: string;
+    owner: "vaultline" | "provider";
+    locationHint?: Location;
+    jurisdiction?: Jurisdiction;
+    locked: boolean;
+  }[];
   queues: string[];
   /** The provider's Workers that hold its session Durable Objects (SESSIONS' script_name): checked, never created. */
   providerScripts: { binding: string; script: string; className: string }[];
@@ -24,19 +31,35 @@ export const LOCKED_PREFIXES = ["data/", "manifests/", "segments/", "audit/"] as
 const PROVIDER_BINDINGS = new Set(["OIDC_DB", "ASSETS_BUCKET"]);
 
 /** From wrangler.jsonc's top level or one of its environments (`--env staging|production`). */
-export function provisionPlan(opts: { configPath?: string; env?: string; primaryLocation?: Location; replicaLocation?: Location; replicaJurisdiction?: Jurisdiction } = {}): ProvisionPlan {
+export function provisionPlan(
+  opts: {
+    configPath?: string;
+    env?: string;
+    primaryLocation?: Location;
+    replicaLocation?: Location;
+    replicaJurisdiction?: Jurisdiction;
+  } = {},
+): ProvisionPlan {
   const config = readWranglerConfig(opts.configPath, opts.env);
   const days = Number(config.vars?.BACKUP_RETENTION_DAYS ?? 30);
-  if (!Number.isInteger(days) || days < 1) throw new Error(`BACKUP_RETENTION_DAYS must be a whole number of days, got ${config.vars?.BACKUP_RETENTION_DAYS}`);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`BACKUP_RETENTION_DAYS must be a whole number of days, got ${config.vars?.BACKUP_RETENTION_DAYS}`);
   const queues = (config.queues?.producers ?? []).map((p) => p.queue);
   return {
     databases: config.d1_databases.map((d) => {
       const owner = PROVIDER_BINDINGS.has(d.binding) ? "provider" : "vaultline";
-      return { binding: d.binding, name: d.database_name!, owner, ...(owner === "provider" && d.database_id && !/^REPLACE/i.test(d.database_id) ? { id: d.database_id } : {}) };
+      return {
+        binding: d.binding,
+        name: d.database_name!,
+        owner,
+        ...(owner === "provider" && d.database_id && !/^REPLACE/i.test(d.database_id) ? { id: d.database_id } : {}),
+      };
     }),
     buckets: config.r2_buckets.map((b) => {
       // A jurisdiction from the configuration (r2_buckets[].jurisdiction), or for the replica from the command line.
-      const jurisdiction = (b.binding === "BACKUP_REPLICA_BUCKET" ? (opts.replicaJurisdiction ?? b.jurisdiction) : b.jurisdiction) as Jurisdiction | undefined;
+      const jurisdiction = (b.binding === "BACKUP_REPLICA_BUCKET" ? (opts.replicaJurisdiction ?? b.jurisdiction) : b.jurisdiction) as
+        | Jurisdiction
+        | undefined;
       return {
         binding: b.binding,
         name: b.bucket_name!,
@@ -47,7 +70,9 @@ export function provisionPlan(opts: { configPath?: string; env?: string; primary
         locked: b.binding === "BACKUP_BUCKET" || b.binding === "BACKUP_REPLICA_BUCKET",
       };
     }),
-    providerScripts: config.durable_objects.bindings.filter((b) => b.script_name).map((b) => ({ binding: b.name, script: b.script_name!, className: b.class_name })),
+    providerScripts: config.durable_objects.bindings
+      .filter((b) => b.script_name)
+      .map((b) => ({ binding: b.name, script: b.script_name!, className: b.class_name })),
     // Each queue with its dead-letter queue, so no notification is dropped silently.
     queues: queues.flatMap((q) => [q, `${q}-dlq`]),
     lockRules: LOCKED_PREFIXES.map((prefix) => ({

@@ -40,7 +40,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "GET /admin/backup/:id": { summary: "A backup: status, progress, manifest summary" },
   "GET /admin/backup/:id/config": { summary: "A configuration backup's content" },
   "GET /admin/config/diff": { summary: "Differences between two configuration backups", query: DiffQuery },
-  "POST /admin/backup/restore": { summary: "Start a restore (or a dry run): a backup or an instant, whole or scoped", body: RestoreBody, status: 202 },
+  "POST /admin/backup/restore": {
+    summary: "Start a restore (or a dry run): a backup or an instant, whole or scoped",
+    body: RestoreBody,
+    status: 202,
+  },
   "GET /admin/restore/:id": { summary: "A restore: stage, progress, log, approval" },
   "GET /admin/restore/:id/events": { summary: "A restore's progress as Server-Sent Events" },
   "POST /admin/restore/:id/approve": { summary: "Approve a production restore (a second person, second factor)", body: DecisionBody },
@@ -104,10 +108,16 @@ export function openApiDocument(): Record<string, unknown> {
     const [method, path] = route.split(" ") as [string, string];
     const access = ACCESS[route];
     const openPath = path.replace(/:(\w+)/g, "{$1}");
-    const params: unknown[] = [...path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params: unknown[] = [...path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     if (doc.query) {
       const q = schema(doc.query) as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, s] of Object.entries(q.properties ?? {})) params.push({ name, in: "query", required: q.required?.includes(name) ?? false, schema: s });
+      for (const [name, s] of Object.entries(q.properties ?? {}))
+        params.push({ name, in: "query", required: q.required?.includes(name) ?? false, schema: s });
     }
     const roles = access?.roles;
     paths[openPath] ??= {};
@@ -120,7 +130,10 @@ export function openApiDocument(): Record<string, unknown> {
       ...(doc.body ? { requestBody: { required: true, content: { "application/json": { schema: schema(doc.body) } } } } : {}),
       responses: {
         [String(doc.status ?? 200)]: { description: "OK" },
-        "400": { description: "invalid_request: names the field", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "400": {
+          description: "invalid_request: names the field",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
         ...(roles === "public" ? {} : { "401": { description: "unauthorized" }, "403": { description: "forbidden or mfa_required" } }),
         "404": { description: "not_found" },
         ...(doc.body ? { "413": { description: `payload_too_large: over ${MAX_BODY_BYTES} bytes` } } : {}),
@@ -129,10 +142,27 @@ export function openApiDocument(): Record<string, unknown> {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Vaultline admin API", version: "1", description: "Backup and restore for the OIDC provider on Cloudflare. Roles and the second factor: docs/ACCESS.md." },
+    info: {
+      title: "Vaultline admin API",
+      version: "1",
+      description: "Backup and restore for the OIDC provider on Cloudflare. Roles and the second factor: docs/ACCESS.md.",
+    },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An access token from the provider (JWT) or an API token" } },
-      schemas: { Error: { type: "object", properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" }, field: { type: "string" } }, required: ["code", "message"] } } } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "An access token from the provider (JWT) or an API token" },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          properties: {
+            error: {
+              type: "object",
+              properties: { code: { type: "string" }, message: { type: "string" }, field: { type: "string" } },
+              required: ["code", "message"],
+            },
+          },
+        },
+      },
     },
     paths,
   };

@@ -22,7 +22,12 @@ function restorePercent(stage: string, p: P): { percent: number | null; done: nu
   if (stage === "load") {
     const r = ratio(p.chunks_loaded, p.chunks_total);
     const total = typeof p.rows_total === "number" ? p.rows_total : null;
-    return { percent: r === null ? null : 3 + 45 * r, done: r !== null && total !== null ? Math.round(total * r) : null, total, unit: "rows" };
+    return {
+      percent: r === null ? null : 3 + 45 * r,
+      done: r !== null && total !== null ? Math.round(total * r) : null,
+      total,
+      unit: "rows",
+    };
   }
   if (stage.startsWith("verify staging")) {
     const r = ratio(p.tables_verified, p.tables_total);
@@ -34,7 +39,12 @@ function restorePercent(stage: string, p: P): { percent: number | null; done: nu
   if (stage === "restore objects") {
     if (typeof p.bytes === "number") {
       const r = ratio(p.bytes, p.bytes_total);
-      return { percent: r === null ? null : 2 + 97 * r, done: p.bytes, total: typeof p.bytes_total === "number" ? p.bytes_total : null, unit: "bytes" };
+      return {
+        percent: r === null ? null : 2 + 97 * r,
+        done: p.bytes,
+        total: typeof p.bytes_total === "number" ? p.bytes_total : null,
+        unit: "bytes",
+      };
     }
     const r = ratio(p.segments_done, p.segments);
     return { percent: r === null ? null : 2 + 97 * r, done: null, total: null, unit: null };
@@ -55,10 +65,15 @@ function backupPercent(stage: string, p: P): { percent: number | null; done: num
   return { percent: null, done: null, total: null, unit: null };
 }
 
-export function progressOf(kind: "restore" | "backup", row: { status: string; stage?: string | null; step?: string | null; progress: string | null; started_at: string | null }, now = Date.now()): Progress {
+export function progressOf(
+  kind: "restore" | "backup",
+  row: { status: string; stage?: string | null; step?: string | null; progress: string | null; started_at: string | null },
+  now = Date.now(),
+): Progress {
   if (row.status === "completed") return { percent: 100, eta_seconds: 0, throughput: null, unit: null, done: null, total: null };
   const stage = (kind === "restore" ? row.stage : row.step) ?? "";
-  if (!["running", "initiated"].includes(row.status) || !stage) return { percent: null, eta_seconds: null, throughput: null, unit: null, done: null, total: null };
+  if (!["running", "initiated"].includes(row.status) || !stage)
+    return { percent: null, eta_seconds: null, throughput: null, unit: null, done: null, total: null };
   const p = (row.progress ? JSON.parse(row.progress) : {}) as P;
   const est = kind === "restore" ? restorePercent(stage, p) : backupPercent(stage, p);
   const elapsed = row.started_at ? Math.max(0.001, (now - Date.parse(row.started_at)) / 1000) : null;

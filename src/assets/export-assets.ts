@@ -38,10 +38,23 @@ export async function exportAssetSlice(
 ): Promise<AssetSliceResult> {
   const began = Date.now();
   const out: AssetSliceResult = {
-    next: null, segment: null, written: [], stored_bytes: 0, objects: 0, bytes: 0,
-    copied_objects: 0, copied_bytes: 0, reused_objects: 0, base_keys_seen: 0, ms: 0,
+    next: null,
+    segment: null,
+    written: [],
+    stored_bytes: 0,
+    objects: 0,
+    bytes: 0,
+    copied_objects: 0,
+    copied_bytes: 0,
+    reused_objects: 0,
+    base_keys_seen: 0,
+    ms: 0,
   };
-  const page = await bucket.list({ limit: LIST_LIMIT, include: ["httpMetadata", "customMetadata"], ...(after ? { startAfter: after } : {}) });
+  const page = await bucket.list({
+    limit: LIST_LIMIT,
+    include: ["httpMetadata", "customMetadata"],
+    ...(after ? { startAfter: after } : {}),
+  });
   const entries: AssetEntry[] = [];
   let last: string | null = null;
   for (const obj of page.objects) {
@@ -70,7 +83,7 @@ export async function exportAssetSlice(
     if (out.copied_bytes >= budgetBytes) break;
   }
   const finishedPage = last === (page.objects.at(-1)?.key ?? null);
-  out.next = finishedPage && !page.truncated ? null : last ?? after;
+  out.next = finishedPage && !page.truncated ? null : (last ?? after);
   const segment = await writeSegment(repo, entries, (e) => e.key);
   if (segment) {
     if (segment.written) out.written.push(segment.ref.id);

@@ -4,7 +4,10 @@ import type { Repository } from "../repo/repository";
 
 export async function readSegment(repo: Repository, id: string): Promise<AssetEntry[]> {
   const text = fromUtf8.decode(await repo.getChunk(id));
-  return text.split("\n").filter(Boolean).map((l) => AssetEntry.parse(JSON.parse(l)));
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => AssetEntry.parse(JSON.parse(l)));
 }
 
 /**

@@ -94,5 +94,6 @@ async function restoreObject(target: R2Bucket, repo: Repository, entry: AssetEnt
 }
 
 async function checkDigest(entry: AssetEntry, digest: ArrayBuffer): Promise<void> {
-  if (toHex(digest) !== entry.sha256) throw new IntegrityError(`asset:${entry.key}`, "reassembled bytes do not match the SHA-256 recorded at backup");
+  if (toHex(digest) !== entry.sha256)
+    throw new IntegrityError(`asset:${entry.key}`, "reassembled bytes do not match the SHA-256 recorded at backup");
 }

@@ -2,7 +2,7 @@ import { AuditRecord } from "../../schemas/audit";
 
 /** A sealed segment's plaintext: one entry a line, as JSON, in id order. */
 export function encodeRecords(records: AuditRecord[]): Uint8Array {
-  return new TextEncoder().encode(records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  return new TextEncoder().encode(`${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
 }
 
 export function decodeRecords(plain: Uint8Array): AuditRecord[] {

@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { IntegrityError } from "../errors";
 import { sha256Hex } from "../repo/bytes";
 import { Layout } from "../repo/layout";
-import { Repository } from "../repo/repository";
+import type { Repository } from "../repo/repository";
 import { ObjectKind } from "../repo/sealed-object";
 import type { AuditRecord } from "../../schemas/audit";
 import { decodeRecords, encodeRecords } from "./records";
@@ -70,7 +70,10 @@ async function adopt(repo: Repository, db: D1Database, key: string, first: numbe
   if (!last) throw new IntegrityError(key, "audit segment is empty");
   const digest = await sha256Hex(plain);
   if ((await sha256Hex(encodeRecords(await recordsBetween(db, first, last.id)))) !== digest) {
-    throw new IntegrityError(key, `the catalog's audit entries #${first}-#${last.id} differ from their sealed copy: run GET /admin/audit/verify`);
+    throw new IntegrityError(
+      key,
+      `the catalog's audit entries #${first}-#${last.id} differ from their sealed copy: run GET /admin/audit/verify`,
+    );
   }
   await record(db, first, last, key, digest);
   return { last_id: last.id };

@@ -3,7 +3,7 @@ import type { AuditProblem, AuditRecord } from "../../schemas/audit";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 import { Layout } from "../repo/layout";
-import { Repository } from "../repo/repository";
+import type { Repository } from "../repo/repository";
 import { ObjectKind } from "../repo/sealed-object";
 import { entryHash, GENESIS } from "./hash";
 import { decodeRecords } from "./records";
@@ -69,7 +69,13 @@ export async function verifyAuditChain(env: Env, after = 0): Promise<VerifyRepor
   };
 }
 
-async function checkEntry(db: D1Database, row: AuditRecord, prev: AuditRecord | null, note: (p: AuditProblem) => void, legacy: () => void): Promise<void> {
+async function checkEntry(
+  db: D1Database,
+  row: AuditRecord,
+  prev: AuditRecord | null,
+  note: (p: AuditProblem) => void,
+  legacy: () => void,
+): Promise<void> {
   if (row.hash === null) {
     // Entries from before the chain existed are only acceptable before its first entry.
     if (prev?.hash) note({ id: row.id, kind: "unchained", message: `entry #${row.id} has no hash inside the chain: its hash was removed` });
@@ -83,12 +89,20 @@ async function checkEntry(db: D1Database, row: AuditRecord, prev: AuditRecord | 
   if (row.prev_hash === expected) return;
   const linked = row.prev_hash === GENESIS ? null : await idOfHash(db, row.prev_hash);
   if (linked !== null && linked !== prev?.id) {
-    note({ id: row.id, kind: "reordered", message: `entry #${row.id} follows #${linked} in the chain but is stored after #${prev?.id ?? "the start"}: entries were reordered` });
+    note({
+      id: row.id,
+      kind: "reordered",
+      message: `entry #${row.id} follows #${linked} in the chain but is stored after #${prev?.id ?? "the start"}: entries were reordered`,
+    });
   } else if (prev && row.id > prev.id + 1) {
     const gone = row.id - prev.id - 1 === 1 ? `#${prev.id + 1}` : `#${prev.id + 1} to #${row.id - 1}`;
     note({ id: prev.id + 1, kind: "removed", message: `entry ${gone} was removed: #${row.id} links to an entry that is no longer there` });
   } else {
-    note({ id: row.id, kind: "removed", message: `the chain breaks before entry #${row.id}: the entry it follows is gone, removed or rewritten` });
+    note({
+      id: row.id,
+      kind: "removed",
+      message: `the chain breaks before entry #${row.id}: the entry it follows is gone, removed or rewritten`,
+    });
   }
 }
 
@@ -109,7 +123,11 @@ async function compareSealedCopies(env: Env, after: number, until: number | null
       try {
         sealed = decodeRecords(await repo.getSealed(ObjectKind.audit, o.key, "audit segment"));
       } catch (e) {
-        note({ id: first, kind: "altered", message: `sealed copy ${o.key} cannot be read: ${e instanceof VaultlineError ? e.message : String(e)}` });
+        note({
+          id: first,
+          kind: "altered",
+          message: `sealed copy ${o.key} cannot be read: ${e instanceof VaultlineError ? e.message : String(e)}`,
+        });
         continue;
       }
       count++;
@@ -117,7 +135,8 @@ async function compareSealedCopies(env: Env, after: number, until: number | null
       for (const s of sealed) {
         const r = live.get(s.id);
         if (!r) note({ id: s.id, kind: "removed", message: `entry #${s.id} was removed: its sealed copy ${o.key} has it` });
-        else if (JSON.stringify(r) !== JSON.stringify(s)) note({ id: s.id, kind: "altered", message: `entry #${s.id} differs from its sealed copy ${o.key}` });
+        else if (JSON.stringify(r) !== JSON.stringify(s))
+          note({ id: s.id, kind: "altered", message: `entry #${s.id} differs from its sealed copy ${o.key}` });
       }
     }
     cursor = page.truncated ? page.cursor : undefined;

@@ -37,9 +37,13 @@ export function requireRole(p: Principal, roles: Role | Role[], what: string): v
  */
 export function requireMfa(p: Principal, factors: string[], what: string): void {
   if (p.via === "api_token") {
-    throw new MfaRequiredError(`${what} needs a person signed in with a second factor: API tokens never can; use a JWT whose amr includes one of ${factors.join(", ")}`);
+    throw new MfaRequiredError(
+      `${what} needs a person signed in with a second factor: API tokens never can; use a JWT whose amr includes one of ${factors.join(", ")}`,
+    );
   }
   if (!p.amr.some((m) => factors.includes(m))) {
-    throw new MfaRequiredError(`${what} needs a second factor: this token's amr is [${p.amr.join(", ")}]; one of ${factors.join(", ")} is required`);
+    throw new MfaRequiredError(
+      `${what} needs a second factor: this token's amr is [${p.amr.join(", ")}]; one of ${factors.join(", ")} is required`,
+    );
   }
 }

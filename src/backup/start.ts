@@ -28,7 +28,12 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
   const id = b.id ?? newId("bk");
   return launch(env, backupBinding(b.type), {
     id,
-    params: { backup_id: id, type: b.type, description: b.description, requested_by: b.requested_by } as WorkflowParams<"FULL_DATABASE_BACKUP">,
+    params: {
+      backup_id: id,
+      type: b.type,
+      description: b.description,
+      requested_by: b.requested_by,
+    } as WorkflowParams<"FULL_DATABASE_BACKUP">,
     record: () => insertBackup(env.CATALOG_DB, { ...b, id }),
     failed: (message) => markBackupFailed(env.CATALOG_DB, id, "workflow_start_failed", message),
     audit: { actor: b.requested_by, action: "backup.started", target: id, outcome: 1, detail: { type: b.type, trigger: b.trigger } },

@@ -52,7 +52,8 @@ async function ranges(env: Env): Promise<{ ranges: Range[]; covered_until: numbe
     if (breaks.some((b) => b.kind === "gap" && b.after_seq >= base.seq_start && b.after_seq < base.seq_end)) continue;
     const stop = breaks.find((b) => b.after_seq >= base.seq_end && b.known_until >= base.as_of);
     if (stop) out.push({ from: base.as_of, to: stop.known_until, base, ends: stop.kind });
-    else if (state && state.last_seq >= base.seq_end && state.covered_until !== null && state.covered_until >= base.as_of) out.push({ from: base.as_of, to: state.covered_until, base, ends: "now" });
+    else if (state && state.last_seq >= base.seq_end && state.covered_until !== null && state.covered_until >= base.as_of)
+      out.push({ from: base.as_of, to: state.covered_until, base, ends: "now" });
     else out.push({ from: base.as_of, to: base.as_of, base, ends: "now" });
   }
   return { ranges: out, covered_until: state?.covered_until ?? null };
@@ -60,7 +61,9 @@ async function ranges(env: Env): Promise<{ ranges: Range[]; covered_until: numbe
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function restorePoints(env: Env): Promise<{ ranges: RestoreRange[]; merged: { from: string; to: string }[]; latest: string | null; rpo_seconds: number | null }> {
+export async function restorePoints(
+  env: Env,
+): Promise<{ ranges: RestoreRange[]; merged: { from: string; to: string }[]; latest: string | null; rpo_seconds: number | null }> {
   const { ranges: rs, covered_until } = await ranges(env);
   const merged: { from: number; to: number }[] = [];
   for (const r of [...rs].sort((a, b) => a.from - b.from)) {
@@ -98,9 +101,13 @@ export async function planPointInTime(env: Env, at: number): Promise<{ base: Bac
   if (at > Date.now()) why = `${when} is in the future`;
   else if (!rs.length) why = `no full database backup with change capture exists yet, so no instant can be restored`;
   else if (at < Math.min(...rs.map((r) => r.from))) why = `${when} is before the first full backup with change capture`;
-  else if (prev && prev.ends !== "now") why = `${when} is past a ${prev.ends} break in the change log (coverage ends at ${iso(prev.to)}); instants after it are covered from the next full backup on`;
+  else if (prev && prev.ends !== "now")
+    why = `${when} is past a ${prev.ends} break in the change log (coverage ends at ${iso(prev.to)}); instants after it are covered from the next full backup on`;
   else if (!after.length) why = `${when} is after the latest covered instant: changes made since are not shipped yet`;
   else why = `${when} falls in a gap in coverage`;
-  const hints = [nearest.before && `latest restorable before it: ${nearest.before}`, nearest.after && `earliest after it: ${nearest.after}`].filter(Boolean);
+  const hints = [
+    nearest.before && `latest restorable before it: ${nearest.before}`,
+    nearest.after && `earliest after it: ${nearest.after}`,
+  ].filter(Boolean);
   throw new NotRestorableError(`${why}${hints.length ? `; ${hints.join("; ")}` : ""}`, nearest);
 }

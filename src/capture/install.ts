@@ -33,7 +33,7 @@ export async function installCapture(db: D1Database, exclude: string[] = []): Pr
   const tables: InstallReport["tables"] = [];
   for (const t of schema.tables) {
     const defs = captureTriggers(t);
-    defs.forEach((d) => wanted.add(d.name));
+    for (const d of defs) wanted.add(d.name);
     const stale = defs.filter((d) => existing.get(d.name) !== d.sql);
     if (!stale.length) {
       tables.push({ name: t.name, action: "unchanged" });
@@ -77,7 +77,9 @@ export async function captureStatus(db: D1Database, exclude: string[] = []): Pro
   let pending = 0;
   let oldest: number | null = null;
   if (installed) {
-    const r = await db.prepare(`SELECT count(*) AS n, min(at) AS oldest FROM ${ident(CHANGE_LOG)}`).first<{ n: number; oldest: number | null }>();
+    const r = await db
+      .prepare(`SELECT count(*) AS n, min(at) AS oldest FROM ${ident(CHANGE_LOG)}`)
+      .first<{ n: number; oldest: number | null }>();
     pending = r?.n ?? 0;
     oldest = r?.oldest ?? null;
   }

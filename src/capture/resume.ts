@@ -8,7 +8,14 @@ import { CAPTURE_SOURCE } from "./ship";
  * tables, so install them on the new ones, and record a break: the change log cannot carry an earlier base
  * across a restore (the restored rows were never logged). Returns false when the target is not captured.
  */
-export async function resumeCapture(target: D1Database, catalog: D1Database, binding: string, swappedAt: number, restoreId: string, exclude: string[]): Promise<boolean> {
+export async function resumeCapture(
+  target: D1Database,
+  catalog: D1Database,
+  binding: string,
+  swappedAt: number,
+  restoreId: string,
+  exclude: string[],
+): Promise<boolean> {
   if (binding !== CAPTURE_SOURCE || !(await hasChangeLog(target))) return false;
   const report = await installCapture(target, exclude);
   await recordBreak(catalog, {

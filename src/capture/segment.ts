@@ -4,7 +4,7 @@ import { fromUtf8, utf8 } from "../repo/bytes";
 
 /** A segment's plaintext: one JSON array per line, in sequence order (docs/FORMAT.md, "Change-log segments"). */
 export function encodeSegment(entries: ChangeEntry[]): Uint8Array {
-  return utf8.encode(entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  return utf8.encode(`${entries.map((e) => JSON.stringify(e)).join("\n")}\n`);
 }
 
 /** Parses a segment and proves it holds exactly first..last with no hole, in order. */

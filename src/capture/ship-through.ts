@@ -12,7 +12,8 @@ export async function shipThrough(env: Env, seq: number): Promise<ShipResult> {
   for (;;) {
     const r = await shipper(env).ship();
     if (r.last_seq >= seq) return r;
-    if (r.last_seq === last && !r.more) throw new IntegrityError(`change log`, `entries up to ${seq} could not be shipped (shipped through ${r.last_seq})`);
+    if (r.last_seq === last && !r.more)
+      throw new IntegrityError(`change log`, `entries up to ${seq} could not be shipped (shipped through ${r.last_seq})`);
     last = r.last_seq;
   }
 }

@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 import { sha256Hex, utf8 } from "../repo/bytes";
 import { Layout } from "../repo/layout";
-import { Repository } from "../repo/repository";
+import type { Repository } from "../repo/repository";
 import { installCapture } from "./install";
 import { providerProfile } from "../provider/profile";
 import { CHANGE_LOG, hasChangeLog, highWater } from "./log";
@@ -17,7 +17,11 @@ export const CAPTURE_SOURCE = "OIDC_DB" as const;
 
 export class CaptureNotInstalledError extends VaultlineError {
   constructor() {
-    super("capture_not_installed", "change capture is not installed in OIDC_DB: run `npm run capture -- install` (POST /admin/capture/install)", 409);
+    super(
+      "capture_not_installed",
+      "change capture is not installed in OIDC_DB: run `npm run capture -- install` (POST /admin/capture/install)",
+      409,
+    );
   }
 }
 
@@ -69,7 +73,14 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   const fingerprint = await sha256Hex(utf8.encode(JSON.stringify(installed.tables.map((t) => t.name).sort())));
   const prior = await getCaptureState(env.CATALOG_DB, CAPTURE_SOURCE);
   const changed = installed.tables.filter((t) => t.action !== "unchanged").map((t) => t.name);
-  const state: CaptureStateRow = prior ?? { source: CAPTURE_SOURCE, last_seq: await startingPoint(db), covered_until: null, schema_fingerprint: fingerprint, last_ship_at: null, last_error: null };
+  const state: CaptureStateRow = prior ?? {
+    source: CAPTURE_SOURCE,
+    last_seq: await startingPoint(db),
+    covered_until: null,
+    schema_fingerprint: fingerprint,
+    last_ship_at: null,
+    last_error: null,
+  };
   if (prior && (changed.length || installed.removed.length || prior.schema_fingerprint !== fingerprint)) {
     result.schema_changed = [...changed, ...installed.removed];
     await recordBreak(env.CATALOG_DB, {
@@ -168,7 +179,15 @@ async function writeSegment(env: Env, repo: Repository, entries: ChangeEntry[]):
   // Read back through every check before the log loses its copy. A name already taken holds the same range
   // from an earlier attempt; it must then hold the same content.
   await repo.getSegment(key, sha256);
-  const ref: SegmentRef = { first_seq: first[0], last_seq: last[0], first_at: first[1], last_at: last[1], entries: entries.length, key, sha256 };
+  const ref: SegmentRef = {
+    first_seq: first[0],
+    last_seq: last[0],
+    first_at: first[1],
+    last_at: last[1],
+    entries: entries.length,
+    key,
+    sha256,
+  };
   await recordSegment(env.CATALOG_DB, CAPTURE_SOURCE, { ...ref, raw_bytes: plaintext.length, stored_bytes: put.written ? put.stored : 0 });
   return ref;
 }
@@ -199,5 +218,8 @@ async function adoptOrphan(env: Env, repo: Repository, lastSeq: number): Promise
 
 /** Drops shipped entries: at most one segment's worth (SEGMENT_MAX_ENTRIES) per call. */
 async function trim(db: D1Database, throughSeq: number): Promise<void> {
-  await db.prepare(`DELETE FROM ${ident(CHANGE_LOG)} WHERE seq <= ?`).bind(throughSeq).run();
+  await db
+    .prepare(`DELETE FROM ${ident(CHANGE_LOG)} WHERE seq <= ?`)
+    .bind(throughSeq)
+    .run();
 }

@@ -39,7 +39,9 @@ export async function timeTravelBookmark(env: Env, at: number): Promise<TimeTrav
       const res = await fetch(url, { headers: { authorization: `Bearer ${env.CF_API_TOKEN}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
       const body = (await res.json().catch(() => ({}))) as ApiAnswer;
       if (res.ok && body.result?.bookmark) return { ...mark, bookmark: body.result.bookmark };
-      error = res.ok ? "the API answered without a bookmark" : `HTTP ${res.status}: ${body.errors?.map((e) => e.message).join("; ") || res.statusText}`;
+      error = res.ok
+        ? "the API answered without a bookmark"
+        : `HTTP ${res.status}: ${body.errors?.map((e) => e.message).join("; ") || res.statusText}`;
       if (res.ok || (res.status < 500 && res.status !== 429)) break;
     } catch (e) {
       error = (e as Error).message;

@@ -30,7 +30,9 @@ function rowExpr(t: TableInfo, alias: string): string {
 }
 
 function keyMatch(t: TableInfo, alias: string, other: string): string {
-  return t.keyColumns.map((k) => (k === "rowid" ? `${alias}.rowid = ${other}.rowid` : `${alias}.${ident(k)} IS ${other}.${ident(k)}`)).join(" AND ");
+  return t.keyColumns
+    .map((k) => (k === "rowid" ? `${alias}.rowid = ${other}.rowid` : `${alias}.${ident(k)} IS ${other}.${ident(k)}`))
+    .join(" AND ");
 }
 
 /**
@@ -45,7 +47,11 @@ export function captureTriggers(t: TableInfo): TriggerDef[] {
   const upsert = (op: "I" | "U") =>
     `${log} SELECT ${NOW_MS_SQL}, ${text(t.name)}, '${op}', ${keyExpr(t, "NEW")}, ${rowExpr(t, "cur")} FROM ${table} AS cur WHERE ${keyMatch(t, "cur", "NEW")};`;
   return [
-    { name: triggerName(t.name, "i"), table: t.name, sql: `CREATE TRIGGER ${ident(triggerName(t.name, "i"))} AFTER INSERT ON ${table} BEGIN ${upsert("I")} END` },
+    {
+      name: triggerName(t.name, "i"),
+      table: t.name,
+      sql: `CREATE TRIGGER ${ident(triggerName(t.name, "i"))} AFTER INSERT ON ${table} BEGIN ${upsert("I")} END`,
+    },
     {
       name: triggerName(t.name, "u"),
       table: t.name,

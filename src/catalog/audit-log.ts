@@ -32,7 +32,17 @@ export async function audit(db: D1Database, e: AuditEntry): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const head = await db.prepare(`SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).first<{ id: number; hash: string | null }>();
     const prev = head?.hash ?? GENESIS;
-    const row = { at, actor: e.actor, action: e.action, target: e.target ?? null, outcome: e.outcome, request_id: e.request_id ?? null, source: e.source ?? "internal", detail, prev_hash: prev };
+    const row = {
+      at,
+      actor: e.actor,
+      action: e.action,
+      target: e.target ?? null,
+      outcome: e.outcome,
+      request_id: e.request_id ?? null,
+      source: e.source ?? "internal",
+      detail,
+      prev_hash: prev,
+    };
     const hash = await entryHash(row);
     try {
       const r = await db
@@ -41,7 +51,20 @@ export async function audit(db: D1Database, e: AuditEntry): Promise<void> {
            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
            WHERE coalesce((SELECT id FROM audit_log ORDER BY id DESC LIMIT 1), 0) = ?`,
         )
-        .bind((head?.id ?? 0) + 1, at, row.actor, row.action, row.target, row.outcome, row.request_id, row.source, detail, prev, hash, head?.id ?? 0)
+        .bind(
+          (head?.id ?? 0) + 1,
+          at,
+          row.actor,
+          row.action,
+          row.target,
+          row.outcome,
+          row.request_id,
+          row.source,
+          detail,
+          prev,
+          hash,
+          head?.id ?? 0,
+        )
         .run();
       if (r.meta.changes === 1) return;
     } catch (err) {
@@ -54,13 +77,19 @@ export async function audit(db: D1Database, e: AuditEntry): Promise<void> {
 
 /** Entries with `from <= id <= to`, in id order (a bounded page: callers pass ranges of at most a page). */
 export async function recordsBetween(db: D1Database, from: number, to: number): Promise<AuditRecord[]> {
-  const { results } = await db.prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id BETWEEN ? AND ? ORDER BY id`).bind(from, to).all<AuditRecord>();
+  const { results } = await db
+    .prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id BETWEEN ? AND ? ORDER BY id`)
+    .bind(from, to)
+    .all<AuditRecord>();
   return results;
 }
 
 /** Up to `limit` entries after `after`, in id order. */
 export async function recordsAfter(db: D1Database, after: number, limit: number): Promise<AuditRecord[]> {
-  const { results } = await db.prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?`).bind(after, limit).all<AuditRecord>();
+  const { results } = await db
+    .prepare(`SELECT ${RECORD_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?`)
+    .bind(after, limit)
+    .all<AuditRecord>();
   return results;
 }
 
@@ -74,16 +103,26 @@ export async function idOfHash(db: D1Database, hash: string | null): Promise<num
 }
 
 /** Per action, how many of `actions` happened in `(since, until]`. */
-export async function countActions(db: D1Database, since: string, until: string, actions: string[]): Promise<{ action: string; n: number }[]> {
+export async function countActions(
+  db: D1Database,
+  since: string,
+  until: string,
+  actions: string[],
+): Promise<{ action: string; n: number }[]> {
   const { results } = await db
-    .prepare(`SELECT action, count(*) AS n FROM audit_log WHERE at > ? AND at <= ? AND action IN (SELECT value FROM json_each(?)) GROUP BY action ORDER BY action`)
+    .prepare(
+      `SELECT action, count(*) AS n FROM audit_log WHERE at > ? AND at <= ? AND action IN (SELECT value FROM json_each(?)) GROUP BY action ORDER BY action`,
+    )
     .bind(since, until, JSON.stringify(actions))
     .all<{ action: string; n: number }>();
   return results;
 }
 
 /** Records a sealed segment (idempotent: a retried seal finds it there). */
-export async function insertAuditSegment(db: D1Database, s: { first_id: number; last: AuditRecord; object_key: string; sha256: string }): Promise<void> {
+export async function insertAuditSegment(
+  db: D1Database,
+  s: { first_id: number; last: AuditRecord; object_key: string; sha256: string },
+): Promise<void> {
   await db
     .prepare(`INSERT OR IGNORE INTO audit_segments (first_id, last_id, last_hash, object_key, sha256, sealed_at) VALUES (?, ?, ?, ?, ?, ?)`)
     .bind(s.first_id, s.last.id, s.last.hash, s.object_key, s.sha256, new Date().toISOString())
@@ -118,7 +157,10 @@ export async function queryAudit(db: D1Database, q: AuditQuery): Promise<{ entri
   if (q.outcome !== undefined) add("outcome = ?", q.outcome);
   if (q.before !== undefined) add("id < ?", q.before);
   const sql = `SELECT ${RECORD_COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-  const { results } = await db.prepare(sql).bind(...args, q.limit + 1).all<AuditRecord>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...args, q.limit + 1)
+    .all<AuditRecord>();
   const more = results.length > q.limit;
   const entries = results.slice(0, q.limit);
   return { entries, next_before: more ? entries[entries.length - 1]!.id : null };

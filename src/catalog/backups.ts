@@ -97,18 +97,41 @@ export async function markBackupCompleted(db: D1Database, id: string, r: BackupR
          completed_at = ?, duration_ms = ?, updated_at = ?, error = NULL, error_code = NULL
        WHERE id = ? AND status != 'completed'`,
     )
-    .bind(r.rows, r.tables, r.raw_bytes, r.stored_bytes, r.chunks, r.new_chunks, r.manifest_key, r.started_at, r.completed_at, duration, now(), id)
+    .bind(
+      r.rows,
+      r.tables,
+      r.raw_bytes,
+      r.stored_bytes,
+      r.chunks,
+      r.new_chunks,
+      r.manifest_key,
+      r.started_at,
+      r.completed_at,
+      duration,
+      now(),
+      id,
+    )
     .run();
   // Once per backup, however often a retried step gets here.
-  if (done.meta.changes > 0) await audit(db, { actor: "system:workflow", action: "backup.completed", target: id, outcome: 1, detail: { rows: r.rows, stored_bytes: r.stored_bytes, duration_ms: duration } });
+  if (done.meta.changes > 0)
+    await audit(db, {
+      actor: "system:workflow",
+      action: "backup.completed",
+      target: id,
+      outcome: 1,
+      detail: { rows: r.rows, stored_bytes: r.stored_bytes, duration_ms: duration },
+    });
 }
 
 export async function markBackupFailed(db: D1Database, id: string, code: string, message: string): Promise<void> {
   const failed = await db
-    .prepare(`UPDATE backups SET status = 'failed', error_code = ?, error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status NOT IN ('completed', 'failed')`)
+    .prepare(
+      `UPDATE backups SET status = 'failed', error_code = ?, error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status NOT IN ('completed', 'failed')`,
+    )
     .bind(code, message.slice(0, 2000), now(), now(), id)
     .run();
-  if (failed.meta.changes > 0) await audit(db, { actor: "system:workflow", action: "backup.failed", target: id, outcome: 0, detail: { code } });
+  if (failed.meta.changes > 0)
+    await audit(db, { actor: "system:workflow", action: "backup.failed", target: id, outcome: 0, detail: { code } });
 }
 
 export interface BackupFilter {
@@ -122,13 +145,24 @@ export interface BackupFilter {
 export async function listBackups(db: D1Database, f: BackupFilter): Promise<{ rows: BackupRow[]; total: number }> {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (f.type) (where.push("type = ?"), args.push(f.type));
+  if (f.type) {
+    where.push("type = ?");
+    args.push(f.type);
+  }
   // Forgotten backups (retention) are history, listed only when asked for by status.
-  if (f.status) (where.push("status = ?"), args.push(f.status));
-  else where.push("status NOT IN ('forgetting', 'forgotten')");
-  if (f.component) (where.push("EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?)"), args.push(f.component));
+  if (f.status) {
+    where.push("status = ?");
+    args.push(f.status);
+  } else where.push("status NOT IN ('forgetting', 'forgotten')");
+  if (f.component) {
+    where.push("EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?)");
+    args.push(f.component);
+  }
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const total = await db.prepare(`SELECT count(*) AS n FROM backups ${clause}`).bind(...args).first<number>("n");
+  const total = await db
+    .prepare(`SELECT count(*) AS n FROM backups ${clause}`)
+    .bind(...args)
+    .first<number>("n");
   const { results } = await db
     .prepare(`SELECT * FROM backups ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
     .bind(...args, f.limit, (f.page - 1) * f.limit)
@@ -139,7 +173,9 @@ export async function listBackups(db: D1Database, f: BackupFilter): Promise<{ ro
 /** Average duration of recent completed backups of a type: the basis of an estimate, not a promise. */
 export async function typicalBackupMs(db: D1Database, type: string): Promise<number | null> {
   return db
-    .prepare(`SELECT avg(duration_ms) AS ms FROM (SELECT duration_ms FROM backups WHERE type = ? AND status = 'completed' ORDER BY created_at DESC LIMIT 5)`)
+    .prepare(
+      `SELECT avg(duration_ms) AS ms FROM (SELECT duration_ms FROM backups WHERE type = ? AND status = 'completed' ORDER BY created_at DESC LIMIT 5)`,
+    )
     .bind(type)
     .first<number | null>("ms");
 }
@@ -157,7 +193,10 @@ export function summarise(r: BackupRow): BackupSummary {
 
 /** The newest completed backup of a type: the base an incremental one builds on. */
 export async function latestCompleted(db: D1Database, type: string): Promise<BackupRow | null> {
-  return db.prepare(`SELECT * FROM backups WHERE type = ? AND status = 'completed' ORDER BY completed_at DESC, id DESC LIMIT 1`).bind(type).first<BackupRow>();
+  return db
+    .prepare(`SELECT * FROM backups WHERE type = ? AND status = 'completed' ORDER BY completed_at DESC, id DESC LIMIT 1`)
+    .bind(type)
+    .first<BackupRow>();
 }
 
 /** The component backups a full-system backup started. */
@@ -169,7 +208,9 @@ export async function childBackups(db: D1Database, parentId: string): Promise<Ba
 /** The replica's status for a backup (docs/REPLICATION.md). */
 export async function markReplica(db: D1Database, id: string, r: { status: "replicated" | "failed"; detail: string }): Promise<void> {
   await db
-    .prepare(`UPDATE backups SET replica_status = ?, replicated_at = CASE WHEN ? = 'replicated' THEN ? ELSE replicated_at END, replica_error = ? WHERE id = ?`)
+    .prepare(
+      `UPDATE backups SET replica_status = ?, replicated_at = CASE WHEN ? = 'replicated' THEN ? ELSE replicated_at END, replica_error = ? WHERE id = ?`,
+    )
     .bind(r.status, r.status, new Date().toISOString(), r.status === "failed" ? r.detail.slice(0, 1000) : null, id)
     .run();
 }
@@ -187,7 +228,9 @@ export async function setBaseBackup(db: D1Database, id: string, baseId: string):
 /** The newest completed full database backup with change capture: the base of an incremental backup. */
 export async function newestCaptureBase(db: D1Database): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number } | null> {
   return db
-    .prepare(`SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT 1`)
+    .prepare(
+      `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT 1`,
+    )
     .first<{ id: string; seq_start: number; seq_end: number; as_of: number }>();
 }
 
@@ -198,12 +241,17 @@ export async function newestCompletedBackupId(db: D1Database): Promise<string | 
 
 /** Backups a retention run began to forget and did not finish (at most `limit`). */
 export async function backupsBeingForgotten(db: D1Database, limit = 100): Promise<string[]> {
-  return (await db.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT ?`).bind(limit).all<{ id: string }>()).results.map((r) => r.id);
+  return (await db.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT ?`).bind(limit).all<{ id: string }>()).results.map(
+    (r) => r.id,
+  );
 }
 
 /** The shipped change log of a source: how many segments, and their stored bytes. */
 export async function changeLogStats(db: D1Database, source: string): Promise<{ segments: number; stored_bytes: number }> {
-  return (await db.prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?").bind(source).first<{ segments: number; stored_bytes: number }>())!;
+  return (await db
+    .prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?")
+    .bind(source)
+    .first<{ segments: number; stored_bytes: number }>())!;
 }
 
 export async function backupStatus(db: D1Database, id: string): Promise<string | null> {
@@ -216,14 +264,24 @@ export async function countCompletedBackups(db: D1Database): Promise<number> {
 
 /** Completed backups not (yet) in the replica, at most `limit`. */
 export async function unreplicatedBackups(db: D1Database, limit = 500): Promise<string[]> {
-  return (await db.prepare(`SELECT id FROM backups WHERE status = 'completed' AND (replica_status IS NULL OR replica_status = 'failed') LIMIT ?`).bind(limit).all<{ id: string }>()).results.map((r) => r.id);
+  return (
+    await db
+      .prepare(`SELECT id FROM backups WHERE status = 'completed' AND (replica_status IS NULL OR replica_status = 'failed') LIMIT ?`)
+      .bind(limit)
+      .all<{ id: string }>()
+  ).results.map((r) => r.id);
 }
 
 /** The newest `limit` full database backups taken with change capture, newest first: point-in-time bases. */
-export async function captureBases(db: D1Database, limit: number): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number }[]> {
+export async function captureBases(
+  db: D1Database,
+  limit: number,
+): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number }[]> {
   return (
     await db
-      .prepare(`SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT ?`)
+      .prepare(
+        `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT ?`,
+      )
       .bind(limit)
       .all<{ id: string; seq_start: number; seq_end: number; as_of: number }>()
   ).results;
@@ -241,7 +299,9 @@ export async function drillBackupId(db: D1Database): Promise<string | null> {
 
 /** Demo only (retention benchmarks): spaces the completed top-level backups `daysApart` days apart, the newest now. */
 export async function spaceBackupsApart(db: D1Database, daysApart: number): Promise<number> {
-  const { results } = await db.prepare(`SELECT id FROM backups WHERE status = 'completed' AND parent_id IS NULL ORDER BY completed_at DESC, id DESC LIMIT 10000`).all<{ id: string }>();
+  const { results } = await db
+    .prepare(`SELECT id FROM backups WHERE status = 'completed' AND parent_id IS NULL ORDER BY completed_at DESC, id DESC LIMIT 10000`)
+    .all<{ id: string }>();
   const now = Date.now();
   const stmts = results.map((b, i) => {
     const at = new Date(now - i * daysApart * 86_400_000).toISOString();
@@ -266,13 +326,18 @@ export async function staleWork(db: D1Database, before: string) {
 }
 
 export async function countRestart(db: D1Database, kind: "backup" | "restore", id: string, at: string): Promise<void> {
-  await db.prepare(`UPDATE ${kind === "backup" ? "backups" : "restores"} SET restarts = restarts + 1, updated_at = ? WHERE id = ?`).bind(at, id).run();
+  await db
+    .prepare(`UPDATE ${kind === "backup" ? "backups" : "restores"} SET restarts = restarts + 1, updated_at = ? WHERE id = ?`)
+    .bind(at, id)
+    .run();
 }
 
 /** A backup or restore whose instance ended without recording an outcome. */
 export async function markWorkEnded(db: D1Database, kind: "backup" | "restore", id: string, status: string, at: string): Promise<void> {
   await db
-    .prepare(`UPDATE ${kind === "backup" ? "backups" : "restores"} SET status = 'failed', error_code = ?, error = 'the workflow instance ended without recording an outcome', updated_at = ? WHERE id = ? AND status IN ('initiated', 'running')`)
+    .prepare(
+      `UPDATE ${kind === "backup" ? "backups" : "restores"} SET status = 'failed', error_code = ?, error = 'the workflow instance ended without recording an outcome', updated_at = ? WHERE id = ? AND status IN ('initiated', 'running')`,
+    )
     .bind(`workflow_${status}`, at, id)
     .run();
 }

@@ -38,13 +38,29 @@ export async function recordShipError(db: D1Database, source: string, message: s
   await db.prepare("UPDATE capture_state SET last_error = ? WHERE source = ?").bind(message.slice(0, 2000), source).run();
 }
 
-export async function recordSegment(db: D1Database, source: string, s: SegmentRef & { raw_bytes: number; stored_bytes: number }): Promise<void> {
+export async function recordSegment(
+  db: D1Database,
+  source: string,
+  s: SegmentRef & { raw_bytes: number; stored_bytes: number },
+): Promise<void> {
   await db
     .prepare(
       `INSERT INTO change_segments (source, first_seq, last_seq, first_at, last_at, entries, key, sha256, raw_bytes, stored_bytes, shipped_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, first_seq) DO NOTHING`,
     )
-    .bind(source, s.first_seq, s.last_seq, s.first_at, s.last_at, s.entries, s.key, s.sha256, s.raw_bytes, s.stored_bytes, new Date().toISOString())
+    .bind(
+      source,
+      s.first_seq,
+      s.last_seq,
+      s.first_at,
+      s.last_at,
+      s.entries,
+      s.key,
+      s.sha256,
+      s.raw_bytes,
+      s.stored_bytes,
+      new Date().toISOString(),
+    )
     .run();
 }
 
@@ -55,7 +71,15 @@ export interface SegmentRow extends SegmentRef {
 
 /** A catalog row as the manifests name a segment. */
 export function toSegmentRef(s: SegmentRow): SegmentRef {
-  return { first_seq: s.first_seq, last_seq: s.last_seq, first_at: s.first_at, last_at: s.last_at, entries: s.entries, key: s.key, sha256: s.sha256 };
+  return {
+    first_seq: s.first_seq,
+    last_seq: s.last_seq,
+    first_at: s.first_at,
+    last_at: s.last_at,
+    entries: s.entries,
+    key: s.key,
+    sha256: s.sha256,
+  };
 }
 
 const SEGMENT_COLUMNS = "first_seq, last_seq, first_at, last_at, entries, key, sha256, raw_bytes, stored_bytes";
@@ -94,6 +118,13 @@ export async function listBreaks(db: D1Database, source: string): Promise<BreakR
 }
 
 /** A completed full backup's place in the change log (null columns when capture was not installed). */
-export async function recordCapturePoint(db: D1Database, backupId: string, p: { seq_start: number; seq_end: number; as_of: number }): Promise<void> {
-  await db.prepare("UPDATE backups SET seq_start = ?, seq_end = ?, as_of = ? WHERE id = ?").bind(p.seq_start, p.seq_end, p.as_of, backupId).run();
+export async function recordCapturePoint(
+  db: D1Database,
+  backupId: string,
+  p: { seq_start: number; seq_end: number; as_of: number },
+): Promise<void> {
+  await db
+    .prepare("UPDATE backups SET seq_start = ?, seq_end = ?, as_of = ? WHERE id = ?")
+    .bind(p.seq_start, p.seq_end, p.as_of, backupId)
+    .run();
 }

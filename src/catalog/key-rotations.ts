@@ -14,7 +14,10 @@ export interface KeyRotationRow {
 }
 
 export async function insertKeyRotation(db: D1Database, r: { id: string; requested_by: string }): Promise<void> {
-  await db.prepare(`INSERT INTO key_rotations (id, status, requested_by, created_at) VALUES (?, 'running', ?, ?)`).bind(r.id, r.requested_by, new Date().toISOString()).run();
+  await db
+    .prepare(`INSERT INTO key_rotations (id, status, requested_by, created_at) VALUES (?, 'running', ?, ?)`)
+    .bind(r.id, r.requested_by, new Date().toISOString())
+    .run();
   await audit(db, { actor: r.requested_by, action: "key.rotation.started", target: r.id, outcome: 1 });
 }
 
@@ -24,7 +27,9 @@ export async function finishKeyRotation(
   r: { status: "completed"; to_kek: string; rewrapped: number; report: KeyReport } | { status: "failed"; error: string },
 ): Promise<void> {
   const done = await db
-    .prepare(`UPDATE key_rotations SET status = ?, to_kek = ?, rewrapped = ?, report = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'running'`)
+    .prepare(
+      `UPDATE key_rotations SET status = ?, to_kek = ?, rewrapped = ?, report = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'running'`,
+    )
     .bind(
       r.status,
       r.status === "completed" ? r.to_kek : null,
@@ -37,7 +42,13 @@ export async function finishKeyRotation(
     .run();
   if (done.meta.changes > 0) {
     const detail = r.status === "completed" ? { to_kek: r.to_kek, rewrapped: r.rewrapped } : { error: r.error.slice(0, 300) };
-    await audit(db, { actor: "system:workflow", action: `key.rotation.${r.status}`, target: id, outcome: r.status === "completed" ? 1 : 0, detail });
+    await audit(db, {
+      actor: "system:workflow",
+      action: `key.rotation.${r.status}`,
+      target: id,
+      outcome: r.status === "completed" ? 1 : 0,
+      detail,
+    });
   }
 }
 
@@ -47,5 +58,8 @@ export async function getKeyRotation(db: D1Database, id: string): Promise<KeyRot
 
 /** A master key retired: its wraps were deleted (docs/KEYS.md). */
 export async function recordKeyRetirement(db: D1Database, kekId: string, by: string, wrapsDeleted: number): Promise<void> {
-  await db.prepare(`INSERT OR REPLACE INTO key_retirements (kek_id, retired_by, retired_at, wraps_deleted) VALUES (?, ?, ?, ?)`).bind(kekId, by, new Date().toISOString(), wrapsDeleted).run();
+  await db
+    .prepare(`INSERT OR REPLACE INTO key_retirements (kek_id, retired_by, retired_at, wraps_deleted) VALUES (?, ?, ?, ?)`)
+    .bind(kekId, by, new Date().toISOString(), wrapsDeleted)
+    .run();
 }

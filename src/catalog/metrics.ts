@@ -24,7 +24,9 @@ export async function metrics(db: D1Database, days: number, type?: string) {
     .bind(since)
     .all();
   const { results: drills } = await db
-    .prepare(`SELECT substr(created_at, 1, 10) AS day, count(*) AS runs, sum(status = 'passed') AS passed, max(rto_ms) AS worst_rto_ms FROM test_restores WHERE created_at >= ? GROUP BY day ORDER BY day`)
+    .prepare(
+      `SELECT substr(created_at, 1, 10) AS day, count(*) AS runs, sum(status = 'passed') AS passed, max(rto_ms) AS worst_rto_ms FROM test_restores WHERE created_at >= ? GROUP BY day ORDER BY day`,
+    )
     .bind(since)
     .all();
   return { since, backups, restores, test_restores: drills };

@@ -25,7 +25,9 @@ export async function firingAlertKeys(db: D1Database): Promise<string[]> {
 
 export async function fireAlert(db: D1Database, key: string, message: string, at: string): Promise<void> {
   await db
-    .prepare(`INSERT INTO alerts (key, state, message, since, changed_at) VALUES (?, 'firing', ?, ?, ?) ON CONFLICT (key) DO UPDATE SET state = 'firing', message = excluded.message, since = excluded.since, changed_at = excluded.changed_at`)
+    .prepare(
+      `INSERT INTO alerts (key, state, message, since, changed_at) VALUES (?, 'firing', ?, ?, ?) ON CONFLICT (key) DO UPDATE SET state = 'firing', message = excluded.message, since = excluded.since, changed_at = excluded.changed_at`,
+    )
     .bind(key, message, at, at)
     .run();
 }
@@ -38,12 +40,22 @@ export async function recentAlerts(db: D1Database) {
   return (await db.prepare(`SELECT * FROM alerts ORDER BY changed_at DESC LIMIT 200`).all()).results;
 }
 
-export async function insertDeadLetter(db: D1Database, d: { id: string; event: string; destination: string; attempts: number }): Promise<void> {
-  await db.prepare(`INSERT OR IGNORE INTO notification_dead_letters (id, event, destination, attempts, received_at) VALUES (?, ?, ?, ?, ?)`).bind(d.id, d.event, d.destination, d.attempts, new Date().toISOString()).run();
+export async function insertDeadLetter(
+  db: D1Database,
+  d: { id: string; event: string; destination: string; attempts: number },
+): Promise<void> {
+  await db
+    .prepare(`INSERT OR IGNORE INTO notification_dead_letters (id, event, destination, attempts, received_at) VALUES (?, ?, ?, ?, ?)`)
+    .bind(d.id, d.event, d.destination, d.attempts, new Date().toISOString())
+    .run();
 }
 
 export async function recentDeadLetters(db: D1Database) {
-  return (await db.prepare(`SELECT id, destination, attempts, received_at, event FROM notification_dead_letters ORDER BY received_at DESC LIMIT 200`).all<{ id: string; destination: string; attempts: number; received_at: string; event: string }>()).results;
+  return (
+    await db
+      .prepare(`SELECT id, destination, attempts, received_at, event FROM notification_dead_letters ORDER BY received_at DESC LIMIT 200`)
+      .all<{ id: string; destination: string; attempts: number; received_at: string; event: string }>()
+  ).results;
 }
 
 /** A finished run's figures for the metrics dataset: a backup's, a restore's or a drill's. */
@@ -54,5 +66,8 @@ export async function runFigures(db: D1Database, kind: "backup" | "restore" | "t
       : kind === "restore"
         ? `SELECT target_environment AS what, duration_ms, 0 AS raw_bytes, 0 AS stored_bytes, rows FROM restores WHERE id = ?`
         : `SELECT 'drill' AS what, rto_ms AS duration_ms, 0 AS raw_bytes, 0 AS stored_bytes, 0 AS rows FROM test_restores WHERE id = ?`;
-  return db.prepare(sql).bind(id).first<{ what: string; duration_ms: number | null; raw_bytes: number | null; stored_bytes: number | null; rows: number | null }>();
+  return db
+    .prepare(sql)
+    .bind(id)
+    .first<{ what: string; duration_ms: number | null; raw_bytes: number | null; stored_bytes: number | null; rows: number | null }>();
 }

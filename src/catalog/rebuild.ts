@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { insertBackup, markBackupCompleted } from "./backups";
 import { type CatalogFacts, catalogFacts, parseAnyManifest } from "./manifest-facts";
 import { Layout } from "../repo/layout";
-import { Repository } from "../repo/repository";
+import type { Repository } from "../repo/repository";
 import { sha256Hex } from "../repo/bytes";
 import { decodeSegment } from "../capture/segment";
 import { CAPTURE_SOURCE } from "../capture/ship";
@@ -14,7 +14,9 @@ import { getCaptureState, recordCapturePoint, recordSegment, saveCaptureState } 
  * Rebuilds the catalog's backup rows from the repository alone: every manifest is read, authenticated and
  * parsed, then upserted as a completed backup. Operational history (failed runs, audit) is not in the bucket.
  */
-export async function rebuildCatalog(env: Env): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[]; segments: number }> {
+export async function rebuildCatalog(
+  env: Env,
+): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[]; segments: number }> {
   const repo = await openRepository(env);
   const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[], segments: 0 };
   for await (const id of repo.listManifestIds()) {
@@ -28,11 +30,19 @@ export async function rebuildCatalog(env: Env): Promise<{ manifests: number; ins
     }
     const existed = await env.CATALOG_DB.prepare("SELECT 1 FROM backups WHERE id = ?").bind(id).first();
     // The same two writes a live backup makes: its row, then its completion.
-    await insertBackup(env.CATALOG_DB, { id, type: m.type, components: [m.component], description: m.description, requested_by: m.requested_by, trigger: "rebuilt" });
+    await insertBackup(env.CATALOG_DB, {
+      id,
+      type: m.type,
+      components: [m.component],
+      description: m.description,
+      requested_by: m.requested_by,
+      trigger: "rebuilt",
+    });
     await markBackupCompleted(env.CATALOG_DB, id, { ...m, manifest_key: Layout.manifest(id) });
     if (m.capture) {
       await recordCapturePoint(env.CATALOG_DB, id, m.capture);
-      if (m.capture.base_backup_id) await env.CATALOG_DB.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(m.capture.base_backup_id, id).run();
+      if (m.capture.base_backup_id)
+        await env.CATALOG_DB.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(m.capture.base_backup_id, id).run();
     }
     existed ? out.updated++ : out.inserted++;
   }
@@ -54,7 +64,15 @@ async function rebuildSegments(env: Env, repo: Repository, unreadable: string[])
     try {
       const plaintext = await repo.getSegment(key, null);
       const entries = decodeSegment(key, plaintext, first, lastSeq);
-      const ref = { first_seq: first, last_seq: lastSeq, first_at: entries[0]![1], last_at: entries.at(-1)![1], entries: entries.length, key, sha256: await sha256Hex(plaintext) };
+      const ref = {
+        first_seq: first,
+        last_seq: lastSeq,
+        first_at: entries[0]![1],
+        last_at: entries.at(-1)![1],
+        entries: entries.length,
+        key,
+        sha256: await sha256Hex(plaintext),
+      };
       await recordSegment(env.CATALOG_DB, CAPTURE_SOURCE, { ...ref, raw_bytes: plaintext.length, stored_bytes: 0 });
       if (!last || lastSeq > last.seq) last = { seq: lastSeq, at: ref.last_at };
       n++;
@@ -64,7 +82,12 @@ async function rebuildSegments(env: Env, repo: Repository, unreadable: string[])
   }
   const state = await getCaptureState(env.CATALOG_DB, CAPTURE_SOURCE);
   if (last && (!state || state.last_seq < last.seq)) {
-    await saveCaptureState(env.CATALOG_DB, { source: CAPTURE_SOURCE, last_seq: last.seq, covered_until: last.at, schema_fingerprint: state?.schema_fingerprint ?? null });
+    await saveCaptureState(env.CATALOG_DB, {
+      source: CAPTURE_SOURCE,
+      last_seq: last.seq,
+      covered_until: last.at,
+      schema_fingerprint: state?.schema_fingerprint ?? null,
+    });
   }
   return n;
 }

@@ -32,7 +32,16 @@ const now = () => new Date().toISOString();
 
 export async function insertRestore(
   db: D1Database,
-  r: { id: string; backup_id: string; components: string[]; target_environment: string; target_binding: string; requested_by: string; target_timestamp?: string; parent_id?: string },
+  r: {
+    id: string;
+    backup_id: string;
+    components: string[];
+    target_environment: string;
+    target_binding: string;
+    requested_by: string;
+    target_timestamp?: string;
+    parent_id?: string;
+  },
 ): Promise<void> {
   const t = now();
   await db
@@ -40,14 +49,31 @@ export async function insertRestore(
       `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id)
        VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?)`,
     )
-    .bind(r.id, r.backup_id, JSON.stringify(r.components), r.target_environment, r.target_binding, r.requested_by, t, t, r.target_timestamp ?? null, r.parent_id ?? null)
+    .bind(
+      r.id,
+      r.backup_id,
+      JSON.stringify(r.components),
+      r.target_environment,
+      r.target_binding,
+      r.requested_by,
+      t,
+      t,
+      r.target_timestamp ?? null,
+      r.parent_id ?? null,
+    )
     .run();
   await audit(db, {
     actor: r.requested_by,
     action: "restore.requested",
     target: r.id,
     outcome: 1,
-    detail: { backup_id: r.backup_id, components: r.components, target: r.target_binding, ...(r.target_timestamp ? { target_timestamp: r.target_timestamp } : {}), ...(r.parent_id ? { parent_id: r.parent_id } : {}) },
+    detail: {
+      backup_id: r.backup_id,
+      components: r.components,
+      target: r.target_binding,
+      ...(r.target_timestamp ? { target_timestamp: r.target_timestamp } : {}),
+      ...(r.parent_id ? { parent_id: r.parent_id } : {}),
+    },
   });
 }
 
@@ -80,17 +106,39 @@ export async function finishRestore(
          updated_at = ?
        WHERE id = ? AND status IN ('initiated', 'running')`,
     )
-    .bind(outcome.status, outcome.status, outcome.rows ?? null, outcome.error_code ?? null, outcome.error?.slice(0, 2000) ?? null, t, t, t, id)
+    .bind(
+      outcome.status,
+      outcome.status,
+      outcome.rows ?? null,
+      outcome.error_code ?? null,
+      outcome.error?.slice(0, 2000) ?? null,
+      t,
+      t,
+      t,
+      id,
+    )
     .run();
   if (finished.meta.changes > 0) await auditRestoreEnd(db, id, outcome.status, outcome.error_code);
 }
 
 async function auditRestoreEnd(db: D1Database, id: string, status: string, code: string | null | undefined): Promise<void> {
-  await audit(db, { actor: "system:workflow", action: `restore.${status}`, target: id, outcome: status === "completed" ? 1 : 0, detail: code ? { code } : undefined });
+  await audit(db, {
+    actor: "system:workflow",
+    action: `restore.${status}`,
+    target: id,
+    outcome: status === "completed" ? 1 : 0,
+    detail: code ? { code } : undefined,
+  });
 }
 
 /** Appends to a restore's log. `seq` is supplied by the caller's deterministic step order, so a retried step rewrites, never duplicates. */
-export async function logRestore(db: D1Database, id: string, seq: number, level: "info" | "warn" | "error", message: string): Promise<void> {
+export async function logRestore(
+  db: D1Database,
+  id: string,
+  seq: number,
+  level: "info" | "warn" | "error",
+  message: string,
+): Promise<void> {
   await db
     .prepare(`INSERT OR REPLACE INTO restore_log (restore_id, seq, at, level, message) VALUES (?, ?, ?, ?, ?)`)
     .bind(id, seq, now(), level, message)
@@ -109,7 +157,17 @@ export async function readRestoreLog(db: D1Database, id: string) {
 export async function setRestoreState(
   db: D1Database,
   id: string,
-  s: { status: RestoreStatus; stage?: string; error_code?: string | null; error?: string | null; approval_expires_at?: string; gate_test_id?: string; safety_backups?: Record<string, string>; rollback_until?: string; rows?: number },
+  s: {
+    status: RestoreStatus;
+    stage?: string;
+    error_code?: string | null;
+    error?: string | null;
+    approval_expires_at?: string;
+    gate_test_id?: string;
+    safety_backups?: Record<string, string>;
+    rollback_until?: string;
+    rows?: number;
+  },
 ): Promise<void> {
   const t = now();
   const terminal = ["completed", "failed", "rolled_back", "cancelled"].includes(s.status);
@@ -124,8 +182,24 @@ export async function setRestoreState(
        WHERE id = ? AND NOT (? AND status = ?)`,
     )
     .bind(
-      s.status, s.stage ?? null, s.error_code ?? null, s.error?.slice(0, 2000) ?? null, s.approval_expires_at ?? null, s.gate_test_id ?? null,
-      s.safety_backups ? JSON.stringify(s.safety_backups) : null, s.rollback_until ?? null, s.rows ?? null, t, t, terminal ? 1 : 0, t, terminal ? 1 : 0, t, id, terminal ? 1 : 0, s.status,
+      s.status,
+      s.stage ?? null,
+      s.error_code ?? null,
+      s.error?.slice(0, 2000) ?? null,
+      s.approval_expires_at ?? null,
+      s.gate_test_id ?? null,
+      s.safety_backups ? JSON.stringify(s.safety_backups) : null,
+      s.rollback_until ?? null,
+      s.rows ?? null,
+      t,
+      t,
+      terminal ? 1 : 0,
+      t,
+      terminal ? 1 : 0,
+      t,
+      id,
+      terminal ? 1 : 0,
+      s.status,
     )
     .run();
   // A terminal state is audited once, when it is reached.
@@ -143,11 +217,19 @@ export interface ApprovalRow {
 /** Records the decision; false when one was already recorded (the first stands). */
 export async function recordApproval(db: D1Database, a: Omit<ApprovalRow, "decided_at">): Promise<boolean> {
   const r = await db
-    .prepare("INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING")
+    .prepare(
+      "INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING",
+    )
     .bind(a.restore_id, a.decision, a.decided_by, a.comment, now())
     .run();
   if (r.meta.changes === 0) return false;
-  await audit(db, { actor: a.decided_by, action: a.decision === "approve" ? "restore.approved" : "restore.rejected", target: a.restore_id, outcome: 1, detail: { comment: a.comment } });
+  await audit(db, {
+    actor: a.decided_by,
+    action: a.decision === "approve" ? "restore.approved" : "restore.rejected",
+    target: a.restore_id,
+    outcome: 1,
+    detail: { comment: a.comment },
+  });
   return true;
 }
 
@@ -156,7 +238,10 @@ export async function getApproval(db: D1Database, restoreId: string): Promise<Ap
 }
 
 export async function childRestores(db: D1Database, parentId: string): Promise<RestoreRow[]> {
-  const { results } = await db.prepare("SELECT * FROM restores WHERE parent_id = ? ORDER BY created_at, id").bind(parentId).all<RestoreRow>();
+  const { results } = await db
+    .prepare("SELECT * FROM restores WHERE parent_id = ? ORDER BY created_at, id")
+    .bind(parentId)
+    .all<RestoreRow>();
   return results;
 }
 
@@ -166,13 +251,22 @@ export async function touchRestore(db: D1Database, id: string): Promise<void> {
 }
 
 /** A restore still in progress (initiated, awaiting approval or running) into production, or into one binding. */
-export async function restoreInProgress(db: D1Database, where: { production: true } | { target_binding: string } | { target_bindings: string[] }): Promise<string | null> {
+export async function restoreInProgress(
+  db: D1Database,
+  where: { production: true } | { target_binding: string } | { target_bindings: string[] },
+): Promise<string | null> {
   if ("production" in where) {
-    return db.prepare("SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1").first<string>("id");
+    return db
+      .prepare(
+        "SELECT id FROM restores WHERE target_environment = 'production' AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
+      )
+      .first<string>("id");
   }
   const bindings = "target_binding" in where ? [where.target_binding] : where.target_bindings;
   return db
-    .prepare("SELECT id FROM restores WHERE target_binding IN (SELECT value FROM json_each(?)) AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1")
+    .prepare(
+      "SELECT id FROM restores WHERE target_binding IN (SELECT value FROM json_each(?)) AND status IN ('initiated', 'awaiting_approval', 'running') LIMIT 1",
+    )
     .bind(JSON.stringify(bindings))
     .first<string>("id");
 }

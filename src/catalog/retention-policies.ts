@@ -1,9 +1,14 @@
 /** Retention policy versions (`retention_policies`): every version is kept; the newest is in force. */
 export async function latestPolicyRow(db: D1Database): Promise<{ version: number; policy: string; set_by: string; set_at: string } | null> {
-  return db.prepare(`SELECT version, policy, set_by, set_at FROM retention_policies ORDER BY version DESC LIMIT 1`).first<{ version: number; policy: string; set_by: string; set_at: string }>();
+  return db
+    .prepare(`SELECT version, policy, set_by, set_at FROM retention_policies ORDER BY version DESC LIMIT 1`)
+    .first<{ version: number; policy: string; set_by: string; set_at: string }>();
 }
 
 /** Stores a new version; returns its number. */
 export async function insertPolicy(db: D1Database, policyJson: string, by: string, at: string): Promise<number> {
-  return (await db.prepare(`INSERT INTO retention_policies (policy, set_by, set_at) VALUES (?, ?, ?) RETURNING version`).bind(policyJson, by, at).first<number>("version"))!;
+  return (await db
+    .prepare(`INSERT INTO retention_policies (policy, set_by, set_at) VALUES (?, ?, ?) RETURNING version`)
+    .bind(policyJson, by, at)
+    .first<number>("version"))!;
 }

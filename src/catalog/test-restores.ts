@@ -16,9 +16,14 @@ export interface TestRestoreRow {
   error: string | null;
 }
 
-export async function insertTestRestore(db: D1Database, r: { id: string; backup_id: string; trigger: string; requested_by: string }): Promise<void> {
+export async function insertTestRestore(
+  db: D1Database,
+  r: { id: string; backup_id: string; trigger: string; requested_by: string },
+): Promise<void> {
   await db
-    .prepare(`INSERT INTO test_restores (id, backup_id, status, trigger, requested_by, created_at, components) VALUES (?, ?, 'running', ?, ?, ?, '[]') ON CONFLICT (id) DO NOTHING`)
+    .prepare(
+      `INSERT INTO test_restores (id, backup_id, status, trigger, requested_by, created_at, components) VALUES (?, ?, 'running', ?, ?, ?, '[]') ON CONFLICT (id) DO NOTHING`,
+    )
     .bind(r.id, r.backup_id, r.trigger, r.requested_by, new Date().toISOString())
     .run();
 }
@@ -33,10 +38,19 @@ export async function finishTestRestore(
   r: { status: "passed" | "failed"; rto_ms: number | null; cleanup_ms: number; checks: TestCheck[]; error: string | null },
 ): Promise<void> {
   const done = await db
-    .prepare("UPDATE test_restores SET status = ?, rto_ms = ?, cleanup_ms = ?, checks = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'running'")
+    .prepare(
+      "UPDATE test_restores SET status = ?, rto_ms = ?, cleanup_ms = ?, checks = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'running'",
+    )
     .bind(r.status, r.rto_ms, r.cleanup_ms, JSON.stringify(r.checks), r.error?.slice(0, 2000) ?? null, new Date().toISOString(), id)
     .run();
-  if (done.meta.changes > 0) await audit(db, { actor: "system:workflow", action: `test_restore.${r.status}`, target: id, outcome: r.status === "passed" ? 1 : 0, detail: { rto_ms: r.rto_ms } });
+  if (done.meta.changes > 0)
+    await audit(db, {
+      actor: "system:workflow",
+      action: `test_restore.${r.status}`,
+      target: id,
+      outcome: r.status === "passed" ? 1 : 0,
+      detail: { rto_ms: r.rto_ms },
+    });
 }
 
 export async function getTestRestore(db: D1Database, id: string): Promise<TestRestoreRow | null> {
@@ -54,7 +68,9 @@ export async function listTestRestores(db: D1Database, f: { backup_id?: string; 
 /** The newest passing test restore of a backup completed after `since` (the production gate's question). */
 export async function passingTestRestore(db: D1Database, backupId: string, since: string): Promise<TestRestoreRow | null> {
   return db
-    .prepare("SELECT * FROM test_restores WHERE backup_id = ? AND status = 'passed' AND completed_at >= ? ORDER BY completed_at DESC LIMIT 1")
+    .prepare(
+      "SELECT * FROM test_restores WHERE backup_id = ? AND status = 'passed' AND completed_at >= ? ORDER BY completed_at DESC LIMIT 1",
+    )
     .bind(backupId, since)
     .first<TestRestoreRow>();
 }
@@ -83,5 +99,8 @@ export async function runningTestRestore(db: D1Database): Promise<string | null>
 
 /** A drill whose Workflow instance could not be created. */
 export async function failTestRestoreStart(db: D1Database, id: string, message: string): Promise<void> {
-  await db.prepare("UPDATE test_restores SET status = 'failed', error = ?, completed_at = ? WHERE id = ?").bind(`could not start: ${message}`, new Date().toISOString(), id).run();
+  await db
+    .prepare("UPDATE test_restores SET status = 'failed', error = ?, completed_at = ? WHERE id = ?")
+    .bind(`could not start: ${message}`, new Date().toISOString(), id)
+    .run();
 }

@@ -21,7 +21,7 @@ export class RowChunker {
 
   /** Adds one serialized row; returns the finished chunk when this row ends one. */
   add(tuple: string, keyText: string): { plaintext: Uint8Array; rows: number } | null {
-    const line = JSON.stringify(tuple) + "\n";
+    const line = `${JSON.stringify(tuple)}\n`;
     this.lines.push(line);
     this.bytes += line.length;
     if (this.bytes >= this.p.max) return this.flush();

@@ -52,7 +52,8 @@ export function tupleValues(tuple: string): TupleValue[] {
       const comma = tuple.indexOf(",", i);
       const end = comma < 0 ? tuple.length : comma;
       const lit = tuple.slice(i, end);
-      if (!/^(NULL|-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?|-?Inf)$/i.test(lit)) throw new Error(`unexpected literal in row: ${lit.slice(0, 40)}`);
+      if (!/^(NULL|-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?|-?Inf)$/i.test(lit))
+        throw new Error(`unexpected literal in row: ${lit.slice(0, 40)}`);
       out.push({ kind: "literal", text: lit });
       i = end;
     }

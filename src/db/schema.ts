@@ -1,4 +1,4 @@
-import { type DatabaseSchema, type SchemaObject, type TableInfo } from "../../schemas/manifest";
+import type { DatabaseSchema, SchemaObject, TableInfo } from "../../schemas/manifest";
 import { VaultlineError } from "../errors";
 import { ident, isInternalName } from "./sql";
 
@@ -40,7 +40,11 @@ export async function readSchema(db: D1Database, exclude: string[] = []): Promis
 
 export class UnsupportedSchemaError extends VaultlineError {
   constructor(table: string) {
-    super("unsupported_schema", `virtual table ${table} cannot be backed up yet (FTS and other virtual tables are rebuilt from their source)`, 422);
+    super(
+      "unsupported_schema",
+      `virtual table ${table} cannot be backed up yet (FTS and other virtual tables are rebuilt from their source)`,
+      422,
+    );
   }
 }
 

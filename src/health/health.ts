@@ -34,7 +34,8 @@ export async function healthReport(env: Env, now = Date.now()) {
   const db = env.CATALOG_DB;
   const findings: { key: string; level: Level; area: string; message: string; recommendation: string }[] = [];
   /** `key` names the condition: alerts fire once per key while it holds (src/notify/alerts.ts). */
-  const add = (level: Level, area: string, message: string, recommendation: string, key: string = area) => findings.push({ key, level, area, message, recommendation });
+  const add = (level: Level, area: string, message: string, recommendation: string, key: string = area) =>
+    findings.push({ key, level, area, message, recommendation });
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const rate = async (since: number) => {
@@ -42,7 +43,13 @@ export async function healthReport(env: Env, now = Date.now()) {
     return { completed: ok, failed, rate: ok + failed ? Math.round((ok / (ok + failed)) * 1000) / 1000 : null };
   };
   const success_rate = { "24h": await rate(now - 24 * HOUR), "7d": await rate(now - 7 * 24 * HOUR) };
-  if (success_rate["24h"].failed > 0) add(success_rate["24h"].rate! < 0.5 ? "critical" : "warning", "backups", `${success_rate["24h"].failed} backup(s) failed in the last 24 hours`, "GET /admin/backup/list?status=failed shows each error; a retry: POST /admin/backup/create");
+  if (success_rate["24h"].failed > 0)
+    add(
+      success_rate["24h"].rate! < 0.5 ? "critical" : "warning",
+      "backups",
+      `${success_rate["24h"].failed} backup(s) failed in the last 24 hours`,
+      "GET /admin/backup/list?status=failed shows each error; a retry: POST /admin/backup/create",
+    );
 
   const expected = expectedBackupIntervals(env.BACKUP_SCHEDULES);
   const last_success: Record<string, { at: string | null; expected_every_hours: number | null; overdue: boolean }> = {};
@@ -50,7 +57,14 @@ export async function healthReport(env: Env, now = Date.now()) {
     const at = await lastCompletedOfType(db, type);
     const overdue = !at || now - Date.parse(at) > every + GRACE_MS;
     last_success[type] = { at, expected_every_hours: Math.round((every / HOUR) * 10) / 10, overdue };
-    if (overdue) add("critical", "backups", `no successful ${type} backup ${at ? `since ${at}` : "yet"} (expected every ${Math.round(every / HOUR)} h)`, `POST /admin/backup/create {"type":"${type}"}; check the last failure's error, and that the cron triggers fire`, `overdue:${type}`);
+    if (overdue)
+      add(
+        "critical",
+        "backups",
+        `no successful ${type} backup ${at ? `since ${at}` : "yet"} (expected every ${Math.round(every / HOUR)} h)`,
+        `POST /admin/backup/create {"type":"${type}"}; check the last failure's error, and that the cron triggers fire`,
+        `overdue:${type}`,
+      );
   }
 
   const targets = parseJsonVar(ComplianceTargets, env.COMPLIANCE_TARGETS, "COMPLIANCE_TARGETS", JSON.stringify(DEFAULT_TARGETS));
@@ -65,39 +79,100 @@ export async function healthReport(env: Env, now = Date.now()) {
     const seconds = latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
     rpo[component] = { seconds, target_seconds: target, met: seconds !== null && seconds <= target };
     if (!rpo[component]!.met) {
-      const hint = component === "database" ? "is change capture installed and shipping? npm run capture -- status" : `back it up more often (BACKUP_SCHEDULES)`;
-      add("warning", "rpo", `${component}: ${seconds === null ? "no recovery point yet" : `the newest recovery point is ${seconds} s old`}, target ${target} s`, hint, `rpo:${component}`);
+      const hint =
+        component === "database"
+          ? "is change capture installed and shipping? npm run capture -- status"
+          : `back it up more often (BACKUP_SCHEDULES)`;
+      add(
+        "warning",
+        "rpo",
+        `${component}: ${seconds === null ? "no recovery point yet" : `the newest recovery point is ${seconds} s old`}, target ${target} s`,
+        hint,
+        `rpo:${component}`,
+      );
     }
   }
 
   const sample = await latestStorageTotal(db);
   const budget = (await currentPolicy(env)).policy.storage_budget_bytes ?? null;
-  const storage = { bytes: sample?.bytes ?? null, sampled_at: sample?.at ?? null, budget_bytes: budget, budget_used: budget && sample?.bytes ? Math.round((sample.bytes / budget) * 1000) / 1000 : null };
-  if (storage.budget_used !== null && storage.budget_used >= 0.9) add(storage.budget_used >= 1 ? "critical" : "warning", "storage", `storage at ${Math.round(storage.budget_used * 100)} % of its budget`, "POST /admin/backup/retention/preview to see what a tighter policy would free; raise storage_budget_bytes otherwise", "storage:budget");
+  const storage = {
+    bytes: sample?.bytes ?? null,
+    sampled_at: sample?.at ?? null,
+    budget_bytes: budget,
+    budget_used: budget && sample?.bytes ? Math.round((sample.bytes / budget) * 1000) / 1000 : null,
+  };
+  if (storage.budget_used !== null && storage.budget_used >= 0.9)
+    add(
+      storage.budget_used >= 1 ? "critical" : "warning",
+      "storage",
+      `storage at ${Math.round(storage.budget_used * 100)} % of its budget`,
+      "POST /admin/backup/retention/preview to see what a tighter policy would free; raise storage_budget_bytes otherwise",
+      "storage:budget",
+    );
 
   const lastRetention = await lastRetentionRun(db);
   const interrupted = await interruptedForgets(db);
   const retention = { last_run: lastRetention, interrupted_forgets: interrupted };
-  if (lastRetention?.status === "failed") add("warning", "retention", `the last retention run failed: ${lastRetention.error}`, "POST /admin/backup/retention/run; POST /admin/repository/check proves the repository consistent meanwhile");
-  if (!lastRetention || now - Date.parse(lastRetention.started_at) > 48 * HOUR) add("warning", "retention", "retention has not run in the last 48 hours", "check the 03:00 cron; POST /admin/backup/retention/run");
+  if (lastRetention?.status === "failed")
+    add(
+      "warning",
+      "retention",
+      `the last retention run failed: ${lastRetention.error}`,
+      "POST /admin/backup/retention/run; POST /admin/repository/check proves the repository consistent meanwhile",
+    );
+  if (!lastRetention || now - Date.parse(lastRetention.started_at) > 48 * HOUR)
+    add("warning", "retention", "retention has not run in the last 48 hours", "check the 03:00 cron; POST /admin/backup/retention/run");
 
   const stale = Number(env.WATCHDOG_STALE_MINUTES || 10) * 60_000;
   const failedWork = await failedSince(db, iso(now - 24 * HOUR));
   const stuck = await stuckSince(db, iso(now - stale));
-  if (stuck.length) add("warning", "workflows", `${stuck.length} backup(s) or restore(s) have not moved for ${stale / 60_000} minutes`, "the watchdog (every 5 minutes) restarts them; check GET /admin/backup/{id} for the step");
+  if (stuck.length)
+    add(
+      "warning",
+      "workflows",
+      `${stuck.length} backup(s) or restore(s) have not moved for ${stale / 60_000} minutes`,
+      "the watchdog (every 5 minutes) restarts them; check GET /admin/backup/{id} for the step",
+    );
   const waiting = await awaitingApproval(db);
-  if (waiting.length) add("warning", "approvals", `${waiting.length} production restore(s) wait for approval`, "an approver: POST /admin/restore/{id}/approve or /reject", "approval:waiting");
+  if (waiting.length)
+    add(
+      "warning",
+      "approvals",
+      `${waiting.length} production restore(s) wait for approval`,
+      "an approver: POST /admin/restore/{id}/approve or /reject",
+      "approval:waiting",
+    );
 
   const drill = await lastPassingDrill(db);
-  if (!drill || now - Date.parse(drill) > 8 * 24 * HOUR) add("warning", "drills", `no passing test restore ${drill ? `since ${drill}` : "yet"}`, "POST /admin/backup/{id}/test-restore (the weekly drill runs Sundays at 05:00)");
+  if (!drill || now - Date.parse(drill) > 8 * 24 * HOUR)
+    add(
+      "warning",
+      "drills",
+      `no passing test restore ${drill ? `since ${drill}` : "yet"}`,
+      "POST /admin/backup/{id}/test-restore (the weekly drill runs Sundays at 05:00)",
+    );
 
   let replication: Record<string, unknown> = { enabled: false };
   if (replicaOf(env)) {
     const { last, failed: failedReplicas } = await replicationHealth(db);
     replication = { enabled: true, last_catch_up: last, failed_backups: failedReplicas };
-    if (failedReplicas) add("warning", "replication", `${failedReplicas} backup(s) are not in the replica`, "POST /admin/replication/catch-up", "replication:failed");
+    if (failedReplicas)
+      add(
+        "warning",
+        "replication",
+        `${failedReplicas} backup(s) are not in the replica`,
+        "POST /admin/replication/catch-up",
+        "replication:failed",
+      );
     const lagLimit = Number(env.REPLICATION_LAG_ALERT_SECONDS || 6 * 3600);
-    if (last?.lag_seconds && last.lag_seconds > lagLimit) add("warning", "replication", `the replica lagged ${last.lag_seconds} s behind at the last catch-up (limit ${lagLimit} s)`, "check the replica bucket is reachable; POST /admin/replication/catch-up", "replication:lag");
+    if (last?.lag_seconds && last.lag_seconds > lagLimit)
+      add(
+        "warning",
+        "replication",
+        `the replica lagged ${last.lag_seconds} s behind at the last catch-up (limit ${lagLimit} s)`,
+        "check the replica bucket is reachable; POST /admin/replication/catch-up",
+        "replication:lag",
+      );
   }
 
   const status = findings.some((f) => f.level === "critical") ? "unhealthy" : findings.length ? "degraded" : "healthy";

@@ -48,4 +48,3 @@ export async function keyReport(bucket: R2Bucket, db: D1Database, keyring: Keyri
   });
   return { current_kek: current, data_keys: [...wraps].map(([data_key_id, wrapped_by]) => ({ data_key_id, wrapped_by })), master_keys };
 }
-

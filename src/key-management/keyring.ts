@@ -25,7 +25,8 @@ export async function loadKeyring(current: string | undefined, oldRaw?: string):
       throw new ConfigError("BACKUP_ENCRYPTION_KEYS_OLD must be a JSON array of base64 keys", "BACKUP_ENCRYPTION_KEYS_OLD");
     }
     const parsed = OldKeys.safeParse(json);
-    if (!parsed.success) throw new ConfigError("BACKUP_ENCRYPTION_KEYS_OLD must be a JSON array of base64 keys", "BACKUP_ENCRYPTION_KEYS_OLD");
+    if (!parsed.success)
+      throw new ConfigError("BACKUP_ENCRYPTION_KEYS_OLD must be a JSON array of base64 keys", "BACKUP_ENCRYPTION_KEYS_OLD");
     list = parsed.data;
   }
   const old: MasterKey[] = [];

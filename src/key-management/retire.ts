@@ -23,7 +23,8 @@ export interface Retired {
  */
 export async function retireMasterKey(env: Env, kekId: string, by: string): Promise<Retired> {
   const keyring = await keyringOf(env);
-  if (kekId === keyring.current.kekId) throw new ConflictError(`${kekId} is the current key (BACKUP_ENCRYPTION_KEY): rotate to a new key first`);
+  if (kekId === keyring.current.kekId)
+    throw new ConflictError(`${kekId} is the current key (BACKUP_ENCRYPTION_KEY): rotate to a new key first`);
   const report = await keyReport(env.BACKUP_BUCKET, env.CATALOG_DB, keyring);
   const status = report.master_keys.find((k) => k.kek_id === kekId);
   if (!status || status.wraps.length === 0) throw new NotFoundError(`master key ${kekId} wraps nothing in this repository`);
@@ -41,10 +42,19 @@ export async function retireMasterKey(env: Env, kekId: string, by: string): Prom
   await env.BACKUP_BUCKET.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
   await replicaOf(env)?.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
   await recordKeyRetirement(env.CATALOG_DB, kekId, by, status.wraps.length);
-  await audit(env.CATALOG_DB, { actor: by, action: "key.retired", target: kekId, outcome: 1, detail: { wraps_deleted: status.wraps.length } });
+  await audit(env.CATALOG_DB, {
+    actor: by,
+    action: "key.retired",
+    target: kekId,
+    outcome: 1,
+    detail: { wraps_deleted: status.wraps.length },
+  });
   return {
     kek_id: kekId,
     wraps_deleted: status.wraps.length,
-    next: status.held_as === "old" ? `remove the key with id ${kekId} from BACKUP_ENCRYPTION_KEYS_OLD` : "nothing: this deployment does not hold it",
+    next:
+      status.held_as === "old"
+        ? `remove the key with id ${kekId} from BACKUP_ENCRYPTION_KEYS_OLD`
+        : "nothing: this deployment does not hold it",
   };
 }

@@ -12,14 +12,22 @@ const ALERTING = ["overdue:", "rpo:", "storage:", "replication:", "approval:"];
  */
 export async function evaluateAlerts(env: Env, now = Date.now()): Promise<{ fired: string[]; resolved: string[] }> {
   const db = env.CATALOG_DB;
-  const current = new Map((await healthReport(env, now)).findings.filter((f) => ALERTING.some((p) => f.key.startsWith(p))).map((f) => [f.key, f]));
+  const current = new Map(
+    (await healthReport(env, now)).findings.filter((f) => ALERTING.some((p) => f.key.startsWith(p))).map((f) => [f.key, f]),
+  );
   const was = new Set(await firingAlertKeys(db));
   const at = new Date(now).toISOString();
   const out = { fired: [] as string[], resolved: [] as string[] };
   for (const [key, f] of current) {
     if (was.has(key)) continue;
     await fireAlert(db, key, f.message, at);
-    await audit(db, { actor: "system:alerts", action: "alert.fired", target: key, outcome: 1, detail: { level: f.level, message: f.message, recommendation: f.recommendation } });
+    await audit(db, {
+      actor: "system:alerts",
+      action: "alert.fired",
+      target: key,
+      outcome: 1,
+      detail: { level: f.level, message: f.message, recommendation: f.recommendation },
+    });
     out.fired.push(key);
   }
   for (const key of was) {

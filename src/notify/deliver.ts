@@ -64,14 +64,19 @@ export async function consume(batch: MessageBatch<Delivery>, env: Env): Promise<
   const dead = batch.queue.endsWith("-dlq");
   for (const msg of batch.messages) {
     if (dead) {
-      await insertDeadLetter(env.CATALOG_DB, { id: `${msg.body.event.id}:${msg.body.destination}`, event: JSON.stringify(msg.body.event), destination: msg.body.destination, attempts: msg.attempts });
+      await insertDeadLetter(env.CATALOG_DB, {
+        id: `${msg.body.event.id}:${msg.body.destination}`,
+        event: JSON.stringify(msg.body.event),
+        destination: msg.body.destination,
+        attempts: msg.attempts,
+      });
       msg.ack();
       continue;
     }
     try {
       await deliver(env, msg.body);
       msg.ack();
-    } catch (e) {
+    } catch (_e) {
       // The host only: webhook URLs (Slack's, for one) carry their own secret.
       console.warn(`notification ${msg.body.event.id} to ${destinationName(msg.body.destination)} failed (attempt ${msg.attempts})`);
       msg.retry({ delaySeconds: backoffSeconds(env, msg.attempts) });

@@ -21,7 +21,19 @@ export function destinationsOf(env: Env): Webhooks {
   if (env.EMAIL && env.BACKUP_NOTIFICATION_EMAIL) out.push({ url: `mailto:${env.BACKUP_NOTIFICATION_EMAIL}`, events: EMAIL_EVENTS });
   return out;
 }
-const EMAIL_EVENTS = ["backup.failed", "restore.failed", "restore.rolled_back", "restore.cancelled", "test_restore.failed", "retention.failed", "key.rotation.failed", "scrub.unrepairable", "alert.", "approval.waiting", "digest."];
+const EMAIL_EVENTS = [
+  "backup.failed",
+  "restore.failed",
+  "restore.rolled_back",
+  "restore.cancelled",
+  "test_restore.failed",
+  "retention.failed",
+  "key.rotation.failed",
+  "scrub.unrepairable",
+  "alert.",
+  "approval.waiting",
+  "digest.",
+];
 
 /**
  * The outbox (docs/NOTIFICATIONS.md): audit entries after the cursor that are notifiable become one queue message per
@@ -40,7 +52,8 @@ export async function dispatchNotifications(env: Env, origin: string): Promise<{
     const event = eventOf(AuditRecord.parse(row), origin);
     if (!event) continue;
     events++;
-    for (const h of hooks) if (!h.events || h.events.some((p) => event.type.startsWith(p))) messages.push({ body: { event, destination: h.url } });
+    for (const h of hooks)
+      if (!h.events || h.events.some((p) => event.type.startsWith(p))) messages.push({ body: { event, destination: h.url } });
   }
   for (let i = 0; i < messages.length; i += 100) await env.BACKUP_QUEUE.sendBatch(messages.slice(i, i + 100));
   const through = results.at(-1)?.id ?? cursor;
@@ -56,9 +69,21 @@ export async function dailyDigest(env: Env): Promise<{ since: string; until: str
   const db = env.CATALOG_DB;
   const until = new Date().toISOString();
   const since = (await lastDigestAt(db)) ?? new Date(Date.now() - 86_400_000).toISOString();
-  const results = await countActions(db, since, until, ["backup.completed", "restore.completed", "test_restore.passed", "retention.completed", "key.rotation.completed"]);
+  const results = await countActions(db, since, until, [
+    "backup.completed",
+    "restore.completed",
+    "test_restore.passed",
+    "retention.completed",
+    "key.rotation.completed",
+  ]);
   const counts = Object.fromEntries(results.map((r) => [r.action, r.n]));
-  await audit(db, { actor: "system:notify", action: "digest.daily", target: until.slice(0, 10), outcome: 1, detail: { since, until, counts } });
+  await audit(db, {
+    actor: "system:notify",
+    action: "digest.daily",
+    target: until.slice(0, 10),
+    outcome: 1,
+    detail: { since, until, counts },
+  });
   await setLastDigestAt(db, until);
   return { since, until, counts };
 }
@@ -75,5 +100,9 @@ async function recordMetric(env: Env, row: AuditRecord): Promise<void> {
   const [, kind, outcome] = m;
   const r = await runFigures(env.CATALOG_DB, kind as "backup" | "restore" | "test_restore", row.target);
   if (!r) return;
-  env.METRICS.writeDataPoint({ indexes: [kind!], blobs: [kind!, r.what, outcome!], doubles: [r.duration_ms ?? 0, r.raw_bytes ?? 0, r.stored_bytes ?? 0, r.rows ?? 0] });
+  env.METRICS.writeDataPoint({
+    indexes: [kind!],
+    blobs: [kind!, r.what, outcome!],
+    doubles: [r.duration_ms ?? 0, r.raw_bytes ?? 0, r.stored_bytes ?? 0, r.rows ?? 0],
+  });
 }

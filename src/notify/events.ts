@@ -33,7 +33,11 @@ export function eventOf(e: AuditRecord, origin: string): NotificationEvent | nul
     e.action === "restore.requested"
       ? `production restore ${e.target} needs a second person's approval`
       : e.action === "digest.daily"
-        ? `daily digest: ${Object.entries((detail.counts as Record<string, number>) ?? {}).map(([k, n]) => `${n} ${k.replace(".", " ")}`).join(", ") || "nothing completed"}`
+        ? `daily digest: ${
+            Object.entries((detail.counts as Record<string, number>) ?? {})
+              .map(([k, n]) => `${n} ${k.replace(".", " ")}`)
+              .join(", ") || "nothing completed"
+          }`
         : `${e.action.replace(".", " ")}: ${e.target ?? ""}`.trim();
   const icon = severity === "critical" ? ":red_circle:" : severity === "warning" ? ":warning:" : ":white_check_mark:";
   return {

@@ -5,7 +5,12 @@ import { VaultlineError } from "../errors";
 /** A profile that names what the database lacks: refused before anything is written, naming each problem. */
 export class ProfileMismatchError extends VaultlineError {
   constructor(readonly problems: ProfileProblem[]) {
-    super("provider_profile_mismatch", `the provider profile does not match the database: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`, 422, problems[0]?.field);
+    super(
+      "provider_profile_mismatch",
+      `the provider profile does not match the database: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+      422,
+      problems[0]?.field,
+    );
     this.details = { problems };
     this.retryable = false;
   }
@@ -35,9 +40,15 @@ function affinity(declared: string): "integer" | "text" | "other" {
  * (schema only, never data), whatever the database's size.
  */
 export async function checkProfile(db: D1Database, profile: ProviderProfile, opts: { restoredCopy?: boolean } = {}): Promise<ProfileCheck> {
-  const { results: master } = await db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string; sql: string }>();
+  const { results: master } = await db
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all<{ name: string; sql: string }>();
   const names = master.map((t) => t.name).filter((n) => !isInternalName(n));
-  const named = new Set<string>([profile.users.table, ...profile.users.owned_by.map((o) => o.table), ...profile.checks.references.flatMap((r) => [r.table, r.parent])]);
+  const named = new Set<string>([
+    profile.users.table,
+    ...profile.users.owned_by.map((o) => o.table),
+    ...profile.checks.references.flatMap((r) => [r.table, r.parent]),
+  ]);
   const wanted = [...named].filter((t) => names.includes(t));
   const columns = new Map<string, Column[]>();
   if (wanted.length) {
@@ -65,22 +76,39 @@ export async function checkProfile(db: D1Database, profile: ProviderProfile, opt
     const key = column("users.key", u.table, u.key);
     if (key) {
       const aff = affinity(key.type);
-      if (aff !== u.key_type) problems.push({ field: "users.key_type", message: `"${u.table}"."${u.key}" is declared ${key.type || "without a type"}, not ${u.key_type}` });
+      if (aff !== u.key_type)
+        problems.push({
+          field: "users.key_type",
+          message: `"${u.table}"."${u.key}" is declared ${key.type || "without a type"}, not ${u.key_type}`,
+        });
       const cols = columns.get(u.table)!;
       const soleKey = key.pk > 0 && cols.filter((c) => c.pk > 0).length === 1;
       if (!soleKey) {
         const unique = await db
-          .prepare("SELECT 1 FROM pragma_index_list(?) l WHERE l.\"unique\" = 1 AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1 AND (SELECT name FROM pragma_index_info(l.name)) = ?")
+          .prepare(
+            'SELECT 1 FROM pragma_index_list(?) l WHERE l."unique" = 1 AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1 AND (SELECT name FROM pragma_index_info(l.name)) = ?',
+          )
           .bind(u.table, u.key)
           .first();
-        if (!unique) problems.push({ field: "users.key", message: `"${u.table}"."${u.key}" is neither the table's single-column primary key nor UNIQUE` });
+        if (!unique)
+          problems.push({
+            field: "users.key",
+            message: `"${u.table}"."${u.key}" is neither the table's single-column primary key nor UNIQUE`,
+          });
       }
     }
   }
-  u.owned_by.forEach((o, i) => table(`users.owned_by[${i}].table`, o.table) && column(`users.owned_by[${i}].column`, o.table, o.column));
+  u.owned_by.forEach((o, i) => {
+    if (table(`users.owned_by[${i}].table`, o.table)) column(`users.owned_by[${i}].column`, o.table, o.column);
+  });
   // A restored copy has none of the excluded tables: backups leave them out.
-  if (!opts.restoredCopy) profile.database.exclude_tables.forEach((t, i) => table(`database.exclude_tables[${i}]`, t));
-  if (profile.database.exclude_tables.includes(u.table)) problems.push({ field: "database.exclude_tables", message: `the user table "${u.table}" cannot be left out of backups` });
+  if (!opts.restoredCopy) {
+    profile.database.exclude_tables.forEach((t, i) => {
+      table(`database.exclude_tables[${i}]`, t);
+    });
+  }
+  if (profile.database.exclude_tables.includes(u.table))
+    problems.push({ field: "database.exclude_tables", message: `the user table "${u.table}" cannot be left out of backups` });
   profile.checks.references.forEach((r, i) => {
     if (table(`checks.references[${i}].table`, r.table)) column(`checks.references[${i}].column`, r.table, r.column);
     if (table(`checks.references[${i}].parent`, r.parent)) column(`checks.references[${i}].key`, r.parent, r.key);
@@ -106,7 +134,12 @@ export async function assertProfileMatches(db: D1Database, profile: ProviderProf
  * Where a user's rows are: the user table's key, every column with a declared foreign key to the user table (when
  * followed), and the profile's own (table, column) pairs. Excluded tables are left out.
  */
-export async function userRowColumns(db: D1Database, u: UserRows, exclude: string[], tables: string[]): Promise<{ table: string; column: string }[]> {
+export async function userRowColumns(
+  db: D1Database,
+  u: UserRows,
+  exclude: string[],
+  tables: string[],
+): Promise<{ table: string; column: string }[]> {
   const out = [{ table: u.table, column: u.key }];
   if (u.follow_foreign_keys) {
     const { results } = await db

@@ -10,7 +10,8 @@ let cached: { raw: unknown; profile: ProviderProfile } | null = null;
 export function providerProfile(env: { PROVIDER_PROFILE?: unknown }): ProviderProfile {
   const raw = env.PROVIDER_PROFILE;
   if (cached && cached.raw === raw) return cached.profile;
-  if (raw === undefined || raw === "") throw new ConfigError("PROVIDER_PROFILE is not set: describe the provider Vaultline protects (docs/ADOPTING.md)", "PROVIDER_PROFILE");
+  if (raw === undefined || raw === "")
+    throw new ConfigError("PROVIDER_PROFILE is not set: describe the provider Vaultline protects (docs/ADOPTING.md)", "PROVIDER_PROFILE");
   let json: unknown = raw;
   if (typeof raw === "string") {
     try {

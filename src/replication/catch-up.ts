@@ -32,7 +32,12 @@ export async function catchUpPage(env: Env, replica: R2Bucket, cursor: string | 
         if (there && (!want || there.customMetadata?.sha256 === want)) return;
         const c = await readVerified(env.BACKUP_BUCKET, o.key);
         if (!c) return; // deleted since the listing (retention): nothing to copy
-        if ((await putCopy(replica, o.key, c, { replace: there !== null, storageClass: o.key.startsWith(Layout.coldPrefix) ? "InfrequentAccess" : undefined })) === "copied") {
+        if (
+          (await putCopy(replica, o.key, c, {
+            replace: there !== null,
+            storageClass: o.key.startsWith(Layout.coldPrefix) ? "InfrequentAccess" : undefined,
+          })) === "copied"
+        ) {
           out.copied++;
           out.bytes += c.bytes.length;
           const t = o.uploaded.getTime();
@@ -54,4 +59,3 @@ export async function markCaughtUp(env: Env, replica: R2Bucket): Promise<number>
   }
   return marked;
 }
-

@@ -21,7 +21,10 @@ export async function copyToReplica(primary: R2Bucket, replica: R2Bucket, keys: 
         for (const name of alternatives(key)) {
           const c = await readVerified(primary, name);
           if (!c) continue;
-          if ((await putCopy(replica, name, c, { storageClass: name.startsWith(Layout.coldPrefix) ? "InfrequentAccess" : undefined })) === "copied") {
+          if (
+            (await putCopy(replica, name, c, { storageClass: name.startsWith(Layout.coldPrefix) ? "InfrequentAccess" : undefined })) ===
+            "copied"
+          ) {
             out.copied++;
             out.bytes += c.bytes.length;
           } else out.present++;

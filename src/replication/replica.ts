@@ -31,7 +31,12 @@ export async function readVerified(bucket: R2Bucket, key: string): Promise<ReadC
  * Writes a verified copy to `to` under the same name: write-once (an existing object with the same digest counts as
  * done), then reads the copy's digest back. `replace` first deletes whatever is there (repairs of a copy known bad).
  */
-export async function putCopy(to: R2Bucket, key: string, c: ReadCopy, opts: { replace?: boolean; storageClass?: "Standard" | "InfrequentAccess" } = {}): Promise<"copied" | "present"> {
+export async function putCopy(
+  to: R2Bucket,
+  key: string,
+  c: ReadCopy,
+  opts: { replace?: boolean; storageClass?: "Standard" | "InfrequentAccess" } = {},
+): Promise<"copied" | "present"> {
   const existing = await to.head(key);
   if (existing && opts.replace) {
     // A repair: what is there is known bad (its metadata may still claim the right digest), so it goes.
@@ -54,7 +59,12 @@ export async function putCopy(to: R2Bucket, key: string, c: ReadCopy, opts: { re
 }
 
 /** Mirrors a retention move (fossils, tiers) in the replica: copy, check, delete; nothing when the replica lacks it. */
-export async function moveInReplica(replica: R2Bucket, from: string, to: string, storageClass?: "Standard" | "InfrequentAccess"): Promise<void> {
+export async function moveInReplica(
+  replica: R2Bucket,
+  from: string,
+  to: string,
+  storageClass?: "Standard" | "InfrequentAccess",
+): Promise<void> {
   const c = await readVerified(replica, from).catch(() => null);
   if (!c) return;
   await putCopy(replica, to, c, { replace: true, storageClass });

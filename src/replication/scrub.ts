@@ -39,7 +39,9 @@ const why = (r: Read) => ("missing" in r ? "missing" : "bad" in r ? r.bad : "");
 export async function scrubPage(env: Env, replica: R2Bucket, cursor: string | undefined, limit = SCRUB_PAGE): Promise<ScrubPage> {
   const [p, r] = await Promise.all([env.BACKUP_BUCKET.list({ startAfter: cursor, limit }), replica.list({ startAfter: cursor, limit })]);
   // Keys up to the first page end that was cut short are complete in both listings.
-  const ends = [p.truncated ? p.objects.at(-1)?.key : undefined, r.truncated ? r.objects.at(-1)?.key : undefined].filter((k): k is string => k !== undefined);
+  const ends = [p.truncated ? p.objects.at(-1)?.key : undefined, r.truncated ? r.objects.at(-1)?.key : undefined].filter(
+    (k): k is string => k !== undefined,
+  );
   const boundary = ends.length ? ends.sort()[0]! : null;
   const keys = [...new Set([...p.objects, ...r.objects].map((o) => o.key))].filter((k) => boundary === null || k <= boundary).sort();
   const out: ScrubPage = { cursor: boundary, checked: 0, bytes: 0, repaired: [], mirrored: [], unrepairable: [] };
@@ -64,8 +66,22 @@ export async function scrubPage(env: Env, replica: R2Bucket, cursor: string | un
       out.unrepairable.push({ key, reason: `primary: ${why(a)}; replica: ${why(b)}` });
     }
   }
-  for (const x of out.repaired) await audit(env.CATALOG_DB, { actor: "system:scrub", action: "scrub.repaired", target: x.key, outcome: 1, detail: { copy: x.copy, reason: x.reason } });
-  for (const x of out.unrepairable) await audit(env.CATALOG_DB, { actor: "system:scrub", action: "scrub.unrepairable", target: x.key, outcome: 0, detail: { reason: x.reason } });
+  for (const x of out.repaired)
+    await audit(env.CATALOG_DB, {
+      actor: "system:scrub",
+      action: "scrub.repaired",
+      target: x.key,
+      outcome: 1,
+      detail: { copy: x.copy, reason: x.reason },
+    });
+  for (const x of out.unrepairable)
+    await audit(env.CATALOG_DB, {
+      actor: "system:scrub",
+      action: "scrub.unrepairable",
+      target: x.key,
+      outcome: 0,
+      detail: { reason: x.reason },
+    });
   return out;
 }
 
@@ -75,7 +91,8 @@ async function removedByRetention(env: Env, key: string): Promise<boolean> {
   if (key.startsWith(Layout.chunkPrefix) || key.startsWith(Layout.coldPrefix)) {
     // Moved by a prune or between tiers: the primary has it under another name.
     const id = Layout.chunkIdOf(key);
-    for (const other of [Layout.chunk(id), Layout.cold(id), Layout.fossil(id)]) if (other !== key && (await env.BACKUP_BUCKET.head(other))) return true;
+    for (const other of [Layout.chunk(id), Layout.cold(id), Layout.fossil(id)])
+      if (other !== key && (await env.BACKUP_BUCKET.head(other))) return true;
     return false;
   }
   if (!key.startsWith(Layout.manifestPrefix)) return false;

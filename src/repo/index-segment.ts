@@ -7,8 +7,12 @@ import type { Repository } from "./repository";
  */
 export async function writeSegment<T>(repo: Repository, entries: T[], keyOf: (e: T) => string) {
   if (!entries.length) return null;
-  const plaintext = utf8.encode(entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  const plaintext = utf8.encode(`${entries.map((e) => JSON.stringify(e)).join("\n")}\n`);
   const id = await repo.chunkId(plaintext);
   const put = await repo.putChunk(id, plaintext);
-  return { ref: { id, first: keyOf(entries[0]!), last: keyOf(entries.at(-1)!), objects: entries.length }, written: put.written, stored: put.stored };
+  return {
+    ref: { id, first: keyOf(entries[0]!), last: keyOf(entries.at(-1)!), objects: entries.length },
+    written: put.written,
+    stored: put.stored,
+  };
 }

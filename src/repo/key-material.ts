@@ -58,19 +58,11 @@ export async function newDataKeyMaterial(): Promise<{ id: string; raw: Uint8Arra
 
 export async function wrapDataKey(master: MasterKey, dataKeyId: string, raw: Uint8Array) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const wrapped = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: wrapAad(dataKeyId, master.kekId) },
-    master.kek,
-    raw,
-  );
+  const wrapped = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: wrapAad(dataKeyId, master.kekId) }, master.kek, raw);
   return { iv: toBase64(iv), wrapped: toBase64(new Uint8Array(wrapped)) };
 }
 
-export async function unwrapDataKey(
-  master: MasterKey,
-  dataKeyId: string,
-  wrapped: { iv: string; wrapped: string },
-): Promise<DataKey> {
+export async function unwrapDataKey(master: MasterKey, dataKeyId: string, wrapped: { iv: string; wrapped: string }): Promise<DataKey> {
   return importDataKey(dataKeyId, await unwrapRaw(master, dataKeyId, wrapped));
 }
 
@@ -99,4 +91,3 @@ export async function importDataKey(id: string, raw: Uint8Array): Promise<DataKe
 export async function chunkId(key: DataKey, plaintext: Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.sign("HMAC", key.mac, plaintext));
 }
-

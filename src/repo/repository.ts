@@ -41,7 +41,12 @@ export class Repository {
    * BACKUP_ENCRYPTION_KEYS_OLD) are tried when the current key does not wrap the data key yet: between switching
    * keys and the rotation that re-wraps (docs/KEYS.md).
    */
-  static async open(bucket: R2Bucket, masterSecret: string | undefined, oldSecrets?: string, options: RepositoryOptions = {}): Promise<Repository> {
+  static async open(
+    bucket: R2Bucket,
+    masterSecret: string | undefined,
+    oldSecrets?: string,
+    options: RepositoryOptions = {},
+  ): Promise<Repository> {
     const keyring = await loadKeyring(masterSecret, oldSecrets);
     let config = await readRepositoryConfig(bucket);
     if (!config) {
@@ -96,7 +101,11 @@ export class Repository {
    * parses it with its schema. A retried step finds the manifest an earlier attempt wrote and accepts it when it
    * describes the same backup.
    */
-  async commitManifest<S extends z.ZodType<{ backup_id: string }>>(backupId: string, manifest: z.infer<S>, schema: S): Promise<{ manifest: z.infer<S>; stored: number }> {
+  async commitManifest<S extends z.ZodType<{ backup_id: string }>>(
+    backupId: string,
+    manifest: z.infer<S>,
+    schema: S,
+  ): Promise<{ manifest: z.infer<S>; stored: number }> {
     const put = await this.putManifest(backupId, manifest);
     const back = schema.safeParse(await this.getManifestJson(backupId));
     if (!back.success || back.data.backup_id !== backupId) {
@@ -113,7 +122,8 @@ export class Repository {
     const json = await this.getManifestJson(backupId);
     if (json === null) throw new NotFoundError(`backup ${backupId} has no manifest in the repository`);
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new IntegrityError(Layout.manifest(backupId), `not ${what} manifest (format v1): ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new IntegrityError(Layout.manifest(backupId), `not ${what} manifest (format v1): ${parsed.error.issues[0]?.message}`);
     return parsed.data;
   }
 
@@ -125,7 +135,8 @@ export class Repository {
   /** Reads a segment and proves it: stored digest, authenticated decryption, and (when known) the plaintext's SHA-256. */
   async getSegment(key: string, sha256: string | null): Promise<Uint8Array> {
     const plain = await this.getSealed(ObjectKind.segment, key, "change-log segment");
-    if (sha256 !== null && (await sha256Hex(plain)) !== sha256) throw new IntegrityError(key, "segment content does not match its recorded checksum");
+    if (sha256 !== null && (await sha256Hex(plain)) !== sha256)
+      throw new IntegrityError(key, "segment content does not match its recorded checksum");
     return plain;
   }
 
@@ -151,9 +162,15 @@ export class Repository {
     const sealed = await this.getChecked(from);
     if (!sealed) return 0;
     const digest = await crypto.subtle.digest("SHA-256", sealed);
-    await this.bucket.put(to, sealed, { onlyIf: { etagDoesNotMatch: "*" }, sha256: digest, customMetadata: { sha256: toHex(digest) }, ...(opts.storageClass ? { storageClass: opts.storageClass } : {}) });
+    await this.bucket.put(to, sealed, {
+      onlyIf: { etagDoesNotMatch: "*" },
+      sha256: digest,
+      customMetadata: { sha256: toHex(digest) },
+      ...(opts.storageClass ? { storageClass: opts.storageClass } : {}),
+    });
     const copy = await this.bucket.head(to);
-    if (!copy || copy.customMetadata?.sha256 !== toHex(digest)) throw new IntegrityError(to, `copy of ${from} is missing or differs: the original is kept`);
+    if (!copy || copy.customMetadata?.sha256 !== toHex(digest))
+      throw new IntegrityError(to, `copy of ${from} is missing or differs: the original is kept`);
     await this.bucket.delete(from);
     return sealed.length;
   }
@@ -263,14 +280,20 @@ export async function writeWrappedKey(bucket: R2Bucket, master: MasterKey, dataK
 /** Where a data key is wrapped: the master key ids of its `keys/<data_key_id>/<kek_id>.json` objects. */
 export async function wrapsOf(bucket: R2Bucket, dataKeyId: string): Promise<string[]> {
   const listed = await bucket.list({ prefix: Layout.keyPrefix(dataKeyId) });
-  return listed.objects.map((o) => o.key.split("/").pop()!.replace(/\.json$/, ""));
+  return listed.objects.map((o) =>
+    o.key
+      .split("/")
+      .pop()!
+      .replace(/\.json$/, ""),
+  );
 }
 
 export async function readWrappedKey(bucket: R2Bucket, dataKeyId: string, kekId: string): Promise<WrappedKey | null> {
   const obj = await bucket.get(Layout.key(dataKeyId, kekId));
   if (!obj) return null;
   const doc = WrappedKey.safeParse(await obj.json());
-  if (!doc.success || doc.data.data_key_id !== dataKeyId || doc.data.kek_id !== kekId) throw new IntegrityError(Layout.key(dataKeyId, kekId), "not a wrapped data key of this name");
+  if (!doc.success || doc.data.data_key_id !== dataKeyId || doc.data.kek_id !== kekId)
+    throw new IntegrityError(Layout.key(dataKeyId, kekId), "not a wrapped data key of this name");
   return doc.data;
 }
 

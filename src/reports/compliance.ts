@@ -9,7 +9,15 @@ import { sha256Hex, utf8 } from "../repo/bytes";
 const LIST_LIMIT = 1000;
 
 /** Actions that read or restore backup data: who accessed what (docs/AUDIT.md). */
-const DATA_ACCESS = ["restore.requested", "restore.approved", "restore.rejected", "GET /admin/backup/:id/config", "GET /admin/config/diff", "test_restore.start", "POST /admin/backup/:id/test-restore"];
+const DATA_ACCESS = [
+  "restore.requested",
+  "restore.approved",
+  "restore.rejected",
+  "GET /admin/backup/:id/config",
+  "GET /admin/config/diff",
+  "test_restore.start",
+  "POST /admin/backup/:id/test-restore",
+];
 
 /**
  * The compliance report for [from, to] (docs/RETENTION.md): backup success by type, RPO and RTO achieved against
@@ -22,7 +30,10 @@ export async function complianceReport(env: Env, from: string, to: string, by: s
   const targets = parseJsonVar(ComplianceTargets, env.COMPLIANCE_TARGETS, "COMPLIANCE_TARGETS", JSON.stringify(DEFAULT_TARGETS));
   const facts = await complianceFacts(db, from, to, { dataAccess: DATA_ACCESS, limit: LIST_LIMIT });
 
-  const backups = facts.backups.map((r) => ({ ...r, success_rate: r.completed + r.failed > 0 ? round(r.completed / (r.completed + r.failed)) : null }));
+  const backups = facts.backups.map((r) => ({
+    ...r,
+    success_rate: r.completed + r.failed > 0 ? round(r.completed / (r.completed + r.failed)) : null,
+  }));
 
   const rpo = [];
   for (const [component, target] of Object.entries(targets.rpo_seconds)) {
@@ -31,7 +42,10 @@ export async function complianceReport(env: Env, from: string, to: string, by: s
   }
 
   const drills = facts.drills;
-  const rtos = drills.filter((d) => d.status === "passed" && d.rto_ms !== null).map((d) => d.rto_ms! / 1000).sort((a, b) => a - b);
+  const rtos = drills
+    .filter((d) => d.status === "passed" && d.rto_ms !== null)
+    .map((d) => d.rto_ms! / 1000)
+    .sort((a, b) => a - b);
   const worstRto = rtos.length ? rtos[rtos.length - 1]! : null;
 
   const { forgotten, holdsPlaced, holdsReleased, holdsActive, access, rotations, retirements } = facts;
@@ -45,8 +59,19 @@ export async function complianceReport(env: Env, from: string, to: string, by: s
     generated_by: by,
     backups,
     rpo,
-    rto: { target_seconds: targets.rto_seconds, drills_passed: rtos.length, worst_seconds: worstRto, median_seconds: rtos.length ? rtos[Math.floor(rtos.length / 2)]! : null, met: worstRto !== null && worstRto <= targets.rto_seconds },
-    test_restores: { run: drills.length, passed: drills.filter((d) => d.status === "passed").length, failed: drills.filter((d) => d.status === "failed").length, items: drills },
+    rto: {
+      target_seconds: targets.rto_seconds,
+      drills_passed: rtos.length,
+      worst_seconds: worstRto,
+      median_seconds: rtos.length ? rtos[Math.floor(rtos.length / 2)]! : null,
+      met: worstRto !== null && worstRto <= targets.rto_seconds,
+    },
+    test_restores: {
+      run: drills.length,
+      passed: drills.filter((d) => d.status === "passed").length,
+      failed: drills.filter((d) => d.status === "failed").length,
+      items: drills,
+    },
     retention: { forgotten },
     legal_holds: { placed: holdsPlaced, released: holdsReleased, active: holdsActive },
     data_access: access,

@@ -2,12 +2,15 @@
 export function toCsv(report: Record<string, unknown>): string {
   const rows: string[][] = [["section", "item", "field", "value"]];
   const walk = (section: string, item: string, v: unknown, field = "") => {
-    if (Array.isArray(v)) v.forEach((x, i) => walk(section, String(i), x, field));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(section, item, x, field ? `${field}.${k}` : k);
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        walk(section, String(i), x, field);
+      });
+    } else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(section, item, x, field ? `${field}.${k}` : k);
     else rows.push([section, item, field, v === null || v === undefined ? "" : String(v)]);
   };
   for (const [section, v] of Object.entries(report)) walk(section, "", v);
-  return rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  return `${rows.map((r) => r.map(csvCell).join(",")).join("\r\n")}\r\n`;
 }
 
 function csvCell(s: string): string {

@@ -20,7 +20,11 @@ export interface Checkpoint {
   scoped: boolean;
 }
 
-export const checkOf = (plan: ComponentRestorePlan): Checkpoint => ({ component: plan.component, backup_id: (plan.params as { backup_id: string }).backup_id, scoped: Boolean((plan.params as { scope?: unknown }).scope) });
+export const checkOf = (plan: ComponentRestorePlan): Checkpoint => ({
+  component: plan.component,
+  backup_id: (plan.params as { backup_id: string }).backup_id,
+  scoped: Boolean((plan.params as { scope?: unknown }).scope),
+});
 
 /**
  * The validation checkpoint after a component restore in production: for the database, the schema equals the
@@ -31,5 +35,6 @@ export async function checkpoint(env: Env, c: Checkpoint): Promise<void> {
   const { manifest } = await openDatabaseManifest(env, c.backup_id);
   if (!c.scoped) await verifySchemaObjects(env.OIDC_DB, manifest);
   const { results } = await env.OIDC_DB.prepare("PRAGMA foreign_key_check").all();
-  if (results.length) throw new StageError("verification_failed", `${results.length} foreign-key violation(s) in OIDC_DB after the restore`);
+  if (results.length)
+    throw new StageError("verification_failed", `${results.length} foreign-key violation(s) in OIDC_DB after the restore`);
 }

@@ -31,7 +31,9 @@ export async function planDrops(db: D1Database, tables: string[]): Promise<DropP
     const childAt = position.get(fk.child.toLowerCase())!;
     if (parentAt === undefined || childAt < parentAt) continue; // the child is gone before its parent's rows are deleted
     if (await isIndexed(db, fk.child, fk.columns)) continue;
-    lookupIndexes.push(`CREATE INDEX ${ident(`_vaultline_fk_${lookupIndexes.length}`)} ON ${ident(fk.child)} (${fk.columns.map(ident).join(", ")})`);
+    lookupIndexes.push(
+      `CREATE INDEX ${ident(`_vaultline_fk_${lookupIndexes.length}`)} ON ${ident(fk.child)} (${fk.columns.map(ident).join(", ")})`,
+    );
   }
   return { order, lookupIndexes };
 }
@@ -58,11 +60,18 @@ async function foreignKeys(db: D1Database, tables: string[]): Promise<ForeignKey
 async function isIndexed(db: D1Database, table: string, columns: string[]): Promise<boolean> {
   const want = new Set(columns.map((c) => c.toLowerCase()));
   const pk = await db.prepare(`SELECT name, type FROM pragma_table_info(?) WHERE pk > 0`).bind(table).all<{ name: string; type: string }>();
-  if (columns.length === 1 && pk.results.length === 1 && pk.results[0]!.type.toUpperCase() === "INTEGER" && want.has(pk.results[0]!.name.toLowerCase())) {
+  if (
+    columns.length === 1 &&
+    pk.results.length === 1 &&
+    pk.results[0]!.type.toUpperCase() === "INTEGER" &&
+    want.has(pk.results[0]!.name.toLowerCase())
+  ) {
     return true; // the rowid alias
   }
   const { results } = await db
-    .prepare(`SELECT il.name AS idx, ii.seqno AS seqno, ii.name AS col FROM pragma_index_list(?) il, pragma_index_info(il.name) ii ORDER BY il.name, ii.seqno`)
+    .prepare(
+      `SELECT il.name AS idx, ii.seqno AS seqno, ii.name AS col FROM pragma_index_list(?) il, pragma_index_info(il.name) ii ORDER BY il.name, ii.seqno`,
+    )
     .bind(table)
     .all<{ idx: string; seqno: number; col: string | null }>();
   const leading = new Map<string, string[]>();

@@ -19,7 +19,12 @@ export interface OverwriteSummary {
  * their row counts, objects under the selection, session objects), and the time it would take.
  */
 export async function describePlan(env: Env, plan: ComponentRestorePlan): Promise<OverwriteSummary> {
-  const base = { component: plan.component, backup_id: plan.backup.id, target: plan.target_binding, estimated_seconds: Math.ceil(plan.estimated_seconds) };
+  const base = {
+    component: plan.component,
+    backup_id: plan.backup.id,
+    target: plan.target_binding,
+    estimated_seconds: Math.ceil(plan.estimated_seconds),
+  };
   if (plan.component === "database") {
     const db = env[plan.target_binding as "OIDC_DB" | "RESTORE_TARGET_DB"];
     const scope = plan.params.scope as { kind: string; tables?: string[] } | undefined;
@@ -31,7 +36,9 @@ export async function describePlan(env: Env, plan: ComponentRestorePlan): Promis
     return {
       ...base,
       overwrites: {
-        mode: scope ? `scoped (${scope.kind}): only the rows in scope change` : "whole database: every table, index, trigger and view is replaced",
+        mode: scope
+          ? `scoped (${scope.kind}): only the rows in scope change`
+          : "whole database: every table, index, trigger and view is replaced",
         tables,
         rows: Object.values(tables).reduce((a, b) => a + b, 0),
         ...(plan.params.replay ? { replays_change_log: plan.params.replay } : {}),
@@ -48,7 +55,14 @@ export async function describePlan(env: Env, plan: ComponentRestorePlan): Promis
       objects += filter.key !== undefined ? page.objects.filter((o) => o.key === filter.key).length : page.objects.length;
       cursor = page.truncated && objects < COUNT_CAP ? page.cursor : undefined;
     } while (cursor);
-    return { ...base, overwrites: { selection: filter, existing_objects_in_selection: objects >= COUNT_CAP ? `at least ${COUNT_CAP}` : objects, note: "objects the backup holds are written; others are left alone" } };
+    return {
+      ...base,
+      overwrites: {
+        selection: filter,
+        existing_objects_in_selection: objects >= COUNT_CAP ? `at least ${COUNT_CAP}` : objects,
+        note: "objects the backup holds are written; others are left alone",
+      },
+    };
   }
   return {
     ...base,

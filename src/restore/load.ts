@@ -38,7 +38,11 @@ export async function loadChunks(db: D1Database, repo: Repository, loads: ChunkL
  * Statements that write one chunk's rows into its staging table. Rows are keyed by their position in the backup,
  * so a retried load replaces what an earlier attempt wrote.
  */
-async function prepareChunk(db: D1Database, repo: Repository, { stage, table, chunkIndex }: ChunkLoad): Promise<{ statements: D1PreparedStatement[]; rows: number }> {
+async function prepareChunk(
+  db: D1Database,
+  repo: Repository,
+  { stage, table, chunkIndex }: ChunkLoad,
+): Promise<{ statements: D1PreparedStatement[]; rows: number }> {
   const ref = table.chunks[chunkIndex]!;
   const plaintext = await repo.getChunk(ref.id);
   let seq = table.chunks.slice(0, chunkIndex).reduce((n, c) => n + c.rows, 0);

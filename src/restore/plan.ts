@@ -20,12 +20,22 @@ export type { ComponentRestorePlan };
  * Everything a restore of one component needs, checked before anything starts: the backup that holds it (a
  * full-system backup's component backup), its completion, and that the selection exists in it.
  */
-export async function planComponentRestore(env: Env, requested: BackupRow, body: RestoreBody, component: Component, pointInTime?: ReplayPlan): Promise<ComponentRestorePlan> {
+export async function planComponentRestore(
+  env: Env,
+  requested: BackupRow,
+  body: RestoreBody,
+  component: Component,
+  pointInTime?: ReplayPlan,
+): Promise<ComponentRestorePlan> {
   const backup = SYSTEM_TYPES.includes(requested.type) ? await componentOf(env, requested, component) : requested;
-  if (backup.status !== "completed") throw new ConflictError(`backup ${backup.id} is ${backup.status}; only a completed backup can be restored`);
+  if (backup.status !== "completed")
+    throw new ConflictError(`backup ${backup.id} is ${backup.status}; only a completed backup can be restored`);
   const holds = TYPE_COMPONENTS[backup.type as BackupType] ?? [];
   if (!holds.includes(component)) {
-    throw new ValidationError(`components: backup ${backup.id} is a ${backup.type} backup; it holds ${holds.join(", ")}, not ${component}`, "components");
+    throw new ValidationError(
+      `components: backup ${backup.id} is a ${backup.type} backup; it holds ${holds.join(", ")}, not ${component}`,
+      "components",
+    );
   }
   const env_ = body.target_environment;
   if (component === "assets") {
@@ -34,11 +44,20 @@ export async function planComponentRestore(env: Env, requested: BackupRow, body:
       const { repo, manifest } = await openAssetManifest(env, backup.id);
       if (!(await selectionExists(repo, manifest, filter))) {
         const field = filter.key !== undefined ? "assets.key" : "assets.prefix";
-        throw new ValidationError(`${field}: backup ${backup.id} has no object ${filter.key !== undefined ? `with key "${filter.key}"` : `under prefix "${filter.prefix}"`}`, field);
+        throw new ValidationError(
+          `${field}: backup ${backup.id} has no object ${filter.key !== undefined ? `with key "${filter.key}"` : `under prefix "${filter.prefix}"`}`,
+          field,
+        );
       }
     }
     const target_binding = ASSET_RESTORE_TARGETS[env_];
-    return { component, backup, target_binding, params: { backup_id: backup.id, target_binding, filter }, estimated_seconds: (backup.raw_bytes ?? 0) / ASSET_RESTORE_BYTES_PER_SECOND };
+    return {
+      component,
+      backup,
+      target_binding,
+      params: { backup_id: backup.id, target_binding, filter },
+      estimated_seconds: (backup.raw_bytes ?? 0) / ASSET_RESTORE_BYTES_PER_SECOND,
+    };
   }
   if (component === "sessions") {
     if (body.sessions?.objects) await checkSessionObjects(env, backup.id, body.sessions.objects);
@@ -52,7 +71,8 @@ export async function planComponentRestore(env: Env, requested: BackupRow, body:
     };
   }
   // The API refuses config first (it is restored by redeploying); a plan never carries it.
-  if (component === "config") throw new ValidationError("components: configuration is restored by redeploying, not by a restore", "components");
+  if (component === "config")
+    throw new ValidationError("components: configuration is restored by redeploying, not by a restore", "components");
   const { rows: baseRow, replay } = await databaseReplay(env, backup, pointInTime);
   const scope = body.database ? await checkDatabaseSelection(env, baseRow.id, body.database) : undefined;
   const target_binding = RESTORE_TARGETS[env_];
@@ -73,17 +93,21 @@ async function databaseReplay(env: Env, backup: BackupRow, pointInTime?: ReplayP
   if (pointInTime) return { rows: backup, replay: pointInTime };
   if (backup.type === "incremental_database") {
     const base = backup.base_backup_id ? await getBackup(env.CATALOG_DB, backup.base_backup_id) : null;
-    if (!base || base.status !== "completed" || base.seq_start === null || base.seq_end === null) {
-      throw new ConflictError(`incremental backup ${backup.id} needs its base ${backup.base_backup_id ?? "(unknown)"}, which is not a completed full backup with change capture`);
+    if (base?.status !== "completed" || base.seq_start === null || base.seq_end === null) {
+      throw new ConflictError(
+        `incremental backup ${backup.id} needs its base ${backup.base_backup_id ?? "(unknown)"}, which is not a completed full backup with change capture`,
+      );
     }
     return { rows: base, replay: { after_seq: base.seq_start, through_seq: backup.seq_end ?? base.seq_end } };
   }
-  if (backup.seq_start !== null && backup.seq_end !== null) return { rows: backup, replay: { after_seq: backup.seq_start, through_seq: backup.seq_end } };
+  if (backup.seq_start !== null && backup.seq_end !== null)
+    return { rows: backup, replay: { after_seq: backup.seq_start, through_seq: backup.seq_end } };
   return { rows: backup };
 }
 
 async function componentOf(env: Env, system: BackupRow, component: Component): Promise<BackupRow> {
-  if (system.status !== "completed") throw new ConflictError(`backup ${system.id} is ${system.status}; only a completed backup can be restored`);
+  if (system.status !== "completed")
+    throw new ConflictError(`backup ${system.id} is ${system.status}; only a completed backup can be restored`);
   const child = (await childBackups(env.CATALOG_DB, system.id)).find((b) => b.type === COMPONENT_TYPE[component]);
   if (!child) throw new ValidationError(`components: full-system backup ${system.id} has no ${component} backup`, "components");
   return child;

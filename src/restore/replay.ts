@@ -66,13 +66,18 @@ export async function replayEntries(
     }
     const [seq, , table, op, key, row] = e;
     const found = byName.get(table);
-    if (!found) throw new ReplayError(`change ${seq} is to table ${table}, which the base backup does not have: the schema changed after it; restore from a later full backup`);
+    if (!found)
+      throw new ReplayError(
+        `change ${seq} is to table ${table}, which the base backup does not have: the schema changed after it; restore from a later full backup`,
+      );
     // A scoped restore stages some tables only: changes to the others are not part of it.
     if (!inScope.has(found.i)) continue;
     const stage = stageName(restoreId, found.i);
     if (!indexed.has(stage)) {
       await flush();
-      await db.prepare(`CREATE INDEX IF NOT EXISTS ${ident(`${stage}_key`)} ON ${ident(stage)} (${stageKey(found.t).map(ident).join(", ")})`).run();
+      await db
+        .prepare(`CREATE INDEX IF NOT EXISTS ${ident(`${stage}_key`)} ON ${ident(stage)} (${stageKey(found.t).map(ident).join(", ")})`)
+        .run();
       indexed.add(stage);
     }
     batch.push(deleteKey(db, stage, found.t, key));
@@ -99,7 +104,8 @@ function stageKey(t: TableInfo): string[] {
 function deleteKey(db: D1Database, stage: string, t: TableInfo, key: string): D1PreparedStatement {
   const values = tupleValues(key);
   const cols = stageKey(t);
-  if (values.length !== cols.length) throw new ReplayError(`key ${key.slice(0, 60)} of ${t.name} has ${values.length} values, the table's key ${cols.length}`);
+  if (values.length !== cols.length)
+    throw new ReplayError(`key ${key.slice(0, 60)} of ${t.name} has ${values.length} values, the table's key ${cols.length}`);
   const params: (string | Uint8Array)[] = [];
   const where = cols.map((c, i) => {
     const v = values[i]!;

@@ -24,7 +24,10 @@ export class ScopeError extends VaultlineError {
 /** Columns a scoped restore matches rows on: the declared primary key (or the rowid alias). */
 export function keyColumnsForUpsert(t: TableInfo): string[] {
   if (t.mode === "pk" || !t.rowidColumn) return t.keyColumns;
-  const declared = t.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const declared = t.columns
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
   if (!declared.length) throw new ScopeError(`table ${t.name} has no primary key: restore it with a full restore`);
   return declared;
 }
@@ -47,7 +50,12 @@ export async function resolveScope(target: D1Database, manifest: DatabaseManifes
     const u = scope.users;
     if (indexOf(u.table) < 0) throw new ScopeError(`backup ${manifest.backup_id} has no ${u.table} table`);
     // Only the backup's own tables: D1 refuses pragmas on its internal _cf_ tables.
-    const owned = await userRowColumns(target, u, scope.exclude_tables, manifest.tables.map((t) => t.name));
+    const owned = await userRowColumns(
+      target,
+      u,
+      scope.exclude_tables,
+      manifest.tables.map((t) => t.name),
+    );
     const byTable = new Map<string, string[]>();
     for (const o of owned) byTable.set(o.table, [...(byTable.get(o.table) ?? []), o.column]);
     scoped = [];
@@ -62,7 +70,9 @@ export async function resolveScope(target: D1Database, manifest: DatabaseManifes
     const want = manifest.schema.objects.find((o) => o.type === "table" && o.name === s.name)!.sql;
     const have = await target.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").bind(s.name).first<string>("sql");
     if (have !== want) {
-      throw new ScopeError(`table ${s.name} is ${have ? "defined differently" : "missing"} in the target: a scoped restore needs the backup's definition; use a full restore`);
+      throw new ScopeError(
+        `table ${s.name} is ${have ? "defined differently" : "missing"} in the target: a scoped restore needs the backup's definition; use a full restore`,
+      );
     }
     keyColumnsForUpsert(manifest.schema.tables[s.index]!);
   }

@@ -27,13 +27,17 @@ export async function checkDatabaseSelection(env: Env, backupId: string, sel: z.
   const u = profile.users;
   const userId = sel.user_id!;
   if (u.key_type === "integer" ? !Number.isSafeInteger(userId) : typeof userId !== "string") {
-    throw new ValidationError(`database.user_id: the provider's user key ${u.table}.${u.key} is ${u.key_type === "integer" ? "an integer" : "text"}`, "database.user_id");
+    throw new ValidationError(
+      `database.user_id: the provider's user key ${u.table}.${u.key} is ${u.key_type === "integer" ? "an integer" : "text"}`,
+      "database.user_id",
+    );
   }
   const index = manifest.schema.tables.findIndex((t) => t.name === u.table);
   if (index < 0) throw new ValidationError(`database.user_id: backup ${backupId} has no ${u.table} table`, "database.user_id");
   const info = manifest.schema.tables[index]!;
   const column = info.columns.findIndex((c) => c.name === u.key);
-  if (column < 0) throw new ValidationError(`database.user_id: table ${u.table} in backup ${backupId} has no column ${u.key}`, "database.user_id");
+  if (column < 0)
+    throw new ValidationError(`database.user_id: table ${u.table} in backup ${backupId} has no column ${u.key}`, "database.user_id");
   const keyAt = column + (info.rowidColumn ? 1 : 0);
   const matches = (v: ReturnType<typeof tupleValues>[number] | undefined) =>
     typeof userId === "number" ? v?.kind === "literal" && v.text === String(userId) : v?.kind === "text" && v.value === userId;
@@ -41,7 +45,12 @@ export async function checkDatabaseSelection(env: Env, backupId: string, sel: z.
     for (const { tuple } of chunkRows(await repo.getChunk(chunk.id))) {
       if (matches(tupleValues(tuple)[keyAt])) {
         const { table, key, follow_foreign_keys, owned_by } = u;
-        return { kind: "user", user_id: userId, users: { table, key, follow_foreign_keys, owned_by }, exclude_tables: profile.database.exclude_tables };
+        return {
+          kind: "user",
+          user_id: userId,
+          users: { table, key, follow_foreign_keys, owned_by },
+          exclude_tables: profile.database.exclude_tables,
+        };
       }
     }
   }

@@ -32,7 +32,11 @@ export async function planSwap(db: D1Database, restoreId: string, schema: Databa
   for (const type of ["trigger", "view", "index"]) {
     for (const o of existing.filter((x) => x.type === type)) sql.push(`DROP ${type.toUpperCase()} IF EXISTS ${ident(o.name)}`);
   }
-  existing.filter((x) => x.type === "table").forEach((t, n) => sql.push(`ALTER TABLE ${ident(t.name)} RENAME TO ${ident(replacedName(restoreId, n))}`));
+  existing
+    .filter((x) => x.type === "table")
+    .forEach((t, n) => {
+      sql.push(`ALTER TABLE ${ident(t.name)} RENAME TO ${ident(replacedName(restoreId, n))}`);
+    });
   // Every table exists before any is filled: with foreign keys on, inserting into a table whose parent table
   // does not exist yet is an error even when the checks are deferred (tables that reference each other).
   for (const t of schema.tables) sql.push(schema.objects.find((o) => o.type === "table" && o.name === t.name)!.sql);
@@ -52,7 +56,10 @@ export async function planSwap(db: D1Database, restoreId: string, schema: Databa
   // AUTOINCREMENT counters exactly as backed up: inserting (even no rows) creates counters the source may not have had.
   const autoincrement = schema.objects.some((o) => o.type === "table" && /\bAUTOINCREMENT\b/i.test(o.sql));
   if (autoincrement) {
-    plan.push({ sql: "DELETE FROM sqlite_sequence WHERE name IN (SELECT value FROM json_each(?))", binds: [JSON.stringify(schema.tables.map((t) => t.name))] });
+    plan.push({
+      sql: "DELETE FROM sqlite_sequence WHERE name IN (SELECT value FROM json_each(?))",
+      binds: [JSON.stringify(schema.tables.map((t) => t.name))],
+    });
     for (const s of schema.sequences) plan.push({ sql: "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", binds: [s.name, s.seq] });
   }
   return plan;
@@ -73,7 +80,14 @@ export async function dropReplaced(db: D1Database, restoreId: string): Promise<n
     .bind(prefix.length, prefix)
     .all<{ name: string }>();
   if (!results.length) return 0;
-  const plan = await planDrops(db, results.map((r) => r.name));
-  await db.batch(["PRAGMA defer_foreign_keys = ON", ...plan.lookupIndexes, ...plan.order.map((t) => `DROP TABLE IF EXISTS ${ident(t)}`)].map((q) => db.prepare(q)));
+  const plan = await planDrops(
+    db,
+    results.map((r) => r.name),
+  );
+  await db.batch(
+    ["PRAGMA defer_foreign_keys = ON", ...plan.lookupIndexes, ...plan.order.map((t) => `DROP TABLE IF EXISTS ${ident(t)}`)].map((q) =>
+      db.prepare(q),
+    ),
+  );
   return results.length;
 }

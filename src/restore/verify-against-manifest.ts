@@ -37,22 +37,30 @@ export async function verifySlice(
   while (pos.table < tables.length) {
     const t = tables[pos.table]!;
     let { chunk, rows } = pos;
-    const scanned = await scanChunks(db, specs[pos.table]!, pos.after, { chunker, budgetBytes: budgetBytes - spent }, async (plaintext, n) => {
-      const expected = t.chunks[chunk];
-      const digest = await sha256Hex(plaintext);
-      if (!expected || expected.sha256 !== digest || expected.rows !== n) {
-        throw new VerificationError(
-          `table ${t.name}: chunk ${chunk + 1} of the restored data (${n} rows) differs from the backup ` +
-            (expected ? `(${expected.rows} rows, sha256 ${expected.sha256.slice(0, 12)}…)` : "(the backup has no more chunks)"),
-        );
-      }
-      chunk++;
-      rows += n;
-    });
+    const scanned = await scanChunks(
+      db,
+      specs[pos.table]!,
+      pos.after,
+      { chunker, budgetBytes: budgetBytes - spent },
+      async (plaintext, n) => {
+        const expected = t.chunks[chunk];
+        const digest = await sha256Hex(plaintext);
+        if (!expected || expected.sha256 !== digest || expected.rows !== n) {
+          throw new VerificationError(
+            `table ${t.name}: chunk ${chunk + 1} of the restored data (${n} rows) differs from the backup ` +
+              (expected ? `(${expected.rows} rows, sha256 ${expected.sha256.slice(0, 12)}…)` : "(the backup has no more chunks)"),
+          );
+        }
+        chunk++;
+        rows += n;
+      },
+    );
     spent += scanned.bytes;
     if (scanned.after) return { table: pos.table, after: scanned.after, chunk, rows };
     if (chunk !== t.chunks.length || rows !== t.rows) {
-      throw new VerificationError(`table ${t.name}: restored ${rows} rows in ${chunk} chunks, the backup has ${t.rows} rows in ${t.chunks.length}`);
+      throw new VerificationError(
+        `table ${t.name}: restored ${rows} rows in ${chunk} chunks, the backup has ${t.rows} rows in ${t.chunks.length}`,
+      );
     }
     pos = { table: pos.table + 1, after: null, chunk: 0, rows: 0 };
     if (spent >= budgetBytes && pos.table < tables.length) return pos;
@@ -85,7 +93,8 @@ export async function verifySchemaObjects(db: D1Database, manifest: DatabaseMani
   const have = new Map(results.filter(mine).map((o) => [`${o.type} ${o.name}`, o.sql]));
   const want = new Map(manifest.schema.objects.map((o) => [`${o.type} ${o.name}`, o.sql]));
   for (const [k, sql] of want) {
-    if (have.get(k) !== sql) throw new VerificationError(`${k} is ${have.has(k) ? "different from" : "missing from"} the target after the swap`);
+    if (have.get(k) !== sql)
+      throw new VerificationError(`${k} is ${have.has(k) ? "different from" : "missing from"} the target after the swap`);
   }
   for (const k of have.keys()) if (!want.has(k)) throw new VerificationError(`${k} is in the target but not in the backup`);
 }

@@ -37,12 +37,15 @@ export async function checkManifestPage(env: Env, repo: Repository, cursor: stri
         seen.add(chunk);
         out.refs++;
         const present =
-          (await env.BACKUP_BUCKET.head(Layout.chunk(chunk))) ?? (await env.BACKUP_BUCKET.head(Layout.cold(chunk))) ?? (await env.BACKUP_BUCKET.head(Layout.fossil(chunk)));
+          (await env.BACKUP_BUCKET.head(Layout.chunk(chunk))) ??
+          (await env.BACKUP_BUCKET.head(Layout.cold(chunk))) ??
+          (await env.BACKUP_BUCKET.head(Layout.fossil(chunk)));
         if (!present && out.missing.length < MAX_LISTED) out.missing.push({ backup_id: id, chunk });
       }
       out.manifests++;
     } catch (e) {
-      if (out.unreadable.length < MAX_LISTED) out.unreadable.push({ backup_id: id, error: e instanceof VaultlineError || e instanceof Error ? e.message : String(e) });
+      if (out.unreadable.length < MAX_LISTED)
+        out.unreadable.push({ backup_id: id, error: e instanceof VaultlineError || e instanceof Error ? e.message : String(e) });
     }
   }
   return out;
@@ -66,5 +69,10 @@ export async function checkCatalog(env: Env) {
   }
   const interrupted = await backupsBeingForgotten(db, 50);
   const pending = await pendingFossilCollections(db);
-  return { completed_without_manifest: withoutManifest, forgotten_with_manifest: stillThere, interrupted_forgets: interrupted, pending_fossil_collections: pending };
+  return {
+    completed_without_manifest: withoutManifest,
+    forgotten_with_manifest: stillThere,
+    interrupted_forgets: interrupted,
+    pending_fossil_collections: pending,
+  };
 }

@@ -21,7 +21,13 @@ export interface Forgotten {
  * is recorded as forgotten and audited. Its chunks go later, with the prune. Right before, each one is decided again
  * with current holds and restores, so a hold placed after the plan still protects it. Safe to repeat.
  */
-export async function forgetBackups(env: Env, runId: string, ids: string[], policy: PolicySet, reasons: Record<string, string>): Promise<Forgotten> {
+export async function forgetBackups(
+  env: Env,
+  runId: string,
+  ids: string[],
+  policy: PolicySet,
+  reasons: Record<string, string>,
+): Promise<Forgotten> {
   const db = env.CATALOG_DB;
   const now = Date.now();
   const facts = await loadBackupFacts(db);
@@ -37,7 +43,14 @@ export async function forgetBackups(env: Env, runId: string, ids: string[], poli
     await markForgetting(db, id, reasons[id] ?? "policy", runId);
     await env.BACKUP_BUCKET.delete(Layout.manifest(id));
     await replicaOf(env)?.delete(Layout.manifest(id));
-    if (await markForgotten(db, id)) await audit(db, { actor: "system:retention", action: "backup.forgotten", target: id, outcome: 1, detail: { run: runId, reason: reasons[id] ?? "policy" } });
+    if (await markForgotten(db, id))
+      await audit(db, {
+        actor: "system:retention",
+        action: "backup.forgotten",
+        target: id,
+        outcome: 1,
+        detail: { run: runId, reason: reasons[id] ?? "policy" },
+      });
     out.forgotten.push(id);
   }
   return out;

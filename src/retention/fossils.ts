@@ -12,11 +12,22 @@ export const SWEEP_PAGE = 500;
  * before the run began (so not one a running backup has just written), moves to `fossils/`. A backup that looks for
  * it from now on does not find it and stores it again; one that found it earlier is why phase two waits.
  */
-export async function fossilizePage(env: Env, repo: Repository, runId: string, prefix: string, cursor: string | undefined, startedAt: string) {
+export async function fossilizePage(
+  env: Env,
+  repo: Repository,
+  runId: string,
+  prefix: string,
+  cursor: string | undefined,
+  startedAt: string,
+) {
   const page = await env.BACKUP_BUCKET.list({ prefix, cursor, limit: SWEEP_PAGE });
   const candidates = page.objects.filter((o) => o.uploaded.toISOString() < startedAt);
   const replica = replicaOf(env);
-  const keep = await marked(env.CATALOG_DB, runId, candidates.map((o) => Layout.chunkIdOf(o.key)));
+  const keep = await marked(
+    env.CATALOG_DB,
+    runId,
+    candidates.map((o) => Layout.chunkIdOf(o.key)),
+  );
   let fossilized = 0;
   let bytes = 0;
   for (const o of candidates) {

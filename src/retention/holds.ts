@@ -35,4 +35,3 @@ export async function releaseHold(db: D1Database, id: string, by: string, reason
   await audit(db, { actor: by, action: "legal_hold.released", target: id, outcome: 1, detail: { reason } });
   return (await getHold(db, id))!;
 }
-

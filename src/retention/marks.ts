@@ -41,7 +41,6 @@ export async function markPage(
   return { cursor: page.truncated ? page.cursor : null, manifests: page.objects.length, refs };
 }
 
-
 /**
  * Backups whose chunks may go to InfrequentAccess: monthly archives (and their components), and backups completed
  * more than `iaAfterDays` ago. A backup the catalog does not know (yet) counts as hot: Standard is the safe default.

@@ -15,7 +15,12 @@ export interface StoredPolicy {
 export async function currentPolicy(env: Env): Promise<StoredPolicy> {
   const row = await latestPolicyRow(env.CATALOG_DB);
   if (row) return { ...row, policy: PolicySet.parse(JSON.parse(row.policy)) };
-  return { version: 0, policy: defaultPolicy(Number(env.BACKUP_RETENTION_DAYS || 30)), set_by: "default (BACKUP_RETENTION_DAYS)", set_at: null };
+  return {
+    version: 0,
+    policy: defaultPolicy(Number(env.BACKUP_RETENTION_DAYS || 30)),
+    set_by: "default (BACKUP_RETENTION_DAYS)",
+    set_at: null,
+  };
 }
 
 /** Stores a new version (every version is kept) and audits the change with the versions before and after. */
@@ -23,6 +28,12 @@ export async function setPolicy(env: Env, policy: PolicySet, by: string): Promis
   const before = await currentPolicy(env);
   const at = new Date().toISOString();
   const r = await insertPolicy(env.CATALOG_DB, JSON.stringify(policy), by, at);
-  await audit(env.CATALOG_DB, { actor: by, action: "policy.changed", target: `retention v${r}`, outcome: 1, detail: { from_version: before.version, to_version: r } });
+  await audit(env.CATALOG_DB, {
+    actor: by,
+    action: "policy.changed",
+    target: `retention v${r}`,
+    outcome: 1,
+    detail: { from_version: before.version, to_version: r },
+  });
   return { version: r, policy, set_by: by, set_at: at };
 }

@@ -62,7 +62,8 @@ export function evaluatePolicy(backups: BackupFacts[], policy: PolicySet, holds:
     }
   }
   return backups.map((b) => {
-    const own = b.parent_id && reasons.has(b.parent_id) ? reasons.get(b.parent_id)!.map((r) => `part of ${b.parent_id}: ${r}`) : reasons.get(b.id)!;
+    const own =
+      b.parent_id && reasons.has(b.parent_id) ? reasons.get(b.parent_id)!.map((r) => `part of ${b.parent_id}: ${r}`) : reasons.get(b.id)!;
     if (own.length > 0) return { id: b.id, keep: true, reasons: own };
     return { id: b.id, keep: false, reasons: [b.status === "failed" ? "failed, past the minimum retention" : "no rule keeps it"] };
   });
@@ -70,7 +71,9 @@ export function evaluatePolicy(backups: BackupFacts[], policy: PolicySet, holds:
 
 function applyRule(group: BackupFacts[], keep: KeepRule, now: number, add: (id: string, r: string) => void): void {
   const newest = [...group].sort((a, b) => (a.at === b.at ? (a.id < b.id ? 1 : -1) : a.at < b.at ? 1 : -1));
-  newest.slice(0, keep.last ?? 0).forEach((b, i) => add(b.id, `last ${i + 1}`));
+  newest.slice(0, keep.last ?? 0).forEach((b, i) => {
+    add(b.id, `last ${i + 1}`);
+  });
   for (const period of ["hourly", "daily", "weekly", "monthly", "yearly"] as Period[]) {
     const n = keep[period] ?? 0;
     const seen = new Set<string>();

@@ -21,6 +21,10 @@ export async function pruneSegments(env: Env, floorDays: number): Promise<{ dele
   const keys = results.map((r) => r.key);
   await env.BACKUP_BUCKET.delete(keys);
   await replicaOf(env)?.delete(keys);
-  await deleteSegmentRows(db, CAPTURE_SOURCE, results.map((r) => r.first_seq));
+  await deleteSegmentRows(
+    db,
+    CAPTURE_SOURCE,
+    results.map((r) => r.first_seq),
+  );
   return { deleted: results.length, bytes: results.reduce((n, r) => n + r.stored_bytes, 0), before_seq: oldest };
 }

@@ -7,7 +7,11 @@ import { launch } from "../launch";
 
 export async function startRetention(env: Env, by: string, trigger: RetentionParams["trigger"]): Promise<string> {
   const id = newId("rr");
-  return launch(env, "RETENTION", { id, params: { run_id: id, requested_by: by, trigger }, record: () => startRun(env.CATALOG_DB, { id, trigger, requested_by: by }) });
+  return launch(env, "RETENTION", {
+    id,
+    params: { run_id: id, requested_by: by, trigger },
+    record: () => startRun(env.CATALOG_DB, { id, trigger, requested_by: by }),
+  });
 }
 
 export async function startRepositoryCheck(env: Env, by: string): Promise<string> {

@@ -53,7 +53,12 @@ export function forecast(history: { at: string; bytes: number }[], budget: numbe
   let reached: string | null = null;
   if (budget !== null && last.bytes >= budget) reached = last.at;
   else if (budget !== null && slope > 0) reached = new Date(Date.parse(last.at) + ((budget - last.bytes) / slope) * DAY).toISOString();
-  return { bytes_per_day: Math.round(slope), budget_bytes: budget, budget_reached_at: reached, note: budget === null ? "no storage_budget_bytes in the policy" : slope <= 0 && !reached ? "not growing" : null };
+  return {
+    bytes_per_day: Math.round(slope),
+    budget_bytes: budget,
+    budget_reached_at: reached,
+    note: budget === null ? "no storage_budget_bytes in the policy" : slope <= 0 && !reached ? "not growing" : null,
+  };
 }
 
 function round(n: number): number {

@@ -13,7 +13,11 @@ import { marked } from "../catalog/retention";
  */
 export async function tierPage(env: Env, repo: Repository, runId: string, prefix: string, cursor: string | undefined) {
   const page = await env.BACKUP_BUCKET.list({ prefix, cursor, limit: SWEEP_PAGE });
-  const marks = await marked(env.CATALOG_DB, runId, page.objects.map((o) => Layout.chunkIdOf(o.key)));
+  const marks = await marked(
+    env.CATALOG_DB,
+    runId,
+    page.objects.map((o) => Layout.chunkIdOf(o.key)),
+  );
   let cooled = 0;
   let warmed = 0;
   let bytes = 0;

@@ -34,16 +34,33 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
   }
   for (const t of tasks) {
     if (t.task === "backup") {
-      const id = await startBackup(env, { type: t.type, components: TYPE_COMPONENTS[t.type], requested_by: "system:schedule", trigger: "schedule" });
+      const id = await startBackup(env, {
+        type: t.type,
+        components: TYPE_COMPONENTS[t.type],
+        requested_by: "system:schedule",
+        trigger: "schedule",
+      });
       done.push(id);
     } else if (t.task === "test_restore") {
       const backupId = await drillBackup(env);
       if (!backupId) {
-        await audit(env.CATALOG_DB, { actor: "system:schedule", action: "test_restore.skipped", target: null, outcome: 0, detail: { cron, reason: "no completed full backup" } });
+        await audit(env.CATALOG_DB, {
+          actor: "system:schedule",
+          action: "test_restore.skipped",
+          target: null,
+          outcome: 0,
+          detail: { cron, reason: "no completed full backup" },
+        });
         continue;
       }
       const id = await startTestRestore(env, { backup_id: backupId, requested_by: "system:schedule", trigger: "schedule" });
-      await audit(env.CATALOG_DB, { actor: "system:schedule", action: "test_restore.start", target: `${id} <- ${backupId}`, outcome: 1, detail: { cron } });
+      await audit(env.CATALOG_DB, {
+        actor: "system:schedule",
+        action: "test_restore.start",
+        target: `${id} <- ${backupId}`,
+        outcome: 1,
+        detail: { cron },
+      });
       done.push(id);
     } else if (t.task === "ship_changes") {
       done.push(await shipOnSchedule(env));

@@ -24,7 +24,10 @@ export async function runWatchdog(env: Env, now = new Date()): Promise<string[]>
   const results: Stale[] = await staleWork(env.CATALOG_DB, cutoff);
   const restarted: string[] = [];
   for (const s of results) {
-    const binding = workflowOf(env, s.kind === "backup" ? backupBinding(s.what) : s.target === "production" ? "PRODUCTION_RESTORE" : restoreBinding(s.what));
+    const binding = workflowOf(
+      env,
+      s.kind === "backup" ? backupBinding(s.what) : s.target === "production" ? "PRODUCTION_RESTORE" : restoreBinding(s.what),
+    );
     let status: string;
     try {
       status = (await (await binding.get(s.id)).status()).status;
@@ -35,15 +38,33 @@ export async function runWatchdog(env: Env, now = new Date()): Promise<string[]>
       try {
         await (await binding.get(s.id)).restart();
       } catch (e) {
-        await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.restart`, target: s.id, outcome: 0, detail: { error: String(e) } });
+        await audit(env.CATALOG_DB, {
+          actor: "system:watchdog",
+          action: `${s.kind}.restart`,
+          target: s.id,
+          outcome: 0,
+          detail: { error: String(e) },
+        });
         continue;
       }
       await countRestart(env.CATALOG_DB, s.kind, s.id, now.toISOString());
-      await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.restart`, target: s.id, outcome: 1, detail: { was: status } });
+      await audit(env.CATALOG_DB, {
+        actor: "system:watchdog",
+        action: `${s.kind}.restart`,
+        target: s.id,
+        outcome: 1,
+        detail: { was: status },
+      });
       restarted.push(s.id);
     } else if (status === "errored" || status === "terminated") {
       await markWorkEnded(env.CATALOG_DB, s.kind, s.id, status, now.toISOString());
-      await audit(env.CATALOG_DB, { actor: "system:watchdog", action: `${s.kind}.mark_failed`, target: s.id, outcome: 1, detail: { was: status } });
+      await audit(env.CATALOG_DB, {
+        actor: "system:watchdog",
+        action: `${s.kind}.mark_failed`,
+        target: s.id,
+        outcome: 1,
+        detail: { was: status },
+      });
     }
   }
   return restarted;

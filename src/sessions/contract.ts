@@ -49,9 +49,17 @@ const STAGE_KV = `${STAGE}kv`;
 
 function userTables(sql: SqlStorage): { name: string; columns: string[] }[] {
   const tables = sql
-    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE '\\_vl\\_%' ESCAPE '\\' ORDER BY name")
+    .exec<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE '\\_vl\\_%' ESCAPE '\\' ORDER BY name",
+    )
     .toArray();
-  return tables.map((t) => ({ name: t.name, columns: sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, t.name).toArray().map((c) => c.name) }));
+  return tables.map((t) => ({
+    name: t.name,
+    columns: sql
+      .exec<{ name: string }>(`SELECT name FROM pragma_table_info(?) ORDER BY cid`, t.name)
+      .toArray()
+      .map((c) => c.name),
+  }));
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -65,7 +73,13 @@ export function exportState(storage: DurableObjectStorage, cursor: string | null
     for (let ti = pos.t, after = pos.r; ti < tables.length; ti++, after = 0) {
       const t = tables[ti]!;
       const tuple = t.columns.map((c) => `quote(${q(c)})`).join(" || ',' || ");
-      const rows = storage.sql.exec<{ r: number; v: string }>(`SELECT rowid AS r, ${tuple} AS v FROM ${q(t.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, limit - entries.length).toArray();
+      const rows = storage.sql
+        .exec<{ r: number; v: string }>(
+          `SELECT rowid AS r, ${tuple} AS v FROM ${q(t.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+          after,
+          limit - entries.length,
+        )
+        .toArray();
       for (const row of rows) entries.push({ t: t.name, r: row.r, v: row.v });
       if (entries.length >= limit) return { entries, cursor: JSON.stringify({ t: ti, r: rows.at(-1)!.r }) };
     }
@@ -87,13 +101,20 @@ export function exportState(storage: DurableObjectStorage, cursor: string | null
  * one transaction (SQL tables and KV together), leaving out what has expired when asked. A new restoreId discards
  * whatever an earlier, unfinished import staged.
  */
-export function importState(storage: DurableObjectStorage, page: ImportPage, expiry: ExpiryRules): { applied: number; skipped: number } | null {
+export function importState(
+  storage: DurableObjectStorage,
+  page: ImportPage,
+  expiry: ExpiryRules,
+): { applied: number; skipped: number } | null {
   const sql = storage.sql;
   const tables = userTables(sql);
   return storage.transactionSync(() => {
     const marker = storage.kv.get<string>("_vl_import_id");
     if (marker !== page.restoreId) {
-      for (const t of sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_vl\\_import\\_%' ESCAPE '\\'`).toArray()) sql.exec(`DROP TABLE ${q(t.name)}`);
+      for (const t of sql
+        .exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_vl\\_import\\_%' ESCAPE '\\'`)
+        .toArray())
+        sql.exec(`DROP TABLE ${q(t.name)}`);
       for (const t of tables) sql.exec(`CREATE TABLE ${q(STAGE + t.name)} (_vl_rowid INTEGER PRIMARY KEY, ${t.columns.map(q).join(", ")})`);
       sql.exec(`CREATE TABLE ${q(STAGE_KV)} (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
       storage.kv.put("_vl_import_id", page.restoreId);
@@ -124,7 +145,7 @@ export function importState(storage: DurableObjectStorage, page: ImportPage, exp
     for (const [k] of [...storage.kv.list()]) if (!k.startsWith("_vl_")) storage.kv.delete(k);
     for (const row of sql.exec<{ k: string; v: string }>(`SELECT k, v FROM ${q(STAGE_KV)}`).toArray()) {
       const value = decodeValue(JSON.parse(row.v));
-      const expires = now !== undefined ? expiry.kv?.(row.k, value) ?? null : null;
+      const expires = now !== undefined ? (expiry.kv?.(row.k, value) ?? null) : null;
       if (expires !== null && now !== undefined && expires < now) {
         skipped++;
         continue;
@@ -146,14 +167,21 @@ const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
  */
 export async function registerObject(db: D1Database, namespace: string, name: string, table = REGISTRY_TABLE): Promise<void> {
   await db.batch([
-    db.prepare(`CREATE TABLE IF NOT EXISTS ${quoteName(table)} (namespace TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL, PRIMARY KEY (namespace, name)) WITHOUT ROWID`),
-    db.prepare(`INSERT OR IGNORE INTO ${quoteName(table)} (namespace, name, registered_at) VALUES (?, ?, ?)`).bind(namespace, name, Date.now()),
+    db.prepare(
+      `CREATE TABLE IF NOT EXISTS ${quoteName(table)} (namespace TEXT NOT NULL, name TEXT NOT NULL, registered_at INTEGER NOT NULL, PRIMARY KEY (namespace, name)) WITHOUT ROWID`,
+    ),
+    db
+      .prepare(`INSERT OR IGNORE INTO ${quoteName(table)} (namespace, name, registered_at) VALUES (?, ?, ?)`)
+      .bind(namespace, name, Date.now()),
   ]);
 }
 
 /** Objects call this when they delete all their state, so the registry holds only objects that exist. */
 export async function unregisterObject(db: D1Database, namespace: string, name: string, table = REGISTRY_TABLE): Promise<void> {
-  await db.prepare(`DELETE FROM ${quoteName(table)} WHERE namespace = ? AND name = ?`).bind(namespace, name).run();
+  await db
+    .prepare(`DELETE FROM ${quoteName(table)} WHERE namespace = ? AND name = ?`)
+    .bind(namespace, name)
+    .run();
 }
 
 /**

@@ -45,14 +45,26 @@ async function exportObject(stub: DurableObjectStub<BackupableObject & Rpc.Durab
 export async function exportSessionSlice(env: Env, repo: Repository, after: string | null): Promise<SessionSliceResult> {
   const began = Date.now();
   const results = await registeredObjects(env, after);
-  const out: SessionSliceResult = { next: null, segment: null, written: [], stored_bytes: 0, objects: 0, entries: 0, bytes: 0, failed: [], ms: 0 };
-  type Outcome = { ok: true; entry: SessionObjectEntry; put: { written: boolean; stored: number } } | { ok: false; name: string; error: string };
+  const out: SessionSliceResult = {
+    next: null,
+    segment: null,
+    written: [],
+    stored_bytes: 0,
+    objects: 0,
+    entries: 0,
+    bytes: 0,
+    failed: [],
+    ms: 0,
+  };
+  type Outcome =
+    | { ok: true; entry: SessionObjectEntry; put: { written: boolean; stored: number } }
+    | { ok: false; name: string; error: string };
   const done = await mapLimit(results, CONCURRENCY, async ({ name }): Promise<Outcome> => {
     let error = "";
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
         const lines = await exportObject(sessionStub(env, name));
-        const plaintext = utf8.encode(lines.map((l) => l + "\n").join(""));
+        const plaintext = utf8.encode(lines.map((l) => `${l}\n`).join(""));
         const id = await repo.chunkId(plaintext);
         const put = await repo.putChunk(id, plaintext);
         return { ok: true, entry: { name, chunk: id, entries: lines.length, bytes: plaintext.length }, put };
@@ -95,7 +107,9 @@ async function registeredObjects(env: Env, after: string | null): Promise<{ name
   if (!registry) return [];
   const exists = await env.OIDC_DB.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").bind(registry.table).first();
   if (!exists) return [];
-  const { results } = await env.OIDC_DB.prepare(`SELECT name FROM ${ident(registry.table)} WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?`)
+  const { results } = await env.OIDC_DB.prepare(
+    `SELECT name FROM ${ident(registry.table)} WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?`,
+  )
     .bind(registry.namespace, after ?? "", OBJECTS_PER_STEP)
     .all<{ name: string }>();
   return results;

@@ -15,5 +15,8 @@ export async function checkSessionObjects(env: Env, backupId: string, names: str
     if (!wanted.size) return;
   }
   const missing = names.findIndex((n) => wanted.has(n));
-  throw new ValidationError(`sessions.objects[${missing}]: backup ${backupId} has no object "${names[missing]}"`, `sessions.objects[${missing}]`);
+  throw new ValidationError(
+    `sessions.objects[${missing}]: backup ${backupId} has no object "${names[missing]}"`,
+    `sessions.objects[${missing}]`,
+  );
 }

@@ -16,7 +16,11 @@ import { verifySchemaObjects } from "../restore/verify-against-manifest";
 type Check = Omit<TestCheck, "component" | "ms">;
 
 /** Runs one check, timing it; an exception is a failed check with its message, never a crashed drill. */
-export async function timed(component: TestCheck["component"], name: string, fn: () => Promise<Check | Omit<Check, "name">>): Promise<TestCheck> {
+export async function timed(
+  component: TestCheck["component"],
+  name: string,
+  fn: () => Promise<Check | Omit<Check, "name">>,
+): Promise<TestCheck> {
   const began = Date.now();
   try {
     return { component, name, ...(await fn()), ms: Date.now() - began };
@@ -43,7 +47,9 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest,
       const check = await checkProfile(db, profile, { restoredCopy: true });
       return {
         passed: check.ok,
-        detail: check.ok ? `${check.user_rows.length} place(s) hold a user's rows: ${check.user_rows.map((o) => `${o.table}.${o.column}`).join(", ")}` : check.problems.map((p) => `${p.field}: ${p.message}`).join("; "),
+        detail: check.ok
+          ? `${check.user_rows.length} place(s) hold a user's rows: ${check.user_rows.map((o) => `${o.table}.${o.column}`).join(", ")}`
+          : check.problems.map((p) => `${p.field}: ${p.message}`).join("; "),
       };
     }),
   );
@@ -52,7 +58,10 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest,
       await timed("database", "referential integrity (declared foreign keys)", async () => {
         const { results } = await db.prepare("PRAGMA foreign_key_check").all<{ table: string; rowid: number; parent: string }>();
         const sample = results.slice(0, 5).map((r) => `${r.table} row ${r.rowid} -> ${r.parent}`);
-        return { passed: results.length === 0, detail: results.length ? `${results.length} violation(s): ${sample.join("; ")}` : "no row references a missing parent" };
+        return {
+          passed: results.length === 0,
+          detail: results.length ? `${results.length} violation(s): ${sample.join("; ")}` : "no row references a missing parent",
+        };
       }),
     );
   }
@@ -70,7 +79,9 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest,
         const broken = rules.map((r, i) => ({ r, n: (counts[i]!.results[0] as { n: number }).n })).filter((x) => x.n > 0);
         return {
           passed: broken.length === 0,
-          detail: broken.length ? broken.map(({ r, n }) => `${n} ${r.table}.${r.column} without ${r.parent}.${r.key}`).join("; ") : `${rules.length} reference(s) hold`,
+          detail: broken.length
+            ? broken.map(({ r, n }) => `${n} ${r.table}.${r.column} without ${r.parent}.${r.key}`).join("; ")
+            : `${rules.length} reference(s) hold`,
         };
       }),
     );
@@ -88,14 +99,16 @@ export async function databaseChecks(db: D1Database, manifest: DatabaseManifest,
 
 /** Reads back a few restored sandbox objects through their export RPC: each must hold what the backup says. */
 export async function sessionChecks(env: Env, repo: Repository, manifest: SessionManifest, prefix: string): Promise<TestCheck[]> {
-  if (!manifest.segments.length) return [{ component: "sessions", name: "probe: read a session object", passed: true, detail: "the backup has no objects", ms: 0 }];
+  if (!manifest.segments.length)
+    return [{ component: "sessions", name: "probe: read a session object", passed: true, detail: "the backup has no objects", ms: 0 }];
   return [
     await timed("sessions", "probe: read restored session objects", async () => {
       const sample = (await readSessionSegment(repo, manifest.segments[0]!.id)).filter((e) => e.entries > 0).slice(0, 3);
       for (const e of sample) {
         const stub = sessionStub(env, prefix + e.name);
         const page = (await stub.vaultlineExport(null, 1)) as unknown as ExportPage;
-        if (!page.entries.length) return { passed: false, detail: `${prefix}${e.name} is empty; the backup has ${e.entries} entries for it` };
+        if (!page.entries.length)
+          return { passed: false, detail: `${prefix}${e.name} is empty; the backup has ${e.entries} entries for it` };
       }
       return { passed: true, detail: `${sample.length} object(s) read back: ${sample.map((e) => prefix + e.name).join(", ")}` };
     }),
@@ -104,13 +117,15 @@ export async function sessionChecks(env: Env, repo: Repository, manifest: Sessio
 
 /** Heads a few restored objects in the sandbox bucket: each must exist with the backed-up size. */
 export async function assetChecks(bucket: R2Bucket, repo: Repository, manifest: AssetManifest): Promise<TestCheck[]> {
-  if (!manifest.segments.length) return [{ component: "assets", name: "probe: read restored objects", passed: true, detail: "the backup has no objects", ms: 0 }];
+  if (!manifest.segments.length)
+    return [{ component: "assets", name: "probe: read restored objects", passed: true, detail: "the backup has no objects", ms: 0 }];
   return [
     await timed("assets", "probe: read restored objects", async () => {
       const sample = (await readSegment(repo, manifest.segments[0]!.id)).slice(0, 3);
       for (const o of sample) {
         const head = await bucket.head(o.key);
-        if (!head || head.size !== o.size) return { passed: false, detail: `${o.key}: ${head ? `${head.size} bytes, the backup has ${o.size}` : "missing"}` };
+        if (!head || head.size !== o.size)
+          return { passed: false, detail: `${o.key}: ${head ? `${head.size} bytes, the backup has ${o.size}` : "missing"}` };
       }
       return { passed: true, detail: `${sample.length} object(s) present with their sizes: ${sample.map((o) => o.key).join(", ")}` };
     }),

@@ -15,7 +15,9 @@ import { readSessionSegment } from "../sessions/restore-sessions";
 /** Drops every table, view and trigger in the sandbox database (children before parents), in one transaction. */
 export async function clearSandboxDatabase(db: D1Database): Promise<number> {
   const { results } = await db
-    .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+    .prepare(
+      "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+    )
     .all<{ type: string; name: string }>();
   const tables = results.filter((r) => r.type === "table").map((r) => r.name);
   const plan = await planDrops(db, tables);
@@ -44,7 +46,13 @@ export async function clearSandboxBucket(bucket: R2Bucket): Promise<number> {
 }
 
 /** Discards the `prefix`-named copies of the objects in one segment of a session backup. */
-export async function discardSandboxSessions(env: Env, repo: Repository, manifest: SessionManifest, segment: number, prefix: string): Promise<number> {
+export async function discardSandboxSessions(
+  env: Env,
+  repo: Repository,
+  manifest: SessionManifest,
+  segment: number,
+  prefix: string,
+): Promise<number> {
   if (!prefix) throw new Error("refusing to discard session objects without a sandbox prefix");
   const entries = await readSessionSegment(repo, manifest.segments[segment]!.id);
   await mapLimit(entries, 8, async (e) => {

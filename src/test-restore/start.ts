@@ -10,10 +10,14 @@ import { launch } from "../launch";
 const SANDBOX_TARGETS = ["RESTORE_TARGET_DB", "RESTORE_TARGET_BUCKET", "SESSIONS:sandbox:"];
 
 /** Checks the backup and that the sandbox is free, records the test restore, and starts its Workflow instance. */
-export async function startTestRestore(env: Env, r: { backup_id: string; requested_by: string; trigger: "api" | "schedule" | "gate" }): Promise<string> {
+export async function startTestRestore(
+  env: Env,
+  r: { backup_id: string; requested_by: string; trigger: "api" | "schedule" | "gate" },
+): Promise<string> {
   const backup = await getBackup(env.CATALOG_DB, r.backup_id);
   if (!backup) throw new NotFoundError(`backup ${r.backup_id} not found`);
-  if (backup.status !== "completed") throw new ConflictError(`backup ${r.backup_id} is ${backup.status}; only a completed backup can be test-restored`);
+  if (backup.status !== "completed")
+    throw new ConflictError(`backup ${r.backup_id} is ${backup.status}; only a completed backup can be test-restored`);
   const drill = await runningTestRestore(env.CATALOG_DB);
   if (drill) throw new ConflictError(`test restore ${drill} is using the sandbox; try again when it has finished`);
   const busy = await restoreInProgress(env.CATALOG_DB, { target_bindings: SANDBOX_TARGETS });

@@ -75,19 +75,27 @@ export async function replicateSteps(step: WorkflowStep, env: Env, backupId: str
   const replica = replicaOf(env);
   if (!replica) return;
   try {
-    const pages = await step.do("replicate: plan", DATA_STEP, () => finalOnPermanent(async () => backupObjectPages(await openRepository(env), backupId)));
+    const pages = await step.do("replicate: plan", DATA_STEP, () =>
+      finalOnPermanent(async () => backupObjectPages(await openRepository(env), backupId)),
+    );
     let copied = 0;
     let bytes = 0;
     for (let page = 0; page < pages; page++) {
       const r = await step.do(`replicate ${page + 1}`, DATA_STEP, () =>
-        finalOnPermanent(async () => copyToReplica(env.BACKUP_BUCKET, replica, await backupObjectPage(await openRepository(env), backupId, page))),
+        finalOnPermanent(async () =>
+          copyToReplica(env.BACKUP_BUCKET, replica, await backupObjectPage(await openRepository(env), backupId, page)),
+        ),
       );
       copied += r.copied;
       bytes += r.bytes;
     }
-    await step.do("replicate: record", CATALOG_STEP, () => markReplica(env.CATALOG_DB, backupId, { status: "replicated", detail: `${copied} objects copied (${bytes} bytes)` }));
+    await step.do("replicate: record", CATALOG_STEP, () =>
+      markReplica(env.CATALOG_DB, backupId, { status: "replicated", detail: `${copied} objects copied (${bytes} bytes)` }),
+    );
   } catch (e) {
     const err = parseError(e);
-    await step.do("replicate: record failure", CATALOG_STEP, () => markReplica(env.CATALOG_DB, backupId, { status: "failed", detail: `[${err.code}] ${err.message}` }));
+    await step.do("replicate: record failure", CATALOG_STEP, () =>
+      markReplica(env.CATALOG_DB, backupId, { status: "failed", detail: `[${err.code}] ${err.message}` }),
+    );
   }
 }

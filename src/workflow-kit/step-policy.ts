@@ -17,7 +17,16 @@ export const CATALOG_STEP: WorkflowStepConfig = {
 };
 
 /** Codes a retry cannot fix: a wrong key stays wrong, a corrupted object stays corrupted. */
-const FINAL = new Set(["scope_error", "verification_failed", "key_mismatch", "config_error", "integrity_error", "unsupported_schema", "not_found", "invalid_request"]);
+const FINAL = new Set([
+  "scope_error",
+  "verification_failed",
+  "key_mismatch",
+  "config_error",
+  "integrity_error",
+  "unsupported_schema",
+  "not_found",
+  "invalid_request",
+]);
 
 /** Runs a step body; errors that retrying cannot fix fail the step at once, with their code kept in the message. */
 export async function finalOnPermanent<T>(fn: () => Promise<T>): Promise<T> {
@@ -81,7 +90,13 @@ export async function parsePayload<S extends z.ZodType>(
     const issue = r.error.issues[0]!;
     const field = issue.path.map(String).join(".") || "payload";
     const message = `${workflow}: ${field}: ${issue.message}`;
-    await audit(env.CATALOG_DB, { actor: "system", action: "workflow.payload_invalid", target: at.instanceId, outcome: 400, detail: { workflow, field, message } });
+    await audit(env.CATALOG_DB, {
+      actor: "system",
+      action: "workflow.payload_invalid",
+      target: at.instanceId,
+      outcome: 400,
+      detail: { workflow, field, message },
+    });
     throw new NonRetryableError(`[invalid_payload] ${message}`);
   })) as z.infer<S>;
 }

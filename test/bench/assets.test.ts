@@ -22,7 +22,10 @@ const LARGE = Number(e.BENCH_ASSET_LARGE ?? 3);
 async function putRandom(bucket: R2Bucket, key: string, n: number, seed: number): Promise<void> {
   const stream = new FixedLengthStream(n);
   const writer = stream.writable.getWriter();
-  const put = bucket.put(key, stream.readable, { httpMetadata: { contentType: "application/octet-stream" }, customMetadata: { seed: String(seed) } });
+  const put = bucket.put(key, stream.readable, {
+    httpMetadata: { contentType: "application/octet-stream" },
+    customMetadata: { seed: String(seed) },
+  });
   for (let written = 0; written < n; ) {
     const block = new Uint8Array(Math.min(1 << 20, n - written));
     for (let at = 0; at < block.length; at += 65536) crypto.getRandomValues(block.subarray(at, Math.min(block.length, at + 65536)));
@@ -52,7 +55,12 @@ async function rawCopy(from: R2Bucket, to: R2Bucket): Promise<number> {
 async function backup(): Promise<{ ms: number; row: NonNullable<Awaited<ReturnType<typeof getBackup>>> }> {
   const t = performance.now();
   const id = await startBackup(e, { type: "assets", components: ["assets"], requested_by: "bench", trigger: "api" });
-  const row = await waitFor(() => getBackup(e.CATALOG_DB, id), (b) => b?.status === "completed" || b?.status === "failed", 1_800_000, 200);
+  const row = await waitFor(
+    () => getBackup(e.CATALOG_DB, id),
+    (b) => b?.status === "completed" || b?.status === "failed",
+    1_800_000,
+    200,
+  );
   if (row!.status !== "completed") throw new Error(`asset backup failed: ${row!.error}`);
   return { ms: performance.now() - t, row: row! };
 }
@@ -74,16 +82,35 @@ it("asset backup and restore throughput", async () => {
 
   const t = performance.now();
   const id = "rs_bench_assets";
-  await insertRestore(e.CATALOG_DB, { id, backup_id: first.row.id, components: ["assets"], target_environment: "test", target_binding: "RESTORE_TARGET_BUCKET", requested_by: "bench" });
-  await e.ASSET_RESTORE.create({ id, params: { restore_id: id, backup_id: first.row.id, target_binding: "RESTORE_TARGET_BUCKET", filter: {}, requested_by: "bench" } });
-  const restored = await waitFor(() => getRestore(e.CATALOG_DB, id), (r) => r?.status === "completed" || r?.status === "failed", 1_800_000, 200);
+  await insertRestore(e.CATALOG_DB, {
+    id,
+    backup_id: first.row.id,
+    components: ["assets"],
+    target_environment: "test",
+    target_binding: "RESTORE_TARGET_BUCKET",
+    requested_by: "bench",
+  });
+  await e.ASSET_RESTORE.create({
+    id,
+    params: { restore_id: id, backup_id: first.row.id, target_binding: "RESTORE_TARGET_BUCKET", filter: {}, requested_by: "bench" },
+  });
+  const restored = await waitFor(
+    () => getRestore(e.CATALOG_DB, id),
+    (r) => r?.status === "completed" || r?.status === "failed",
+    1_800_000,
+    200,
+  );
   const restoreMs = performance.now() - t;
   if (restored!.status !== "completed") throw new Error(`asset restore failed: ${restored!.error}`);
 
   // Replication and scrub of the repository those backups made, against the same raw copy rate. The raw copy's own
   // objects leave the replica first, so it holds only what replication puts there.
   for (const prefix of ["avatars/", "exports/"]) {
-    for (let page = await e.BACKUP_REPLICA_BUCKET.list({ prefix }); page.objects.length; page = await e.BACKUP_REPLICA_BUCKET.list({ prefix })) {
+    for (
+      let page = await e.BACKUP_REPLICA_BUCKET.list({ prefix });
+      page.objects.length;
+      page = await e.BACKUP_REPLICA_BUCKET.list({ prefix })
+    ) {
       await e.BACKUP_REPLICA_BUCKET.delete(page.objects.map((o) => o.key));
     }
   }
@@ -100,7 +127,10 @@ it("asset backup and restore throughput", async () => {
   for (let c: string | null | undefined; c !== null; ) {
     const page = await scrubPage(e, e.BACKUP_REPLICA_BUCKET, c ?? undefined);
     scrubbed += page.bytes;
-    if (page.repaired.length || page.unrepairable.length) throw new Error(`scrub found damage in a fresh replica: ${JSON.stringify(page.repaired.concat(page.unrepairable as never[]).slice(0, 3))}`);
+    if (page.repaired.length || page.unrepairable.length)
+      throw new Error(
+        `scrub found damage in a fresh replica: ${JSON.stringify(page.repaired.concat(page.unrepairable as never[]).slice(0, 3))}`,
+      );
     c = page.cursor;
   }
   const scrubMs = performance.now() - ts;
@@ -117,7 +147,7 @@ it("asset backup and restore throughput", async () => {
     `ratio: second backup time / first backup time ${(second.ms / first.ms).toFixed(3)}  target <= 0.10`,
     `ratio: restore rate / raw copy rate           ${(copyMs / restoreMs).toFixed(2)}`,
     `replication (catch-up) of the repository     ${(replicateMs / 1000).toFixed(1)} s   ${rate(replicated, replicateMs)} MB/s   ${(replicated / MB).toFixed(0)} MB, each copy verified`,
-    `scrub of both copies (every byte read twice)  ${(scrubMs / 1000).toFixed(1)} s   ${((scrubbed / 1e9) / (scrubMs / 3_600_000)).toFixed(0)} GB/hour   ${(scrubbed / MB).toFixed(0)} MB read`,
+    `scrub of both copies (every byte read twice)  ${(scrubMs / 1000).toFixed(1)} s   ${(scrubbed / 1e9 / (scrubMs / 3_600_000)).toFixed(0)} GB/hour   ${(scrubbed / MB).toFixed(0)} MB read`,
     `ratio: replication rate / raw copy rate      ${(replicated / replicateMs / (copied / copyMs)).toFixed(2)}`,
     `ratio: scrub read rate / raw copy rate       ${(scrubbed / scrubMs / (copied / copyMs)).toFixed(2)}`,
     `== end`,

@@ -6,7 +6,7 @@ import { literal, userRows } from "../../examples/demo-provider/src/generate";
 
 function chunkText(): Uint8Array {
   const lines: string[] = [];
-  for (const t of userRows(0, 2000)) for (const r of t.rows) lines.push(JSON.stringify(r.map(literal).join(",")) + "\n");
+  for (const t of userRows(0, 2000)) for (const r of t.rows) lines.push(`${JSON.stringify(r.map(literal).join(","))}\n`);
   return new TextEncoder().encode(lines.join(""));
 }
 
@@ -39,7 +39,10 @@ it("compression codecs inside workerd", async () => {
     ["gzip 6 (node:zlib)", (x) => zlib.gzipSync(x, { level: 6 }), (x) => zlib.gunzipSync(x)],
     ["CompressionStream gzip", compressionStream, (x) => zlib.gunzipSync(x)],
   ];
-  const rows: string[] = ["== compression options inside workerd (the choice in docs/FORMAT.md)", `codec                     ratio   compress MB/s   decompress MB/s   (input ${(input.length / 1e6).toFixed(1)} MB of row text)`];
+  const rows: string[] = [
+    "== compression options inside workerd (the choice in docs/FORMAT.md)",
+    `codec                     ratio   compress MB/s   decompress MB/s   (input ${(input.length / 1e6).toFixed(1)} MB of row text)`,
+  ];
   for (const [name, c, d] of codecs) {
     let out = await c(input); // warm up
     const runs = 3;
@@ -50,7 +53,9 @@ it("compression codecs inside workerd", async () => {
     for (let i = 0; i < runs; i++) d(out);
     const dms = (performance.now() - t) / runs;
     const mbs = (ms: number) => (input.length / 1e6 / (ms / 1000)).toFixed(0);
-    rows.push(`${name.padEnd(24)} ${(out.length / input.length).toFixed(3).padStart(6)}   ${mbs(cms).padStart(13)}   ${mbs(dms).padStart(15)}`);
+    rows.push(
+      `${name.padEnd(24)} ${(out.length / input.length).toFixed(3).padStart(6)}   ${mbs(cms).padStart(13)}   ${mbs(dms).padStart(15)}`,
+    );
   }
   let zstdSync = "ok";
   try {

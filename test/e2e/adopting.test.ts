@@ -14,7 +14,7 @@ import { waitFor } from "../shared/wait.ts";
 const PORT = 8819;
 const PROVIDER_CONFIG = "examples/authjs-provider/wrangler.jsonc";
 const doc = readFileSync("docs/ADOPTING.md", "utf8");
-const blocks = (lang: string) => [...doc.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
+const blocks = (lang: string) => [...doc.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1]!);
 const stripComments = (s: string) => s.replace(/^\s*\/\/.*$/gm, "");
 
 describe("docs/ADOPTING.md against the Auth.js-style example provider", () => {
@@ -46,10 +46,14 @@ describe("docs/ADOPTING.md against the Auth.js-style example provider", () => {
     delete config.services; // the demo provider's helper routes
     config.main = resolve("src/index.ts");
     config.d1_databases = config.d1_databases.map((d: any) =>
-      d.binding === "OIDC_DB" ? bindings.d1_databases[0] : { ...d, ...(d.migrations_dir ? { migrations_dir: resolve(d.migrations_dir) } : {}) },
+      d.binding === "OIDC_DB"
+        ? bindings.d1_databases[0]
+        : { ...d, ...(d.migrations_dir ? { migrations_dir: resolve(d.migrations_dir) } : {}) },
     );
     config.r2_buckets = config.r2_buckets.map((b: any) => (b.binding === "ASSETS_BUCKET" ? bindings.r2_buckets[0] : b));
-    config.durable_objects.bindings = config.durable_objects.bindings.map((b: any) => (b.name === "SESSIONS" ? bindings.durable_objects.bindings[0] : b));
+    config.durable_objects.bindings = config.durable_objects.bindings.map((b: any) =>
+      b.name === "SESSIONS" ? bindings.durable_objects.bindings[0] : b,
+    );
     config.vars = { ...config.vars, PROVIDER_PROFILE: profile, DEMO_MODE: "false" };
     const configPath = join(dir, "wrangler.json");
     writeFileSync(configPath, JSON.stringify(config, null, 2));
@@ -78,15 +82,29 @@ describe("docs/ADOPTING.md against the Auth.js-style example provider", () => {
     expect(provider.status).toBe(200);
     expect(provider.json.check.ok, JSON.stringify(provider.json.check.problems)).toBe(true);
     expect(provider.json.check.tables).not.toContain("rate_limits");
-    expect(provider.json.check.user_rows).toEqual(expect.arrayContaining([{ table: "accounts", column: "userId" }, { table: "keys", column: "userId" }, { table: "sessions", column: "userId" }]));
+    expect(provider.json.check.user_rows).toEqual(
+      expect.arrayContaining([
+        { table: "accounts", column: "userId" },
+        { table: "keys", column: "userId" },
+        { table: "sessions", column: "userId" },
+      ]),
+    );
     expect((await call("POST", "/admin/capture/install")).status).toBe(200);
     const created = await call("POST", "/admin/backup/create", { type: "full_system" });
     expect(created.status).toBe(202);
-    const backup = await waitFor(async () => (await call("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed", 240_000);
+    const backup = await waitFor(
+      async () => (await call("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (b) => b.status === "completed" || b.status === "failed",
+      240_000,
+    );
     expect(backup.status, JSON.stringify(backup.error)).toBe("completed");
     const drill = await call("POST", `/admin/backup/${backup.backup_id}/test-restore`);
     expect(drill.status).toBe(202);
-    const report = await waitFor(async () => (await call("GET", `/admin/test-restores/${drill.json.test_id}`)).json, (r) => r.status !== "running", 240_000);
+    const report = await waitFor(
+      async () => (await call("GET", `/admin/test-restores/${drill.json.test_id}`)).json,
+      (r) => r.status !== "running",
+      240_000,
+    );
     expect(report.status, JSON.stringify(report.checks?.filter((c: any) => !c.passed))).toBe("passed");
     for (const p of profile.checks.probes) expect(report.checks.map((c: any) => c.name)).toContain(`probe: ${p.name}`);
   });

@@ -9,7 +9,6 @@ import { seed } from "../../scripts/seed.ts";
 
 const PORT = 8815;
 
-
 describe("npx vaultline against a local Worker", () => {
   const dir = mkdtempSync(join(process.cwd(), ".e2e-cli-"));
   let dev: DevServer | undefined;
@@ -39,11 +38,17 @@ describe("npx vaultline against a local Worker", () => {
 
     // Production: refused without --yes (usage), refused for an API token (the API says why), then a person asks.
     expect((await vaultline(["restore", "start", "--backup", backup.backup_id, "--target", "production"], ops)).code).toBe(2);
-    const byToken = await vaultline(["restore", "start", "--backup", backup.backup_id, "--target", "production", "--yes"], { ...ops, VAULTLINE_TOKEN: "vl-demo-admin" });
+    const byToken = await vaultline(["restore", "start", "--backup", backup.backup_id, "--target", "production", "--yes"], {
+      ...ops,
+      VAULTLINE_TOKEN: "vl-demo-admin",
+    });
     expect(byToken.code).toBe(3);
     expect(byToken.stderr).toMatch(/\[mfa_required\]/);
     const admin = { VAULTLINE_URL: dev.url, VAULTLINE_TOKEN: await demoToken("admin") };
-    const started = await vaultline(["restore", "start", "--backup", backup.backup_id, "--target", "production", "--yes", "--watch", "--json"], admin);
+    const started = await vaultline(
+      ["restore", "start", "--backup", backup.backup_id, "--target", "production", "--yes", "--watch", "--json"],
+      admin,
+    );
     expect(started.code, started.stderr).toBe(0);
     const waiting = JSON.parse(started.stdout);
     expect(waiting.status).toBe("awaiting_approval");

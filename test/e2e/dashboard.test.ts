@@ -47,7 +47,11 @@ describe("the dashboard in a real browser (Debian's chromium, driven by playwrig
     const asked = await fetch(`${dev.url}/admin/backup/restore`, {
       method: "POST",
       headers: { authorization: `Bearer ${await demoToken("admin")}`, "content-type": "application/json" },
-      body: JSON.stringify({ backup_id: id, target_environment: "production", confirmation: "I understand this will overwrite current data" }),
+      body: JSON.stringify({
+        backup_id: id,
+        target_environment: "production",
+        confirmation: "I understand this will overwrite current data",
+      }),
     });
     const restore = (await asked.json()) as { restore_id: string };
     expect(asked.status).toBe(202);
@@ -68,7 +72,17 @@ describe("the dashboard in a real browser (Debian's chromium, driven by playwrig
 
     // The restore runs to the end; the admin's dashboard shows health, charts and the audit trail section hidden
     // for an admin (auditors read it).
-    const done = await expect.poll(async () => ((await (await fetch(`${dev!.url}/admin/restore/${restore.restore_id}`, { headers: { authorization: "Bearer vl-demo-viewer" } })).json()) as { status: string }).status, { timeout: 120_000 }).toBe("completed");
+    const done = await expect
+      .poll(
+        async () =>
+          (
+            (await (
+              await fetch(`${dev!.url}/admin/restore/${restore.restore_id}`, { headers: { authorization: "Bearer vl-demo-viewer" } })
+            ).json()) as { status: string }
+          ).status,
+        { timeout: 120_000 },
+      )
+      .toBe("completed");
     void done;
     await admin.reload();
     await admin.waitForSelector("#health b");

@@ -28,15 +28,37 @@ describe("deploying", () => {
       // The SDK stays in the Node scripts (provision); the Worker's one REST call is a plain fetch.
       expect(bundle.toString("utf8")).not.toContain("X-Stainless");
       // Every workflow class and the capture shipper are in the bundle the environment's bindings name.
-      for (const cls of ["FullDatabaseBackupWorkflow", "ProductionRestoreWorkflow", "CaptureShipper"]) expect(bundle.toString("utf8")).toContain(cls);
+      for (const cls of ["FullDatabaseBackupWorkflow", "ProductionRestoreWorkflow", "CaptureShipper"])
+        expect(bundle.toString("utf8")).toContain(cls);
     });
   }
 
   it("the Env type is generated from wrangler.jsonc, and a check fails when the configuration changes without it", async () => {
     await run("npm", ["run", "-s", "types", "--", "--check"], { env: ENV });
     const drifted = join(dir, "wrangler.jsonc");
-    writeFileSync(drifted, readFileSync("wrangler.jsonc", "utf8").replace('"vars": {', '"vars": {\n    "A_NEW_SETTING": "1",').replace('"$schema": "node_modules/', '"$schema": "../node_modules/').replace('"main": "src/index.ts"', '"main": "../src/index.ts"'));
-    const check = await run("npx", ["wrangler", "types", "worker-configuration.d.ts", "--include-runtime=false", "--strict-vars=false", "--env-file", ".dev.vars.example", "--check", "-c", drifted], { env: ENV }).catch((e) => e);
+    writeFileSync(
+      drifted,
+      readFileSync("wrangler.jsonc", "utf8")
+        .replace('"vars": {', '"vars": {\n    "A_NEW_SETTING": "1",')
+        .replace('"$schema": "node_modules/', '"$schema": "../node_modules/')
+        .replace('"main": "src/index.ts"', '"main": "../src/index.ts"'),
+    );
+    const check = await run(
+      "npx",
+      [
+        "wrangler",
+        "types",
+        "worker-configuration.d.ts",
+        "--include-runtime=false",
+        "--strict-vars=false",
+        "--env-file",
+        ".dev.vars.example",
+        "--check",
+        "-c",
+        drifted,
+      ],
+      { env: ENV },
+    ).catch((e) => e);
     expect(check.code).not.toBe(0);
     expect(`${check.stdout}${check.stderr}`).toMatch(/out of date/);
   });

@@ -15,7 +15,13 @@ async function standin(existing = {}) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const r = await s.handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: req.method === "GET" ? undefined : body }));
+    const r = await s.handle(
+      new Request(`http://127.0.0.1${req.url}`, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: req.method === "GET" ? undefined : body,
+      }),
+    );
     res.writeHead(r.status, { "content-type": "application/json" }).end(await r.text());
   });
   await new Promise<void>((ok) => server!.listen(0, "127.0.0.1", ok));
@@ -27,11 +33,17 @@ afterEach(() => server?.close());
 
 async function provision(baseURL: string, ...args: string[]) {
   const run = promisify(execFile);
-  return run("node", ["scripts/provision.ts", ...args], { env: { ...process.env, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_API_BASE_URL: baseURL } });
+  return run("node", ["scripts/provision.ts", ...args], {
+    env: { ...process.env, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_API_BASE_URL: baseURL },
+  });
 }
 
 // The demo provider's resources as wrangler.jsonc names them: its database by id, its bucket, its Worker.
-const PROVIDER = { databases: [{ uuid: "00000000-0000-4000-8000-000000000001", name: "oidc" }], buckets: [{ name: "oidc-assets" }], scripts: ["vaultline-demo-provider"] };
+const PROVIDER = {
+  databases: [{ uuid: "00000000-0000-4000-8000-000000000001", name: "oidc" }],
+  buckets: [{ name: "oidc-assets" }],
+  scripts: ["vaultline-demo-provider"],
+};
 
 describe("npm run provision (against a local stand-in of the REST API)", () => {
   it("creates the databases, buckets (replica elsewhere) and queues, and locks backup objects for the minimum retention", async () => {
@@ -48,7 +60,9 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
     expect(api.state.queues.map((q) => q.queue_name)).toEqual(["vaultline-events", "vaultline-events-dlq"]);
     // Retention is 30 days in wrangler.jsonc: every backup prefix is held that long, in both copies; keys/ is not.
     for (const bucket of ["vaultline-backups", "vaultline-backups-replica"]) {
-      expect(api.state.locks[bucket]!.map((r) => [r.prefix, r.enabled, r.condition])).toEqual(LOCKED_PREFIXES.map((p) => [p, true, { type: "Age", maxAgeSeconds: 30 * 86_400 }]));
+      expect(api.state.locks[bucket]!.map((r) => [r.prefix, r.enabled, r.condition])).toEqual(
+        LOCKED_PREFIXES.map((p) => [p, true, { type: "Age", maxAgeSeconds: 30 * 86_400 }]),
+      );
     }
     expect(api.state.locks["vaultline-restore-target"]).toBeUndefined();
     expect(stdout).toMatch(/CATALOG_DB: "database_id": "[0-9a-f-]{36}"/);
@@ -73,7 +87,9 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
     expect(dry.stdout).toMatch(/MISSING D1 id 00000000-0000-4000-8000-000000000001 \(OIDC_DB\)/);
     expect(dry.stdout).toMatch(/MISSING Worker vaultline-demo-provider \(SESSIONS: SessionObject\)/);
     expect(api.state.requests.filter((r) => !r.startsWith("GET"))).toEqual([]);
-    const bad = await promisify(execFile)("node", ["scripts/provision.ts"], { env: { ...process.env, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: "wrong", CLOUDFLARE_API_BASE_URL: api.baseURL } }).catch((e) => e);
+    const bad = await promisify(execFile)("node", ["scripts/provision.ts"], {
+      env: { ...process.env, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: "wrong", CLOUDFLARE_API_BASE_URL: api.baseURL },
+    }).catch((e) => e);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/Authentication error|403/);
   });
@@ -82,14 +98,21 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
     // Two buckets a page in the stand-in: the ones that exist sit on later pages, and the replica in the eu jurisdiction.
     const existing = {
       ...PROVIDER,
-      buckets: [{ name: "a-1" }, { name: "a-2" }, { name: "a-3" }, { name: "oidc-assets" }, { name: "vaultline-backups" }, { name: "vaultline-backups-replica", jurisdiction: "eu" }],
+      buckets: [
+        { name: "a-1" },
+        { name: "a-2" },
+        { name: "a-3" },
+        { name: "oidc-assets" },
+        { name: "vaultline-backups" },
+        { name: "vaultline-backups-replica", jurisdiction: "eu" },
+      ],
     };
     const api = await standin(existing);
     const { stdout } = await provision(api.baseURL, "--replica-jurisdiction", "eu");
     expect(stdout).toMatch(/exists {2}R2 vaultline-backups \(BACKUP_BUCKET\)/);
     expect(stdout).toMatch(/exists {2}R2 vaultline-backups-replica \[eu\] \(BACKUP_REPLICA_BUCKET\)/);
     expect(stdout).toMatch(/exists {2}Worker vaultline-demo-provider/);
-    expect(api.state.requests.filter((r) => r === "GET /accounts/" + ACCOUNT + "/r2/buckets").length).toBeGreaterThan(3);
+    expect(api.state.requests.filter((r) => r === `GET /accounts/${ACCOUNT}/r2/buckets`).length).toBeGreaterThan(3);
     expect(api.state.buckets.filter((b) => b.name === "vaultline-backups-replica")).toHaveLength(1);
 
     const staging = await provision(api.baseURL, "--env", "staging", "--dry-run").catch((e) => e);

@@ -21,7 +21,11 @@ async function call(dev: DevServer, method: string, path: string, body?: unknown
 }
 async function backup(dev: DevServer, type: string) {
   const c = await call(dev, "POST", "/admin/backup/create", { type });
-  const b = await waitFor(() => call(dev, "GET", `/admin/backup/${c.backup_id}`), (x) => x.status === "completed" || x.status === "failed", 300_000);
+  const b = await waitFor(
+    () => call(dev, "GET", `/admin/backup/${c.backup_id}`),
+    (x) => x.status === "completed" || x.status === "failed",
+    300_000,
+  );
   expect(b.status, JSON.stringify(b.error)).toBe("completed");
   return c.backup_id as string;
 }
@@ -29,14 +33,17 @@ async function backup(dev: DevServer, type: string) {
 /** Every user table's rows, each value with its storage class, blobs as hex: the same for D1 and node:sqlite. */
 function normalise(rows: Record<string, unknown>[]) {
   const hex = (v: unknown) => Buffer.from(Array.isArray(v) ? Uint8Array.from(v as number[]) : (v as Uint8Array)).toString("hex");
-  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, r[`${k}:type`] === "blob" ? hex(v) : typeof v === "bigint" ? v.toString() : v])));
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, r[`${k}:type`] === "blob" ? hex(v) : typeof v === "bigint" ? v.toString() : v]),
+    ),
+  );
 }
 const tablesSql = `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE '_vaultline_%' ORDER BY name`;
 function selectAll(table: string, cols: string[], withoutRowid: boolean) {
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
   return `SELECT ${cols.flatMap((c) => [`typeof(${q(c)}) AS ${q(`${c}:type`)}`, `${q(c)} AS ${q(c)}`]).join(", ")} FROM ${q(table)} ORDER BY ${withoutRowid ? "1" : "rowid"}`;
 }
-
 
 describe("recovery without Cloudflare (npx vaultline recover)", () => {
   const dir = mkdtempSync(join(process.cwd(), ".e2e-recover-"));
@@ -62,16 +69,28 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     dev = undefined;
 
     // The source as it is now, and a plain copy of the backup bucket (no metadata: as rclone or aws s3 sync leave it).
-    const proxy = await getPlatformProxy<{ OIDC_DB: D1Database; BACKUP_BUCKET: R2Bucket; ASSETS_BUCKET: R2Bucket }>({ persist: { path: join(state, "v3") } });
+    const proxy = await getPlatformProxy<{ OIDC_DB: D1Database; BACKUP_BUCKET: R2Bucket; ASSETS_BUCKET: R2Bucket }>({
+      persist: { path: join(state, "v3") },
+    });
     const source: Record<string, unknown[]> = {};
     const repoDir = join(dir, "bucket");
     const assets = new Map<string, Buffer>();
     try {
       for (const t of (await proxy.env.OIDC_DB.prepare(tablesSql).all<{ name: string; sql: string }>()).results) {
-        const cols = (await proxy.env.OIDC_DB.prepare(`SELECT name FROM pragma_table_info(?)`).bind(t.name).all<{ name: string }>()).results.map((c) => c.name);
-        source[t.name] = normalise((await proxy.env.OIDC_DB.prepare(selectAll(t.name, cols, /WITHOUT\s+ROWID/i.test(t.sql))).all()).results as Record<string, unknown>[]);
+        const cols = (
+          await proxy.env.OIDC_DB.prepare(`SELECT name FROM pragma_table_info(?)`).bind(t.name).all<{ name: string }>()
+        ).results.map((c) => c.name);
+        source[t.name] = normalise(
+          (await proxy.env.OIDC_DB.prepare(selectAll(t.name, cols, /WITHOUT\s+ROWID/i.test(t.sql))).all()).results as Record<
+            string,
+            unknown
+          >[],
+        );
       }
-      for (const [bucket, into] of [[proxy.env.BACKUP_BUCKET, repoDir], [proxy.env.ASSETS_BUCKET, null]] as const) {
+      for (const [bucket, into] of [
+        [proxy.env.BACKUP_BUCKET, repoDir],
+        [proxy.env.ASSETS_BUCKET, null],
+      ] as const) {
         let cursor: string | undefined;
         do {
           const page = await bucket.list({ cursor });
@@ -92,11 +111,15 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
 
     const listed = await vaultline(["recover", "list", "--from", repoDir, "--json"], { BACKUP_ENCRYPTION_KEY: key });
     expect(listed.code, listed.stderr).toBe(0);
-    expect(JSON.parse(listed.stdout).backups.map((b: any) => b.backup_id)).toEqual(expect.arrayContaining([system, `${system}_database`, incremental]));
+    expect(JSON.parse(listed.stdout).backups.map((b: any) => b.backup_id)).toEqual(
+      expect.arrayContaining([system, `${system}_database`, incremental]),
+    );
 
     // The incremental backup: its base's rows, its base's window and its own segments replayed: the database as it is now.
     const out = join(dir, "recovered.sqlite");
-    const db = await vaultline(["recover", "database", "--from", repoDir, "--backup", incremental, "--out", out], { BACKUP_ENCRYPTION_KEY: key });
+    const db = await vaultline(["recover", "database", "--from", repoDir, "--backup", incremental, "--out", out], {
+      BACKUP_ENCRYPTION_KEY: key,
+    });
     expect(db.code, db.stderr).toBe(0);
     expect(db.stdout).toMatch(/checksum verified/);
     expect(db.stdout).toMatch(/integrity_check ok/);
@@ -104,7 +127,9 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     const recovered: Record<string, unknown[]> = {};
     for (const t of sqlite.prepare(tablesSql).all() as { name: string; sql: string }[]) {
       const cols = (sqlite.prepare(`SELECT name FROM pragma_table_info(?)`).all(t.name) as { name: string }[]).map((c) => c.name);
-      recovered[t.name] = normalise(sqlite.prepare(selectAll(t.name, cols, /WITHOUT\s+ROWID/i.test(t.sql))).all() as Record<string, unknown>[]);
+      recovered[t.name] = normalise(
+        sqlite.prepare(selectAll(t.name, cols, /WITHOUT\s+ROWID/i.test(t.sql))).all() as Record<string, unknown>[],
+      );
     }
     sqlite.close();
     expect(Object.keys(recovered)).toEqual(Object.keys(source));
@@ -112,11 +137,16 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
 
     // The assets of the full-system backup: every object, byte for byte, with its metadata.
     const files = join(dir, "assets");
-    const a = await vaultline(["recover", "assets", "--from", repoDir, "--backup", system, "--out", files, "--json"], { BACKUP_ENCRYPTION_KEY: key });
+    const a = await vaultline(["recover", "assets", "--from", repoDir, "--backup", system, "--out", files, "--json"], {
+      BACKUP_ENCRYPTION_KEY: key,
+    });
     expect(a.code, a.stderr).toBe(0);
     expect(JSON.parse(a.stdout).objects).toBe(assets.size);
     for (const [k, bytes] of assets) expect(readFileSync(join(files, k)).equals(bytes), k).toBe(true);
-    const meta = readFileSync(`${files}.metadata.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const meta = readFileSync(`${files}.metadata.jsonl`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(meta.map((m) => m.key).sort()).toEqual([...assets.keys()].sort());
 
     // The same repository read through an S3-compatible endpoint (a local stand-in serving the copy, checking each
@@ -124,7 +154,10 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     const seen: string[] = [];
     const s3 = createServer((req, res) => {
       const auth = req.headers.authorization ?? "";
-      const ok = /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/auto\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/.test(auth) && req.headers["x-amz-date"];
+      const ok =
+        /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/auto\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/.test(
+          auth,
+        ) && req.headers["x-amz-date"];
       if (!ok) return void res.writeHead(403).end("<Error><Code>SignatureDoesNotMatch</Code></Error>");
       const url = new URL(req.url!, "http://s3.test");
       seen.push(`${req.method} ${url.pathname}${url.search}`);
@@ -132,9 +165,20 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
       if (bucket !== "vaultline-backups") return void res.writeHead(404).end();
       if (rest.length === 0) {
         const prefix = url.searchParams.get("prefix") ?? "";
-        const all = readdirSync(repoDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(repoDir, join(e.parentPath, e.name)).split(sep).join("/")).filter((k) => k.startsWith(prefix)).sort();
-        const body = all.map((k) => `<Contents><Key>${k}</Key><Size>${statSync(join(repoDir, k)).size}</Size><LastModified>2026-11-29T00:00:00.000Z</LastModified></Contents>`).join("");
-        return void res.writeHead(200, { "content-type": "application/xml" }).end(`<ListBucketResult><IsTruncated>false</IsTruncated>${body}</ListBucketResult>`);
+        const all = readdirSync(repoDir, { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+          .map((e) => relative(repoDir, join(e.parentPath, e.name)).split(sep).join("/"))
+          .filter((k) => k.startsWith(prefix))
+          .sort();
+        const body = all
+          .map(
+            (k) =>
+              `<Contents><Key>${k}</Key><Size>${statSync(join(repoDir, k)).size}</Size><LastModified>2026-11-29T00:00:00.000Z</LastModified></Contents>`,
+          )
+          .join("");
+        return void res
+          .writeHead(200, { "content-type": "application/xml" })
+          .end(`<ListBucketResult><IsTruncated>false</IsTruncated>${body}</ListBucketResult>`);
       }
       const file = join(repoDir, ...rest.map(decodeURIComponent));
       if (!existsSync(file)) return void res.writeHead(404).end();
@@ -149,7 +193,10 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     expect(listS3.code, listS3.stderr).toBe(0);
     expect(JSON.parse(listS3.stdout)).toEqual(JSON.parse(listed.stdout));
     expect(seen.some((r) => r.startsWith("GET /vaultline-backups?") && r.includes("list-type=2"))).toBe(true);
-    const fromS3 = await vaultline(["recover", "database", "--s3-endpoint", endpoint, "--s3-bucket", "vaultline-backups", "--backup", incremental, "--out", viaS3], s3env);
+    const fromS3 = await vaultline(
+      ["recover", "database", "--s3-endpoint", endpoint, "--s3-bucket", "vaultline-backups", "--backup", incremental, "--out", viaS3],
+      s3env,
+    );
     s3.close();
     expect(fromS3.code, fromS3.stderr).toBe(0);
     expect(seen.some((r) => r.startsWith("GET /vaultline-backups/data/"))).toBe(true);
@@ -161,14 +208,18 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     s3db.close();
 
     // A wrong key, or an altered object, stops it with the reason, never with garbage.
-    const wrong = await vaultline(["recover", "database", "--from", repoDir, "--backup", system, "--out", join(dir, "x.sqlite")], { BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") });
+    const wrong = await vaultline(["recover", "database", "--from", repoDir, "--backup", system, "--out", join(dir, "x.sqlite")], {
+      BACKUP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/\[key_mismatch\] no master key held here opens this repository/);
     const victim = join(repoDir, "manifests", `${system}_database`);
     const bytes = readFileSync(victim);
     bytes[bytes.length - 5]! ^= 0xff;
     writeFileSync(victim, bytes);
-    const altered = await vaultline(["recover", "database", "--from", repoDir, "--backup", system, "--out", join(dir, "y.sqlite")], { BACKUP_ENCRYPTION_KEY: key });
+    const altered = await vaultline(["recover", "database", "--from", repoDir, "--backup", system, "--out", join(dir, "y.sqlite")], {
+      BACKUP_ENCRYPTION_KEY: key,
+    });
     expect(altered.code).toBe(1);
     expect(altered.stderr).toMatch(new RegExp(`\\[integrity_error\\] manifests/${system}_database: authentication failed`));
   });

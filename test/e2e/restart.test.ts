@@ -6,7 +6,7 @@ import { applyLocalMigrations, ensureDevVars } from "../../scripts/lib/local-set
 import { seed } from "../../scripts/seed.ts";
 import { waitFor } from "../shared/wait.ts";
 
-const until = <T,>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number) => waitFor(read, ok, timeoutMs, 50);
+const until = <T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number) => waitFor(read, ok, timeoutMs, 50);
 
 const ADMIN = { authorization: "Bearer vl-demo-admin", "content-type": "application/json" };
 const PORT = 8811;
@@ -41,8 +41,14 @@ describe("a backup survives the local runtime being killed mid-run", () => {
     // Locally the Workflow runs in the Worker's own isolate, and its CPU-bound steps hold up the API's answers
     // (the create call itself answers late). So the test does not wait on the API here: it fires the create,
     // watches the R2 blobs appear on disk, and kills the runtime once about a fifth of the ~90 chunks are stored.
-    const creating = fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full_database"}' }).catch(() => null);
-    await until(async () => countFiles(join(dir, "v3", "r2")), (n) => n >= 20, 300_000);
+    const creating = fetch(`${dev.url}/admin/backup/create`, { method: "POST", headers: ADMIN, body: '{"type":"full_database"}' }).catch(
+      () => null,
+    );
+    await until(
+      async () => countFiles(join(dir, "v3", "r2")),
+      (n) => n >= 20,
+      300_000,
+    );
     const filesAtKill = countFiles(join(dir, "v3", "r2"));
     await dev.kill9();
     await creating;
@@ -57,7 +63,11 @@ describe("a backup survives the local runtime being killed mid-run", () => {
     // The cron's watchdog (as `npm start` fires it locally) restarts the instance.
     const fired = await fetch(`${dev.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
     expect(fired.status).toBe(200);
-    const done = await until(() => get(dev!, `/admin/backup/${id}`), (b) => b.status === "completed" || b.status === "failed", 600_000);
+    const done = await until(
+      () => get(dev!, `/admin/backup/${id}`),
+      (b) => b.status === "completed" || b.status === "failed",
+      600_000,
+    );
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
     expect(done.restarts).toBeGreaterThanOrEqual(1);
     // Chunks uploaded before the kill were not uploaded again.
@@ -65,9 +75,17 @@ describe("a backup survives the local runtime being killed mid-run", () => {
 
     // And it is a good backup: a restore into the test target verifies every table against the manifest.
     const restore: any = await (
-      await fetch(`${dev.url}/admin/backup/restore`, { method: "POST", headers: ADMIN, body: JSON.stringify({ backup_id: id, target_environment: "test" }) })
+      await fetch(`${dev.url}/admin/backup/restore`, {
+        method: "POST",
+        headers: ADMIN,
+        body: JSON.stringify({ backup_id: id, target_environment: "test" }),
+      })
     ).json();
-    const restored = await until(() => get(dev!, `/admin/restore/${restore.restore_id}`), (r) => r.status === "completed" || r.status === "failed", 600_000);
+    const restored = await until(
+      () => get(dev!, `/admin/restore/${restore.restore_id}`),
+      (r) => r.status === "completed" || r.status === "failed",
+      600_000,
+    );
     expect(restored.status, JSON.stringify(restored.error)).toBe("completed");
     expect(restored.rows).toBe(done.manifest.rows);
     // Every seeded row, plus d1_migrations' one row per migration applied.

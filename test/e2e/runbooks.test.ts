@@ -6,7 +6,13 @@ import { expect, it } from "vitest";
 it("each disaster-recovery runbook names tests that exist, and the titles it quotes are in them", () => {
   const dir = "docs/runbooks";
   const books = readdirSync(dir).filter((f) => f.endsWith(".md") && f !== "README.md");
-  expect(books.sort()).toEqual(["complete-system-failure.md", "data-corruption.md", "human-error.md", "regional-outage.md", "security-breach.md"]);
+  expect(books.sort()).toEqual([
+    "complete-system-failure.md",
+    "data-corruption.md",
+    "human-error.md",
+    "regional-outage.md",
+    "security-breach.md",
+  ]);
   for (const book of books) {
     const text = readFileSync(join(dir, book), "utf8");
     const drill = text.slice(text.indexOf("## Drill"));

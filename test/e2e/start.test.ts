@@ -11,11 +11,25 @@ const OPERATOR_TOKEN = "ops-own-token-not-a-demo-one-5f2c";
 
 function project(): string {
   const dir = mkdtempSync(join(process.cwd(), ".e2e-start-"));
-  for (const p of ["src", "workflows", "schemas", "examples", "migrations", "scripts", "wrangler.jsonc", "package.json", ".dev.vars.example"]) cpSync(p, join(dir, p), { recursive: true });
+  for (const p of [
+    "src",
+    "workflows",
+    "schemas",
+    "examples",
+    "migrations",
+    "scripts",
+    "wrangler.jsonc",
+    "package.json",
+    ".dev.vars.example",
+  ])
+    cpSync(p, join(dir, p), { recursive: true });
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"));
   // The operator's own token only: none of the demo's.
   const hash = createHash("sha256").update(OPERATOR_TOKEN).digest("hex");
-  const vars = readFileSync(".dev.vars.example", "utf8").replace(/^API_TOKENS=.*$/m, `API_TOKENS=[{"sha256":"${hash}","subject":"ops","roles":["admin","auditor"]}]`);
+  const vars = readFileSync(".dev.vars.example", "utf8").replace(
+    /^API_TOKENS=.*$/m,
+    `API_TOKENS=[{"sha256":"${hash}","subject":"ops","roles":["admin","auditor"]}]`,
+  );
   writeFileSync(join(dir, ".dev.vars"), vars);
   return dir;
 }
@@ -26,7 +40,15 @@ function npmStart(cwd: string, port: number): { child: ChildProcess; output: () 
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), SEED_USERS: "200", SEED_SESSIONS: "40", SEED_SESSION_OBJECTS: "4", NO_COLOR: "1", WRANGLER_SEND_METRICS: "false" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SEED_USERS: "200",
+      SEED_SESSIONS: "40",
+      SEED_SESSION_OBJECTS: "4",
+      NO_COLOR: "1",
+      WRANGLER_SEND_METRICS: "false",
+    },
   });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -68,12 +90,18 @@ describe("npm start with an operator's own .dev.vars", () => {
     expect(run.output()).toMatch(/Provider: Vaultline demo OIDC provider; \d+ tables backed up\./);
     expect(run.output()).toMatch(/Change capture installed: \d+ tables captured/);
     expect(run.output()).toContain("your own API_TOKENS from .dev.vars");
-    const status = await (await fetch("http://127.0.0.1:8823/admin/capture/status", { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).json();
+    const status = await (
+      await fetch("http://127.0.0.1:8823/admin/capture/status", { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
+    ).json();
     expect((status as any).installed).toBe(true);
     // The setup calls were npm start's own, audited under its name; the demo token does not exist here.
-    const audit = await (await fetch("http://127.0.0.1:8823/admin/audit?actor=npm-start", { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).json();
+    const audit = await (
+      await fetch("http://127.0.0.1:8823/admin/audit?actor=npm-start", { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
+    ).json();
     expect(JSON.stringify(audit)).toContain("POST /admin/capture/install");
-    expect((await fetch("http://127.0.0.1:8823/admin/backup/list", { headers: { authorization: "Bearer vl-demo-admin" } })).status).toBe(401);
+    expect((await fetch("http://127.0.0.1:8823/admin/backup/list", { headers: { authorization: "Bearer vl-demo-admin" } })).status).toBe(
+      401,
+    );
     process.kill(-run.child.pid!, "SIGTERM");
     await run.exited;
   });
@@ -81,11 +109,17 @@ describe("npm start with an operator's own .dev.vars", () => {
   it("stops with the reason when a setup call fails: here, a profile naming a table the database lacks", async () => {
     const dir = project();
     dirs.push(dir);
-    writeFileSync(join(dir, ".dev.vars"), readFileSync(join(dir, ".dev.vars"), "utf8") + `\nPROVIDER_PROFILE={"name":"wrong","users":{"table":"people","key":"id","key_type":"integer"}}\n`);
+    writeFileSync(
+      join(dir, ".dev.vars"),
+      readFileSync(join(dir, ".dev.vars"), "utf8") +
+        `\nPROVIDER_PROFILE={"name":"wrong","users":{"table":"people","key":"id","key_type":"integer"}}\n`,
+    );
     const run = npmStart(dir, 8825);
     children.push(run.child);
     const code = await Promise.race([run.exited, new Promise<number>((r) => setTimeout(() => r(-1), 240_000))]);
     expect(code, run.output().slice(-3000)).toBe(1);
-    expect(run.output()).toContain('npm start stopped: the provider profile does not match the database: users.table: the database has no table "people"');
+    expect(run.output()).toContain(
+      'npm start stopped: the provider profile does not match the database: users.table: the database has no table "people"',
+    );
   });
 });

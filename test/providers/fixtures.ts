@@ -33,7 +33,10 @@ export interface ProviderFixture {
 async function rowsWhere(db: D1Database, pairs: [string, string][], id: Key): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   // Sorted by content: WITHOUT ROWID tables have no rowid to order by.
-  for (const [table, column] of pairs) out[table] = (await db.prepare(`SELECT * FROM "${table}" WHERE "${column}" = ?`).bind(id).all()).results.map((r) => JSON.stringify(r)).sort();
+  for (const [table, column] of pairs)
+    out[table] = (await db.prepare(`SELECT * FROM "${table}" WHERE "${column}" = ?`).bind(id).all()).results
+      .map((r) => JSON.stringify(r))
+      .sort();
   return out;
 }
 
@@ -54,17 +57,35 @@ const demo: ProviderFixture = {
     await db.batch([
       db.prepare(`UPDATE users SET name = ? WHERE id = ?`).bind(`other ${round}`, 40 + round),
       db.prepare(`DELETE FROM consents WHERE user_id = ?`).bind(50 + round),
-      db.prepare(`INSERT INTO auth_events (user_id, type, success, ip, at) VALUES (?, 'login', 1, '198.51.100.7', ?)`).bind(60 + round, round),
+      db
+        .prepare(`INSERT INTO auth_events (user_id, type, success, ip, at) VALUES (?, 'login', 1, '198.51.100.7', ?)`)
+        .bind(60 + round, round),
     ]);
   },
   userRows: (db, id) =>
-    rowsWhere(db, [["users", "id"], ["refresh_tokens", "user_id"], ["authorization_codes", "user_id"], ["consents", "user_id"], ["auth_events", "user_id"]], id),
+    rowsWhere(
+      db,
+      [
+        ["users", "id"],
+        ["refresh_tokens", "user_id"],
+        ["authorization_codes", "user_id"],
+        ["consents", "user_id"],
+        ["auth_events", "user_id"],
+      ],
+      id,
+    ),
   async seedSessions(ns) {
     const names = ["shard-a", "shard-b", "shard-c"];
     for (const [i, name] of names.entries()) {
       const stub = ns.get(ns.idFromName(name)) as unknown as DurableObjectStub<SessionObject>;
       await stub.putSession(name, { id: `s-${i}`, user_id: i + 1, data: { amr: ["pwd"] }, expires_at: Date.now() + 3_600_000 });
-      await stub.putCode(name, { code: `c-${i}`, client_id: "client-001", user_id: i + 1, pkce: new Uint8Array([i, 7]), expires_at: Date.now() + 60_000 });
+      await stub.putCode(name, {
+        code: `c-${i}`,
+        client_id: "client-001",
+        user_id: i + 1,
+        pkce: new Uint8Array([i, 7]),
+        expires_at: Date.now() + 60_000,
+      });
     }
     return names;
   },
@@ -93,7 +114,17 @@ const authjs: ProviderFixture = {
       db.prepare(`INSERT INTO "verification_tokens" VALUES (?, ?, ?)`).bind(`late${round}@example.org`, `vt-late-${round}`, round),
     ]);
   },
-  userRows: (db, id) => rowsWhere(db, [["users", "id"], ["accounts", "userId"], ["sessions", "userId"], ["keys", "userId"]], id),
+  userRows: (db, id) =>
+    rowsWhere(
+      db,
+      [
+        ["users", "id"],
+        ["accounts", "userId"],
+        ["sessions", "userId"],
+        ["keys", "userId"],
+      ],
+      id,
+    ),
   async seedSessions(ns) {
     const names = [`user:${uuid(1)}`, `user:${uuid(2)}`];
     for (const [i, name] of names.entries()) {

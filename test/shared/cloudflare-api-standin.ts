@@ -14,16 +14,21 @@ export function standinBookmark(databaseId: string, timestamp: string): string {
 }
 
 const envelope = (status: number, result: unknown, errors: { code: number; message: string }[] = []) =>
-  new Response(JSON.stringify({ success: status < 400, errors, messages: [], result }), { status, headers: { "content-type": "application/json" } });
+  new Response(JSON.stringify({ success: status < 400, errors, messages: [], result }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
 
 export async function cloudflareApiStandin(request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (!url.href.startsWith(STANDIN.baseURL)) return new Response(`no outbound network in tests: ${url.host}`, { status: 502 });
-  if (request.headers.get("authorization") !== `Bearer ${STANDIN.apiToken}`) return envelope(403, null, [{ code: 10000, message: "Authentication error" }]);
+  if (request.headers.get("authorization") !== `Bearer ${STANDIN.apiToken}`)
+    return envelope(403, null, [{ code: 10000, message: "Authentication error" }]);
   const path = url.pathname.replace(new URL(STANDIN.baseURL).pathname, "");
   const bookmark = /^\/accounts\/([^/]+)\/d1\/database\/([^/]+)\/time_travel\/bookmark$/.exec(path);
   if (bookmark && request.method === "GET") {
-    if (bookmark[1] !== STANDIN.accountId || bookmark[2] !== STANDIN.databaseId) return envelope(404, null, [{ code: 7404, message: "database not found" }]);
+    if (bookmark[1] !== STANDIN.accountId || bookmark[2] !== STANDIN.databaseId)
+      return envelope(404, null, [{ code: 7404, message: "database not found" }]);
     const timestamp = url.searchParams.get("timestamp") ?? new Date().toISOString();
     return envelope(200, { bookmark: standinBookmark(bookmark[2]!, timestamp) });
   }

@@ -12,11 +12,27 @@ export interface ProvisioningState {
 }
 
 const envelope = (status: number, result: unknown, extra: object = {}, errors: { code: number; message: string }[] = []) =>
-  new Response(JSON.stringify({ success: status < 400, errors, messages: [], result, ...extra }), { status, headers: { "content-type": "application/json" } });
+  new Response(JSON.stringify({ success: status < 400, errors, messages: [], result, ...extra }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
 
-export function provisioningStandin(opts: { accountId: string; apiToken: string; basePath: string; existing?: Partial<ProvisioningState> }) {
+export function provisioningStandin(opts: {
+  accountId: string;
+  apiToken: string;
+  basePath: string;
+  existing?: Partial<ProvisioningState>;
+}) {
   // A copy: tests share their `existing` fixtures, and this state grows.
-  const state: ProvisioningState = { databases: [], buckets: [], queues: [], scripts: [], locks: {}, requests: [], ...structuredClone(opts.existing ?? {}) };
+  const state: ProvisioningState = {
+    databases: [],
+    buckets: [],
+    queues: [],
+    scripts: [],
+    locks: {},
+    requests: [],
+    ...structuredClone(opts.existing ?? {}),
+  };
   let n = 0;
   const id = () => `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
 
@@ -24,7 +40,8 @@ export function provisioningStandin(opts: { accountId: string; apiToken: string;
     const url = new URL(request.url);
     const path = url.pathname.replace(opts.basePath, "");
     state.requests.push(`${request.method} ${path}`);
-    if (request.headers.get("authorization") !== `Bearer ${opts.apiToken}`) return envelope(403, null, {}, [{ code: 10000, message: "Authentication error" }]);
+    if (request.headers.get("authorization") !== `Bearer ${opts.apiToken}`)
+      return envelope(403, null, {}, [{ code: 10000, message: "Authentication error" }]);
     const m = /^\/accounts\/([^/]+)(\/.*)$/.exec(path);
     if (!m || m[1] !== opts.accountId) return envelope(404, null, {}, [{ code: 7003, message: "account not found" }]);
     const rest = m[2]!;
@@ -34,10 +51,13 @@ export function provisioningStandin(opts: { accountId: string; apiToken: string;
       const page = Number(url.searchParams.get("page") ?? 1);
       const per = Number(url.searchParams.get("per_page") ?? 20);
       const all = state.databases.filter((d) => !url.searchParams.get("name") || d.name === url.searchParams.get("name"));
-      return envelope(200, all.slice((page - 1) * per, page * per), { result_info: { page, per_page: per, count: all.length, total_count: all.length } });
+      return envelope(200, all.slice((page - 1) * per, page * per), {
+        result_info: { page, per_page: per, count: all.length, total_count: all.length },
+      });
     }
     if (rest === "/d1/database" && request.method === "POST") {
-      if (state.databases.some((d) => d.name === body.name)) return envelope(400, null, {}, [{ code: 7502, message: "database already exists" }]);
+      if (state.databases.some((d) => d.name === body.name))
+        return envelope(400, null, {}, [{ code: 7502, message: "database already exists" }]);
       const db = { uuid: id(), name: body.name as string };
       state.databases.push(db);
       return envelope(200, { ...db, created_at: new Date().toISOString() });
@@ -49,11 +69,20 @@ export function provisioningStandin(opts: { accountId: string; apiToken: string;
       const per = Math.min(Number(url.searchParams.get("per_page") ?? 20), 2);
       const from = Number(url.searchParams.get("cursor") ?? 0);
       const page = all.slice(from, from + per);
-      return envelope(200, { buckets: page.map((b) => ({ name: b.name, location: b.location })) }, { result_info: { per_page: per, ...(from + per < all.length ? { cursor: String(from + per) } : {}) } });
+      return envelope(
+        200,
+        { buckets: page.map((b) => ({ name: b.name, location: b.location })) },
+        { result_info: { per_page: per, ...(from + per < all.length ? { cursor: String(from + per) } : {}) } },
+      );
     }
-    if (rest === "/workers/scripts" && request.method === "GET") return envelope(200, state.scripts.map((id) => ({ id })));
+    if (rest === "/workers/scripts" && request.method === "GET")
+      return envelope(
+        200,
+        state.scripts.map((id) => ({ id })),
+      );
     if (rest === "/r2/buckets" && request.method === "POST") {
-      if (state.buckets.some((b) => b.name === body.name)) return envelope(409, null, {}, [{ code: 10004, message: "bucket already exists" }]);
+      if (state.buckets.some((b) => b.name === body.name))
+        return envelope(409, null, {}, [{ code: 10004, message: "bucket already exists" }]);
       const jurisdiction = request.headers.get("cf-r2-jurisdiction") ?? undefined;
       state.buckets.push({ name: body.name, location: body.locationHint, ...(jurisdiction ? { jurisdiction } : {}) });
       return envelope(200, { name: body.name, location: body.locationHint });
@@ -69,7 +98,8 @@ export function provisioningStandin(opts: { accountId: string; apiToken: string;
     }
     if (rest === "/queues" && request.method === "GET") return envelope(200, state.queues);
     if (rest === "/queues" && request.method === "POST") {
-      if (state.queues.some((q) => q.queue_name === body.queue_name)) return envelope(409, null, {}, [{ code: 11009, message: "queue already exists" }]);
+      if (state.queues.some((q) => q.queue_name === body.queue_name))
+        return envelope(409, null, {}, [{ code: 11009, message: "queue already exists" }]);
       const q = { queue_id: id().replace(/-/g, ""), queue_name: body.queue_name as string };
       state.queues.push(q);
       return envelope(200, q);

@@ -7,7 +7,6 @@ import { unstable_readConfig } from "wrangler";
 
 export interface ExampleProvider {
   /** Miniflare options of the provider's own Worker (miniflare's WorkerOptions; its type is not importable here). */
-  // biome-ignore lint/suspicious/noExplicitAny: handed to the pool's miniflare options as they are
   worker: any;
   /** Its database's id (Vaultline's OIDC_DB points there) and its session class, for Vaultline's bindings. */
   databaseId: string;
@@ -21,7 +20,18 @@ export function exampleProvider(configPath: string): ExampleProvider {
   const dir = dirname(resolve(configPath));
   const outfile = resolve(".test-output", "providers", `${config.name}.mjs`);
   mkdirSync(dirname(outfile), { recursive: true });
-  buildSync({ entryPoints: [config.main!], bundle: true, format: "esm", platform: "neutral", target: "es2022", outfile, external: ["cloudflare:*", "node:*"], conditions: ["workerd", "worker", "browser"], mainFields: ["module", "main"], logLevel: "error" });
+  buildSync({
+    entryPoints: [config.main!],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    outfile,
+    external: ["cloudflare:*", "node:*"],
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "error",
+  });
   const db = config.d1_databases[0]!;
   const so = config.durable_objects.bindings[0]!;
   return {
@@ -31,9 +41,16 @@ export function exampleProvider(configPath: string): ExampleProvider {
       scriptPath: outfile,
       compatibilityDate: config.compatibility_date,
       compatibilityFlags: config.compatibility_flags,
-      d1Databases: Object.fromEntries(config.d1_databases.map((d: { binding: string; database_id?: string }) => [d.binding, d.database_id!])),
+      d1Databases: Object.fromEntries(
+        config.d1_databases.map((d: { binding: string; database_id?: string }) => [d.binding, d.database_id!]),
+      ),
       r2Buckets: Object.fromEntries(config.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name!])),
-      durableObjects: Object.fromEntries(config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, { className: b.class_name, useSQLite: true }])),
+      durableObjects: Object.fromEntries(
+        config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [
+          b.name,
+          { className: b.class_name, useSQLite: true },
+        ]),
+      ),
     },
     databaseId: db.database_id!,
     sessions: { className: so.class_name, scriptName: config.name! },

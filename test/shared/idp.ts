@@ -12,11 +12,25 @@ export const TEST_IDP = {
 
 const PUBLISHED: Issuer = {
   ...TEST_IDP,
-  key: { kid: "test-1", kty: "EC", crv: "P-256", x: "6tI4k6_mz2hiWRw_YupXFm_1LctqT8sCy2IS6S-LYKY", y: "QyyxHLc2WRN2fvzcoQai6StsH_jN0amrTbPXxRZLoe8", d: "ch-eUbbLBHS1dclXKKMuXSDwPif3Eo7G9ZqSFE-f5bk" },
+  key: {
+    kid: "test-1",
+    kty: "EC",
+    crv: "P-256",
+    x: "6tI4k6_mz2hiWRw_YupXFm_1LctqT8sCy2IS6S-LYKY",
+    y: "QyyxHLc2WRN2fvzcoQai6StsH_jN0amrTbPXxRZLoe8",
+    d: "ch-eUbbLBHS1dclXKKMuXSDwPif3Eo7G9ZqSFE-f5bk",
+  },
 };
 const UNPUBLISHED: Issuer = {
   ...TEST_IDP,
-  key: { kid: "test-unknown", kty: "EC", crv: "P-256", x: "1kJ1uOxfr4-iTPYYVAWvWi3FfQJ8jAUU9V74XVvuV3A", y: "V5Aou_Q3FdOmsJLG9RyvLvoS1hbDfgo5aB2APlyNhj0", d: "c8Apqy3G45M7GxnCxOFJ64PNLi8TXsuH-5dABCQb8dU" },
+  key: {
+    kid: "test-unknown",
+    kty: "EC",
+    crv: "P-256",
+    x: "1kJ1uOxfr4-iTPYYVAWvWi3FfQJ8jAUU9V74XVvuV3A",
+    y: "V5Aou_Q3FdOmsJLG9RyvLvoS1hbDfgo5aB2APlyNhj0",
+    d: "c8Apqy3G45M7GxnCxOFJ64PNLi8TXsuH-5dABCQb8dU",
+  },
 };
 
 export const TEST_JWKS = publicJwks(PUBLISHED.key);

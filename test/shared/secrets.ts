@@ -9,7 +9,11 @@ export const DATA_KEY_DIGEST_MARKER = "[vaultline:data-key-digests]";
 
 /** Every fixed secret of the suite: master keys (base64 and raw), API tokens, the Cloudflare API token. */
 export const FIXED_SECRETS: { name: string; value: string }[] = [
-  ...[["BACKUP_ENCRYPTION_KEY", TEST_MASTER_KEY], ["BACKUP_ENCRYPTION_KEYS_OLD[0]", PREVIOUS_MASTER_KEY], ["other master key", OTHER_MASTER_KEY]].flatMap(([name, b64]) => [
+  ...[
+    ["BACKUP_ENCRYPTION_KEY", TEST_MASTER_KEY],
+    ["BACKUP_ENCRYPTION_KEYS_OLD[0]", PREVIOUS_MASTER_KEY],
+    ["other master key", OTHER_MASTER_KEY],
+  ].flatMap(([name, b64]) => [
     { name: name!, value: b64! },
     { name: `${name} (raw)`, value: atob(b64!) },
   ]),

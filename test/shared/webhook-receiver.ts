@@ -35,7 +35,8 @@ export async function webhookReceiver(request: Request): Promise<Response | null
   const ts = Number(request.headers.get("x-vaultline-timestamp"));
   const sig = (request.headers.get("x-vaultline-signature") ?? "").replace(/^v1=/, "");
   const expected = createHmac("sha256", HOOKS.secret).update(`${ts}.${body}`).digest("hex");
-  if (sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(expected))) return json(401, { error: "bad signature" });
+  if (sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(expected)))
+    return json(401, { error: "bad signature" });
   if (!Number.isFinite(ts) || Math.abs(Date.now() / 1000 - ts) > 300) return json(401, { error: "stale timestamp" });
   if (seen.has(`${url.pathname} ${id}`)) return json(409, { error: "replayed event" });
   seen.add(`${url.pathname} ${id}`);

@@ -20,12 +20,25 @@ const FACTORS = ["mfa", "otp", "hwk", "swk"];
 
 function served(): string[] {
   // Handlers, not the /admin/* middleware.
-  return [...new Set(createApp().routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`))].sort();
+  return [
+    ...new Set(
+      createApp()
+        .routes.filter((r) => r.method !== "ALL")
+        .map((r) => `${r.method} ${r.path}`),
+    ),
+  ].sort();
 }
 
 async function call(route: string, who: Who | null) {
   const [method, path] = route.split(" ") as [string, string];
-  const url = path.replace(":id", path.includes("restore/") ? "rs_20260101T000000Z_00000000" : path.includes("test-restores/") ? "tr_20260101T000000Z_00000000" : "bk_20260101T000000Z_00000000");
+  const url = path.replace(
+    ":id",
+    path.includes("restore/")
+      ? "rs_20260101T000000Z_00000000"
+      : path.includes("test-restores/")
+        ? "tr_20260101T000000Z_00000000"
+        : "bk_20260101T000000Z_00000000",
+  );
   const res = await (exports as any).default.fetch(
     new Request(`http://vaultline.test${url}`, {
       method,
@@ -43,7 +56,11 @@ async function call(route: string, who: Who | null) {
 /** Every caller the suite has: each API token, and each person signing in with a JWT (with or without a second factor). */
 const CALLERS = [
   ...Object.entries(TEST_TOKENS).map(([who, t]) => ({ who: who as Who, roles: t.roles as readonly string[], mfa: false })),
-  ...Object.entries(TEST_PEOPLE).map(([who, p]) => ({ who: who as Who, roles: p.roles as readonly string[], mfa: p.amr.some((m) => FACTORS.includes(m)) })),
+  ...Object.entries(TEST_PEOPLE).map(([who, p]) => ({
+    who: who as Who,
+    roles: p.roles as readonly string[],
+    mfa: p.amr.some((m) => FACTORS.includes(m)),
+  })),
 ];
 
 describe("access matrix", () => {
@@ -71,7 +88,14 @@ describe("access matrix", () => {
         else if (!access.roles.some((r) => granted.includes(r))) want = "403";
         else if (access.mfa === "always" && !c.mfa) want = "403 mfa_required";
         else want = "not 401/403";
-        const ok = want === "404" ? status === 404 : want === "403" ? status === 403 && code === "forbidden" : want === "403 mfa_required" ? status === 403 && code === "mfa_required" : status !== 401 && status !== 403;
+        const ok =
+          want === "404"
+            ? status === 404
+            : want === "403"
+              ? status === 403 && code === "forbidden"
+              : want === "403 mfa_required"
+                ? status === 403 && code === "mfa_required"
+                : status !== 401 && status !== 403;
         if (!ok) mismatches.push(`${route} as ${c.who}: ${status} ${code ?? ""}, want ${want}`);
       }
     }

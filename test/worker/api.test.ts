@@ -55,7 +55,9 @@ describe("admin API contract", () => {
   });
 
   it("400 names the field for restore bodies; production needs the exact confirmation sentence", async () => {
-    const noConfirm = await api("POST", "/admin/backup/restore", { body: { backup_id: "bk_20260101T000000Z_abcd", target_environment: "production" } });
+    const noConfirm = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: "bk_20260101T000000Z_abcd", target_environment: "production" },
+    });
     expect(noConfirm.status).toBe(400);
     expect(noConfirm.json.error.field).toBe("confirmation");
     const wrongEnv = await api("POST", "/admin/backup/restore", { body: { backup_id: "bk_x1", target_environment: "staging" } });
@@ -70,7 +72,9 @@ describe("admin API contract", () => {
     expect((await api("GET", "/admin/backup/bk_20260101T000000Z_00000000")).status).toBe(404);
     expect((await api("GET", "/admin/restore/rs_20260101T000000Z_00000000")).status).toBe(404);
     expect((await api("GET", "/admin/nothing-here")).status).toBe(404);
-    const missing = await api("POST", "/admin/backup/restore", { body: { backup_id: "bk_20260101T000000Z_00000000", target_environment: "test" } });
+    const missing = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: "bk_20260101T000000Z_00000000", target_environment: "test" },
+    });
     expect(missing.status).toBe(404);
     await env.CATALOG_DB.prepare(
       "INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_failed_1', 'full', '[\"database\"]', 'failed', 'x', 'api', '2026-01-01', '2026-01-01')",
@@ -82,9 +86,16 @@ describe("admin API contract", () => {
 
   it("create answers 202 with an id and estimate; list filters and pages; detail shows the manifest summary", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 30);
-    const created = await api("POST", "/admin/backup/create", { as: "operator", body: { type: "full", description: "before migration 0042" } });
+    const created = await api("POST", "/admin/backup/create", {
+      as: "operator",
+      body: { type: "full", description: "before migration 0042" },
+    });
     expect(created.status).toBe(202);
-    expect(created.json).toMatchObject({ status: "initiated", backup_id: expect.stringMatching(/^bk_/), estimated_duration: expect.any(Number) });
+    expect(created.json).toMatchObject({
+      status: "initiated",
+      backup_id: expect.stringMatching(/^bk_/),
+      estimated_duration: expect.any(Number),
+    });
     const done = await runBackup();
     expect(done.status).toBe("completed");
     const list = await api("GET", "/admin/backup/list?limit=1&page=1&component=database&type=full_database", { as: "viewer" });
@@ -102,7 +113,11 @@ describe("admin API contract", () => {
     const page2 = await api("GET", "/admin/backup/list?limit=1&page=2", { as: "viewer" });
     expect(page2.json.backups[0].backup_id).not.toBe(list.json.backups[0].backup_id);
     const detail = await api("GET", `/admin/backup/${done.backup_id}`, { as: "viewer" });
-    expect(detail.json.manifest).toMatchObject({ key: `manifests/${done.backup_id}`, tables: expect.any(Number), rows: expect.any(Number) });
+    expect(detail.json.manifest).toMatchObject({
+      key: `manifests/${done.backup_id}`,
+      tables: expect.any(Number),
+      rows: expect.any(Number),
+    });
     expect(detail.json.workflow_status).toBe("complete");
     // Everything that happened was audited under the caller's subject; the workflow's end under the system's.
     const audit = await env.CATALOG_DB.prepare("SELECT DISTINCT actor FROM audit_log ORDER BY actor").all<{ actor: string }>();

@@ -18,10 +18,18 @@ function body(n: number, seed: number): Uint8Array {
 }
 
 async function seedAssets(bucket: R2Bucket) {
-  await bucket.put("avatars/0001.png", body(40_000, 1), { httpMetadata: { contentType: "image/png", cacheControl: "public, max-age=3600" }, customMetadata: { owner: "user-1" } });
+  await bucket.put("avatars/0001.png", body(40_000, 1), {
+    httpMetadata: { contentType: "image/png", cacheControl: "public, max-age=3600" },
+    customMetadata: { owner: "user-1" },
+  });
   await bucket.put("avatars/0002.png", body(52_000, 2), { httpMetadata: { contentType: "image/png" } });
-  await bucket.put("branding/logo ü 🔐.svg", new TextEncoder().encode("<svg xmlns='http://www.w3.org/2000/svg'/>".repeat(200)), { httpMetadata: { contentType: "image/svg+xml", contentLanguage: "de" } });
-  await bucket.put("exports/audit-2026-11.jsonl", body(20 * MiB + 12_345, 3), { httpMetadata: { contentType: "application/x-ndjson" }, customMetadata: { rows: "123456" } });
+  await bucket.put("branding/logo ü 🔐.svg", new TextEncoder().encode("<svg xmlns='http://www.w3.org/2000/svg'/>".repeat(200)), {
+    httpMetadata: { contentType: "image/svg+xml", contentLanguage: "de" },
+  });
+  await bucket.put("exports/audit-2026-11.jsonl", body(20 * MiB + 12_345, 3), {
+    httpMetadata: { contentType: "application/x-ndjson" },
+    customMetadata: { rows: "123456" },
+  });
   await bucket.put("empty.txt", new Uint8Array(0));
 }
 
@@ -34,7 +42,12 @@ async function bucketState(bucket: R2Bucket) {
     for (const o of page.objects) {
       const got = await bucket.get(o.key);
       const digest = await crypto.subtle.digest("SHA-256", await got!.arrayBuffer());
-      out[o.key] = { size: o.size, sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""), http: o.httpMetadata, custom: o.customMetadata };
+      out[o.key] = {
+        size: o.size,
+        sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+        http: o.httpMetadata,
+        custom: o.customMetadata,
+      };
     }
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
@@ -44,7 +57,10 @@ async function bucketState(bucket: R2Bucket) {
 async function assetBackup() {
   const created = await api("POST", "/admin/backup/create", { body: { type: "assets" } });
   expect(created.status, JSON.stringify(created.json)).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+  );
 }
 
 async function assetRestore(body: Record<string, unknown>) {
@@ -139,7 +155,9 @@ describe("R2 asset backups", () => {
     expect(missingPrefix.started.json.error.field).toBe("assets.prefix");
     const both = await assetRestore({ backup_id: b.backup_id, target_environment: "test", assets: { prefix: "a", key: "b" } });
     expect(both.started.json.error.field).toBe("assets.key");
-    const wrongComponent = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "test", components: ["database"] } });
+    const wrongComponent = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: b.backup_id, target_environment: "test", components: ["database"] },
+    });
     expect(wrongComponent.status).toBe(400);
     expect(wrongComponent.json.error.field).toBe("components");
     expect(wrongComponent.json.error.message).toMatch(/holds assets, not database/);

@@ -13,7 +13,8 @@ async function verify() {
   return r.json;
 }
 
-const ids = async () => (await env.CATALOG_DB.prepare(`SELECT id FROM audit_log ORDER BY id`).all<{ id: number }>()).results.map((r) => r.id);
+const ids = async () =>
+  (await env.CATALOG_DB.prepare(`SELECT id FROM audit_log ORDER BY id`).all<{ id: number }>()).results.map((r) => r.id);
 
 describe("hash-chained audit trail", () => {
   it("records who, what, target, from where and outcome for API calls and workflow starts and ends; filters by actor, action, target and time", async () => {
@@ -35,7 +36,11 @@ describe("hash-chained audit trail", () => {
       ]),
     );
     const started = all.find((e: any) => e.action === "backup.started");
-    expect(started).toMatchObject({ target: b.backup_id, source: "internal", detail: JSON.stringify({ type: "full_database", trigger: "api" }) });
+    expect(started).toMatchObject({
+      target: b.backup_id,
+      source: "internal",
+      detail: JSON.stringify({ type: "full_database", trigger: "api" }),
+    });
     expect(all.find((e: any) => e.action === "POST /admin/backup/create").source).not.toBeNull();
 
     const byActor = (await api("GET", "/admin/audit?actor=vera%40view", { as: "auditor" })).json.entries;
@@ -43,7 +48,9 @@ describe("hash-chained audit trail", () => {
     const byAction = (await api("GET", "/admin/audit?action=backup", { as: "auditor" })).json.entries;
     expect(byAction.map((e: any) => e.action).sort()).toEqual(["backup.completed", "backup.started"]);
     const byTarget = (await api("GET", `/admin/audit?target=${b.backup_id}`, { as: "auditor" })).json.entries;
-    expect(byTarget.map((e: any) => e.action)).toEqual(expect.arrayContaining(["backup.completed", "backup.started", "POST /admin/backup/create"]));
+    expect(byTarget.map((e: any) => e.action)).toEqual(
+      expect.arrayContaining(["backup.completed", "backup.started", "POST /admin/backup/create"]),
+    );
     expect(byTarget.every((e: any) => e.target === b.backup_id)).toBe(true);
     const since = (await api("GET", `/admin/audit?from=${encodeURIComponent(before)}&actor=vera%40view`, { as: "auditor" })).json.entries;
     expect(since.map((e: any) => e.action)).toEqual(["POST /admin/catalog/rebuild"]);
@@ -69,14 +76,22 @@ describe("hash-chained audit trail", () => {
     await env.CATALOG_DB.prepare(`UPDATE audit_log SET outcome = 500 WHERE id = 3`).run();
     const r = await verify();
     expect(r.ok).toBe(false);
-    expect(r.first_problem).toMatchObject({ id: 3, kind: "altered", message: "entry #3 was altered: its content no longer matches its hash" });
+    expect(r.first_problem).toMatchObject({
+      id: 3,
+      kind: "altered",
+      message: "entry #3 was altered: its content no longer matches its hash",
+    });
   });
 
   it("names a deleted entry", async () => {
     await activity();
     await env.CATALOG_DB.prepare(`DELETE FROM audit_log WHERE id = 4`).run();
     const r = await verify();
-    expect(r.first_problem).toMatchObject({ id: 4, kind: "removed", message: "entry #4 was removed: #5 links to an entry that is no longer there" });
+    expect(r.first_problem).toMatchObject({
+      id: 4,
+      kind: "removed",
+      message: "entry #4 was removed: #5 links to an entry that is no longer there",
+    });
   });
 
   it("names reordered entries", async () => {
@@ -88,7 +103,11 @@ describe("hash-chained audit trail", () => {
       env.CATALOG_DB.prepare(`UPDATE audit_log SET id = 3 WHERE id = 1000`),
     ]);
     const r = await verify();
-    expect(r.first_problem).toMatchObject({ id: 2, kind: "reordered", message: "entry #2 follows #3 in the chain but is stored after #1: entries were reordered" });
+    expect(r.first_problem).toMatchObject({
+      id: 2,
+      kind: "reordered",
+      message: "entry #2 follows #3 in the chain but is stored after #1: entries were reordered",
+    });
   });
 
   it("seals the chain to the bucket write-once on schedule, which catches a rewritten chain and a cut tail", async () => {
@@ -110,12 +129,24 @@ describe("hash-chained audit trail", () => {
     for (let i = 1; i < rows.length; i++) {
       rows[i].prev_hash = rows[i - 1].hash;
       rows[i].hash = await entryHash(rows[i]);
-      stmts.push(env.CATALOG_DB.prepare(`UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?`).bind(rows[i].actor, rows[i].prev_hash, `tmp-${rows[i].id}`, rows[i].id));
+      stmts.push(
+        env.CATALOG_DB.prepare(`UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?`).bind(
+          rows[i].actor,
+          rows[i].prev_hash,
+          `tmp-${rows[i].id}`,
+          rows[i].id,
+        ),
+      );
     }
-    for (let i = 1; i < rows.length; i++) stmts.push(env.CATALOG_DB.prepare(`UPDATE audit_log SET hash = ? WHERE id = ?`).bind(rows[i].hash, rows[i].id));
+    for (let i = 1; i < rows.length; i++)
+      stmts.push(env.CATALOG_DB.prepare(`UPDATE audit_log SET hash = ? WHERE id = ?`).bind(rows[i].hash, rows[i].id));
     await env.CATALOG_DB.batch(stmts);
     const rewritten = await verify();
-    expect(rewritten.first_problem).toMatchObject({ id: 2, kind: "altered", message: `entry #2 differs from its sealed copy ${seg.object_key}` });
+    expect(rewritten.first_problem).toMatchObject({
+      id: 2,
+      kind: "altered",
+      message: `entry #2 differs from its sealed copy ${seg.object_key}`,
+    });
 
     // Sealing again refuses to paper over it: the range's sealed copy stands.
     await env.CATALOG_DB.prepare(`DELETE FROM audit_segments`).run();
@@ -127,8 +158,14 @@ describe("hash-chained audit trail", () => {
     await runSchedule(env, "*/5 * * * *");
     // The newest sealed entry (the same cron appends alert entries after sealing: those are not sealed yet).
     const last = (await env.CATALOG_DB.prepare(`SELECT max(last_id) AS id FROM audit_segments`).first<number>("id"))!;
-    await env.CATALOG_DB.prepare(`DELETE FROM audit_log WHERE id >= ?`).bind(last - 1).run();
+    await env.CATALOG_DB.prepare(`DELETE FROM audit_log WHERE id >= ?`)
+      .bind(last - 1)
+      .run();
     const r = await verify();
-    expect(r.first_problem).toMatchObject({ id: last - 1, kind: "removed", message: expect.stringMatching(new RegExp(`entry #${last - 1} was removed: its sealed copy audit/`)) });
+    expect(r.first_problem).toMatchObject({
+      id: last - 1,
+      kind: "removed",
+      message: expect.stringMatching(new RegExp(`entry #${last - 1} was removed: its sealed copy audit/`)),
+    });
   });
 });

@@ -17,12 +17,18 @@ describe("sign-in with the provider's JWTs", () => {
     const create = await api("POST", "/admin/backup/create", { bearer: await mintJwt(VIEWER), body: { type: "config" } });
     expect(create.status).toBe(403);
     expect(create.json.error.message).toMatch(/requires the operator role; val@view has viewer/);
-    const audited = await env.CATALOG_DB.prepare(`SELECT actor, outcome FROM audit_log WHERE action = 'GET /admin/backup/list' ORDER BY id`).all();
+    const audited = await env.CATALOG_DB.prepare(
+      `SELECT actor, outcome FROM audit_log WHERE action = 'GET /admin/backup/list' ORDER BY id`,
+    ).all();
     expect(audited.results).toEqual([{ actor: "val@view", outcome: 200 }]);
   });
 
   it.each([
-    ["a bad signature", async () => ((t: string) => `${t.slice(0, -6)}${t.slice(-6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}`)(await mintJwt(VIEWER)), /signature does not verify/],
+    [
+      "a bad signature",
+      async () => ((t: string) => `${t.slice(0, -6)}${t.slice(-6) === "AAAAAA" ? "BBBBBB" : "AAAAAA"}`)(await mintJwt(VIEWER)),
+      /signature does not verify/,
+    ],
     ["the wrong issuer", () => mintJwt({ ...VIEWER, issuer: "https://evil.example" }), /iss claim is wrong/],
     ["the wrong audience", () => mintJwt({ ...VIEWER, audience: "some-other-app" }), /aud claim is wrong/],
     ["an expired token", () => mintJwt({ ...VIEWER, expiresIn: -120 }), /token has expired/],
@@ -53,7 +59,10 @@ describe("production restores need a person with a second factor", () => {
     const body = { ...PROD, backup_id: b.backup_id };
     const byToken = await api("POST", "/admin/backup/restore", { as: "admin", body });
     expect(byToken.status).toBe(403);
-    expect(byToken.json.error).toMatchObject({ code: "mfa_required", message: expect.stringMatching(/restoring into production needs a person signed in with a second factor/) });
+    expect(byToken.json.error).toMatchObject({
+      code: "mfa_required",
+      message: expect.stringMatching(/restoring into production needs a person signed in with a second factor/),
+    });
     const noMfa = await api("POST", "/admin/backup/restore", { as: "aliceNoMfa", body });
     expect(noMfa.status).toBe(403);
     expect(noMfa.json.error.message).toMatch(/amr is \[pwd\]/);
@@ -63,7 +72,9 @@ describe("production restores need a person with a second factor", () => {
     expect((await api("POST", "/admin/backup/restore", { as: "restoreRequester", body: { ...body, dry_run: true } })).status).toBe(200);
     const rita = await api("POST", "/admin/backup/restore", { as: "rita", body });
     expect(rita.status, JSON.stringify(rita.json)).toBe(202);
-    const row = await env.CATALOG_DB.prepare(`SELECT requested_by FROM restores WHERE id = ?`).bind(rita.json.restore_id).first("requested_by");
+    const row = await env.CATALOG_DB.prepare(`SELECT requested_by FROM restores WHERE id = ?`)
+      .bind(rita.json.restore_id)
+      .first("requested_by");
     expect(row).toBe("rita@request");
     const stop = await api("POST", `/admin/restore/${rita.json.restore_id}/reject`, { as: "bob", body: { comment: "test over" } });
     expect([200, 409]).toContain(stop.status);
@@ -85,14 +96,24 @@ describe("bad input", () => {
     });
     const { exports } = await import("cloudflare:workers");
     const res = await (exports as any).default.fetch(
-      new Request("http://vaultline.test/admin/backup/create", { method: "POST", headers: { authorization: "Bearer vl-test-admin-4c1f0b8e" }, body: chunks, duplex: "half" } as RequestInit),
+      new Request("http://vaultline.test/admin/backup/create", {
+        method: "POST",
+        headers: { authorization: "Bearer vl-test-admin-4c1f0b8e" },
+        body: chunks,
+        duplex: "half",
+      } as RequestInit),
     );
     expect(res.status).toBe(413);
   });
 
   it("malformed JSON is 400; unknown fields and query parameters are refused by name; path ids are checked", async () => {
-    expect((await api("POST", "/admin/backup/create", { rawBody: "{\"type\": \"full\"" })).json.error).toMatchObject({ code: "invalid_request", message: "body is not valid JSON" });
-    const extra = await api("POST", "/admin/backup/restore", { body: { backup_id: "bk_20260101T000000Z_abcd", target_environment: "test", force: true } });
+    expect((await api("POST", "/admin/backup/create", { rawBody: '{"type": "full"' })).json.error).toMatchObject({
+      code: "invalid_request",
+      message: "body is not valid JSON",
+    });
+    const extra = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: "bk_20260101T000000Z_abcd", target_environment: "test", force: true },
+    });
     expect(extra.status).toBe(400);
     expect(extra.json.error.message).toMatch(/force/);
     const query = await api("GET", "/admin/backup/list?sort=desc");

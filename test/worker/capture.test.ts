@@ -20,29 +20,44 @@ async function changeLog(db: D1Database) {
 async function restoreToTest(body: Record<string, unknown>) {
   const started = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", ...body } });
   if (started.status !== 202) return { started, done: null as any };
-  const done = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => ["completed", "failed"].includes(r.status));
+  const done = await waitFor(
+    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
+    (r) => ["completed", "failed"].includes(r.status),
+  );
   const instance = await env.DATABASE_RESTORE.get(started.json.restore_id);
-  await waitFor(async () => (await instance.status()).status, (s) => s === "complete" || s === "errored");
+  await waitFor(
+    async () => (await instance.status()).status,
+    (s) => s === "complete" || s === "errored",
+  );
   return { started, done };
 }
 
 async function runTyped(type: string) {
   const created = await api("POST", "/admin/backup/create", { body: { type } });
   expect(created.status).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+  );
 }
 
 /** One round of writes across tables: inserts, updates (one through a touch trigger), deletes with cascades. */
 async function workload(db: D1Database, round: number) {
   const base = round * 1000;
   await db.batch([
-    db.prepare(`INSERT INTO users (email, name, created_at, updated_at, mfa_secret) VALUES (?, ?, ?, ?, ?)`).bind(`new${round}@example.com`, `New ${round}`, base, base, new Uint8Array([round, 0, 255])),
+    db
+      .prepare(`INSERT INTO users (email, name, created_at, updated_at, mfa_secret) VALUES (?, ?, ?, ?, ?)`)
+      .bind(`new${round}@example.com`, `New ${round}`, base, base, new Uint8Array([round, 0, 255])),
     db.prepare(`UPDATE users SET name = ?, last_login_at = ? WHERE id % 7 = ?`).bind(`renamed ${round}`, base + 1, round % 7),
     db.prepare(`UPDATE users SET email = ? WHERE id = ?`).bind(`moved${round}@example.com`, 10 + round),
     db.prepare(`DELETE FROM users WHERE id = ?`).bind(20 + round),
     db.prepare(`UPDATE refresh_tokens SET revoked_at = ? WHERE id % 11 = ?`).bind(base + 2, round % 11),
     db.prepare(`DELETE FROM consents WHERE user_id % 13 = ?`).bind(round % 13),
-    db.prepare(`INSERT INTO auth_events (user_id, type, success, ip, at) VALUES ((SELECT max(id) FROM users), 'login', 1, '198.51.100.7', ?)`).bind(base + 3),
+    db
+      .prepare(
+        `INSERT INTO auth_events (user_id, type, success, ip, at) VALUES ((SELECT max(id) FROM users), 'login', 1, '198.51.100.7', ?)`,
+      )
+      .bind(base + 3),
     db.prepare(`INSERT INTO edge_values (k, n, r, b) VALUES (?, ?, 0.5, X'00ff')`).bind(`round-${round}`, round),
     db.prepare(`UPDATE edge_values SET t = ? WHERE k = 'precision'`).bind(`round ${round} 🔐`),
     db.prepare(`DELETE FROM edge_values WHERE k = ?`).bind(`round-${round - 1}`),
@@ -62,7 +77,9 @@ describe("change capture", () => {
     await env.OIDC_DB.prepare(`UPDATE users SET email = 'touched@example.com' WHERE id = 3`).run();
     await env.OIDC_DB.prepare(`DELETE FROM edge_values WHERE k = 'min-int'`).run();
     await env.OIDC_DB.prepare(`INSERT INTO edge_values (k, n) VALUES ('fresh', 7)`).run();
-    await env.OIDC_DB.prepare(`UPDATE refresh_tokens SET id = 900000 WHERE id = (SELECT min(id) FROM refresh_tokens WHERE id NOT IN (SELECT parent_id FROM refresh_tokens WHERE parent_id IS NOT NULL))`).run();
+    await env.OIDC_DB.prepare(
+      `UPDATE refresh_tokens SET id = 900000 WHERE id = (SELECT min(id) FROM refresh_tokens WHERE id NOT IN (SELECT parent_id FROM refresh_tokens WHERE parent_id IS NOT NULL))`,
+    ).run();
     const log = await changeLog(env.OIDC_DB);
     // The touch trigger rewrote the row after the update; the last entry for the key carries the final row.
     const user3 = log.filter((e: any) => e.tbl === "users" && e.key === "3");
@@ -92,7 +109,9 @@ describe("change capture", () => {
 
     const removed = await api("POST", "/admin/capture/remove");
     expect(removed.json.log_dropped).toBe(true);
-    expect((await env.OIDC_DB.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '\\_vaultline\\_%' ESCAPE '\\'`).first("n"))).toBe(0);
+    expect(
+      await env.OIDC_DB.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '\\_vaultline\\_%' ESCAPE '\\'`).first("n"),
+    ).toBe(0);
   });
 
   it("ships verified segments named by sequence range and trims only what it shipped; a hole in the sequence is reported", async () => {
@@ -135,7 +154,9 @@ describe("change capture", () => {
 
     const points = (await api("GET", "/admin/backup/restore-points")).json;
     expect(points.ranges).toMatchObject([{ base_backup_id: base.backup_id, ends: "gap" }]);
-    const refused = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: new Date(after).toISOString() } });
+    const refused = await api("POST", "/admin/backup/restore", {
+      body: { target_environment: "test", target_timestamp: new Date(after).toISOString() },
+    });
     expect(refused.status).toBe(422);
     expect(refused.json.error.message).toMatch(/past a gap break in the change log/);
     expect(refused.json.error.details.nearest_restorable.before).toBe(points.ranges[0].to);
@@ -161,7 +182,9 @@ describe("change capture", () => {
     // A full backup in the middle. Its scan window is widened back over round 3's writes (made just before it, so
     // the scan sees them: the window's replay must be idempotent), and a writer runs while it works (changes the
     // scan may or may not see, depending on where it is).
-    const beforeRound3 = (await env.OIDC_DB.prepare(`SELECT seq FROM sqlite_sequence WHERE name = '_vaultline_changes'`).first<number>("seq"))!;
+    const beforeRound3 = (await env.OIDC_DB.prepare(`SELECT seq FROM sqlite_sequence WHERE name = '_vaultline_changes'`).first<number>(
+      "seq",
+    ))!;
     let round = 3;
     await workload(env.OIDC_DB, round++);
     await using backups = await introspectWorkflow(env.FULL_DATABASE_BACKUP);
@@ -177,7 +200,10 @@ describe("change capture", () => {
     })();
     let middle: any;
     try {
-      middle = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+      middle = await waitFor(
+        async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+        (b) => b.status === "completed" || b.status === "failed",
+      );
     } finally {
       stop = true;
       await writer;
@@ -246,13 +272,17 @@ describe("change capture", () => {
     expect(missing.done.status).toBe("failed");
     expect(missing.done.error.message).toMatch(/missing/);
     expect(await userSnapshot(env.RESTORE_TARGET_DB)).toEqual(before);
-    const leftovers = await env.RESTORE_TARGET_DB.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '\\_vaultline\\_%' ESCAPE '\\'`).first("n");
+    const leftovers = await env.RESTORE_TARGET_DB.prepare(
+      `SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '\\_vaultline\\_%' ESCAPE '\\'`,
+    ).first("n");
     expect(leftovers).toBe(0);
   });
 
   it("refuses instants it cannot restore, with the reason and the nearest restorable times", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 20);
-    const none = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: "2026-01-01T00:00:00Z" } });
+    const none = await api("POST", "/admin/backup/restore", {
+      body: { target_environment: "test", target_timestamp: "2026-01-01T00:00:00Z" },
+    });
     expect(none.status).toBe(422);
     expect(none.json.error).toMatchObject({ code: "not_restorable", field: "target_timestamp" });
     expect(none.json.error.message).toMatch(/no full database backup with change capture/);
@@ -264,23 +294,31 @@ describe("change capture", () => {
     await new Promise((r) => setTimeout(r, 1100));
     await ship();
 
-    const early = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: new Date(before).toISOString() } });
+    const early = await api("POST", "/admin/backup/restore", {
+      body: { target_environment: "test", target_timestamp: new Date(before).toISOString() },
+    });
     expect(early.status).toBe(422);
     expect(early.json.error.message).toMatch(/before the first full backup/);
     expect(early.json.error.details.nearest_restorable.after).toBe(new Date(base.change_log.as_of).toISOString());
 
-    const future = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: new Date(Date.now() + 3600_000).toISOString() } });
+    const future = await api("POST", "/admin/backup/restore", {
+      body: { target_environment: "test", target_timestamp: new Date(Date.now() + 3600_000).toISOString() },
+    });
     expect(future.status).toBe(422);
     expect(future.json.error.message).toMatch(/in the future/);
     expect(future.json.error.details.nearest_restorable.before).not.toBeNull();
 
-    const both = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", backup_id: base.backup_id, target_timestamp: "2026-01-01T00:00:00Z" } });
+    const both = await api("POST", "/admin/backup/restore", {
+      body: { target_environment: "test", backup_id: base.backup_id, target_timestamp: "2026-01-01T00:00:00Z" },
+    });
     expect(both.status).toBe(400);
     expect(both.json.error.field).toBe("backup_id");
     const badTime = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: "yesterday" } });
     expect(badTime.status).toBe(400);
     expect(badTime.json.error.field).toBe("target_timestamp");
-    const notDb = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", components: ["assets"], target_timestamp: "2026-01-01T00:00:00Z" } });
+    const notDb = await api("POST", "/admin/backup/restore", {
+      body: { target_environment: "test", components: ["assets"], target_timestamp: "2026-01-01T00:00:00Z" },
+    });
     expect(notDb.status).toBe(400);
     expect(notDb.json.error.field).toBe("target_timestamp");
   });
@@ -304,7 +342,10 @@ describe("change capture", () => {
     await new Promise((r) => setTimeout(r, 1100));
     await ship();
     const prod = { target_environment: "production", confirmation: "I understand this will overwrite current data" };
-    const started = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } }, as: "alice" });
+    const started = await api("POST", "/admin/backup/restore", {
+      body: { ...prod, target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } },
+      as: "alice",
+    });
     expect(started.status, JSON.stringify(started.json)).toBe(202);
     const done = await waitRestore(started.json.restore_id);
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
@@ -317,11 +358,15 @@ describe("change capture", () => {
     // A full production restore replaces the tables: capture is reinstalled on the new ones and the chain breaks.
     await new Promise((r) => setTimeout(r, 1100));
     await ship();
-    const full = await api("POST", "/admin/backup/restore", { body: { ...prod, target_timestamp: new Date(good).toISOString() }, as: "alice" });
+    const full = await api("POST", "/admin/backup/restore", {
+      body: { ...prod, target_timestamp: new Date(good).toISOString() },
+      as: "alice",
+    });
     expect(full.status).toBe(202);
     const fullDone = await waitRestore(full.json.restore_id);
     expect(fullDone.status, JSON.stringify(fullDone.error)).toBe("completed");
-    const dbRestore = (await api("GET", `/admin/restore/${fullDone.restores.find((r: any) => r.component === "database").restore_id}`)).json;
+    const dbRestore = (await api("GET", `/admin/restore/${fullDone.restores.find((r: any) => r.component === "database").restore_id}`))
+      .json;
     expect(dbRestore.log.map((l: any) => l.message).join("\n")).toMatch(/change capture reinstalled/);
     const status = (await api("GET", "/admin/capture/status")).json;
     expect(status.uncaptured_tables).toEqual([]);
@@ -332,7 +377,9 @@ describe("change capture", () => {
     expect(points.ranges.at(-1).ends).toBe("restore");
 
     // The chain survives losing the catalog: rebuilt from the bucket, the same instant is restorable again.
-    await env.CATALOG_DB.batch(["DELETE FROM backups", "DELETE FROM change_segments", "DELETE FROM capture_state"].map((q) => env.CATALOG_DB.prepare(q)));
+    await env.CATALOG_DB.batch(
+      ["DELETE FROM backups", "DELETE FROM change_segments", "DELETE FROM capture_state"].map((q) => env.CATALOG_DB.prepare(q)),
+    );
     const rebuilt = await api("POST", "/admin/catalog/rebuild");
     expect(rebuilt.json.segments).toBeGreaterThan(0);
     const again = await restoreToTest({ target_timestamp: new Date(good).toISOString(), database: { user_id: 9 } });
@@ -351,7 +398,9 @@ describe("D1 Time Travel alongside", () => {
     const manifest: any = await repo.getManifestJson(b.backup_id);
     const at = new Date(manifest.capture.as_of).toISOString();
     expect(manifest.time_travel).toEqual({ database_id: STANDIN.databaseId, at, bookmark: standinBookmark(STANDIN.databaseId, at) });
-    expect(b.time_travel.restore_in_place).toBe(`npx wrangler d1 time-travel restore OIDC_DB --bookmark=${standinBookmark(STANDIN.databaseId, at)}`);
+    expect(b.time_travel.restore_in_place).toBe(
+      `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${standinBookmark(STANDIN.databaseId, at)}`,
+    );
 
     const { timeTravelBookmark } = await import("../../src/capture/time-travel");
     expect(await timeTravelBookmark({ ...(env as any), CF_API_TOKEN: undefined }, Date.now())).toBeNull();

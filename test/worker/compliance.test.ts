@@ -4,7 +4,9 @@ import { api, env, runBackup, runRestore, seedWithEdgeCases, waitFor } from "./h
 const DAY = 86_400_000;
 
 async function sha256Hex(text: string) {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 describe("compliance report", () => {
@@ -15,21 +17,42 @@ describe("compliance report", () => {
     const old = await runBackup();
     await runBackup();
     await runBackup();
-    await env.CATALOG_DB.prepare(`INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_failed_x', 'assets', '["assets"]', 'failed', 'x', 'api', ?, ?)`).bind(new Date().toISOString(), new Date().toISOString()).run();
+    await env.CATALOG_DB.prepare(
+      `INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_failed_x', 'assets', '["assets"]', 'failed', 'x', 'api', ?, ?)`,
+    )
+      .bind(new Date().toISOString(), new Date().toISOString())
+      .run();
     const drill = await api("POST", `/admin/backup/${old.backup_id}/test-restore`, { as: "operator" });
-    await waitFor(async () => (await api("GET", `/admin/test-restores/${drill.json.test_id}`)).json, (t) => t.status !== "running", 120_000);
+    await waitFor(
+      async () => (await api("GET", `/admin/test-restores/${drill.json.test_id}`)).json,
+      (t) => t.status !== "running",
+      120_000,
+    );
     await runRestore(old.backup_id, "test");
-    const hold = await api("POST", "/admin/legal-holds", { body: { from: "2020-01-01T00:00:00Z", to: "2020-12-31T00:00:00Z", reason: "=HYPERLINK(\"x\") <script>alert(1)</script>" } });
+    const hold = await api("POST", "/admin/legal-holds", {
+      body: { from: "2020-01-01T00:00:00Z", to: "2020-12-31T00:00:00Z", reason: '=HYPERLINK("x") <script>alert(1)</script>' },
+    });
     expect(hold.status).toBe(201);
-    await env.CATALOG_DB.prepare(`UPDATE backups SET completed_at = ? WHERE id = ?`).bind(new Date(Date.now() - 3 * DAY).toISOString(), old.backup_id).run();
+    await env.CATALOG_DB.prepare(`UPDATE backups SET completed_at = ? WHERE id = ?`)
+      .bind(new Date(Date.now() - 3 * DAY).toISOString(), old.backup_id)
+      .run();
     const run = await api("POST", "/admin/backup/retention/run");
-    await waitFor(async () => (await api("GET", `/admin/backup/retention/runs/${run.json.run_id}`)).json, (r) => r.status !== "running", 120_000);
+    await waitFor(
+      async () => (await api("GET", `/admin/backup/retention/runs/${run.json.run_id}`)).json,
+      (r) => r.status !== "running",
+      120_000,
+    );
     const rot = await api("POST", "/admin/keys/rotate");
-    await waitFor(async () => (await api("GET", `/admin/keys/rotations/${rot.json.rotation_id}`)).json, (r) => r.status !== "running");
+    await waitFor(
+      async () => (await api("GET", `/admin/keys/rotations/${rot.json.rotation_id}`)).json,
+      (r) => r.status !== "running",
+    );
     const to = new Date(Date.now() + 60_000).toISOString();
 
     expect((await api("GET", `/admin/reports/compliance?from=${from}&to=${to}`, { as: "admin" })).status).toBe(403);
-    const res = await api("GET", `/admin/reports/compliance?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { as: "auditor" });
+    const res = await api("GET", `/admin/reports/compliance?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, {
+      as: "auditor",
+    });
     expect(res.status).toBe(200);
     const r = res.json;
     expect(r.backups).toEqual([
@@ -41,20 +64,34 @@ describe("compliance report", () => {
     expect(r.rpo.find((x: any) => x.component === "database").worst_gap_seconds).toBeGreaterThan(0);
     expect(r.rto).toMatchObject({ target_seconds: 3600, drills_passed: 1, met: true });
     expect(r.test_restores).toMatchObject({ run: 1, passed: 1, failed: 0 });
-    expect(r.retention.forgotten).toEqual([expect.objectContaining({ backup_id: old.backup_id, type: "full_database", reason: "no rule keeps it", run: run.json.run_id })]);
+    expect(r.retention.forgotten).toEqual([
+      expect.objectContaining({ backup_id: old.backup_id, type: "full_database", reason: "no rule keeps it", run: run.json.run_id }),
+    ]);
     expect(r.legal_holds.placed).toEqual([expect.objectContaining({ id: hold.json.id, placed_by: "alice@admin" })]);
-    expect(r.data_access.map((a: any) => [a.actor, a.action])).toEqual(expect.arrayContaining([["alice@admin", "restore.requested"], ["oscar@ops", "POST /admin/backup/:id/test-restore"]]));
+    expect(r.data_access.map((a: any) => [a.actor, a.action])).toEqual(
+      expect.arrayContaining([
+        ["alice@admin", "restore.requested"],
+        ["oscar@ops", "POST /admin/backup/:id/test-restore"],
+      ]),
+    );
     expect(r.keys.rotations).toEqual([expect.objectContaining({ id: rot.json.rotation_id, status: "completed" })]);
     expect(r.audit_chain).toMatchObject({ ok: true, first_problem: null });
 
     const { digest, ...body } = r;
     expect(await sha256Hex(JSON.stringify(body))).toBe(digest);
-    const audited = await env.CATALOG_DB.prepare(`SELECT actor, detail FROM audit_log WHERE action = 'report.generated' AND target = ?`).bind(digest).first<any>();
+    const audited = await env.CATALOG_DB.prepare(`SELECT actor, detail FROM audit_log WHERE action = 'report.generated' AND target = ?`)
+      .bind(digest)
+      .first<any>();
     expect(audited.actor).toBe("audrey@audit");
 
     const { exports } = await import("cloudflare:workers");
     const get = (format: string) =>
-      (exports as any).default.fetch(new Request(`http://vaultline.test/admin/reports/compliance?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&format=${format}`, { headers: { authorization: "Bearer vl-test-auditor-d04c17" } }));
+      (exports as any).default.fetch(
+        new Request(
+          `http://vaultline.test/admin/reports/compliance?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&format=${format}`,
+          { headers: { authorization: "Bearer vl-test-auditor-d04c17" } },
+        ),
+      );
     const csv = await get("csv");
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     const text = await csv.text();
@@ -69,7 +106,9 @@ describe("compliance report", () => {
     expect(page).toContain("&#60;script&#62;");
     expect(page).toMatch(/Digest \(SHA-256 of the JSON report without it\): <code>[0-9a-f]{64}<\/code>/);
 
-    const bad = await api("GET", `/admin/reports/compliance?from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`, { as: "auditor" });
+    const bad = await api("GET", `/admin/reports/compliance?from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`, {
+      as: "auditor",
+    });
     expect(bad.json.error.field).toBe("to");
   });
 });

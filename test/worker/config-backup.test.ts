@@ -6,7 +6,10 @@ import { api, env, waitFor } from "./helpers";
 async function configBackup() {
   const created = await api("POST", "/admin/backup/create", { body: { type: "config" } });
   expect(created.status).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+  );
 }
 
 describe("configuration backups", () => {
@@ -31,9 +34,22 @@ describe("configuration backups", () => {
         { name: "FULL_DATABASE_BACKUP", kind: "workflow" },
       ]),
     );
-    expect(Object.keys(c.schedules)).toEqual(["0 2 * * *", "0 3 * * *", "0 4 * * 0", "0 */6 * * *", "0 1 1 * *", "0 5 * * 0", "*/5 * * * *", "* * * * *"]);
+    expect(Object.keys(c.schedules)).toEqual([
+      "0 2 * * *",
+      "0 3 * * *",
+      "0 4 * * 0",
+      "0 */6 * * *",
+      "0 1 1 * *",
+      "0 5 * * 0",
+      "*/5 * * * *",
+      "* * * * *",
+    ]);
     const oidc = c.databases.find((d) => d.binding === "OIDC_DB")!;
-    expect(oidc).toMatchObject({ migration: "0002_object_registry.sql", migrations_applied: 2, schema_digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(oidc).toMatchObject({
+      migration: "0002_object_registry.sql",
+      migrations_applied: 2,
+      schema_digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
 
     // Never a secret value: not in the API answer, not in what is stored (decrypted).
     const { Repository } = await import("../../src/repo/repository");
@@ -51,7 +67,9 @@ describe("configuration backups", () => {
     const after = await configBackup();
     const diff = await api("GET", `/admin/config/diff?from=${before.backup_id}&to=${after.backup_id}`);
     expect(diff.status).toBe(200);
-    expect(diff.json.changes).toEqual([{ path: "databases.OIDC_DB.schema_digest", change: "changed", before: expect.any(String), after: expect.any(String) }]);
+    expect(diff.json.changes).toEqual([
+      { path: "databases.OIDC_DB.schema_digest", change: "changed", before: expect.any(String), after: expect.any(String) },
+    ]);
   });
 
   it("diffConfig names added, removed and changed entries", () => {
@@ -80,7 +98,9 @@ describe("configuration backups", () => {
   it("is read and compared by admins only, and only as config backups", async () => {
     const b = await configBackup();
     expect((await api("GET", `/admin/backup/${b.backup_id}/config`, { as: "operator" })).status).toBe(403);
-    const restore = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "test", components: ["config"] } });
+    const restore = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: b.backup_id, target_environment: "test", components: ["config"] },
+    });
     expect(restore.status).toBe(400);
     expect(restore.json.error.field).toBe("components");
     expect(restore.json.error.message).toMatch(/redeploying/);

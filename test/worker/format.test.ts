@@ -37,7 +37,9 @@ describe("sealed objects", () => {
   it("authenticate the header and the object name: a moved, re-kinded or edited object does not open", async () => {
     const key = await dataKey();
     const sealed = await seal(key, ObjectKind.chunk, "name-1", utf8.encode("secret rows"));
-    await expect(open(key, ObjectKind.chunk, "name-2", "data/na/name-2", sealed)).rejects.toThrow(/data\/na\/name-2: authentication failed/);
+    await expect(open(key, ObjectKind.chunk, "name-2", "data/na/name-2", sealed)).rejects.toThrow(
+      /data\/na\/name-2: authentication failed/,
+    );
     await expect(open(key, ObjectKind.manifest, "name-1", "k", sealed)).rejects.toThrow(/kind 1 where 2/);
     const edited = sealed.slice();
     edited[5]! ^= 1; // claim the other compression
@@ -122,7 +124,9 @@ describe("row chunking", () => {
   it("chunk plaintext parses back to the same tuples, including newlines and quotes inside values", () => {
     const c = new RowChunker({ min: 1 << 20, avg_extra: 1 << 20, max: 8 << 20 });
     const tuples = ["1,'a\nb'", "2,'it''s \"fine\"'", "3,X'00ff',NULL,-1.5e+300"];
-    tuples.forEach((t, i) => c.add(t, String(i)));
+    tuples.forEach((t, i) => {
+      c.add(t, String(i));
+    });
     expect([...chunkRows(c.flush()!.plaintext)].map((r) => r.tuple)).toEqual(tuples);
   });
 });

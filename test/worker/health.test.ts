@@ -8,18 +8,28 @@ describe("health and metrics", () => {
     expect(empty.last_success.full_database).toEqual({ at: null, expected_every_hours: 24, overdue: true });
     expect(empty.last_success.incremental_database.expected_every_hours).toBe(6);
     expect(empty.last_success.monthly_archive.expected_every_hours).toBe(744);
-    expect(empty.recommendations).toContain(`POST /admin/backup/create {"type":"full_database"}; check the last failure's error, and that the cron triggers fire`);
+    expect(empty.recommendations).toContain(
+      `POST /admin/backup/create {"type":"full_database"}; check the last failure's error, and that the cron triggers fire`,
+    );
 
     await seedWithEdgeCases(env.OIDC_DB, 20);
     const b = await runBackup();
     const now = new Date().toISOString();
     const old = new Date(Date.now() - 3_600_000).toISOString();
     await env.CATALOG_DB.batch([
-      env.CATALOG_DB.prepare(`INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at, error_code) VALUES ('bk_failed_h', 'assets', '["assets"]', 'failed', 'x', 'schedule', ?, ?, 'integrity_error')`).bind(now, now),
-      env.CATALOG_DB.prepare(`INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_stuck_h', 'config', '["config"]', 'running', 'x', 'schedule', ?, ?)`).bind(old, old),
-      env.CATALOG_DB.prepare(`INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at) VALUES ('rs_wait_h', ?, '["database"]', 'production', 'production', 'awaiting_approval', 'alice@admin', ?, ?)`).bind(b.backup_id, now, now),
+      env.CATALOG_DB.prepare(
+        `INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at, error_code) VALUES ('bk_failed_h', 'assets', '["assets"]', 'failed', 'x', 'schedule', ?, ?, 'integrity_error')`,
+      ).bind(now, now),
+      env.CATALOG_DB.prepare(
+        `INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_stuck_h', 'config', '["config"]', 'running', 'x', 'schedule', ?, ?)`,
+      ).bind(old, old),
+      env.CATALOG_DB.prepare(
+        `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at) VALUES ('rs_wait_h', ?, '["database"]', 'production', 'production', 'awaiting_approval', 'alice@admin', ?, ?)`,
+      ).bind(b.backup_id, now, now),
     ]);
-    await api("PUT", "/admin/backup/policies", { body: { min_retention_days: 30, rules: [{ match: {}, keep: { daily: 30 } }], storage_budget_bytes: 1000 } });
+    await api("PUT", "/admin/backup/policies", {
+      body: { min_retention_days: 30, rules: [{ match: {}, keep: { daily: 30 } }], storage_budget_bytes: 1000 },
+    });
     await api("POST", "/admin/backup/storage/sample", { as: "operator" });
 
     const h = (await api("GET", "/admin/backup/health", { as: "viewer" })).json;
@@ -31,7 +41,16 @@ describe("health and metrics", () => {
     expect(h.workflows.awaiting_approval.map((s: any) => s.id)).toEqual(["rs_wait_h"]);
     expect(h.storage.budget_used).toBeGreaterThan(1);
     const areas = h.findings.map((f: any) => `${f.level} ${f.area}`);
-    expect(areas).toEqual(expect.arrayContaining(["warning backups", "critical storage", "warning workflows", "warning approvals", "warning drills", "warning rpo"]));
+    expect(areas).toEqual(
+      expect.arrayContaining([
+        "warning backups",
+        "critical storage",
+        "warning workflows",
+        "warning approvals",
+        "warning drills",
+        "warning rpo",
+      ]),
+    );
     expect(h.findings.find((f: any) => f.area === "approvals").recommendation).toMatch(/approve or \/reject/);
   });
 

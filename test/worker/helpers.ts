@@ -59,10 +59,17 @@ const TERMINAL = ["completed", "failed", "rolled_back", "cancelled"];
  */
 export async function waitRestore(restoreId: string, opts: { approve?: boolean } = {}): Promise<any> {
   for (;;) {
-    const r = await waitFor(async () => (await api("GET", `/admin/restore/${restoreId}`)).json, (x) => TERMINAL.includes(x.status) || x.status === "awaiting_approval", 120_000);
+    const r = await waitFor(
+      async () => (await api("GET", `/admin/restore/${restoreId}`)).json,
+      (x) => TERMINAL.includes(x.status) || x.status === "awaiting_approval",
+      120_000,
+    );
     if (r.status !== "awaiting_approval") return r;
     if (opts.approve === false) return r;
-    const ok = await api("POST", `/admin/restore/${restoreId}/approve`, { as: "bob", body: { comment: "checked the test restore report" } });
+    const ok = await api("POST", `/admin/restore/${restoreId}/approve`, {
+      as: "bob",
+      body: { comment: "checked the test restore report" },
+    });
     if (ok.status !== 200) throw new Error(`approval refused: ${JSON.stringify(ok.json)}`);
   }
 }
@@ -75,10 +82,14 @@ export async function runRestore(backupId: string, target: "test" | "production"
   if (created.status !== 202) throw new Error(`restore failed to start: ${JSON.stringify(created)}`);
   const done = await waitRestore(created.json.restore_id);
   // A restore is complete for its users once recorded; the instance may still be dropping the tables it replaced.
-  const databaseRestoreId = target === "production" ? done.restores?.find((r: any) => r.component === "database")?.restore_id : created.json.restore_id;
+  const databaseRestoreId =
+    target === "production" ? done.restores?.find((r: any) => r.component === "database")?.restore_id : created.json.restore_id;
   if (databaseRestoreId) {
     const instance = await env.DATABASE_RESTORE.get(databaseRestoreId);
-    await waitFor(async () => (await instance.status()).status, (s) => s === "complete" || s === "errored");
+    await waitFor(
+      async () => (await instance.status()).status,
+      (s) => s === "complete" || s === "errored",
+    );
   }
   return (await api("GET", `/admin/restore/${created.json.restore_id}`)).json;
 }
@@ -89,14 +100,22 @@ export async function seedWithEdgeCases(db: D1Database, users = 300): Promise<vo
   await db.prepare(`CREATE TABLE edge_values (k TEXT NOT NULL, n INTEGER, r REAL, t TEXT, b BLOB, anything)`).run();
   const big = new Uint8Array(150_000).map((_, i) => (i * 7) % 256);
   const stmts = [
-    db.prepare(`INSERT INTO edge_values VALUES ('max-int', 9223372036854775807, 1e308, 'line1\nline2 ''quoted'' "dq" \\ tab\t', X'', NULL)`),
+    db.prepare(
+      `INSERT INTO edge_values VALUES ('max-int', 9223372036854775807, 1e308, 'line1\nline2 ''quoted'' "dq" \\ tab\t', X'', NULL)`,
+    ),
     db.prepare(`INSERT INTO edge_values VALUES ('min-int', -9223372036854775808, -0.0, '', X'00', 1.5)`),
-    db.prepare(`INSERT INTO edge_values VALUES ('precision', 9007199254740993, 0.1, 'emoji 🔐 and NUL-free', X'ff00ff', 'text in untyped')`),
-    db.prepare(`INSERT INTO edge_values VALUES ('big-blob', 1, 2.5, ?, ?, X'0102')`).bind("x".repeat(120_000) + "é", big),
+    db.prepare(
+      `INSERT INTO edge_values VALUES ('precision', 9007199254740993, 0.1, 'emoji 🔐 and NUL-free', X'ff00ff', 'text in untyped')`,
+    ),
+    db.prepare(`INSERT INTO edge_values VALUES ('big-blob', 1, 2.5, ?, ?, X'0102')`).bind(`${"x".repeat(120_000)}é`, big),
   ];
   await db.batch(stmts);
   await db.prepare(`DELETE FROM edge_values WHERE k = 'nothing'`).run();
-  await db.prepare(`CREATE TRIGGER users_touch AFTER UPDATE OF email ON users BEGIN UPDATE users SET updated_at = updated_at + 1 WHERE id = NEW.id; END`).run();
+  await db
+    .prepare(
+      `CREATE TRIGGER users_touch AFTER UPDATE OF email ON users BEGIN UPDATE users SET updated_at = updated_at + 1 WHERE id = NEW.id; END`,
+    )
+    .run();
   // Leave an AUTOINCREMENT counter ahead of the highest id, as deleting the newest user would.
   await db.prepare(`DELETE FROM users WHERE id = (SELECT max(id) FROM users)`).run();
 }
@@ -107,17 +126,33 @@ export async function seedWithEdgeCases(db: D1Database, users = 300): Promise<vo
  */
 export async function snapshot(db: D1Database) {
   const { results: objects } = await db
-    .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type, name`)
+    .prepare(
+      `SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type, name`,
+    )
     .all<{ type: string; name: string; sql: string }>();
   const tables: Record<string, unknown[]> = {};
   for (const o of objects.filter((o) => o.type === "table")) {
-    const { results: cols } = await db.prepare(`SELECT name, pk FROM pragma_table_info(?)`).bind(o.name).all<{ name: string; pk: number }>();
+    const { results: cols } = await db
+      .prepare(`SELECT name, pk FROM pragma_table_info(?)`)
+      .bind(o.name)
+      .all<{ name: string; pk: number }>();
     const withoutRowid = /WITHOUT\s+ROWID/i.test(o.sql);
     const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-    const order = withoutRowid ? cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => q(c.name)).join(",") : "rowid";
-    const select = [...(withoutRowid ? [] : ["rowid AS __rowid"]), ...cols.flatMap((c) => [q(c.name), `typeof(${q(c.name)}) AS ${q(`${c.name}__type`)}`])];
+    const order = withoutRowid
+      ? cols
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => q(c.name))
+          .join(",")
+      : "rowid";
+    const select = [
+      ...(withoutRowid ? [] : ["rowid AS __rowid"]),
+      ...cols.flatMap((c) => [q(c.name), `typeof(${q(c.name)}) AS ${q(`${c.name}__type`)}`]),
+    ];
     const { results } = await db.prepare(`SELECT ${select.join(", ")} FROM ${q(o.name)} ORDER BY ${order}`).all();
-    tables[o.name] = results.map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v))));
+    tables[o.name] = results.map((r) =>
+      JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v))),
+    );
   }
   const seq = await db
     .prepare(`SELECT name, seq FROM sqlite_sequence ORDER BY name`)

@@ -20,7 +20,10 @@ async function restoreIntoTest(backupId: string) {
 async function rotate() {
   const started = await api("POST", "/admin/keys/rotate");
   expect(started.status).toBe(202);
-  const done = await waitFor(async () => (await api("GET", `/admin/keys/rotations/${started.json.rotation_id}`)).json, (r) => r.status !== "running");
+  const done = await waitFor(
+    async () => (await api("GET", `/admin/keys/rotations/${started.json.rotation_id}`)).json,
+    (r) => r.status !== "running",
+  );
   return { id: started.json.rotation_id as string, done };
 }
 
@@ -42,7 +45,9 @@ describe("keyring and rotation", () => {
     expect(old.still_needed_for).toHaveLength(1);
     const early = await api("POST", `/admin/keys/${previous}/retire`, { as: "alice" });
     expect(early.status).toBe(409);
-    expect(early.json.error.message).toMatch(new RegExp(`master key ${previous} is still the only key for data key\\(s\\) [0-9a-f]{32} \\(1 completed backups\\)`));
+    expect(early.json.error.message).toMatch(
+      new RegExp(`master key ${previous} is still the only key for data key\\(s\\) [0-9a-f]{32} \\(1 completed backups\\)`),
+    );
 
     // Without the old key, a restore cannot open the repository, and the error names the key id it needs.
     const withoutOld = await Repository.open(env.BACKUP_BUCKET, TEST_MASTER_KEY).catch((e) => e);
@@ -52,7 +57,11 @@ describe("keyring and rotation", () => {
 
     const { id, done } = await rotate();
     expect(done).toMatchObject({ status: "completed", to_kek: current, rewrapped: 1 });
-    expect(done.report.master_keys.find((k: any) => k.kek_id === previous)).toMatchObject({ retirable: true, still_needed_for: [], backups_needing_it: 0 });
+    expect(done.report.master_keys.find((k: any) => k.kek_id === previous)).toMatchObject({
+      retirable: true,
+      still_needed_for: [],
+      backups_needing_it: 0,
+    });
     // No key material in the workflow's stored state: the steps that touched it kept their output out.
     const instance = await env.KEY_ROTATION.get(id);
     const status = await instance.status();
@@ -69,13 +78,19 @@ describe("keyring and rotation", () => {
     expect((await api("POST", `/admin/keys/${previous}/retire`)).json.error.code).toBe("mfa_required");
     const retired = await api("POST", `/admin/keys/${previous}/retire`, { as: "alice" });
     expect(retired.status, JSON.stringify(retired.json)).toBe(200);
-    expect(retired.json).toEqual({ kek_id: previous, wraps_deleted: 1, next: `remove the key with id ${previous} from BACKUP_ENCRYPTION_KEYS_OLD` });
+    expect(retired.json).toEqual({
+      kek_id: previous,
+      wraps_deleted: 1,
+      next: `remove the key with id ${previous} from BACKUP_ENCRYPTION_KEYS_OLD`,
+    });
     const byOld = await Repository.open(env.BACKUP_BUCKET, PREVIOUS_MASTER_KEY).catch((e) => e);
     expect(byOld.code).toBe("key_mismatch");
     expect(byOld.message).toContain(`wrapped only by master key id(s) ${current}`);
     expect((await api("POST", `/admin/keys/${current}/retire`, { as: "alice" })).status).toBe(409);
 
-    const audited = (await env.CATALOG_DB.prepare(`SELECT action FROM audit_log WHERE action LIKE 'key.%' ORDER BY id`).all<{ action: string }>()).results.map((r) => r.action);
+    const audited = (
+      await env.CATALOG_DB.prepare(`SELECT action FROM audit_log WHERE action LIKE 'key.%' ORDER BY id`).all<{ action: string }>()
+    ).results.map((r) => r.action);
     expect(audited).toEqual(["key.rotation.started", "key.rotation.completed", "key.retired"]);
   });
 
@@ -91,8 +106,11 @@ describe("keyring and rotation", () => {
   it("a keyring entry that is not a key is a config error naming the entry, never echoing it", async () => {
     const { loadKeyring } = await import("../../src/key-management/keyring");
     const err = await loadKeyring(TEST_MASTER_KEY, JSON.stringify([PREVIOUS_MASTER_KEY, "c2hvcnQ="])).catch((e) => e);
-    expect(err).toMatchObject({ code: "config_error", field: "BACKUP_ENCRYPTION_KEYS_OLD", message: "BACKUP_ENCRYPTION_KEYS_OLD[1] must decode to 32 bytes, got 5" });
+    expect(err).toMatchObject({
+      code: "config_error",
+      field: "BACKUP_ENCRYPTION_KEYS_OLD",
+      message: "BACKUP_ENCRYPTION_KEYS_OLD[1] must decode to 32 bytes, got 5",
+    });
     expect((await loadKeyring(TEST_MASTER_KEY, "not json").catch((e) => e)).message).not.toContain("not json");
   });
 });
-

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { api } from "./helpers";
 
-const served = () => [...new Set(createApp().routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`))].sort();
+const served = () =>
+  [
+    ...new Set(
+      createApp()
+        .routes.filter((r) => r.method !== "ALL")
+        .map((r) => `${r.method} ${r.path}`),
+    ),
+  ].sort();
 
 describe("GET /openapi.json", () => {
   it("documents every route the Worker serves, with the schemas its handler validates, roles and the second factor", async () => {
@@ -18,7 +25,9 @@ describe("GET /openapi.json", () => {
     expect(restore["x-vaultline-second-factor"]).toBe("production");
     expect(restore.requestBody.content["application/json"].schema.properties).toHaveProperty("target_timestamp");
     expect(restore.responses).toHaveProperty("413");
-    expect(doc.paths["/admin/restore/{id}/approve"].post.parameters).toEqual([{ name: "id", in: "path", required: true, schema: { type: "string" } }]);
+    expect(doc.paths["/admin/restore/{id}/approve"].post.parameters).toEqual([
+      { name: "id", in: "path", required: true, schema: { type: "string" } },
+    ]);
     const list = doc.paths["/admin/backup/list"].get.parameters.map((p: any) => p.name);
     expect(list).toEqual(expect.arrayContaining(["limit", "page", "type", "status", "component"]));
     expect(doc.paths["/healthz"].get.security).toEqual([]);

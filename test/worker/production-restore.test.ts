@@ -7,7 +7,10 @@ const PROD = { target_environment: "production", confirmation: "I understand thi
 async function startProduction(body: Record<string, unknown>) {
   const started = await api("POST", "/admin/backup/restore", { body: { ...PROD, ...body }, as: "alice" });
   expect(started.status, JSON.stringify(started.json)).toBe(202);
-  const waiting = await waitFor(async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json, (r) => r.status !== "initiated" && r.status !== "running");
+  const waiting = await waitFor(
+    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
+    (r) => r.status !== "initiated" && r.status !== "running",
+  );
   return { id: started.json.restore_id as string, waiting };
 }
 
@@ -49,7 +52,10 @@ describe("production restores: gate and approval", () => {
     expect(byToken.json.error).toMatchObject({ code: "mfa_required", message: expect.stringMatching(/API tokens never can/) });
     const noMfa = await api("POST", `/admin/restore/${id}/approve`, { as: "bobNoMfa", body });
     expect(noMfa.status).toBe(403);
-    expect(noMfa.json.error).toMatchObject({ code: "mfa_required", message: expect.stringMatching(/amr is \[pwd\]; one of mfa, otp, hwk, swk is required/) });
+    expect(noMfa.json.error).toMatchObject({
+      code: "mfa_required",
+      message: expect.stringMatching(/amr is \[pwd\]; one of mfa, otp, hwk, swk is required/),
+    });
     const noComment = await api("POST", `/admin/restore/${id}/approve`, { as: "bob", body: { comment: " " } });
     expect(noComment.status).toBe(400);
     expect(noComment.json.error.field).toBe("comment");
@@ -63,7 +69,9 @@ describe("production restores: gate and approval", () => {
     expect(done.approval).toMatchObject({ decision: "approve", decided_by: "bob@approve", comment: "looks right" });
     expect(done.restores.map((r: any) => [r.component, r.status])).toEqual([["database", "completed"]]);
     expect(done.rollback_until).not.toBeNull();
-    const audit = await env.CATALOG_DB.prepare(`SELECT actor, outcome FROM audit_log WHERE action = 'POST /admin/restore/:id/approve' ORDER BY id`).all();
+    const audit = await env.CATALOG_DB.prepare(
+      `SELECT actor, outcome FROM audit_log WHERE action = 'POST /admin/restore/:id/approve' ORDER BY id`,
+    ).all();
     expect(audit.results.map((r: any) => [r.actor, r.outcome])).toEqual([
       ["alice@admin", 403],
       ["vera@view", 403],
@@ -73,7 +81,9 @@ describe("production restores: gate and approval", () => {
       ["bob@approve", 400],
       ["bob@approve", 200],
     ]);
-    const decided = await env.CATALOG_DB.prepare(`SELECT actor, detail FROM audit_log WHERE action = 'restore.approved' AND target = ?`).bind(id).first();
+    const decided = await env.CATALOG_DB.prepare(`SELECT actor, detail FROM audit_log WHERE action = 'restore.approved' AND target = ?`)
+      .bind(id)
+      .first();
     expect(decided).toEqual({ actor: "bob@approve", detail: JSON.stringify({ comment: "looks right" }) });
   });
 
@@ -98,9 +108,14 @@ describe("production restores: gate and approval", () => {
     const b = await runBackup();
     const before = await snapshot(env.OIDC_DB);
     const { id } = await startProduction({ backup_id: b.backup_id });
-    expect((await api("POST", `/admin/restore/${id}/reject`, { as: "bob", body: { comment: "wrong backup: use last night's" } })).status).toBe(200);
+    expect(
+      (await api("POST", `/admin/restore/${id}/reject`, { as: "bob", body: { comment: "wrong backup: use last night's" } })).status,
+    ).toBe(200);
     const done = await waitRestore(id, { approve: false });
-    expect(done).toMatchObject({ status: "cancelled", error: { code: "rejected", message: "rejected by bob@approve: wrong backup: use last night's" } });
+    expect(done).toMatchObject({
+      status: "cancelled",
+      error: { code: "rejected", message: "rejected by bob@approve: wrong backup: use last night's" },
+    });
     expect(done.safety_backups).toBeNull();
     expect(await snapshot(env.OIDC_DB)).toEqual(before);
   });
@@ -125,10 +140,17 @@ describe("production restores: safety snapshot and rollback", () => {
   async function setUp() {
     await seedWithEdgeCases(env.OIDC_DB, 40);
     await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg>v1</svg>", { httpMetadata: { contentType: "image/svg+xml" } });
-    await env.ASSETS_BUCKET.put("avatars/1.png", new Uint8Array(9000).map((_, i) => i % 7), { customMetadata: { user: "1" } });
+    await env.ASSETS_BUCKET.put(
+      "avatars/1.png",
+      new Uint8Array(9000).map((_, i) => i % 7),
+      { customMetadata: { user: "1" } },
+    );
     const db = await runBackup();
     const created = await api("POST", "/admin/backup/create", { body: { type: "assets" } });
-    const assets = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (x) => x.status === "completed");
+    const assets = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (x) => x.status === "completed",
+    );
     // Later changes, which the restore would undo.
     await env.OIDC_DB.prepare("DELETE FROM users WHERE id <= 5").run();
     await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg>v2</svg>", { httpMetadata: { contentType: "image/svg+xml" } });
@@ -138,11 +160,19 @@ describe("production restores: safety snapshot and rollback", () => {
   it("a failure in a later stage, after the database stage wrote its data, rolls every component back to exactly its pre-restore state", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 40);
     await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg>v1</svg>", { httpMetadata: { contentType: "image/svg+xml" } });
-    await env.ASSETS_BUCKET.put("avatars/1.png", new Uint8Array(9000).map((_, i) => i % 7), { customMetadata: { user: "1" } });
+    await env.ASSETS_BUCKET.put(
+      "avatars/1.png",
+      new Uint8Array(9000).map((_, i) => i % 7),
+      { customMetadata: { user: "1" } },
+    );
     await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
     await sys.modifyAll(async (m) => m.disableSleeps());
     const created = await api("POST", "/admin/backup/create", { body: { type: "full_system" } });
-    const system = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (x) => x.status === "completed" || x.status === "failed", 120_000);
+    const system = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (x) => x.status === "completed" || x.status === "failed",
+      120_000,
+    );
     expect(system.status).toBe("completed");
     // Later changes, which the restore would undo: deleted users, a changed logo.
     await env.OIDC_DB.prepare("DELETE FROM users WHERE id <= 5").run();
@@ -164,7 +194,9 @@ describe("production restores: safety snapshot and rollback", () => {
     expect(Object.keys(done.safety_backups).sort()).toEqual(["assets", "database"]);
     const stages = Object.fromEntries(done.restores.map((r: any) => [r.restore_id.slice(id.length), r.status]));
     expect(stages).toEqual({ _database: "completed", _assets: "failed", _rollback_assets: "completed", _rollback_database: "completed" });
-    expect(done.log.map((l: any) => l.message).join("\n")).toMatch(/stage database: restored[\s\S]*rolled back assets[\s\S]*rolled back database/);
+    expect(done.log.map((l: any) => l.message).join("\n")).toMatch(
+      /stage database: restored[\s\S]*rolled back assets[\s\S]*rolled back database/,
+    );
     // Byte for byte: every row and schema object, every asset's bytes and metadata.
     expect(await production()).toEqual(before);
   });
@@ -185,7 +217,10 @@ describe("production restores: safety snapshot and rollback", () => {
     const rolled = await waitRestore(rb.json.restore_id);
     expect(rolled.status, JSON.stringify(rolled.error)).toBe("completed");
     expect(await production()).toEqual(before);
-    expect((await api("GET", `/admin/restore/${id}`)).json).toMatchObject({ status: "rolled_back", error: { code: "rolled_back_on_request" } });
+    expect((await api("GET", `/admin/restore/${id}`)).json).toMatchObject({
+      status: "rolled_back",
+      error: { code: "rolled_back_on_request" },
+    });
     expect((await api("POST", `/admin/restore/${id}/rollback`, { as: "alice" })).status).toBe(409);
   });
 });

@@ -30,16 +30,26 @@ async function excludedRows(db: D1Database) {
 
 async function restore(body: Record<string, unknown>) {
   const production = body.target_environment === "production";
-  const started = await api("POST", "/admin/backup/restore", { body: production ? { confirmation: "I understand this will overwrite current data", ...body } : body, as: production ? "alice" : "admin" });
+  const started = await api("POST", "/admin/backup/restore", {
+    body: production ? { confirmation: "I understand this will overwrite current data", ...body } : body,
+    as: production ? "alice" : "admin",
+  });
   expect(started.status, JSON.stringify(started.json)).toBe(202);
   const done = await waitRestore(started.json.restore_id);
   expect(done.status, JSON.stringify(done.error ?? done)).toBe("completed");
   // The database restore instance may still be dropping replaced tables after it is recorded complete.
   const components = (body.components as string[] | undefined) ?? ["database"];
-  const dbRestore = !components.includes("database") ? null : production ? done.restores?.find((r: any) => r.component === "database")?.restore_id : started.json.restore_id;
+  const dbRestore = !components.includes("database")
+    ? null
+    : production
+      ? done.restores?.find((r: any) => r.component === "database")?.restore_id
+      : started.json.restore_id;
   if (dbRestore) {
     const instance = await env.DATABASE_RESTORE.get(dbRestore);
-    await waitFor(async () => (await instance.status()).status, (s) => s === "complete" || s === "errored");
+    await waitFor(
+      async () => (await instance.status()).status,
+      (s) => s === "complete" || s === "errored",
+    );
   }
   return done;
 }
@@ -53,7 +63,8 @@ async function othersRows(db: D1Database) {
   const check = (await api("GET", "/admin/provider", { as: "viewer" })).json.check;
   for (const o of check.user_rows) pairs.push([o.table, o.column]);
   const out: Record<string, unknown[]> = {};
-  for (const [t, c] of pairs) out[`${t}.${c}`] = sorted((await db.prepare(`SELECT * FROM "${t}" WHERE "${c}" IS NOT ?`).bind(fx.user).all()).results);
+  for (const [t, c] of pairs)
+    out[`${t}.${c}`] = sorted((await db.prepare(`SELECT * FROM "${t}" WHERE "${c}" IS NOT ?`).bind(fx.user).all()).results);
   return out;
 }
 
@@ -74,7 +85,8 @@ describe(`protecting the ${fx.name} provider`, () => {
     for (const t of fx.excluded) expect(b.manifest?.tables ?? []).not.toContain(t);
     await restore({ backup_id: b.backup_id, target_environment: "test" });
     expect(await backedUp(env.RESTORE_TARGET_DB)).toEqual(await backedUp(env.OIDC_DB));
-    for (const t of fx.excluded) expect(await env.RESTORE_TARGET_DB.prepare("SELECT name FROM sqlite_master WHERE name = ?").bind(t).first()).toBeNull();
+    for (const t of fx.excluded)
+      expect(await env.RESTORE_TARGET_DB.prepare("SELECT name FROM sqlite_master WHERE name = ?").bind(t).first()).toBeNull();
   });
 
   it("a full restore over production puts the data back, and leaves the excluded tables as they are now", async () => {
@@ -102,7 +114,13 @@ describe(`protecting the ${fx.name} provider`, () => {
     expect(await fx.userRows(env.OIDC_DB, fx.user)).toEqual(mine);
     expect(await othersRows(env.OIDC_DB)).toEqual(others);
     // A key of the other type is refused, naming the field.
-    const wrong = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "test", database: { user_id: typeof fx.user === "number" ? String(fx.user) : 7 } } });
+    const wrong = await api("POST", "/admin/backup/restore", {
+      body: {
+        backup_id: b.backup_id,
+        target_environment: "test",
+        database: { user_id: typeof fx.user === "number" ? String(fx.user) : 7 },
+      },
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.json.error.field).toBe("database.user_id");
   });
@@ -113,11 +131,19 @@ describe(`protecting the ${fx.name} provider`, () => {
     await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
     await sys.modifyAll(async (m) => m.disableSleeps());
     const created = await api("POST", "/admin/backup/create", { body: { type: "full_system" } });
-    const b = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (x) => x.status === "completed" || x.status === "failed", 120_000);
+    const b = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (x) => x.status === "completed" || x.status === "failed",
+      120_000,
+    );
     expect(b.status, JSON.stringify(b.error)).toBe("completed");
     const started = await api("POST", `/admin/backup/${b.backup_id}/test-restore`, { as: "operator" });
     expect(started.status).toBe(202);
-    const report = await waitFor(async () => (await api("GET", `/admin/test-restores/${started.json.test_id}`)).json, (r) => r.status !== "running", 120_000);
+    const report = await waitFor(
+      async () => (await api("GET", `/admin/test-restores/${started.json.test_id}`)).json,
+      (r) => r.status !== "running",
+      120_000,
+    );
     expect(report.status, JSON.stringify(report.checks.filter((c: any) => !c.passed))).toBe("passed");
     const checks = report.checks.map((c: any) => c.name);
     for (const p of profile.checks.probes) expect(checks).toContain(`probe: ${p.name}`);
@@ -131,13 +157,18 @@ describe(`protecting the ${fx.name} provider`, () => {
     const names = await fx.seedSessions(env.SESSIONS);
     const before = await Promise.all(names.map((n) => fx.readSession(env.SESSIONS, n)));
     const created = await api("POST", "/admin/backup/create", { body: { type: "sessions" } });
-    const b = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (x) => x.status === "completed" || x.status === "failed");
+    const b = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (x) => x.status === "completed" || x.status === "failed",
+    );
     expect(b.status, JSON.stringify(b.error)).toBe("completed");
     await restore({ backup_id: b.backup_id, target_environment: "test", components: ["sessions"] });
     const restored = await Promise.all(names.map((n) => fx.readSession(env.SESSIONS, `sandbox:${n}`)));
     expect(restored).toEqual(before);
     const registry = profile.sessions!;
-    const registered = await env.OIDC_DB.prepare(`SELECT name FROM "${registry.registry_table}" WHERE namespace = ? ORDER BY name`).bind(registry.namespace).all<{ name: string }>();
+    const registered = await env.OIDC_DB.prepare(`SELECT name FROM "${registry.registry_table}" WHERE namespace = ? ORDER BY name`)
+      .bind(registry.namespace)
+      .all<{ name: string }>();
     expect(registered.results.map((r) => r.name)).toEqual([...names].sort());
   });
 
@@ -169,7 +200,11 @@ describe(`protecting the ${fx.name} provider`, () => {
     expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM backups").first("n")).toBe(0);
     const status = (await api("GET", "/admin/provider", { as: "viewer" })).json.check;
     expect(status.ok).toBe(false);
-    const checks = await databaseChecks(env.OIDC_DB, { schema: { objects: [], tables: [], sequences: [], excluded: [] }, tables: [] } as any, profile);
+    const checks = await databaseChecks(
+      env.OIDC_DB,
+      { schema: { objects: [], tables: [], sequences: [], excluded: [] }, tables: [] } as any,
+      profile,
+    );
     const drill = checks.find((c) => c.name.startsWith("provider profile"))!;
     expect(drill.passed).toBe(false);
     expect(drill.detail).toContain(`users.key: table "${profile.users.table}" has no column "${profile.users.key}"`);

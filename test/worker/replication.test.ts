@@ -16,19 +16,27 @@ async function keys(bucket: R2Bucket, prefix = "") {
 async function scrub(objects = 100_000) {
   const s = await api("POST", "/admin/scrub", { as: "operator", body: { objects } });
   expect(s.status, JSON.stringify(s.json)).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/scrub/runs/${s.json.run_id}`)).json, (r) => r.status !== "running", 120_000);
+  return waitFor(
+    async () => (await api("GET", `/admin/scrub/runs/${s.json.run_id}`)).json,
+    (r) => r.status !== "running",
+    120_000,
+  );
 }
 
 async function digestOf(bucket: R2Bucket, key: string) {
   const o = await bucket.get(key);
-  return o ? [...new Uint8Array(await crypto.subtle.digest("SHA-256", await o.arrayBuffer()))].map((b) => b.toString(16).padStart(2, "0")).join("") : null;
+  return o
+    ? [...new Uint8Array(await crypto.subtle.digest("SHA-256", await o.arrayBuffer()))].map((b) => b.toString(16).padStart(2, "0")).join("")
+    : null;
 }
 
 describe("cross-region replication (CROSS_REGION_REPLICATION on)", () => {
   it("a backup's objects are in both buckets with equal digests, and the catalog says so", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 60);
     const b = await runBackup();
-    const detail = await env.CATALOG_DB.prepare(`SELECT replica_status, replicated_at FROM backups WHERE id = ?`).bind(b.backup_id).first<any>();
+    const detail = await env.CATALOG_DB.prepare(`SELECT replica_status, replicated_at FROM backups WHERE id = ?`)
+      .bind(b.backup_id)
+      .first<any>();
     expect(detail.replica_status).toBe("replicated");
     const primary = await keys(env.BACKUP_BUCKET);
     const replica = await keys(env.BACKUP_REPLICA_BUCKET);
@@ -48,7 +56,10 @@ describe("cross-region replication (CROSS_REGION_REPLICATION on)", () => {
     await env.BACKUP_REPLICA_BUCKET.delete(lost);
     const started = await api("POST", "/admin/replication/catch-up", { as: "operator" });
     expect(started.status).toBe(202);
-    const run = await waitFor(async () => (await api("GET", `/admin/replication/runs/${started.json.run_id}`)).json, (r) => r.status !== "running");
+    const run = await waitFor(
+      async () => (await api("GET", `/admin/replication/runs/${started.json.run_id}`)).json,
+      (r) => r.status !== "running",
+    );
     expect(run).toMatchObject({ status: "completed", copied: lost.length });
     expect(run.lag_seconds).toBeGreaterThanOrEqual(0);
     expect((await keys(env.BACKUP_REPLICA_BUCKET)).size).toBe((await keys(env.BACKUP_BUCKET)).size);
@@ -78,11 +89,16 @@ describe("cross-region replication (CROSS_REGION_REPLICATION on)", () => {
     expect(run.report.unrepairable).toEqual([]);
     expect(await digestOf(env.BACKUP_BUCKET, bad)).toBe(goodBad);
     expect(await env.BACKUP_BUCKET.head(gone)).not.toBeNull();
-    const audited = (await env.CATALOG_DB.prepare(`SELECT target FROM audit_log WHERE action = 'scrub.repaired' ORDER BY target`).all<{ target: string }>()).results.map((r) => r.target);
+    const audited = (
+      await env.CATALOG_DB.prepare(`SELECT target FROM audit_log WHERE action = 'scrub.repaired' ORDER BY target`).all<{ target: string }>()
+    ).results.map((r) => r.target);
     expect(audited).toEqual([gone, bad].sort());
     // The repaired backup verifies in full, in both copies.
     const v = await api("POST", `/admin/backup/${b.backup_id}/verify`, { as: "operator" });
-    const check = await waitFor(async () => (await api("GET", `/admin/repository/checks/${v.json.check_id}`)).json, (r) => r.status !== "running");
+    const check = await waitFor(
+      async () => (await api("GET", `/admin/repository/checks/${v.json.check_id}`)).json,
+      (r) => r.status !== "running",
+    );
     expect(check).toMatchObject({ status: "passed", report: { ok: true, replica_checked: true } });
   });
 

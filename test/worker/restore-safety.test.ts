@@ -71,10 +71,27 @@ describe("restores never leave a target half-restored", () => {
     expect(second.json.error.message).toContain("rs_running_1");
     // Production is another target: its restore starts. Its gate needs the sandbox for a test restore, so it
     // waits (status running, stage gate) until the sandbox is free.
-    const prod = await api("POST", "/admin/backup/restore", { body: { backup_id: backup.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" }, as: "alice" });
+    const prod = await api("POST", "/admin/backup/restore", {
+      body: {
+        backup_id: backup.backup_id,
+        target_environment: "production",
+        confirmation: "I understand this will overwrite current data",
+      },
+      as: "alice",
+    });
     expect(prod.status).toBe(202);
-    await waitFor(async () => (await api("GET", `/admin/restore/${prod.json.restore_id}`)).json, (r) => r.stage === "gate");
-    const another = await api("POST", "/admin/backup/restore", { body: { backup_id: backup.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" }, as: "alice" });
+    await waitFor(
+      async () => (await api("GET", `/admin/restore/${prod.json.restore_id}`)).json,
+      (r) => r.stage === "gate",
+    );
+    const another = await api("POST", "/admin/backup/restore", {
+      body: {
+        backup_id: backup.backup_id,
+        target_environment: "production",
+        confirmation: "I understand this will overwrite current data",
+      },
+      as: "alice",
+    });
     expect(another.status).toBe(409);
     expect(another.json.error.message).toContain(prod.json.restore_id);
     await env.CATALOG_DB.prepare(`UPDATE restores SET status = 'completed' WHERE id = 'rs_running_1'`).run();
@@ -101,7 +118,9 @@ describe("keys", () => {
     expect(b.status).toBe("failed");
     expect(b.error.code).toBe("key_mismatch");
     const other = (await importMasterKey(OTHER_MASTER_KEY)).kekId;
-    expect(b.error.message).toMatch(new RegExp(`no master key held here opens this repository: .* wrapped only by master key id\\(s\\) ${other}`));
+    expect(b.error.message).toMatch(
+      new RegExp(`no master key held here opens this repository: .* wrapped only by master key id\\(s\\) ${other}`),
+    );
     expect(b.error.message).toContain(`Put the key with id ${other} back into BACKUP_ENCRYPTION_KEYS_OLD`);
   });
 

@@ -14,18 +14,28 @@ async function setPolicy(policy: unknown = POLICY) {
 /** Backdates a backup in the catalog (what the policy measures), as if it had been made `days` ago. */
 async function backdate(id: string, days: number) {
   const at = new Date(Date.now() - days * DAY).toISOString();
-  await env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`).bind(at, at, id, id).run();
+  await env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`)
+    .bind(at, at, id, id)
+    .run();
 }
 
 async function retention() {
   const started = await api("POST", "/admin/backup/retention/run");
   expect(started.status).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/backup/retention/runs/${started.json.run_id}`)).json, (r) => r.status !== "running", 120_000);
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/retention/runs/${started.json.run_id}`)).json,
+    (r) => r.status !== "running",
+    120_000,
+  );
 }
 
 async function check() {
   const started = await api("POST", "/admin/repository/check", { as: "operator" });
-  return waitFor(async () => (await api("GET", `/admin/repository/checks/${started.json.check_id}`)).json, (r) => r.status !== "running", 120_000);
+  return waitFor(
+    async () => (await api("GET", `/admin/repository/checks/${started.json.check_id}`)).json,
+    (r) => r.status !== "running",
+    120_000,
+  );
 }
 
 async function countObjects(prefix: string) {
@@ -74,7 +84,11 @@ describe("retention policies and legal holds", () => {
     expect(byId[b.backup_id].reasons).toEqual(["minimum retention (1 days)", "last 2"]);
     expect(byId[c.backup_id].reasons).toEqual(["minimum retention (1 days)", "last 1"]);
     // A proposed policy previews without being stored.
-    const proposed = (await api("POST", "/admin/backup/retention/preview", { body: { policy: { min_retention_days: 5, rules: [{ match: {}, keep: {} }] } } })).json;
+    const proposed = (
+      await api("POST", "/admin/backup/retention/preview", {
+        body: { policy: { min_retention_days: 5, rules: [{ match: {}, keep: {} }] } },
+      })
+    ).json;
     expect(proposed.decisions.find((d: any) => d.id === a.backup_id).reasons).toEqual(["minimum retention (5 days)"]);
     expect((await api("GET", `/admin/backup/${a.backup_id}`)).json.status).toBe("completed");
   });
@@ -90,16 +104,30 @@ describe("retention policies and legal holds", () => {
     await backdate(older.backup_id, 20);
     const byId = await api("POST", `/admin/backup/${old.backup_id}/legal-hold`, { body: { reason: "case 2026-117: preserve" } });
     expect(byId.status).toBe(201);
-    const range = await api("POST", "/admin/legal-holds", { body: { component: "database", from: new Date(Date.now() - 25 * DAY).toISOString(), to: new Date(Date.now() - 15 * DAY).toISOString(), reason: "regulator inquiry" } });
+    const range = await api("POST", "/admin/legal-holds", {
+      body: {
+        component: "database",
+        from: new Date(Date.now() - 25 * DAY).toISOString(),
+        to: new Date(Date.now() - 15 * DAY).toISOString(),
+        reason: "regulator inquiry",
+      },
+    });
     expect(range.status, JSON.stringify(range.json)).toBe(201);
-    expect((await api("POST", "/admin/legal-holds", { body: { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z", reason: "x y z" } })).json.error.field).toBe("to");
+    expect(
+      (await api("POST", "/admin/legal-holds", { body: { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z", reason: "x y z" } }))
+        .json.error.field,
+    ).toBe("to");
 
     const run = await retention();
     expect(run.status, JSON.stringify(run.error)).toBe("completed");
     expect(run.report.forgotten).toEqual([]);
     const preview = (await api("POST", "/admin/backup/retention/preview", { body: {} })).json;
-    expect(preview.decisions.find((d: any) => d.id === old.backup_id).reasons).toEqual([`legal hold ${byId.json.id}: case 2026-117: preserve`]);
-    expect(preview.decisions.find((d: any) => d.id === older.backup_id).reasons).toEqual([`legal hold ${range.json.id}: regulator inquiry`]);
+    expect(preview.decisions.find((d: any) => d.id === old.backup_id).reasons).toEqual([
+      `legal hold ${byId.json.id}: case 2026-117: preserve`,
+    ]);
+    expect(preview.decisions.find((d: any) => d.id === older.backup_id).reasons).toEqual([
+      `legal hold ${range.json.id}: regulator inquiry`,
+    ]);
 
     // Released, the next run forgets them.
     expect((await api("POST", `/admin/backup/${old.backup_id}/legal-hold/release`, { body: { reason: "case closed" } })).status).toBe(200);
@@ -109,8 +137,19 @@ describe("retention policies and legal holds", () => {
     expect(after.report.forgotten.sort()).toEqual([old.backup_id, older.backup_id].sort());
     expect((await api("GET", `/admin/backup/${old.backup_id}`)).json).toMatchObject({ status: "forgotten" });
     expect(await env.BACKUP_BUCKET.head(Layout.manifest(old.backup_id))).toBeNull();
-    const actions = (await env.CATALOG_DB.prepare(`SELECT action FROM audit_log WHERE action LIKE 'legal_hold.%' OR action = 'backup.forgotten' ORDER BY id`).all<{ action: string }>()).results.map((r) => r.action);
-    expect(actions).toEqual(["legal_hold.placed", "legal_hold.placed", "legal_hold.released", "legal_hold.released", "backup.forgotten", "backup.forgotten"]);
+    const actions = (
+      await env.CATALOG_DB.prepare(
+        `SELECT action FROM audit_log WHERE action LIKE 'legal_hold.%' OR action = 'backup.forgotten' ORDER BY id`,
+      ).all<{ action: string }>()
+    ).results.map((r) => r.action);
+    expect(actions).toEqual([
+      "legal_hold.placed",
+      "legal_hold.placed",
+      "legal_hold.released",
+      "legal_hold.released",
+      "backup.forgotten",
+      "backup.forgotten",
+    ]);
   });
 });
 
@@ -144,7 +183,10 @@ describe("forget and prune", () => {
     const first = await retention();
     expect(first.status, JSON.stringify(first.error)).toBe("completed");
     expect(first.report.forgotten.sort()).toEqual(backups.sort());
-    const six = await waitFor(async () => (await api("GET", `/admin/backup/${running.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+    const six = await waitFor(
+      async () => (await api("GET", `/admin/backup/${running.json.backup_id}`)).json,
+      (b) => b.status === "completed" || b.status === "failed",
+    );
     expect(six.status).toBe("completed");
     states[six.backup_id] = await snapshot(env.OIDC_DB);
     expect(first.report.phase_one.fossilized).toBeGreaterThan(0);
@@ -169,7 +211,8 @@ describe("forget and prune", () => {
 
     expect(await check()).toMatchObject({ status: "passed", report: { ok: true } });
     for (const id of [four.backup_id, five.backup_id, six.backup_id, seven.backup_id]) await restoresExactly(id, states[id]);
-    for (const id of backups) expect((await api("POST", "/admin/backup/restore", { body: { backup_id: id, target_environment: "test" } })).status).toBe(409);
+    for (const id of backups)
+      expect((await api("POST", "/admin/backup/restore", { body: { backup_id: id, target_environment: "test" } })).status).toBe(409);
   });
 
   it("phase two waits while a backup that was running during phase one has not ended", async () => {
@@ -185,7 +228,9 @@ describe("forget and prune", () => {
     const first = await retention();
     expect(first.report.phase_one.fossilized).toBeGreaterThan(0);
     // A backup created before phase one ended, still running (as if stuck).
-    await env.CATALOG_DB.prepare(`INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_stuck_1', 'full_database', '["database"]', 'running', 'x', 'api', ?, ?)`)
+    await env.CATALOG_DB.prepare(
+      `INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at) VALUES ('bk_stuck_1', 'full_database', '["database"]', 'running', 'x', 'api', ?, ?)`,
+    )
       .bind(new Date(Date.now() - 60_000).toISOString(), new Date().toISOString())
       .run();
     const waiting = await retention();
@@ -205,7 +250,9 @@ describe("forget and prune", () => {
     await runBackup();
     await backdate(a.backup_id, 5);
     // As if a run stopped after marking it forgetting, before deleting the manifest.
-    await env.CATALOG_DB.prepare(`UPDATE backups SET status = 'forgetting', forget_reason = 'no rule keeps it' WHERE id = ?`).bind(a.backup_id).run();
+    await env.CATALOG_DB.prepare(`UPDATE backups SET status = 'forgetting', forget_reason = 'no rule keeps it' WHERE id = ?`)
+      .bind(a.backup_id)
+      .run();
     expect(await check()).toMatchObject({ status: "passed", report: { interrupted_forgets: [a.backup_id] } });
     const run = await retention();
     expect(run.report.forgotten).toContain(a.backup_id);
@@ -229,7 +276,11 @@ describe("storage tiers", () => {
     await seedWithEdgeCases(env.OIDC_DB, 200);
     await change("archived-");
     const created = await api("POST", "/admin/backup/create", { body: { type: "monthly_archive" } });
-    const archive = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed", 120_000);
+    const archive = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (b) => b.status === "completed" || b.status === "failed",
+      120_000,
+    );
     expect(archive.status).toBe("completed");
     const archived = await snapshot(env.OIDC_DB);
     await change("old-");
@@ -269,8 +320,15 @@ describe("storage monitoring", () => {
     // Two earlier samples, as if taken on the two days before: the bucket grew by 1 MB a day.
     const now = (await api("POST", "/admin/backup/storage/sample", { as: "operator" })).json;
     const total = now.areas.reduce((n: number, a: any) => n + a.bytes, 0);
-    for (const [days, bytes] of [[2, total - 2_000_000], [1, total - 1_000_000]]) {
-      await env.CATALOG_DB.prepare(`INSERT INTO storage_samples (at, component, tier, objects, bytes) VALUES (?, 'chunks', 'Standard', 1, ?)`).bind(new Date(Date.now() - days! * DAY).toISOString(), bytes).run();
+    for (const [days, bytes] of [
+      [2, total - 2_000_000],
+      [1, total - 1_000_000],
+    ]) {
+      await env.CATALOG_DB.prepare(
+        `INSERT INTO storage_samples (at, component, tier, objects, bytes) VALUES (?, 'chunks', 'Standard', 1, ?)`,
+      )
+        .bind(new Date(Date.now() - days! * DAY).toISOString(), bytes)
+        .run();
     }
     const r = (await api("GET", "/admin/backup/storage", { as: "viewer" })).json;
     expect(r.areas.map((a: any) => a.area)).toEqual(expect.arrayContaining(["chunks", "manifests", "keys"]));
@@ -301,13 +359,19 @@ describe("change-log pruning", () => {
     const kept = await runBackup();
     const keptState = await userSnapshot(env.OIDC_DB);
     await runBackup();
-    const segmentsBefore = (await env.CATALOG_DB.prepare(`SELECT key, last_seq FROM change_segments ORDER BY first_seq`).all<{ key: string; last_seq: number }>()).results;
+    const segmentsBefore = (
+      await env.CATALOG_DB.prepare(`SELECT key, last_seq FROM change_segments ORDER BY first_seq`).all<{ key: string; last_seq: number }>()
+    ).results;
     expect(segmentsBefore.length).toBeGreaterThan(0);
     await backdate(old.backup_id, 5);
     await backdate(kept.backup_id, 4);
     // Shipped before the floor (a day here), as they would be in a real history.
-    await env.CATALOG_DB.prepare(`UPDATE change_segments SET shipped_at = ?`).bind(new Date(Date.now() - 3 * DAY).toISOString()).run();
-    const keptStart = await env.CATALOG_DB.prepare(`SELECT seq_start FROM backups WHERE id = ?`).bind(kept.backup_id).first<number>("seq_start");
+    await env.CATALOG_DB.prepare(`UPDATE change_segments SET shipped_at = ?`)
+      .bind(new Date(Date.now() - 3 * DAY).toISOString())
+      .run();
+    const keptStart = await env.CATALOG_DB.prepare(`SELECT seq_start FROM backups WHERE id = ?`)
+      .bind(kept.backup_id)
+      .first<number>("seq_start");
 
     const run = await retention();
     expect(run.report.forgotten).toEqual([old.backup_id]);

@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { Layout } from "../../src/repo/layout";
-import { api, env, migrate, runBackup, runRestore, seedWithEdgeCases, snapshot, userTables } from "./helpers";
+import { env, migrate, runBackup, runRestore, seedWithEdgeCases, snapshot, userTables } from "./helpers";
 
 describe("full database backup and restore", () => {
   it("restores the seeded database exactly: every row, storage class, BLOB, schema object and AUTOINCREMENT counter", async () => {
     await seedWithEdgeCases(env.OIDC_DB);
     const source = await snapshot(env.OIDC_DB);
     expect(Object.keys(source.tables)).toEqual(
-      expect.arrayContaining(["users", "oauth_clients", "signing_keys", "refresh_tokens", "authorization_codes", "consents", "auth_events", "edge_values"]),
+      expect.arrayContaining([
+        "users",
+        "oauth_clients",
+        "signing_keys",
+        "refresh_tokens",
+        "authorization_codes",
+        "consents",
+        "auth_events",
+        "edge_values",
+      ]),
     );
     expect(source.tables.auth_events!.length).toBeGreaterThan(2500);
 

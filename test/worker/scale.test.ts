@@ -28,7 +28,10 @@ describe("within the platform's step limits", () => {
     const [instance] = await wf.get();
     const schemaStep = await instance!.waitForStepResult({ name: "snapshot schema" });
     const exportStep = await instance!.waitForStepResult({ name: "export 1" });
-    const done = await waitFor(async () => (await api("GET", `/admin/backup/${id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+    const done = await waitFor(
+      async () => (await api("GET", `/admin/backup/${id}`)).json,
+      (b) => b.status === "completed" || b.status === "failed",
+    );
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
     expect(done.manifest.tables).toBeGreaterThanOrEqual(200);
 
@@ -52,7 +55,9 @@ describe("within the platform's step limits", () => {
       await db.batch(
         Array.from({ length: 40 }, (_, s) => {
           const base = b * 1000 + s * 25; // 25 rows of 2 kB: under D1's 100 kB statement limit
-          return db.prepare(`INSERT INTO big VALUES ${Array.from({ length: 25 }, (_, k) => `(${base + k}, '${filler}${base + k}')`).join(",")}`);
+          return db.prepare(
+            `INSERT INTO big VALUES ${Array.from({ length: 25 }, (_, k) => `(${base + k}, '${filler}${base + k}')`).join(",")}`,
+          );
         }),
       );
     }
@@ -60,8 +65,14 @@ describe("within the platform's step limits", () => {
     await using wf = await introspectWorkflow(env.FULL_DATABASE_BACKUP);
     const id = (await api("POST", "/admin/backup/create", { body: { type: "full" } })).json.backup_id;
     const [instance] = await wf.get();
-    const first = (await instance!.waitForStepResult({ name: "export 1" })) as { next: { table: number; after: string[] } | null; rows: number };
-    const done = await waitFor(async () => (await api("GET", `/admin/backup/${id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+    const first = (await instance!.waitForStepResult({ name: "export 1" })) as {
+      next: { table: number; after: string[] } | null;
+      rows: number;
+    };
+    const done = await waitFor(
+      async () => (await api("GET", `/admin/backup/${id}`)).json,
+      (b) => b.status === "completed" || b.status === "failed",
+    );
     expect(done.status).toBe("completed");
     // export 1 stopped inside the big table, at a cursor, after whole chunks.
     expect(first.next).not.toBeNull();

@@ -19,11 +19,19 @@ describe("schedules", () => {
     await env.ASSETS_BUCKET.put("logo.svg", "<svg/>");
     await fire("0 2 * * *");
     await fire("0 3 * * *");
-    const { results } = await env.CATALOG_DB.prepare("SELECT id, type, trigger, requested_by FROM backups ORDER BY type").all<{ id: string; type: string; trigger: string; requested_by: string }>();
+    const { results } = await env.CATALOG_DB.prepare("SELECT id, type, trigger, requested_by FROM backups ORDER BY type").all<{
+      id: string;
+      type: string;
+      trigger: string;
+      requested_by: string;
+    }>();
     expect(results.map((r) => r.type)).toEqual(["assets", "config", "full_database"]);
     for (const row of results) {
       expect(row).toMatchObject({ trigger: "schedule", requested_by: "system:schedule" });
-      const done = await waitFor(async () => (await api("GET", `/admin/backup/${row.id}`)).json, (b) => b.status !== "initiated" && b.status !== "running");
+      const done = await waitFor(
+        async () => (await api("GET", `/admin/backup/${row.id}`)).json,
+        (b) => b.status !== "initiated" && b.status !== "running",
+      );
       expect(done.status, `${row.type}: ${JSON.stringify(done.error)}`).toBe("completed");
     }
   });
@@ -31,7 +39,10 @@ describe("schedules", () => {
   it("a cron with no entry starts nothing and is audited", async () => {
     await fire("17 4 * * 2");
     expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM backups").first("n")).toBe(0);
-    expect(await env.CATALOG_DB.prepare("SELECT action, target FROM audit_log").first()).toEqual({ action: "schedule.unknown_cron", target: "17 4 * * 2" });
+    expect(await env.CATALOG_DB.prepare("SELECT action, target FROM audit_log").first()).toEqual({
+      action: "schedule.unknown_cron",
+      target: "17 4 * * 2",
+    });
   });
 });
 
@@ -69,14 +80,22 @@ describe("watchdog", () => {
       await m.mockStepError({ name: "export 1" }, new Error("transient"), 1);
     });
     const id = (await api("POST", "/admin/backup/create", { body: { type: "full" } })).json.backup_id;
-    await waitFor(async () => (await api("GET", `/admin/backup/${id}`)).json, (b) => b.current_step === "snapshot schema");
+    await waitFor(
+      async () => (await api("GET", `/admin/backup/${id}`)).json,
+      (b) => b.current_step === "snapshot schema",
+    );
     await backdate("backups", id);
     const restarted = await runWatchdog(env);
     expect(restarted).toEqual([id]);
-    const done = await waitFor(async () => (await api("GET", `/admin/backup/${id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+    const done = await waitFor(
+      async () => (await api("GET", `/admin/backup/${id}`)).json,
+      (b) => b.status === "completed" || b.status === "failed",
+    );
     expect(done.status).toBe("completed");
     expect(done.restarts).toBe(1);
-    expect(await env.CATALOG_DB.prepare("SELECT action FROM audit_log WHERE actor = 'system:watchdog'").first("action")).toBe("backup.restart");
+    expect(await env.CATALOG_DB.prepare("SELECT action FROM audit_log WHERE actor = 'system:watchdog'").first("action")).toBe(
+      "backup.restart",
+    );
   });
 });
 
@@ -84,7 +103,10 @@ describe("catalog", () => {
   it("is rebuilt from the bucket alone", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 30);
     const created = await api("POST", "/admin/backup/create", { body: { type: "full", description: "nightly" } });
-    const done = await waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed");
+    const done = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (b) => b.status === "completed",
+    );
     await env.CATALOG_DB.prepare("DELETE FROM backups").run();
     expect((await api("GET", "/admin/backup/list")).json.total).toBe(0);
 

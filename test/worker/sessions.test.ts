@@ -12,9 +12,20 @@ async function seedSessions(count: number) {
   for (const [i, name] of names(count).entries()) {
     const s = stub(name);
     for (let k = 0; k < 5; k++) {
-      await s.putSession(name, { id: `sess-${i}-${k}`, user_id: i * 10 + k, data: { ua: "Firefox", amr: ["pwd", "otp"], note: "ünïcode ✓" }, expires_at: k === 0 ? now - HOUR : now + HOUR });
+      await s.putSession(name, {
+        id: `sess-${i}-${k}`,
+        user_id: i * 10 + k,
+        data: { ua: "Firefox", amr: ["pwd", "otp"], note: "ünïcode ✓" },
+        expires_at: k === 0 ? now - HOUR : now + HOUR,
+      });
     }
-    await s.putCode(name, { code: `code-${i}`, client_id: "client-001", user_id: i, pkce: new Uint8Array([i, 255, 0]), expires_at: now + 60_000 });
+    await s.putCode(name, {
+      code: `code-${i}`,
+      client_id: "client-001",
+      user_id: i,
+      pkce: new Uint8Array([i, 255, 0]),
+      expires_at: now + 60_000,
+    });
     await s.putToken(name, { jti: `jti-${i}`, user_id: i, revoked: i % 2 === 0, expires_at: i % 3 === 0 ? now - HOUR : now + 24 * HOUR });
   }
 }
@@ -22,7 +33,10 @@ async function seedSessions(count: number) {
 async function sessionBackup() {
   const created = await api("POST", "/admin/backup/create", { body: { type: "sessions" } });
   expect(created.status).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed");
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+  );
 }
 
 async function sessionRestore(body: Record<string, unknown>) {
@@ -88,7 +102,11 @@ describe("Durable Object session backups", () => {
     expect(await stub("shard-003").dump()).toEqual(before3);
     expect(await stub("shard-004").dump()).toEqual(after4);
 
-    const missing = await sessionRestore({ backup_id: b.backup_id, target_environment: "test", sessions: { objects: ["shard-003", "shard-999"] } });
+    const missing = await sessionRestore({
+      backup_id: b.backup_id,
+      target_environment: "test",
+      sessions: { objects: ["shard-003", "shard-999"] },
+    });
     expect(missing.started.status).toBe(400);
     expect(missing.started.json.error.field).toBe("sessions.objects[1]");
   });

@@ -35,7 +35,11 @@ describe("replacing a populated target", () => {
       t.prepare(`CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b(id) ON DELETE CASCADE)`),
       t.prepare(`CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id) ON DELETE CASCADE)`),
     ]);
-    await t.batch([t.prepare(`PRAGMA defer_foreign_keys = ON`), t.prepare(`INSERT INTO a VALUES (7, 7)`), t.prepare(`INSERT INTO b VALUES (7, 7)`)]);
+    await t.batch([
+      t.prepare(`PRAGMA defer_foreign_keys = ON`),
+      t.prepare(`INSERT INTO a VALUES (7, 7)`),
+      t.prepare(`INSERT INTO b VALUES (7, 7)`),
+    ]);
 
     const restore = await runRestore(backup.backup_id, "test");
     expect(restore.status, JSON.stringify(restore.error)).toBe("completed");

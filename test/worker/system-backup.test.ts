@@ -7,7 +7,11 @@ import { api, env, runRestore, seedWithEdgeCases, snapshot, waitFor } from "./he
 async function systemBackup() {
   const created = await api("POST", "/admin/backup/create", { body: { type: "full_system", description: "weekly" } });
   expect(created.status).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed", 120_000);
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+    120_000,
+  );
 }
 
 describe("full-system backups", () => {
@@ -68,7 +72,9 @@ describe("full-system backups", () => {
   it("restores several components in one request, each by its own instance; a bad selection starts none", async () => {
     await seedWithEdgeCases(env.OIDC_DB, 25);
     await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg/>", { httpMetadata: { contentType: "image/svg+xml" } });
-    const session = env.SESSIONS.get(env.SESSIONS.idFromName("shard-a")) as DurableObjectStub<import("../../examples/demo-provider/src/session-object").SessionObject>;
+    const session = env.SESSIONS.get(env.SESSIONS.idFromName("shard-a")) as DurableObjectStub<
+      import("../../examples/demo-provider/src/session-object").SessionObject
+    >;
     await session.putSession("shard-a", { id: "s1", user_id: 1, data: { amr: ["pwd"] }, expires_at: Date.now() + 3_600_000 });
     const source = await snapshot(env.OIDC_DB);
     await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
@@ -83,7 +89,9 @@ describe("full-system backups", () => {
     expect(bad.json.error.field).toBe("assets.key");
     expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM restores").first("n")).toBe(0);
 
-    const many = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "test", components: ["database", "sessions", "assets"] } });
+    const many = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: b.backup_id, target_environment: "test", components: ["database", "sessions", "assets"] },
+    });
     expect(many.status).toBe(202);
     expect(many.json.restores.map((r: any) => [r.component, r.backup_id])).toEqual([
       ["database", `${b.backup_id}_database`],
@@ -91,12 +99,17 @@ describe("full-system backups", () => {
       ["assets", `${b.backup_id}_assets`],
     ]);
     for (const r of many.json.restores) {
-      const done = await waitFor(async () => (await api("GET", `/admin/restore/${r.restore_id}`)).json, (x) => x.status === "completed" || x.status === "failed");
+      const done = await waitFor(
+        async () => (await api("GET", `/admin/restore/${r.restore_id}`)).json,
+        (x) => x.status === "completed" || x.status === "failed",
+      );
       expect(done.status, `${r.component}: ${JSON.stringify(done.error)}`).toBe("completed");
     }
     expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);
     expect(await (await env.RESTORE_TARGET_BUCKET.get("branding/logo.svg"))!.text()).toBe("<svg/>");
-    const sandbox = env.SESSIONS.get(env.SESSIONS.idFromName("sandbox:shard-a")) as DurableObjectStub<import("../../examples/demo-provider/src/session-object").SessionObject>;
+    const sandbox = env.SESSIONS.get(env.SESSIONS.idFromName("sandbox:shard-a")) as DurableObjectStub<
+      import("../../examples/demo-provider/src/session-object").SessionObject
+    >;
     expect(await sandbox.dump()).toEqual(await session.dump());
   });
 });
@@ -109,7 +122,11 @@ describe("monthly archives", () => {
     await sys.modifyAll(async (m) => m.disableSleeps());
     const { runSchedule } = await import("../../src/schedule/run-schedule");
     const [id] = await runSchedule(env as any, "0 1 1 * *");
-    const b = await waitFor(async () => (await api("GET", `/admin/backup/${id}`)).json, (x) => x.status === "completed" || x.status === "failed", 120_000);
+    const b = await waitFor(
+      async () => (await api("GET", `/admin/backup/${id}`)).json,
+      (x) => x.status === "completed" || x.status === "failed",
+      120_000,
+    );
     expect(b.status, JSON.stringify(b.error)).toBe("completed");
     expect(b.type).toBe("monthly_archive");
     expect(b.trigger).toBe("schedule");

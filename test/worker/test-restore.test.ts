@@ -10,7 +10,11 @@ const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name)) a
 async function seedAll() {
   await seedWithEdgeCases(env.OIDC_DB, 40);
   await env.ASSETS_BUCKET.put("branding/logo.svg", "<svg/>", { httpMetadata: { contentType: "image/svg+xml" } });
-  await env.ASSETS_BUCKET.put("avatars/7.png", new Uint8Array(70_000).map((_, i) => i % 251), { customMetadata: { user: "7" } });
+  await env.ASSETS_BUCKET.put(
+    "avatars/7.png",
+    new Uint8Array(70_000).map((_, i) => i % 251),
+    { customMetadata: { user: "7" } },
+  );
   for (const shard of ["shard-a", "shard-b"]) {
     await stub(shard).putSession(shard, { id: `${shard}-s1`, user_id: 1, data: { amr: ["pwd"] }, expires_at: Date.now() + 3_600_000 });
   }
@@ -21,9 +25,16 @@ async function production() {
   const assets: Record<string, unknown> = {};
   for (const o of (await env.ASSETS_BUCKET.list({ include: ["httpMetadata", "customMetadata"] })).objects) {
     const body = await env.ASSETS_BUCKET.get(o.key);
-    assets[o.key] = { etag: o.etag, size: o.size, custom: o.customMetadata, bytes: Array.from(new Uint8Array(await body!.arrayBuffer())).slice(0, 64) };
+    assets[o.key] = {
+      etag: o.etag,
+      size: o.size,
+      custom: o.customMetadata,
+      bytes: Array.from(new Uint8Array(await body!.arrayBuffer())).slice(0, 64),
+    };
   }
-  const registry = (await env.OIDC_DB.prepare("SELECT name FROM durable_object_registry ORDER BY name").all<{ name: string }>()).results.map((r) => r.name);
+  const registry = (
+    await env.OIDC_DB.prepare("SELECT name FROM durable_object_registry ORDER BY name").all<{ name: string }>()
+  ).results.map((r) => r.name);
   const sessions = await Promise.all(registry.map(async (n) => [n, await stub(n).dump()]));
   return { db: await snapshot(env.OIDC_DB), assets, registry, sessions };
 }
@@ -31,12 +42,20 @@ async function production() {
 async function drill(backupId: string) {
   const started = await api("POST", `/admin/backup/${backupId}/test-restore`, { as: "operator" });
   expect(started.status, JSON.stringify(started.json)).toBe(202);
-  return waitFor(async () => (await api("GET", `/admin/test-restores/${started.json.test_id}`)).json, (r) => r.status !== "running", 120_000);
+  return waitFor(
+    async () => (await api("GET", `/admin/test-restores/${started.json.test_id}`)).json,
+    (r) => r.status !== "running",
+    120_000,
+  );
 }
 
 async function systemBackup() {
   const created = await api("POST", "/admin/backup/create", { body: { type: "full_system" } });
-  return waitFor(async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json, (b) => b.status === "completed" || b.status === "failed", 120_000);
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (b) => b.status === "completed" || b.status === "failed",
+    120_000,
+  );
 }
 
 describe("test restores (drills)", () => {
@@ -65,16 +84,22 @@ describe("test restores (drills)", () => {
       "sessions: probe: read restored session objects",
       "assets: probe: read restored objects",
       "sandbox: sandbox left empty",
-    ]) expect(names).toContain(expected);
+    ])
+      expect(names).toContain(expected);
 
     // Production untouched: database, assets, session objects and their registry, value for value.
     expect(await production()).toEqual(before);
     // No residue: the sandbox database and bucket are empty, the sandbox session copies hold nothing.
     // (sqlite_sequence stays once created, emptied: SQLite does not let it be dropped.)
-    expect((await env.RESTORE_TARGET_DB.prepare("SELECT group_concat(name) AS n FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'").first("n"))).toBeNull();
-    expect((await env.RESTORE_TARGET_DB.prepare("SELECT count(*) AS n FROM sqlite_sequence").first("n"))).toBe(0);
+    expect(
+      await env.RESTORE_TARGET_DB.prepare(
+        "SELECT group_concat(name) AS n FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'",
+      ).first("n"),
+    ).toBeNull();
+    expect(await env.RESTORE_TARGET_DB.prepare("SELECT count(*) AS n FROM sqlite_sequence").first("n")).toBe(0);
     expect((await env.RESTORE_TARGET_BUCKET.list()).objects).toHaveLength(0);
-    for (const name of ["sandbox:shard-a", "sandbox:shard-b"]) expect(((await stub(name).vaultlineExport(null, 10)) as any).entries, name).toEqual([]);
+    for (const name of ["sandbox:shard-a", "sandbox:shard-b"])
+      expect(((await stub(name).vaultlineExport(null, 10)) as any).entries, name).toEqual([]);
 
     const list = await api("GET", `/admin/test-restores?backup_id=${b.backup_id}`, { as: "viewer" });
     expect(list.json.test_restores.map((t: any) => t.test_id)).toEqual([report.test_id]);
@@ -106,7 +131,11 @@ describe("test restores (drills)", () => {
     const b = await runBackup();
     expect((await api("POST", `/admin/backup/${b.backup_id}/test-restore`, { as: "viewer" })).status).toBe(403);
     expect((await api("POST", `/admin/backup/bk_nope/test-restore`)).status).toBe(404);
-    await env.CATALOG_DB.prepare("INSERT INTO test_restores (id, backup_id, status, trigger, requested_by, created_at, components) VALUES ('tr_busy', ?, 'running', 'api', 'x', '2026-01-01', '[]')").bind(b.backup_id).run();
+    await env.CATALOG_DB.prepare(
+      "INSERT INTO test_restores (id, backup_id, status, trigger, requested_by, created_at, components) VALUES ('tr_busy', ?, 'running', 'api', 'x', '2026-01-01', '[]')",
+    )
+      .bind(b.backup_id)
+      .run();
     const busy = await api("POST", `/admin/backup/${b.backup_id}/test-restore`);
     expect(busy.status).toBe(409);
     expect(busy.json.error.message).toContain("tr_busy");
@@ -116,7 +145,9 @@ describe("test restores (drills)", () => {
     await env.RESTORE_TARGET_DB.batch([
       env.RESTORE_TARGET_DB.prepare("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)"),
       env.RESTORE_TARGET_DB.prepare("CREATE TABLE oauth_clients (client_id TEXT PRIMARY KEY, redirect_uris TEXT)"),
-      env.RESTORE_TARGET_DB.prepare("CREATE TABLE refresh_tokens (id INTEGER PRIMARY KEY, user_id INTEGER, client_id TEXT, parent_id INTEGER)"),
+      env.RESTORE_TARGET_DB.prepare(
+        "CREATE TABLE refresh_tokens (id INTEGER PRIMARY KEY, user_id INTEGER, client_id TEXT, parent_id INTEGER)",
+      ),
       env.RESTORE_TARGET_DB.prepare("INSERT INTO users VALUES (1, 'a@example.com')"),
       env.RESTORE_TARGET_DB.prepare("INSERT INTO oauth_clients VALUES ('app', '[\"https://app.example/cb\"]')"),
       env.RESTORE_TARGET_DB.prepare("INSERT INTO refresh_tokens VALUES (1, 1, 'app', NULL), (2, 99, 'app', 1), (3, 1, 'gone', 42)"),
@@ -143,7 +174,9 @@ describe("test restores (drills)", () => {
     const checks = await databaseChecks(env.RESTORE_TARGET_DB, manifest, profile);
     const refs = checks.find((c) => c.name.startsWith("provider references"))!;
     expect(refs.passed).toBe(false);
-    expect(refs.detail).toBe("1 refresh_tokens.user_id without users.id; 1 refresh_tokens.client_id without oauth_clients.client_id; 1 refresh_tokens.parent_id without refresh_tokens.id");
+    expect(refs.detail).toBe(
+      "1 refresh_tokens.user_id without users.id; 1 refresh_tokens.client_id without oauth_clients.client_id; 1 refresh_tokens.parent_id without refresh_tokens.id",
+    );
     expect(checks.find((c) => c.name === "probe: look up a user by email")).toMatchObject({ passed: true });
     expect(checks.find((c) => c.name === "probe: a user nobody has")).toMatchObject({ passed: false, detail: "returned no row" });
     expect(checks.find((c) => c.name.startsWith("provider profile"))).toMatchObject({ passed: true });
@@ -157,7 +190,9 @@ describe("dry-run restores", () => {
     await env.ASSETS_BUCKET.put("avatars/8.png", "x");
     const before = await production();
     const auditBefore = await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM restores").first("n");
-    const dry = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "production", dry_run: true } });
+    const dry = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: b.backup_id, target_environment: "production", dry_run: true },
+    });
     expect(dry.status, JSON.stringify(dry.json)).toBe(200);
     expect(dry.json.dry_run).toBe(true);
     const db = dry.json.plan[0];
@@ -166,13 +201,17 @@ describe("dry-run restores", () => {
     expect(db.overwrites.mode).toMatch(/whole database/);
     expect(dry.json.estimated_duration).toBeGreaterThan(0);
 
-    const scoped = await api("POST", "/admin/backup/restore", { body: { backup_id: b.backup_id, target_environment: "test", dry_run: true, database: { tables: ["consents"] } } });
+    const scoped = await api("POST", "/admin/backup/restore", {
+      body: { backup_id: b.backup_id, target_environment: "test", dry_run: true, database: { tables: ["consents"] } },
+    });
     expect(Object.keys(scoped.json.plan[0].overwrites.tables)).toEqual([]);
     expect(scoped.json.plan[0].overwrites.mode).toMatch(/scoped/);
 
     expect(await production()).toEqual(before);
     expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM restores").first("n")).toBe(auditBefore);
-    const audited = await env.CATALOG_DB.prepare("SELECT target FROM audit_log WHERE action = 'POST /admin/backup/restore' ORDER BY id DESC LIMIT 1").first<string>("target");
+    const audited = await env.CATALOG_DB.prepare(
+      "SELECT target FROM audit_log WHERE action = 'POST /admin/backup/restore' ORDER BY id DESC LIMIT 1",
+    ).first<string>("target");
     expect(audited).toBe(`dry run: ${b.backup_id}`);
   });
 });

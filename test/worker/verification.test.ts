@@ -31,10 +31,14 @@ describe("verification against the manifest", () => {
 
     const users = manifest.tables.findIndex((t) => t.name === "users");
     await db.prepare(`UPDATE "${stageName("rs_t", users)}" SET "email" = 'mallory@example.com' WHERE "_vl_seq" = 7`).run();
-    await expect(verifySlice(db, specs, manifest.tables, repo.config.chunker, start, 1 << 30)).rejects.toThrow(/table users: chunk 1 of the restored data/);
+    await expect(verifySlice(db, specs, manifest.tables, repo.config.chunker, start, 1 << 30)).rejects.toThrow(
+      /table users: chunk 1 of the restored data/,
+    );
 
     await db.prepare(`DELETE FROM "${stageName("rs_t", users)}" WHERE "_vl_seq" = 7`).run();
-    await expect(verifySlice(db, specs, manifest.tables, repo.config.chunker, start, 1 << 30)).rejects.toMatchObject({ code: "verification_failed" });
+    await expect(verifySlice(db, specs, manifest.tables, repo.config.chunker, start, 1 << 30)).rejects.toMatchObject({
+      code: "verification_failed",
+    });
   });
 
   it("the post-swap check finds a missing index, a stray table or a wrong row count", async () => {

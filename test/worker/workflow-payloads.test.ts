@@ -24,10 +24,19 @@ describe("workflow payloads", () => {
       await wf.create({ id, params: { [first]: 12345, not_a_field: true } });
       await instance.waitForStatus("errored");
       // Audited before the instance fails (the local runtime reports every step failure with one generic message).
-      const entry = await env.CATALOG_DB.prepare("SELECT actor, detail FROM audit_log WHERE action = 'workflow.payload_invalid' AND target = ?").bind(id).first<{ actor: string; detail: string }>();
+      const entry = await env.CATALOG_DB.prepare(
+        "SELECT actor, detail FROM audit_log WHERE action = 'workflow.payload_invalid' AND target = ?",
+      )
+        .bind(id)
+        .first<{ actor: string; detail: string }>();
       expect(entry?.actor).toBe("system");
-      expect(JSON.parse(entry!.detail)).toMatchObject({ field: first, message: expect.stringMatching(new RegExp(`^\\w+Workflow: ${first}: `)) });
-      expect(await env.CATALOG_DB.prepare("SELECT (SELECT count(*) FROM backups) + (SELECT count(*) FROM restores) AS n").first("n")).toBe(0);
+      expect(JSON.parse(entry!.detail)).toMatchObject({
+        field: first,
+        message: expect.stringMatching(new RegExp(`^\\w+Workflow: ${first}: `)),
+      });
+      expect(await env.CATALOG_DB.prepare("SELECT (SELECT count(*) FROM backups) + (SELECT count(*) FROM restores) AS n").first("n")).toBe(
+        0,
+      );
     });
   }
 });

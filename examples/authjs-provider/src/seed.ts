@@ -15,11 +15,27 @@ export async function seedAuthjs(db: D1Database, opts: { users: number; now?: nu
   const stmts: D1PreparedStatement[] = [];
   for (let i = 0; i < opts.users; i++) {
     const id = uuid(i);
-    stmts.push(db.prepare(`INSERT INTO "users" VALUES (?, ?, ?, ?, ?)`).bind(id, i % 5 ? `User ${i} Ünïcødé` : null, `user${i}@example.org`, i % 3 ? now - i * 1000 : null, null));
-    stmts.push(db.prepare(`INSERT INTO "accounts" ("id", "userId", "type", "provider", "providerAccountId", "access_token", "expires_at", "token_type", "scope") VALUES (?, ?, 'oauth', ?, ?, ?, ?, 'bearer', 'openid email')`).bind(uuid(100_000 + i), id, i % 2 ? "github" : "google", `acct-${i}`, `at-${i}`, Math.floor(now / 1000) + 3600));
-    stmts.push(db.prepare(`INSERT INTO "sessions" VALUES (?, ?, ?, ?)`).bind(uuid(200_000 + i), `st-${uuid(300_000 + i)}`, id, now + (i % 7) * 86_400_000));
-    if (i % 2 === 0) stmts.push(db.prepare(`INSERT INTO "keys" VALUES (?, ?, ?, ?)`).bind(`email:user${i}@example.org`, id, `scrypt$${i}`, now - i));
-    if (i % 10 === 0) stmts.push(db.prepare(`INSERT INTO "verification_tokens" VALUES (?, ?, ?)`).bind(`user${i}@example.org`, `vt-${i}`, now + 600_000));
+    stmts.push(
+      db
+        .prepare(`INSERT INTO "users" VALUES (?, ?, ?, ?, ?)`)
+        .bind(id, i % 5 ? `User ${i} Ünïcødé` : null, `user${i}@example.org`, i % 3 ? now - i * 1000 : null, null),
+    );
+    stmts.push(
+      db
+        .prepare(
+          `INSERT INTO "accounts" ("id", "userId", "type", "provider", "providerAccountId", "access_token", "expires_at", "token_type", "scope") VALUES (?, ?, 'oauth', ?, ?, ?, ?, 'bearer', 'openid email')`,
+        )
+        .bind(uuid(100_000 + i), id, i % 2 ? "github" : "google", `acct-${i}`, `at-${i}`, Math.floor(now / 1000) + 3600),
+    );
+    stmts.push(
+      db
+        .prepare(`INSERT INTO "sessions" VALUES (?, ?, ?, ?)`)
+        .bind(uuid(200_000 + i), `st-${uuid(300_000 + i)}`, id, now + (i % 7) * 86_400_000),
+    );
+    if (i % 2 === 0)
+      stmts.push(db.prepare(`INSERT INTO "keys" VALUES (?, ?, ?, ?)`).bind(`email:user${i}@example.org`, id, `scrypt$${i}`, now - i));
+    if (i % 10 === 0)
+      stmts.push(db.prepare(`INSERT INTO "verification_tokens" VALUES (?, ?, ?)`).bind(`user${i}@example.org`, `vt-${i}`, now + 600_000));
   }
   stmts.push(db.prepare(`INSERT OR REPLACE INTO "rate_limits" VALUES ('ip:203.0.113.9', 3, ?)`).bind(now + 60_000));
   for (let i = 0; i < stmts.length; i += 200) await db.batch(stmts.slice(i, i + 200));

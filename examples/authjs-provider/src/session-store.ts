@@ -16,7 +16,9 @@ export class SessionStore extends DurableObject<AuthEnv> {
 
   constructor(ctx: DurableObjectState, env: AuthEnv) {
     super(ctx, env);
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS live ("token" TEXT PRIMARY KEY, "userId" TEXT NOT NULL, "device" TEXT, "expires" INTEGER NOT NULL)`);
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS live ("token" TEXT PRIMARY KEY, "userId" TEXT NOT NULL, "device" TEXT, "expires" INTEGER NOT NULL)`,
+    );
     this.vaultline = new VaultlineSessions(ctx.storage, {
       namespace: "auth-sessions",
       registry: env.DB,
@@ -32,7 +34,9 @@ export class SessionStore extends DurableObject<AuthEnv> {
   }
 
   list(): { token: string; userId: string; device: string | null; expires: number }[] {
-    return this.ctx.storage.sql.exec<{ token: string; userId: string; device: string | null; expires: number }>(`SELECT * FROM live ORDER BY rowid`).toArray();
+    return this.ctx.storage.sql
+      .exec<{ token: string; userId: string; device: string | null; expires: number }>(`SELECT * FROM live ORDER BY rowid`)
+      .toArray();
   }
 
   vaultlineExport(cursor: string | null, limit: number): ExportPage {

@@ -4,7 +4,10 @@ import { mapLimit } from "../../../src/sessions/limit";
  * Demo files in ASSETS_BUCKET (DEMO_MODE only): `objects` objects of `bytes` each under `prefix`, random content
  * (incompressible, like the images a provider stores), with metadata. Idempotent: existing keys are skipped.
  */
-export async function seedAssets(bucket: R2Bucket, opts: { objects: number; bytes: number; prefix: string }): Promise<{ written: number; skipped: number }> {
+export async function seedAssets(
+  bucket: R2Bucket,
+  opts: { objects: number; bytes: number; prefix: string },
+): Promise<{ written: number; skipped: number }> {
   let written = 0;
   let skipped = 0;
   await mapLimit(

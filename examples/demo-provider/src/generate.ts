@@ -24,11 +24,32 @@ function rng(seed: number) {
   };
 }
 
-const GIVEN = ["Zoë", "Łukasz", "李", "Ἀχιλλεύς", "Amélie", "Jürgen", "Søren", "Ana", "Омар", "Priya", "O'Brien", "Nguyễn", "مريم", "Kenji", "Chloé"];
+const GIVEN = [
+  "Zoë",
+  "Łukasz",
+  "李",
+  "Ἀχιλλεύς",
+  "Amélie",
+  "Jürgen",
+  "Søren",
+  "Ana",
+  "Омар",
+  "Priya",
+  "O'Brien",
+  "Nguyễn",
+  "مريم",
+  "Kenji",
+  "Chloé",
+];
 const FAMILY = ["Müller", "García", "王", "Ødegaard", "Smith", "Dubois", "Kowalski", "Tanaka", "Иванов", "Patel", "D'Angelo", "Björk"];
 const LOCALES = ["en-US", "de-DE", "fr-FR", "ja-JP", "zh-CN", "pl-PL", "ar-EG", null];
 const EVENTS = ["login", "logout", "token_refresh", "mfa_challenge", "password_change", "consent_granted", "login_failed"];
-const AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1) Safari/605.1", "okhttp/4.12.0", "curl/8.11.0"];
+const AGENTS = [
+  "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1) Safari/605.1",
+  "okhttp/4.12.0",
+  "curl/8.11.0",
+];
 
 function bytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -40,7 +61,7 @@ function hex(r: () => number, n: number): string {
   for (let i = 0; i < n; i++) s += Math.floor(r() * 16).toString(16);
   return s;
 }
-const pick = <T,>(r: () => number, a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+const pick = <T>(r: () => number, a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
 export const clientId = (i: number) => `client-${String(i).padStart(3, "0")}`;
 
 export function staticRows(): Rows[] {
@@ -71,7 +92,17 @@ export function staticRows(): Rows[] {
   return [
     {
       table: "oauth_clients",
-      columns: ["client_id", "client_secret_hash", "name", "redirect_uris", "grant_types", "scopes", "token_endpoint_auth_method", "logo", "created_at"],
+      columns: [
+        "client_id",
+        "client_secret_hash",
+        "name",
+        "redirect_uris",
+        "grant_types",
+        "scopes",
+        "token_endpoint_auth_method",
+        "logo",
+        "created_at",
+      ],
       rows: clients,
     },
     { table: "signing_keys", columns: ["kid", "alg", "public_jwk", "private_key_enc", "created_at", "rotated_at", "active"], rows: keys },
@@ -126,7 +157,18 @@ export function userRows(from: number, to: number): Rows[] {
     consents.push([id, clientId(c1), "openid profile email", created + r()]);
     if (r() < 0.5) consents.push([id, clientId(c2), "openid email", created + 1000 + r()]);
     if (r() < 0.05) {
-      codes.push([hex(r, 64), id, clientId(c1), `https://app${c1}.example.com/callback`, "openid profile", hex(r, 43), "S256", r() < 0.5 ? null : hex(r, 16), EPOCH + 600, null]);
+      codes.push([
+        hex(r, 64),
+        id,
+        clientId(c1),
+        `https://app${c1}.example.com/callback`,
+        "openid profile",
+        hex(r, 43),
+        "S256",
+        r() < 0.5 ? null : hex(r, 16),
+        EPOCH + 600,
+        null,
+      ]);
     }
     for (let e = 0; e < 10; e++) {
       const type = pick(r, EVENTS);
@@ -138,7 +180,9 @@ export function userRows(from: number, to: number): Rows[] {
         type === "login_failed" ? 0 : 1,
         r() < 0.1 ? null : `${Math.floor(r() * 223) + 1}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`,
         pick(r, AGENTS),
-        r() < 0.5 ? null : JSON.stringify({ method: pick(r, ["pwd", "otp", "webauthn"]), risk: Math.round(r() * 1000) / 1000, note: "ok ✓" }),
+        r() < 0.5
+          ? null
+          : JSON.stringify({ method: pick(r, ["pwd", "otp", "webauthn"]), risk: Math.round(r() * 1000) / 1000, note: "ok ✓" }),
         created + e * 3600 + Math.floor(r() * 3600),
       ]);
     }
@@ -146,14 +190,44 @@ export function userRows(from: number, to: number): Rows[] {
   return [
     {
       table: "users",
-      columns: ["id", "email", "email_verified", "name", "given_name", "family_name", "locale", "password_hash", "mfa_secret", "picture", "last_login_at", "created_at", "updated_at", "disabled"],
+      columns: [
+        "id",
+        "email",
+        "email_verified",
+        "name",
+        "given_name",
+        "family_name",
+        "locale",
+        "password_hash",
+        "mfa_secret",
+        "picture",
+        "last_login_at",
+        "created_at",
+        "updated_at",
+        "disabled",
+      ],
       rows: users,
     },
-    { table: "refresh_tokens", columns: ["id", "token_hash", "user_id", "client_id", "scope", "issued_at", "expires_at", "revoked_at", "parent_id"], rows: tokens },
+    {
+      table: "refresh_tokens",
+      columns: ["id", "token_hash", "user_id", "client_id", "scope", "issued_at", "expires_at", "revoked_at", "parent_id"],
+      rows: tokens,
+    },
     { table: "consents", columns: ["user_id", "client_id", "scopes", "granted_at"], rows: consents },
     {
       table: "authorization_codes",
-      columns: ["code_hash", "user_id", "client_id", "redirect_uri", "scope", "code_challenge", "code_challenge_method", "nonce", "expires_at", "consumed_at"],
+      columns: [
+        "code_hash",
+        "user_id",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "code_challenge",
+        "code_challenge_method",
+        "nonce",
+        "expires_at",
+        "consumed_at",
+      ],
       rows: codes,
     },
     { table: "auth_events", columns: ["id", "user_id", "client_id", "type", "success", "ip", "user_agent", "detail", "at"], rows: events },

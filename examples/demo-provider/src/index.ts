@@ -6,9 +6,25 @@ import { changeShare, writeLoad } from "./workload";
 
 export { SessionObject } from "./session-object";
 
-const SeedSessionsBody = z.strictObject({ sessions: z.number().int().min(1).max(1_000_000).default(2000), objects: z.number().int().min(1).max(10_000).default(200) });
-const WriteLoadBody = z.strictObject({ batches: z.number().int().min(1).max(1000).default(1), signins_per_batch: z.number().int().min(1).max(200).default(25), seed: z.number().int().default(1) });
-const SeedAssetsBody = z.strictObject({ objects: z.number().int().min(1).max(10_000).default(100), bytes: z.number().int().min(0).max(16 << 20).default(1 << 20), prefix: z.string().max(100).default("files/") });
+const SeedSessionsBody = z.strictObject({
+  sessions: z.number().int().min(1).max(1_000_000).default(2000),
+  objects: z.number().int().min(1).max(10_000).default(200),
+});
+const WriteLoadBody = z.strictObject({
+  batches: z.number().int().min(1).max(1000).default(1),
+  signins_per_batch: z.number().int().min(1).max(200).default(25),
+  seed: z.number().int().default(1),
+});
+const SeedAssetsBody = z.strictObject({
+  objects: z.number().int().min(1).max(10_000).default(100),
+  bytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(16 << 20)
+    .default(1 << 20),
+  prefix: z.string().max(100).default("files/"),
+});
 const ChangeBody = z.strictObject({ percent: z.number().min(0.01).max(100).default(1) });
 
 async function body<S extends z.ZodType>(schema: S, request: Request): Promise<z.infer<S>> {
@@ -57,7 +73,10 @@ export default {
       }
     } catch (e) {
       const status = e instanceof BadRequest || e instanceof SyntaxError ? 400 : 500;
-      return Response.json({ error: { code: status === 400 ? "invalid_request" : "internal_error", message: (e as Error).message } }, { status });
+      return Response.json(
+        { error: { code: status === 400 ? "invalid_request" : "internal_error", message: (e as Error).message } },
+        { status },
+      );
     }
   },
 } satisfies ExportedHandler<DemoEnv>;

@@ -26,7 +26,8 @@ export class SessionObject extends DurableObject<DemoEnv> {
       registry: env.OIDC_DB,
       expiry: {
         columns: { sessions: "expires_at", authorization_codes: "expires_at", token_state: "expires_at" },
-        kv: (_key, value) => (value && typeof value === "object" && "expires_at" in value ? Number((value as { expires_at: number }).expires_at) : null),
+        kv: (_key, value) =>
+          value && typeof value === "object" && "expires_at" in value ? Number((value as { expires_at: number }).expires_at) : null,
       },
     });
   }
@@ -34,7 +35,10 @@ export class SessionObject extends DurableObject<DemoEnv> {
   async putSession(name: string, s: { id: string; user_id: number; data: object; expires_at: number }): Promise<void> {
     await this.vaultline.register(name);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
-    const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? { created: new Date(), sessions_written: 0 };
+    const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? {
+      created: new Date(),
+      sessions_written: 0,
+    };
     this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
   }
 
@@ -42,15 +46,35 @@ export class SessionObject extends DurableObject<DemoEnv> {
   async putSessions(name: string, list: { id: string; user_id: number; data: object; expires_at: number }[]): Promise<void> {
     await this.vaultline.register(name);
     this.ctx.storage.transactionSync(() => {
-      for (const s of list) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
-      const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? { created: new Date(), sessions_written: 0 };
+      for (const s of list)
+        this.ctx.storage.sql.exec(
+          "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)",
+          s.id,
+          s.user_id,
+          JSON.stringify(s.data),
+          s.expires_at,
+        );
+      const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? {
+        created: new Date(),
+        sessions_written: 0,
+      };
       this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + list.length });
     });
   }
 
-  async putCode(name: string, c: { code: string; client_id: string; user_id: number; pkce: Uint8Array | null; expires_at: number }): Promise<void> {
+  async putCode(
+    name: string,
+    c: { code: string; client_id: string; user_id: number; pkce: Uint8Array | null; expires_at: number },
+  ): Promise<void> {
     await this.vaultline.register(name);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO authorization_codes VALUES (?, ?, ?, ?, ?)", c.code, c.client_id, c.user_id, c.pkce, c.expires_at);
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO authorization_codes VALUES (?, ?, ?, ?, ?)",
+      c.code,
+      c.client_id,
+      c.user_id,
+      c.pkce,
+      c.expires_at,
+    );
   }
 
   async putToken(name: string, t: { jti: string; user_id: number; revoked: boolean; expires_at: number }): Promise<void> {
@@ -64,7 +88,9 @@ export class SessionObject extends DurableObject<DemoEnv> {
   }
 
   getSession(id: string): { id: string; user_id: number; data: object; expires_at: number } | null {
-    const row = this.ctx.storage.sql.exec<{ id: string; user_id: number; data: string; expires_at: number }>("SELECT * FROM sessions WHERE id = ?", id).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ id: string; user_id: number; data: string; expires_at: number }>("SELECT * FROM sessions WHERE id = ?", id)
+      .toArray()[0];
     return row ? { ...row, data: JSON.parse(row.data) as object } : null;
   }
 
@@ -72,7 +98,10 @@ export class SessionObject extends DurableObject<DemoEnv> {
   dump(): { tables: Record<string, unknown[]>; kv: [string, unknown][] } {
     const tables: Record<string, unknown[]> = {};
     for (const t of ["sessions", "authorization_codes", "token_state"]) {
-      tables[t] = this.ctx.storage.sql.exec(`SELECT rowid AS _rowid, *, typeof(expires_at) AS _t FROM ${t} ORDER BY rowid`).toArray().map((r) => ({ ...r }));
+      tables[t] = this.ctx.storage.sql
+        .exec(`SELECT rowid AS _rowid, *, typeof(expires_at) AS _t FROM ${t} ORDER BY rowid`)
+        .toArray()
+        .map((r) => ({ ...r }));
     }
     return { tables, kv: [...this.ctx.storage.kv.list()].filter(([k]) => !k.startsWith("_vl_")) };
   }

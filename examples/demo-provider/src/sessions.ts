@@ -13,7 +13,10 @@ export const shardName = (i: number) => `sessions-${String(i).padStart(5, "0")}`
  * Deterministic demo sessions: `sessions` sessions spread over `objects` objects, plus an authorization code and
  * token state per session shard; about a tenth already expired (relative to `now`).
  */
-export async function seedSessions(env: SessionEnv, opts: { sessions: number; objects: number; now?: number }): Promise<{ objects: number; sessions: number }> {
+export async function seedSessions(
+  env: SessionEnv,
+  opts: { sessions: number; objects: number; now?: number },
+): Promise<{ objects: number; sessions: number }> {
   const now = opts.now ?? Date.now();
   // Evenly: every object gets floor(sessions / objects), the first (sessions % objects) one more.
   const base = Math.floor(opts.sessions / opts.objects);
@@ -29,12 +32,22 @@ export async function seedSessions(env: SessionEnv, opts: { sessions: number; ob
       const sessions = Array.from({ length: count(i) }, (_, k) => ({
         id: `sid-${i}-${k}`,
         user_id: 1 + ((first(i) + k) % 100_000),
-        data: { amr: k % 3 ? ["pwd"] : ["pwd", "otp"], ua: k % 2 ? "Mozilla/5.0 Firefox/133.0" : "okhttp/4.12", acr: "urn:mace:incommon:iap:silver" },
-        expires_at: now + ((k % 10 === 0 ? -1 : 1) * (1 + (k % 24))) * HOUR,
+        data: {
+          amr: k % 3 ? ["pwd"] : ["pwd", "otp"],
+          ua: k % 2 ? "Mozilla/5.0 Firefox/133.0" : "okhttp/4.12",
+          acr: "urn:mace:incommon:iap:silver",
+        },
+        expires_at: now + (k % 10 === 0 ? -1 : 1) * (1 + (k % 24)) * HOUR,
       }));
       if (!sessions.length) return;
       await stub.putSessions(name, sessions);
-      await stub.putCode(name, { code: `code-${i}`, client_id: "client-001", user_id: sessions[0]!.user_id, pkce: new Uint8Array([i & 255, 42]), expires_at: now + 10 * 60_000 });
+      await stub.putCode(name, {
+        code: `code-${i}`,
+        client_id: "client-001",
+        user_id: sessions[0]!.user_id,
+        pkce: new Uint8Array([i & 255, 42]),
+        expires_at: now + 10 * 60_000,
+      });
       await stub.putToken(name, { jti: `jti-${i}`, user_id: sessions[0]!.user_id, revoked: i % 7 === 0, expires_at: now + 30 * 24 * HOUR });
     },
   );
@@ -42,5 +55,9 @@ export async function seedSessions(env: SessionEnv, opts: { sessions: number; ob
 }
 
 export async function sessionObjectCount(env: SessionEnv): Promise<number> {
-  return (await env.OIDC_DB.prepare("SELECT count(*) AS n FROM durable_object_registry WHERE namespace = ?").bind(SESSIONS_NAMESPACE).first<number>("n")) ?? 0;
+  return (
+    (await env.OIDC_DB.prepare("SELECT count(*) AS n FROM durable_object_registry WHERE namespace = ?")
+      .bind(SESSIONS_NAMESPACE)
+      .first<number>("n")) ?? 0
+  );
 }

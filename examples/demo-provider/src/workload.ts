@@ -19,7 +19,10 @@ function prng(seed: number): () => number {
   };
 }
 
-export async function writeLoad(db: D1Database, opts: { batches: number; signinsPerBatch: number; seed: number }): Promise<WriteLoadResult> {
+export async function writeLoad(
+  db: D1Database,
+  opts: { batches: number; signinsPerBatch: number; seed: number },
+): Promise<WriteLoadResult> {
   const maxUser = (await db.prepare("SELECT max(id) AS m FROM users").first<number>("m")) ?? 0;
   const client = await db.prepare("SELECT client_id FROM oauth_clients ORDER BY client_id LIMIT 1").first<string>("client_id");
   const maxToken = (await db.prepare("SELECT max(id) AS m FROM refresh_tokens").first<number>("m")) ?? 0;
@@ -35,8 +38,16 @@ export async function writeLoad(db: D1Database, opts: { batches: number; signins
       const hash = Math.floor(rand() * 2 ** 48).toString(16) + now.toString(16) + i;
       batch.push(
         db.prepare("UPDATE users SET last_login_at = ?, updated_at = ? WHERE id = ?").bind(now, now, user),
-        db.prepare("INSERT INTO auth_events (user_id, client_id, type, success, ip, user_agent, at) VALUES (?, ?, 'login', 1, '198.51.100.23', 'bench/1.0', ?)").bind(user, client, now),
-        db.prepare("INSERT INTO refresh_tokens (token_hash, user_id, client_id, scope, issued_at, expires_at) VALUES (?, ?, ?, 'openid profile', ?, ?)").bind(hash, user, client, now, now + 30 * 86_400_000),
+        db
+          .prepare(
+            "INSERT INTO auth_events (user_id, client_id, type, success, ip, user_agent, at) VALUES (?, ?, 'login', 1, '198.51.100.23', 'bench/1.0', ?)",
+          )
+          .bind(user, client, now),
+        db
+          .prepare(
+            "INSERT INTO refresh_tokens (token_hash, user_id, client_id, scope, issued_at, expires_at) VALUES (?, ?, ?, 'openid profile', ?, ?)",
+          )
+          .bind(hash, user, client, now, now + 30 * 86_400_000),
         db.prepare("UPDATE refresh_tokens SET revoked_at = ? WHERE id = ?").bind(now, 1 + Math.floor(rand() * maxToken)),
       );
     }

@@ -28,11 +28,14 @@ export function approvalRoutes() {
       c.set("auditTarget", id);
       const body = parseOrThrow(DecisionBody, await jsonBody(c.req.raw));
       const row = await getRestore(c.env.CATALOG_DB, id);
-      if (!row || row.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);
+      if (row?.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);
       if (row.requested_by === principal.subject) {
-        throw new ForbiddenError(`${principal.subject} requested restore ${id} and cannot ${decision} it: a second person must (any token of the same subject is the same person)`);
+        throw new ForbiddenError(
+          `${principal.subject} requested restore ${id} and cannot ${decision} it: a second person must (any token of the same subject is the same person)`,
+        );
       }
-      if (row.status !== "awaiting_approval") throw new ConflictError(`restore ${id} is ${row.status}${row.stage ? ` (${row.stage})` : ""}, not awaiting approval`);
+      if (row.status !== "awaiting_approval")
+        throw new ConflictError(`restore ${id} is ${row.status}${row.stage ? ` (${row.stage})` : ""}, not awaiting approval`);
       if (row.approval_expires_at && Date.parse(row.approval_expires_at) < Date.now()) {
         throw new ConflictError(`the approval window of restore ${id} closed at ${row.approval_expires_at}; it is being cancelled`);
       }
@@ -52,15 +55,22 @@ export function approvalRoutes() {
     const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     const row = await getRestore(c.env.CATALOG_DB, id);
-    if (!row || row.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);
+    if (row?.target_binding !== "production") throw new NotFoundError(`production restore ${id} not found`);
     if (row.status !== "completed") throw new ConflictError(`restore ${id} is ${row.status}; only a completed restore can be rolled back`);
     if (!row.safety_backups || !row.rollback_until) throw new ConflictError(`restore ${id} has no safety snapshot to roll back to`);
-    if (Date.parse(row.rollback_until) < Date.now()) throw new ConflictError(`the rollback window of restore ${id} closed at ${row.rollback_until}`);
+    if (Date.parse(row.rollback_until) < Date.now())
+      throw new ConflictError(`the rollback window of restore ${id} closed at ${row.rollback_until}`);
     const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
     if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
     const safety = JSON.parse(row.safety_backups) as Partial<Record<Component, string>>;
     const components = JSON.parse(row.components) as Component[];
-    const rid = await startProductionRestore(c.env, { backup_id: Object.values(safety)[0]!, components, requested_by: principal.subject, plans: [], rollback_of: { restore_id: id, safety, components } });
+    const rid = await startProductionRestore(c.env, {
+      backup_id: Object.values(safety)[0]!,
+      components,
+      requested_by: principal.subject,
+      plans: [],
+      rollback_of: { restore_id: id, safety, components },
+    });
     c.set("auditTarget", `${rid}: rollback of ${id}`);
     return c.json({ restore_id: rid, rollback_of: id, status: "initiated" }, 202);
   });

@@ -30,7 +30,8 @@ export function backupRoutes() {
   /** Time ranges a point-in-time restore can reach (docs/CAPTURE.md). */
   r.get("/backup/restore-points", async (c) => {
     const component = c.req.query("component") ?? "database";
-    if (component !== "database") throw new ValidationError(`component: point-in-time restore covers the database only, not ${component}`, "component");
+    if (component !== "database")
+      throw new ValidationError(`component: point-in-time restore covers the database only, not ${component}`, "component");
     return c.json({ component, ...(await restorePoints(c.env)) });
   });
 
@@ -60,13 +61,30 @@ export function backupRoutes() {
       restarts: b.restarts,
       parent_id: b.parent_id,
       ...(b.seq_end !== null
-        ? { change_log: { base_backup_id: b.base_backup_id, seq_start: b.seq_start, seq_end: b.seq_end, as_of: b.as_of === null ? null : new Date(b.as_of).toISOString() } }
+        ? {
+            change_log: {
+              base_backup_id: b.base_backup_id,
+              seq_start: b.seq_start,
+              seq_end: b.seq_end,
+              as_of: b.as_of === null ? null : new Date(b.as_of).toISOString(),
+            },
+          }
         : {}),
       ...(b.time_travel_bookmark
-        ? { time_travel: { bookmark: b.time_travel_bookmark, restore_in_place: `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${b.time_travel_bookmark}` } }
+        ? {
+            time_travel: {
+              bookmark: b.time_travel_bookmark,
+              restore_in_place: `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${b.time_travel_bookmark}`,
+            },
+          }
         : {}),
       ...(SYSTEM_TYPES.includes(b.type)
-        ? { component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({ ...summarise(x), error: x.error ? { code: x.error_code, message: x.error } : null })) }
+        ? {
+            component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({
+              ...summarise(x),
+              error: x.error ? { code: x.error_code, message: x.error } : null,
+            })),
+          }
         : {}),
       error: b.error ? { code: b.error_code, message: b.error } : null,
       manifest:

@@ -17,7 +17,10 @@ export function captureRoutes() {
     c.set("auditTarget", CAPTURE_SOURCE);
     const report = await installCapture(c.env[CAPTURE_SOURCE], providerProfile(c.env).database.exclude_tables);
     const next = await shipper(c.env).ensureScheduled();
-    return c.json({ ...report, shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 10} s` });
+    return c.json({
+      ...report,
+      shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 10} s`,
+    });
   });
 
   /** Ships what is left, then drops the triggers and the log. Point-in-time coverage ends here. */
@@ -42,7 +45,10 @@ export function captureRoutes() {
       last_error: state?.last_error ?? null,
       segments: stats?.segments ?? 0,
       segment_bytes: stats?.stored_bytes ?? 0,
-      breaks: (await listBreaks(c.env.CATALOG_DB, CAPTURE_SOURCE)).map((b) => ({ ...b, known_until: new Date(b.known_until).toISOString() })),
+      breaks: (await listBreaks(c.env.CATALOG_DB, CAPTURE_SOURCE)).map((b) => ({
+        ...b,
+        known_until: new Date(b.known_until).toISOString(),
+      })),
     });
   });
 

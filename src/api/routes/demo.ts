@@ -41,9 +41,14 @@ export function demoRoutes() {
   /** The rest is the demo provider's (it validates the bodies): seed sessions and files, write load, change rows. */
   for (const [method, path] of DEMO_PROVIDER_ROUTES) {
     r.on(method, `/demo/${path}`, async (c) => {
-      if (!c.env.DEMO_PROVIDER) throw new NotFoundError("no demo provider is bound (DEMO_PROVIDER): demo data lives in the provider's own Worker");
+      if (!c.env.DEMO_PROVIDER)
+        throw new NotFoundError("no demo provider is bound (DEMO_PROVIDER): demo data lives in the provider's own Worker");
       const body = method === "GET" ? undefined : JSON.stringify(await jsonBody(c.req.raw));
-      const res = await c.env.DEMO_PROVIDER.fetch(`https://demo-provider/demo/${path}`, { method, headers: { "content-type": "application/json" }, body });
+      const res = await c.env.DEMO_PROVIDER.fetch(`https://demo-provider/demo/${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body,
+      });
       return new Response(res.body, { status: res.status, headers: { "content-type": "application/json" } });
     });
   }

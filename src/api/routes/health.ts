@@ -7,7 +7,10 @@ import { metrics } from "../../catalog/metrics";
 import type { AppEnv } from "../app";
 import { parseOrThrow } from "../validate";
 
-export const MetricsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(400).default(30), type: z.enum(BACKUP_TYPES).optional() });
+export const MetricsQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(400).default(30),
+  type: z.enum(BACKUP_TYPES).optional(),
+});
 
 /** Health and metrics for operators (docs/OPERATIONS.md, "Health and metrics"). */
 export function healthRoutes() {
@@ -15,7 +18,12 @@ export function healthRoutes() {
   r.get("/backup/health", async (c) => c.json(await healthReport(c.env)));
   r.get("/whoami", (c) => {
     const p = c.get("principal");
-    return c.json({ subject: p.subject, roles: p.roles, via: p.via, second_factor: p.amr.some((m) => authConfig(c.env).AUTH_MFA_AMR.includes(m)) });
+    return c.json({
+      subject: p.subject,
+      roles: p.roles,
+      via: p.via,
+      second_factor: p.amr.some((m) => authConfig(c.env).AUTH_MFA_AMR.includes(m)),
+    });
   });
   r.get("/metrics", async (c) => {
     const q = parseOrThrow(MetricsQuery, c.req.query());

@@ -22,7 +22,11 @@ export function keyRoutes() {
     const id = newId("kr");
     const by = c.get("principal").subject;
     c.set("auditTarget", id);
-    await launch(c.env, "KEY_ROTATION", { id, params: { rotation_id: id, requested_by: by }, record: () => insertKeyRotation(c.env.CATALOG_DB, { id, requested_by: by }) });
+    await launch(c.env, "KEY_ROTATION", {
+      id,
+      params: { rotation_id: id, requested_by: by },
+      record: () => insertKeyRotation(c.env.CATALOG_DB, { id, requested_by: by }),
+    });
     return c.json({ rotation_id: id, status: "running", to_kek: (await keyringOf(c.env)).current.kekId }, 202);
   });
 

@@ -22,7 +22,11 @@ export function replicationRoutes() {
       enabled: replicaOf(c.env) !== null,
       last_catch_up: last,
       backups: byStatus,
-      scrub: { ...scrub, period_days: Number(c.env.SCRUB_PERIOD_DAYS || 30), last_run: lastScrub ? { ...lastScrub, report: lastScrub.report ? JSON.parse(lastScrub.report) : null } : null },
+      scrub: {
+        ...scrub,
+        period_days: Number(c.env.SCRUB_PERIOD_DAYS || 30),
+        last_run: lastScrub ? { ...lastScrub, report: lastScrub.report ? JSON.parse(lastScrub.report) : null } : null,
+      },
     });
   });
 

@@ -13,8 +13,18 @@ export function reportRoutes() {
     const report = await complianceReport(c.env, new Date(q.from).toISOString(), new Date(q.to).toISOString(), c.get("principal").subject);
     c.set("auditTarget", report.digest);
     const name = `vaultline-compliance-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}`;
-    if (q.format === "csv") return c.body(toCsv(report), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${name}.csv"`, "x-report-digest": report.digest });
-    if (q.format === "html") return c.body(toHtml(report), 200, { "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'", "x-report-digest": report.digest });
+    if (q.format === "csv")
+      return c.body(toCsv(report), 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="${name}.csv"`,
+        "x-report-digest": report.digest,
+      });
+    if (q.format === "html")
+      return c.body(toHtml(report), 200, {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "x-report-digest": report.digest,
+      });
     return c.json(report, 200, { "x-report-digest": report.digest });
   });
   return r;

@@ -59,7 +59,13 @@ export function restoreRoutes() {
       // One production restore at a time, whatever its stage (waiting for approval included).
       const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
       if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
-      const id = await startProductionRestore(c.env, { backup_id: requested.id, components: body.components, requested_by: principal.subject, plans, target_timestamp: body.target_timestamp });
+      const id = await startProductionRestore(c.env, {
+        backup_id: requested.id,
+        components: body.components,
+        requested_by: principal.subject,
+        plans,
+        target_timestamp: body.target_timestamp,
+      });
       c.set("auditTarget", `${id} <- ${requested.id}`);
       return c.json(
         {
@@ -81,7 +87,12 @@ export function restoreRoutes() {
     const started: { component: string; restore_id: string; backup_id: string }[] = [];
     for (const plan of plans) {
       const id = newId("rs");
-      await startComponentRestore(c.env, plan, { id, target_environment: body.target_environment, requested_by: principal.subject, target_timestamp: body.target_timestamp });
+      await startComponentRestore(c.env, plan, {
+        id,
+        target_environment: body.target_environment,
+        requested_by: principal.subject,
+        target_timestamp: body.target_timestamp,
+      });
       started.push({ component: plan.component, restore_id: id, backup_id: plan.backup.id });
     }
     c.set("auditTarget", started.map((s) => `${s.restore_id} <- ${s.backup_id}`).join(", "));
@@ -172,6 +183,11 @@ async function stagesView(db: D1Database, row: RestoreRow) {
     },
     safety_backups: row.safety_backups ? (JSON.parse(row.safety_backups) as Record<string, string>) : null,
     rollback_until: row.rollback_until,
-    restores: (await childRestores(db, row.id)).map((r) => ({ restore_id: r.id, component: (JSON.parse(r.components) as string[])[0], backup_id: r.backup_id, status: r.status })),
+    restores: (await childRestores(db, row.id)).map((r) => ({
+      restore_id: r.id,
+      component: (JSON.parse(r.components) as string[])[0],
+      backup_id: r.backup_id,
+      status: r.status,
+    })),
   };
 }

@@ -39,7 +39,12 @@ export function retentionRoutes() {
     const body = parseOrThrow(PreviewBody, await jsonBody(c.req.raw));
     const stored = await currentPolicy(c.env);
     const policy = body.policy ?? stored.policy;
-    const decisions = evaluatePolicy(await loadBackupFacts(c.env.CATALOG_DB), policy, await listHolds(c.env.CATALOG_DB, { active: true }), Date.now());
+    const decisions = evaluatePolicy(
+      await loadBackupFacts(c.env.CATALOG_DB),
+      policy,
+      await listHolds(c.env.CATALOG_DB, { active: true }),
+      Date.now(),
+    );
     return c.json({
       policy_version: body.policy ? "proposed" : stored.version,
       keep: decisions.filter((d) => d.keep).length,
@@ -82,7 +87,13 @@ export function retentionRoutes() {
 
   r.post("/legal-holds", async (c) => {
     const body = parseOrThrow(RangeHoldBody, await jsonBody(c.req.raw));
-    const hold = await placeHold(c.env.CATALOG_DB, { component: body.component, from: body.from, to: body.to, reason: body.reason, by: c.get("principal").subject });
+    const hold = await placeHold(c.env.CATALOG_DB, {
+      component: body.component,
+      from: body.from,
+      to: body.to,
+      reason: body.reason,
+      by: c.get("principal").subject,
+    });
     c.set("auditTarget", hold.id);
     return c.json(hold, 201);
   });
