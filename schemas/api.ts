@@ -171,5 +171,10 @@ export const BackupSummary = z.object({
 export type BackupSummary = z.infer<typeof BackupSummary>;
 
 export const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
 });

@@ -26,6 +26,8 @@ import { retentionRoutes } from "./routes/retention";
 import { testRestoreRoutes } from "./routes/test-restores";
 import { providerRoutes } from "./routes/provider";
 import { checkDeclaredLength } from "./validate";
+import type { z } from "zod";
+import type { Healthz } from "../../schemas/responses";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
 
@@ -64,7 +66,7 @@ export function createApp() {
   });
   app.notFound((c) => c.json(errorBody(new NotFoundError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
 
-  app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" }));
+  app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" } satisfies z.infer<typeof Healthz>));
   // The dashboard: a page and its script, no data (docs/DASHBOARD.md). Everything it shows comes through /admin/*.
   const SECURITY = {
     "content-security-policy":

@@ -13,6 +13,7 @@ import { MetricsQuery } from "./routes/health";
 import { ScrubBody } from "./routes/replication";
 import { HoldsQuery, PreviewBody } from "./routes/retention";
 import { MAX_BODY_BYTES } from "./validate";
+import { BackupCreated, BackupList, Healthz, ProviderStatus, TestRestoreStarted, Whoami } from "../../schemas/responses";
 
 interface RouteDoc {
   summary: string;
@@ -21,6 +22,8 @@ interface RouteDoc {
   query?: z.ZodType;
   /** The success status (202 for what starts a workflow). */
   status?: number;
+  /** The schema of the success answer (schemas/responses.ts), where documented. */
+  response?: z.ZodType;
 }
 
 /**
@@ -29,13 +32,13 @@ interface RouteDoc {
  * the Worker serves is here.
  */
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
-  "GET /healthz": { summary: "Liveness: the Worker answers" },
+  "GET /healthz": { summary: "Liveness: the Worker answers", response: Healthz },
   "GET /openapi.json": { summary: "This document" },
   "GET /": { summary: "The dashboard (a page; its data comes from /admin/*)" },
   "GET /dashboard.js": { summary: "The dashboard's script" },
-  "GET /admin/whoami": { summary: "Who the credential is: subject, roles, whether a second factor was shown" },
-  "POST /admin/backup/create": { summary: "Start a backup", body: CreateBackupBody, status: 202 },
-  "GET /admin/backup/list": { summary: "Backups, filtered and paged", query: ListBackupsQuery },
+  "GET /admin/whoami": { summary: "Who the credential is: subject, roles, whether a second factor was shown", response: Whoami },
+  "POST /admin/backup/create": { summary: "Start a backup", body: CreateBackupBody, status: 202, response: BackupCreated },
+  "GET /admin/backup/list": { summary: "Backups, filtered and paged", query: ListBackupsQuery, response: BackupList },
   "GET /admin/backup/restore-points": { summary: "Instants a point-in-time restore can reach" },
   "GET /admin/backup/:id": { summary: "A backup: status, progress, manifest summary" },
   "GET /admin/backup/:id/config": { summary: "A configuration backup's content" },
@@ -50,7 +53,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/restore/:id/approve": { summary: "Approve a production restore (a second person, second factor)", body: DecisionBody },
   "POST /admin/restore/:id/reject": { summary: "Reject a production restore", body: DecisionBody },
   "POST /admin/restore/:id/rollback": { summary: "Roll a production restore back to its safety snapshot", status: 202 },
-  "POST /admin/backup/:id/test-restore": { summary: "Start a test restore (drill) of a backup into the sandbox", status: 202 },
+  "POST /admin/backup/:id/test-restore": {
+    summary: "Start a test restore (drill) of a backup into the sandbox",
+    status: 202,
+    response: TestRestoreStarted,
+  },
   "GET /admin/test-restores": { summary: "Test restores and their reports", query: ListTestRestoresQuery },
   "GET /admin/test-restores/:id": { summary: "A test restore's report" },
   "POST /admin/capture/install": { summary: "Install or upgrade change capture" },
@@ -90,7 +97,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/scrub": { summary: "Scrub the next slice of both copies", body: ScrubBody, status: 202 },
   "GET /admin/scrub/runs/:id": { summary: "A scrub run's report" },
   "POST /admin/backup/:id/verify": { summary: "Verify every object of a backup, in both copies", status: 202 },
-  "GET /admin/provider": { summary: "The provider profile, checked against the live database" },
+  "GET /admin/provider": { summary: "The provider profile, checked against the live database", response: ProviderStatus },
   "POST /admin/demo/seed-sessions": { summary: "Demo only: the demo provider seeds Durable Object sessions" },
   "GET /admin/demo/sessions": { summary: "Demo only: how many session objects the demo provider has" },
   "POST /admin/demo/write-load": { summary: "Demo only: the demo provider's sign-in traffic" },
@@ -129,7 +136,12 @@ export function openApiDocument(): Record<string, unknown> {
       ...(params.length ? { parameters: params } : {}),
       ...(doc.body ? { requestBody: { required: true, content: { "application/json": { schema: schema(doc.body) } } } } : {}),
       responses: {
-        [String(doc.status ?? 200)]: { description: "OK" },
+        [String(doc.status ?? 200)]: {
+          description: "OK",
+          ...(doc.response
+            ? { content: { "application/json": { schema: z.toJSONSchema(doc.response, { io: "output", unrepresentable: "any" }) } } }
+            : {}),
+        },
         "400": {
           description: "invalid_request: names the field",
           content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
-import { api } from "./helpers";
+import { api, waitFor } from "./helpers";
 
 const served = () =>
   [
@@ -39,5 +39,35 @@ describe("GET /openapi.json", () => {
     expect(body.additionalProperties).toBe(false);
     const r = await api("POST", "/admin/backup/create", { body: { type: "config", not_in_the_document: 1 } });
     expect(r.status).toBe(400);
+  });
+});
+
+describe("documented answers", () => {
+  it("the routes whose answers are documented answer exactly that shape, no field more or less", async () => {
+    const { BackupCreated, BackupList, Healthz, ProviderStatus, TestRestoreStarted, Whoami } = await import("../../schemas/responses");
+    const exact = (schema: { parse(v: unknown): unknown }, json: unknown) => expect(schema.parse(json)).toEqual(json);
+    const doc = (await api("GET", "/openapi.json", { as: null })).json;
+    expect(doc.paths["/admin/backup/create"].post.responses["202"].content["application/json"].schema.properties).toHaveProperty(
+      "estimated_duration",
+    );
+    exact(Healthz, (await api("GET", "/healthz", { as: null })).json);
+    exact(Whoami, (await api("GET", "/admin/whoami", { as: "alice" })).json);
+    exact(ProviderStatus, (await api("GET", "/admin/provider", { as: "viewer" })).json);
+    const created = await api("POST", "/admin/backup/create", { body: { type: "config" } });
+    expect(created.status).toBe(202);
+    exact(BackupCreated, created.json);
+    const b = await waitFor(
+      async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+      (x) => x.status === "completed" || x.status === "failed",
+    );
+    expect(b.status).toBe("completed");
+    exact(BackupList, (await api("GET", "/admin/backup/list")).json);
+    const drill = await api("POST", `/admin/backup/${created.json.backup_id}/test-restore`, { as: "operator" });
+    expect(drill.status).toBe(202);
+    exact(TestRestoreStarted, drill.json);
+    await waitFor(
+      async () => (await api("GET", `/admin/test-restores/${drill.json.test_id}`)).json,
+      (r) => r.status !== "running",
+    );
   });
 });

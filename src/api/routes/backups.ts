@@ -9,6 +9,8 @@ import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
 import { BackupId, SYSTEM_TYPES } from "../../../schemas/api";
 import { backupBinding, workflowOf } from "../../launch";
+import type { z } from "zod";
+import type { BackupCreated, BackupList } from "../../../schemas/responses";
 
 export function backupRoutes() {
   const r = new Hono<AppEnv>();
@@ -18,13 +20,18 @@ export function backupRoutes() {
     const id = await startBackup(c.env, { ...body, requested_by: c.get("principal").subject, trigger: "api" });
     c.set("auditTarget", id);
     const typical = await typicalBackupMs(c.env.CATALOG_DB, body.type);
-    return c.json({ backup_id: id, status: "initiated", estimated_duration: Math.ceil((typical ?? 60_000) / 1000) }, 202);
+    return c.json(
+      { backup_id: id, status: "initiated", estimated_duration: Math.ceil((typical ?? 60_000) / 1000) } satisfies z.infer<
+        typeof BackupCreated
+      >,
+      202,
+    );
   });
 
   r.get("/backup/list", async (c) => {
     const q = parseOrThrow(ListBackupsQuery, c.req.query());
     const { rows, total } = await listBackups(c.env.CATALOG_DB, q);
-    return c.json({ backups: rows.map(summarise), total, page: q.page });
+    return c.json({ backups: rows.map(summarise), total, page: q.page } satisfies z.infer<typeof BackupList>);
   });
 
   /** Time ranges a point-in-time restore can reach (docs/CAPTURE.md). */

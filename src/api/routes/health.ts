@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import type { Whoami } from "../../../schemas/responses";
 import { BACKUP_TYPES } from "../../../schemas/api";
 import { authConfig } from "../../auth/authenticate";
 import { healthReport } from "../../health/health";
@@ -23,7 +24,7 @@ export function healthRoutes() {
       roles: p.roles,
       via: p.via,
       second_factor: p.amr.some((m) => authConfig(c.env).AUTH_MFA_AMR.includes(m)),
-    });
+    } satisfies z.infer<typeof Whoami>);
   });
   r.get("/metrics", async (c) => {
     const q = parseOrThrow(MetricsQuery, c.req.query());

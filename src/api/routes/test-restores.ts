@@ -6,6 +6,8 @@ import { NotFoundError } from "../../errors";
 import { startTestRestore } from "../../test-restore/start";
 import type { AppEnv } from "../app";
 import { parseOrThrow, pathId } from "../validate";
+import type { z } from "zod";
+import type { TestRestoreStarted } from "../../../schemas/responses";
 
 /** Non-destructive test restores (drills) and their reports. */
 export function testRestoreRoutes() {
@@ -16,7 +18,7 @@ export function testRestoreRoutes() {
     c.set("auditTarget", backupId);
     const id = await startTestRestore(c.env, { backup_id: backupId, requested_by: c.get("principal").subject, trigger: "api" });
     c.set("auditTarget", `${id} <- ${backupId}`);
-    return c.json({ test_id: id, backup_id: backupId, status: "running" }, 202);
+    return c.json({ test_id: id, backup_id: backupId, status: "running" } satisfies z.infer<typeof TestRestoreStarted>, 202);
   });
 
   r.get("/test-restores", async (c) => {
