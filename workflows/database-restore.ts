@@ -11,14 +11,9 @@ import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
-import { segmentsAfter } from "../src/catalog/capture";
 import { resumeCapture } from "../src/capture/resume";
-import { decodeSegment } from "../src/capture/segment";
-import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { ident } from "../src/db/sql";
-import { IntegrityError } from "../src/errors";
-import { Layout } from "../src/repo/layout";
-import { replayedSequences, replayEntries } from "../src/restore/replay";
+import { replayedSequences, replayNextSegment } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { DatabaseRestoreParams } from "../schemas/workflows";
 
@@ -281,29 +276,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     const max: Record<string, number> = {};
     for (let n = 1; ; n++) {
       const from = cursor;
-      const r = await step.do(`replay ${n}`, DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          const [seg] = await segmentsAfter(this.env.CATALOG_DB, CAPTURE_SOURCE, from, 1);
-          if (!seg || seg.first_seq > from + 1) {
-            // Past through_seq with a point in time, running out of segments is the end: every change up to the
-            // instant was shipped (the plan checked the instant is covered). Before through_seq it is a hole.
-            if (!seg && from >= plan.through_seq) return { last: from, done: true, applied: 0, max_inserted: {} };
-            throw new IntegrityError(
-              seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE),
-              `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`,
-            );
-          }
-          const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
-          // A segment may begin before the cursor (the plan starts inside it): what came before is already applied.
-          const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq).filter(
-            (e) => e[0] > from,
-          );
-          const out = await replayEntries(this.env[p.target_binding], p.restore_id, manifest.schema, staged, entries, plan);
-          await markRestoreStage(this.env.CATALOG_DB, p.restore_id, "replay changes", { segments: n, through_seq: seg.last_seq });
-          const done = out.reached_end || (plan.until_ms === undefined && seg.last_seq >= plan.through_seq);
-          return { last: seg.last_seq, done, applied: out.applied, max_inserted: out.max_inserted };
-        }),
-      );
+      const r = await step.do(`replay ${n}`, DATA_STEP, () => finalOnPermanent(() => replayNextSegment(this.env, p, staged, from, n)));
       cursor = r.last;
       applied += r.applied;
       for (const [k, v] of Object.entries(r.max_inserted)) max[k] = Math.max(max[k] ?? 0, v);

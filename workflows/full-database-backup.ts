@@ -3,14 +3,14 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { DatabaseManifest, type DatabaseSchema } from "../schemas/manifest";
 import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/backup/export-tables";
 import { buildDatabaseManifest } from "../src/backup/manifest";
-import { markBackupCompleted, markBackupProgress, setTimeTravelBookmark } from "../src/catalog/backups";
+import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
+import { recordCapturePoint, segmentsBetween, setTimeTravelBookmark, toSegmentRef } from "../src/catalog/capture";
 import { readSchema } from "../src/db/schema";
 import { providerProfile } from "../src/provider/profile";
 import type { Env } from "../src/env";
 import { completedResult } from "../src/catalog/manifest-facts";
 import { Layout } from "../src/repo/layout";
 import type { CapturePoint } from "../schemas/capture";
-import { recordCapturePoint, segmentsBetween, toSegmentRef } from "../src/catalog/capture";
 import { highWater } from "../src/capture/log";
 import { CAPTURE_SOURCE } from "../src/capture/ship";
 import { shipThrough } from "../src/capture/ship-through";

@@ -1,6 +1,6 @@
 import type { ReplayPlan } from "../../schemas/capture";
-import { type BackupRow, captureBases, getBackup } from "../catalog/backups";
-import { type BreakRow, getCaptureState, listBreaks } from "../catalog/capture";
+import { type BackupRow, getBackup } from "../catalog/backups";
+import { type BreakRow, captureBases, getCaptureState, listBreaks } from "../catalog/capture";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 import { CAPTURE_SOURCE } from "./ship";

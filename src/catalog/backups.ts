@@ -215,25 +215,6 @@ export async function markReplica(db: D1Database, id: string, r: { status: "repl
     .run();
 }
 
-/** A full backup's D1 Time Travel bookmark for its instant (src/capture/time-travel.ts). */
-export async function setTimeTravelBookmark(db: D1Database, id: string, bookmark: string): Promise<void> {
-  await db.prepare("UPDATE backups SET time_travel_bookmark = ? WHERE id = ?").bind(bookmark, id).run();
-}
-
-/** The full backup an incremental one builds on. */
-export async function setBaseBackup(db: D1Database, id: string, baseId: string): Promise<void> {
-  await db.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(baseId, id).run();
-}
-
-/** The newest completed full database backup with change capture: the base of an incremental backup. */
-export async function newestCaptureBase(db: D1Database): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number } | null> {
-  return db
-    .prepare(
-      `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT 1`,
-    )
-    .first<{ id: string; seq_start: number; seq_end: number; as_of: number }>();
-}
-
 /** The newest completed backup of any type. */
 export async function newestCompletedBackupId(db: D1Database): Promise<string | null> {
   return db.prepare(`SELECT id FROM backups WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1`).first<string>("id");
@@ -244,14 +225,6 @@ export async function backupsBeingForgotten(db: D1Database, limit = 100): Promis
   return (await db.prepare(`SELECT id FROM backups WHERE status = 'forgetting' LIMIT ?`).bind(limit).all<{ id: string }>()).results.map(
     (r) => r.id,
   );
-}
-
-/** The shipped change log of a source: how many segments, and their stored bytes. */
-export async function changeLogStats(db: D1Database, source: string): Promise<{ segments: number; stored_bytes: number }> {
-  return (await db
-    .prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?")
-    .bind(source)
-    .first<{ segments: number; stored_bytes: number }>())!;
 }
 
 export async function backupStatus(db: D1Database, id: string): Promise<string | null> {
@@ -270,21 +243,6 @@ export async function unreplicatedBackups(db: D1Database, limit = 500): Promise<
       .bind(limit)
       .all<{ id: string }>()
   ).results.map((r) => r.id);
-}
-
-/** The newest `limit` full database backups taken with change capture, newest first: point-in-time bases. */
-export async function captureBases(
-  db: D1Database,
-  limit: number,
-): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number }[]> {
-  return (
-    await db
-      .prepare(
-        `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT ?`,
-      )
-      .bind(limit)
-      .all<{ id: string; seq_start: number; seq_end: number; as_of: number }>()
-  ).results;
 }
 
 /** The backup a scheduled drill restores: the newest completed full-system backup, else the newest full database one. */
@@ -309,35 +267,4 @@ export async function spaceBackupsApart(db: D1Database, daysApart: number): Prom
   });
   for (let i = 0; i < stmts.length; i += 50) await db.batch(stmts.slice(i, i + 50));
   return results.length;
-}
-
-/** Work that has not moved since `before` and is still initiated or running: backups and restores, for the watchdog. */
-export async function staleWork(db: D1Database, before: string) {
-  return (
-    await db
-      .prepare(
-        `SELECT 'backup' AS kind, id, type AS what, NULL AS target FROM backups WHERE status IN ('initiated', 'running') AND updated_at < ?
-         UNION ALL SELECT 'restore' AS kind, id, json_extract(components, '$[0]') AS what, target_binding AS target FROM restores WHERE status IN ('initiated', 'running') AND updated_at < ?
-         LIMIT 200`,
-      )
-      .bind(before, before)
-      .all<{ kind: "backup" | "restore"; id: string; what: string; target: string | null }>()
-  ).results;
-}
-
-export async function countRestart(db: D1Database, kind: "backup" | "restore", id: string, at: string): Promise<void> {
-  await db
-    .prepare(`UPDATE ${kind === "backup" ? "backups" : "restores"} SET restarts = restarts + 1, updated_at = ? WHERE id = ?`)
-    .bind(at, id)
-    .run();
-}
-
-/** A backup or restore whose instance ended without recording an outcome. */
-export async function markWorkEnded(db: D1Database, kind: "backup" | "restore", id: string, status: string, at: string): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE ${kind === "backup" ? "backups" : "restores"} SET status = 'failed', error_code = ?, error = 'the workflow instance ended without recording an outcome', updated_at = ? WHERE id = ? AND status IN ('initiated', 'running')`,
-    )
-    .bind(`workflow_${status}`, at, id)
-    .run();
 }

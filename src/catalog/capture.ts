@@ -128,3 +128,45 @@ export async function recordCapturePoint(
     .bind(p.seq_start, p.seq_end, p.as_of, backupId)
     .run();
 }
+
+/** A full backup's D1 Time Travel bookmark for its instant (src/capture/time-travel.ts). */
+export async function setTimeTravelBookmark(db: D1Database, id: string, bookmark: string): Promise<void> {
+  await db.prepare("UPDATE backups SET time_travel_bookmark = ? WHERE id = ?").bind(bookmark, id).run();
+}
+
+/** The full backup an incremental one builds on. */
+export async function setBaseBackup(db: D1Database, id: string, baseId: string): Promise<void> {
+  await db.prepare("UPDATE backups SET base_backup_id = ? WHERE id = ?").bind(baseId, id).run();
+}
+
+/** The newest completed full database backup with change capture: the base of an incremental backup. */
+export async function newestCaptureBase(db: D1Database): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number } | null> {
+  return db
+    .prepare(
+      `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT 1`,
+    )
+    .first<{ id: string; seq_start: number; seq_end: number; as_of: number }>();
+}
+
+/** The shipped change log of a source: how many segments, and their stored bytes. */
+export async function changeLogStats(db: D1Database, source: string): Promise<{ segments: number; stored_bytes: number }> {
+  return (await db
+    .prepare("SELECT count(*) AS segments, coalesce(sum(stored_bytes), 0) AS stored_bytes FROM change_segments WHERE source = ?")
+    .bind(source)
+    .first<{ segments: number; stored_bytes: number }>())!;
+}
+
+/** The newest `limit` full database backups taken with change capture, newest first: point-in-time bases. */
+export async function captureBases(
+  db: D1Database,
+  limit: number,
+): Promise<{ id: string; seq_start: number; seq_end: number; as_of: number }[]> {
+  return (
+    await db
+      .prepare(
+        `SELECT id, seq_start, seq_end, as_of FROM backups WHERE type = 'full_database' AND status = 'completed' AND seq_end IS NOT NULL ORDER BY as_of DESC LIMIT ?`,
+      )
+      .bind(limit)
+      .all<{ id: string; seq_start: number; seq_end: number; as_of: number }>()
+  ).results;
+}

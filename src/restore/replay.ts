@@ -3,7 +3,15 @@ import type { DatabaseSchema, TableInfo } from "../../schemas/manifest";
 import { STAGE_ROWID, STAGE_SEQ } from "../db/scan";
 import { tupleToParams, tupleValues } from "../db/literals";
 import { ident } from "../db/sql";
-import { VaultlineError } from "../errors";
+import { IntegrityError, VaultlineError } from "../errors";
+import type { DatabaseRestoreParams } from "../../schemas/workflows";
+import { segmentsAfter } from "../catalog/capture";
+import { markRestoreStage } from "../catalog/restores";
+import { decodeSegment } from "../capture/segment";
+import { CAPTURE_SOURCE } from "../capture/ship";
+import type { Env } from "../env";
+import { Layout } from "../repo/layout";
+import { openDatabaseManifest } from "../repo/open";
 import { stageName } from "./staging";
 
 export class ReplayError extends VaultlineError {
@@ -129,4 +137,37 @@ export function replayedSequences(schema: DatabaseSchema, maxInserted: Record<st
   const out = new Map(schema.sequences.map((s) => [s.name, s.seq]));
   for (const [name, max] of Object.entries(maxInserted)) out.set(name, Math.max(out.get(name) ?? 0, max));
   return [...out].map(([name, seq]) => ({ name, seq })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * One step of a restore's replay: the shipped segment holding the change after `from`, its entries applied to
+ * staging. `done` once the plan's end is reached; a hole before `through_seq` is an IntegrityError naming where.
+ */
+export async function replayNextSegment(
+  env: Env,
+  p: DatabaseRestoreParams,
+  staged: number[],
+  from: number,
+  n: number,
+): Promise<{ last: number; done: boolean; applied: number; max_inserted: Record<string, number> }> {
+  const plan = p.replay!;
+  const [seg] = await segmentsAfter(env.CATALOG_DB, CAPTURE_SOURCE, from, 1);
+  if (!seg || seg.first_seq > from + 1) {
+    // Past through_seq with a point in time, running out of segments is the end: every change up to the
+    // instant was shipped (the plan checked the instant is covered). Before through_seq it is a hole.
+    if (!seg && from >= plan.through_seq) return { last: from, done: true, applied: 0, max_inserted: {} };
+    throw new IntegrityError(
+      seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE),
+      `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`,
+    );
+  }
+  const { repo, manifest } = await openDatabaseManifest(env, p.backup_id);
+  // A segment may begin before the cursor (the plan starts inside it): what came before is already applied.
+  const entries = decodeSegment(seg.key, await repo.getSegment(seg.key, seg.sha256), seg.first_seq, seg.last_seq).filter(
+    (e) => e[0] > from,
+  );
+  const out = await replayEntries(env[p.target_binding], p.restore_id, manifest.schema, staged, entries, plan);
+  await markRestoreStage(env.CATALOG_DB, p.restore_id, "replay changes", { segments: n, through_seq: seg.last_seq });
+  const done = out.reached_end || (plan.until_ms === undefined && seg.last_seq >= plan.through_seq);
+  return { last: seg.last_seq, done, applied: out.applied, max_inserted: out.max_inserted };
 }

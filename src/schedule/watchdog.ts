@@ -1,6 +1,6 @@
 import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
-import { countRestart, markWorkEnded, staleWork } from "../catalog/backups";
+import { countRestart, markWorkEnded, staleWork } from "../catalog/work";
 import { backupBinding, restoreBinding, workflowOf } from "../launch";
 
 interface Stale {

@@ -6,7 +6,7 @@ import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
 import { shipper } from "../../capture/shipper-object";
 import type { AppEnv } from "../app";
 import { providerProfile } from "../../provider/profile";
-import { changeLogStats } from "../../catalog/backups";
+import { changeLogStats } from "../../catalog/capture";
 
 /** Change capture in OIDC_DB (docs/CAPTURE.md): install or upgrade, status, ship now, remove. */
 export function captureRoutes() {
