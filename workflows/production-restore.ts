@@ -13,9 +13,9 @@ import { startTestRestore } from "../src/test-restore/start";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { type ApprovalEvent, ProductionRestoreParams } from "../schemas/workflows";
-import { pollMs, waitForChildren } from "../src/workflow-kit/child-waits";
+import { waitForChildren } from "../src/workflow-kit/child-waits";
 import { checkOf, checkpoint, StageError } from "../src/restore/checkpoint";
-import { approvalHours, gateDays, rollbackHours } from "../src/restore/settings";
+import { approvalHours, gateDays, pollMs, rollbackHours } from "../src/restore/settings";
 
 type Notes = ReturnType<typeof restoreNotes>;
 /** What a failure needs to know to roll back: the safety snapshot (once taken) and the components changed so far. */

@@ -15,7 +15,8 @@ import { openSessionManifest } from "../src/repo/open";
 import { assetChecks, databaseChecks, sessionChecks, timed } from "../src/test-restore/checks";
 import { clearSandboxBucket, clearSandboxDatabase, discardSandboxSessions, sandboxResidue } from "../src/test-restore/sandbox";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
-import { pollMs, waitForChildren } from "../src/workflow-kit/child-waits";
+import { pollMs } from "../src/restore/settings";
+import { waitForChildren } from "../src/workflow-kit/child-waits";
 import { TestRestoreParams } from "../schemas/workflows";
 
 interface Started {

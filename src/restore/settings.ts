@@ -1,6 +1,10 @@
 import type { Env } from "../env";
 
 /** Production restores' settings (docs/OPERATIONS.md): how recent a passing drill must be, how long approval may take, how long a rollback stays possible. */
+/** Between looks at child instances (RESTORE_POLL_MS, default 3 s; the tests use less): where a wait begins. */
+export function pollMs(env: Env): number {
+  return positive(env.RESTORE_POLL_MS, 3000);
+}
 export function gateDays(env: Env): number {
   return positive(env.RESTORE_GATE_DAYS, 7);
 }

@@ -1,6 +1,5 @@
 import { NonRetryableError } from "cloudflare:workflows";
 import type { WorkflowStep } from "cloudflare:workers";
-import type { Env } from "../env";
 import { CATALOG_STEP, finalOnPermanent } from "./step-policy";
 
 /**
@@ -11,12 +10,6 @@ import { CATALOG_STEP, finalOnPermanent } from "./step-policy";
  */
 export const MAX_LOOKS = 2000;
 const MAX_INTERVAL_MS = 30_000;
-
-/** Between looks at child instances (RESTORE_POLL_MS, default 3 s; the tests use less). */
-export function pollMs(env: Env): number {
-  const n = Number(env.RESTORE_POLL_MS);
-  return Number.isFinite(n) && n > 0 ? n : 3000;
-}
 
 /** The sleep after look `n`: `baseMs` at first, a little longer each look, never more than 30 s. */
 export function lookInterval(baseMs: number, n: number): number {

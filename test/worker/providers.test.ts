@@ -6,19 +6,19 @@ import { describe, expect, it } from "vitest";
 import { fixtureOf } from "../providers/fixtures";
 import { providerProfile } from "../../src/provider/profile";
 import { databaseChecks } from "../../src/test-restore/checks";
-import { api, checkpoint, env, runBackup, snapshot, waitFor, waitRestore } from "./helpers";
+import { api, checkpoint, env, runBackup, userSnapshot, waitFor, waitRestore } from "./helpers";
 
 const fx = fixtureOf(env as unknown as { TEST_PROVIDER?: string });
 const profile = providerProfile(env);
 
 /** The provider's data as a backup holds it: every table but the ones its profile leaves out, and not Vaultline's. */
 async function backedUp(db: D1Database) {
-  const s = await snapshot(db);
-  const keep = (name: string) => !name.startsWith("_vaultline_") && !fx.excluded.includes(name);
+  const s = await userSnapshot(db);
+  const keep = (name: string) => !fx.excluded.includes(name);
   return {
     objects: s.objects.filter((o: any) => keep(o.name) && keep(o.tbl_name)),
     tables: Object.fromEntries(Object.entries(s.tables).filter(([n]) => keep(n))),
-    seq: (s.seq as { name: string }[]).filter((r) => keep(r.name)),
+    seq: s.seq.filter((r) => keep(r.name)),
   };
 }
 
