@@ -9,7 +9,7 @@ import type { ChangeEntry, SegmentRef } from "../../schemas/capture";
 import { tableChecksum } from "../../src/backup/checksum";
 import { decodeSegment } from "../../src/capture/segment";
 import { parseAnyManifest } from "../../src/catalog/manifest-facts";
-import { tupleValues } from "../../src/db/literals";
+import { type TupleValue, tupleToParams, tupleValues } from "../../src/db/literals";
 import { ident } from "../../src/db/sql";
 import { IntegrityError } from "../../src/errors";
 import { fromUtf8, sha256Hex } from "../../src/repo/bytes";
@@ -80,7 +80,7 @@ export async function recoverDatabase(
             `data/${c.id.slice(0, 2)}/${c.id}`,
             `chunk of ${t.name} holds ${lines.length} rows, the manifest says ${c.rows}`,
           );
-        for (const line of lines) db.exec(`${insert}(${JSON.parse(line) as string})`);
+        for (const line of lines) insertTuple(db, insert, JSON.parse(line) as string, `data/${c.id.slice(0, 2)}/${c.id}`);
         rows += lines.length;
       }
       if (rows !== t.rows || (await tableChecksum(digests)) !== t.checksum)
@@ -128,7 +128,7 @@ async function replayWindow(
       next++;
       const t = byName.get(table);
       if (!t) throw new IntegrityError(s.key, `change ${seq} is to table ${table}, which the backup does not have`);
-      const values = tupleValues(key);
+      const values = parsedTuple(key, s.key, `change ${seq}'s key`);
       if (values.length !== t.keyColumns.length)
         throw new IntegrityError(s.key, `change ${seq}: its key has ${values.length} values, ${table}'s key ${t.keyColumns.length}`);
       const params: (string | Uint8Array)[] = [];
@@ -140,7 +140,10 @@ async function replayWindow(
         return `${col} IS ?`;
       });
       db.prepare(`DELETE FROM ${ident(table)} WHERE ${where.join(" AND ")}`).run(...params);
-      if (op !== "D") db.exec(`INSERT INTO ${ident(table)} (${insertColumns(t)}) VALUES (${row})`);
+      if (op !== "D") {
+        if (row === null) throw new IntegrityError(s.key, `change ${seq} (${op} on ${table}) has no row image`);
+        insertTuple(db, `INSERT INTO ${ident(table)} (${insertColumns(t)}) VALUES `, row, s.key);
+      }
       if (op === "I" && autoincrement.has(table) && Number.isInteger(Number(key)))
         maxInserted[table] = Math.max(maxInserted[table] ?? 0, Number(key));
       applied++;
@@ -151,6 +154,31 @@ async function replayWindow(
   if (applied) log(`  replayed ${applied} changes of the backup's window`);
   return applied;
 }
+
+/**
+ * One row, its text and blobs bound (prepare().run(), never exec): a change-log row image came from a table the
+ * provider's database holds, and must never run as SQL here, where ATTACH could write files on this machine.
+ */
+function insertTuple(db: DatabaseSync, insert: string, tuple: string, where: string): void {
+  let bound: ReturnType<typeof tupleToParams>;
+  try {
+    bound = tupleToParams(tuple, SQLITE_MAX_PARAMS);
+  } catch (e) {
+    throw new IntegrityError(where, `a row is not a list of plain values (${(e as Error).message})`);
+  }
+  db.prepare(`${insert}(${bound.sql})`).run(...bound.params);
+}
+
+function parsedTuple(tuple: string, where: string, what: string): TupleValue[] {
+  try {
+    return tupleValues(tuple);
+  } catch (e) {
+    throw new IntegrityError(where, `${what} is not a list of plain values (${(e as Error).message})`);
+  }
+}
+
+/** node:sqlite's limit on bound parameters (SQLITE_MAX_VARIABLE_NUMBER). */
+const SQLITE_MAX_PARAMS = 32_766;
 
 function writeSequences(db: DatabaseSync, schema: DatabaseSchema, maxInserted: Record<string, number>): void {
   const seqs = new Map(schema.sequences.map((s) => [s.name, s.seq]));

@@ -1,3 +1,4 @@
+import type { TableInfo } from "../../schemas/manifest";
 import { readSchema } from "../db/schema";
 import { ident } from "../db/sql";
 import { CHANGE_LOG, CREATE_CHANGE_LOG, hasChangeLog, highWater } from "./log";
@@ -24,8 +25,9 @@ async function captureTriggersIn(db: D1Database): Promise<Map<string, string>> {
  * triggers whose SQL is already right are left alone; a table whose shape changed (a column added) gets its
  * triggers replaced, drop and create in one transaction so no write slips between them. DDL goes through the
  * binding one prepared statement at a time (wrangler's SQL-file splitter has broken trigger bodies before).
+ * Also answers the captured tables' shapes, against which the shipper checks each logged row.
  */
-export async function installCapture(db: D1Database, exclude: string[] = []): Promise<InstallReport> {
+export async function installCapture(db: D1Database, exclude: string[] = []): Promise<{ report: InstallReport; shapes: TableInfo[] }> {
   await db.prepare(CREATE_CHANGE_LOG).run();
   const schema = await readSchema(db, exclude);
   const existing = await captureTriggersIn(db);
@@ -45,7 +47,7 @@ export async function installCapture(db: D1Database, exclude: string[] = []): Pr
   }
   const removed = [...existing.keys()].filter((n) => !wanted.has(n));
   for (const n of removed) await db.prepare(`DROP TRIGGER IF EXISTS ${ident(n)}`).run();
-  return { tables, removed, high_water: (await highWater(db)) ?? 0 };
+  return { report: { tables, removed, high_water: (await highWater(db)) ?? 0 }, shapes: schema.tables };
 }
 
 /** Removes every capture trigger, then the change log. Callers ship what is left in the log first. */

@@ -17,7 +17,7 @@ export async function resumeCapture(
   exclude: string[],
 ): Promise<boolean> {
   if (binding !== CAPTURE_SOURCE || !(await hasChangeLog(target))) return false;
-  const report = await installCapture(target, exclude);
+  const { report } = await installCapture(target, exclude);
   await recordBreak(catalog, {
     source: CAPTURE_SOURCE,
     after_seq: report.high_water,

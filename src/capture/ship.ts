@@ -1,6 +1,9 @@
 import { openRepository } from "../repo/open";
 import type { ChangeEntry, SegmentRef } from "../../schemas/capture";
+import { audit } from "../catalog/audit-log";
 import { getCaptureState, recordBreak, recordSegment, saveCaptureState, type CaptureStateRow } from "../catalog/capture";
+import type { TableInfo } from "../../schemas/manifest";
+import { tupleProblem } from "../db/literals";
 import { ident } from "../db/sql";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
@@ -43,6 +46,8 @@ export interface ShipResult {
   /** True when the run stopped with entries left (a backlog): call again. */
   more: boolean;
   gaps: { after_seq: number; next_seq: number }[];
+  /** Entries refused because they are not what the capture triggers write (docs/CAPTURE.md, "Refused entries"). */
+  refused: { seq: number; table: string; reason: string }[];
   schema_changed: string[];
 }
 
@@ -66,10 +71,20 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   const db = env[CAPTURE_SOURCE];
   if (!(await hasChangeLog(db))) throw new CaptureNotInstalledError();
   const began = Date.now();
-  const result: ShipResult = { segments: [], entries: 0, last_seq: 0, covered_until: null, more: false, gaps: [], schema_changed: [] };
+  const result: ShipResult = {
+    segments: [],
+    entries: 0,
+    last_seq: 0,
+    covered_until: null,
+    more: false,
+    gaps: [],
+    refused: [],
+    schema_changed: [],
+  };
 
   // Tables added or reshaped since the last run get their triggers now; coverage from older bases ends here.
-  const installed = await installCapture(db, providerProfile(env).database.exclude_tables);
+  const { report: installed, shapes } = await installCapture(db, providerProfile(env).database.exclude_tables);
+  const byName = new Map(shapes.map((t) => [t.name, t]));
   const fingerprint = await sha256Hex(utf8.encode(JSON.stringify(installed.tables.map((t) => t.name).sort())));
   const prior = await getCaptureState(env.CATALOG_DB, CAPTURE_SOURCE);
   const changed = installed.tables.filter((t) => t.action !== "unchanged").map((t) => t.name);
@@ -120,6 +135,7 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   };
 
   let cursor = state.last_seq;
+  let lastShippedAt: number | null = null;
   for (;;) {
     const readAt = Date.now();
     const { results } = await db
@@ -141,9 +157,36 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
         });
         state.last_seq = r.seq - 1;
       }
-      buffer.push([r.seq, r.at, r.tbl, r.op, r.key, r.row]);
-      bytes += r.key.length + (r.row?.length ?? 0) + r.tbl.length + 40;
       cursor = r.seq;
+      const problem = entryProblem(r, byName);
+      if (problem) {
+        // Written by something other than the triggers: never shipped, so no restore can run it.
+        await flush();
+        result.refused.push({ seq: r.seq, table: r.tbl, reason: problem });
+        await recordBreak(env.CATALOG_DB, {
+          source: CAPTURE_SOURCE,
+          after_seq: r.seq - 1,
+          kind: "gap",
+          next_seq: r.seq + 1,
+          // Exact up to the last change shipped before it.
+          known_until: Math.max(lastShippedAt ?? 0, state.covered_until ?? 0) || readAt,
+          detail: `change-log entry ${r.seq} was refused and not shipped: ${problem}`,
+        });
+        await audit(env.CATALOG_DB, {
+          actor: "system:capture",
+          action: "capture.entry_refused",
+          target: `${CAPTURE_SOURCE}#${r.seq}`,
+          outcome: 0,
+          detail: { table: r.tbl.slice(0, 200), reason: problem },
+        });
+        await trim(db, r.seq);
+        state.last_seq = r.seq;
+        await saveCaptureState(env.CATALOG_DB, state);
+        continue;
+      }
+      buffer.push([r.seq, r.at, r.tbl, r.op, r.key, r.row]);
+      lastShippedAt = r.at;
+      bytes += r.key.length + (r.row?.length ?? 0) + r.tbl.length + 40;
       if (buffer.length >= SEGMENT_MAX_ENTRIES || bytes >= SEGMENT_MAX_BYTES) await flush();
     }
     if (results.length < PAGE) {
@@ -161,6 +204,24 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   result.last_seq = state.last_seq;
   result.covered_until = state.covered_until;
   return result;
+}
+
+/**
+ * Why a change-log row is not one the capture triggers could have written, or null when it is: a captured table,
+ * a known operation, a key and (unless a delete) a row image of exactly the table's values, each a plain literal
+ * as quote() renders it. Anyone who can write the provider's database can write the log; what passes here can
+ * only ever be bound as values (src/restore/replay.ts, cli/recover/database.ts).
+ */
+export function entryProblem(r: Pick<LogRow, "tbl" | "op" | "key" | "row">, tables: Map<string, TableInfo>): string | null {
+  const t = tables.get(r.tbl);
+  if (!t) return `table ${JSON.stringify(r.tbl.slice(0, 80))} is not captured`;
+  if (r.op !== "I" && r.op !== "U" && r.op !== "D") return `operation ${JSON.stringify(String(r.op).slice(0, 8))} is not I, U or D`;
+  const key = typeof r.key === "string" ? tupleProblem(r.key, t.keyColumns.length) : "is not text";
+  if (key) return `its key ${key}`;
+  if (r.op === "D") return r.row === null ? null : "a delete carries a row image";
+  if (typeof r.row !== "string") return "an insert or update has no row image";
+  const row = tupleProblem(r.row, t.columns.length + (t.rowidColumn ? 1 : 0));
+  return row ? `its row ${row}` : null;
 }
 
 /** Where shipping starts the first time: before the oldest entry in the log, or at the high-water mark. */

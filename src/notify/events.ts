@@ -10,6 +10,7 @@ const NOTIFY: Record<string, NotificationEvent["severity"]> = {
   "retention.failed": "warning",
   "key.rotation.failed": "critical",
   "scrub.unrepairable": "critical",
+  "capture.entry_refused": "critical",
   "alert.fired": "warning",
   "alert.resolved": "info",
   "backup.completed": "info",

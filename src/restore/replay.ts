@@ -22,7 +22,6 @@ export class ReplayError extends VaultlineError {
 
 /** Statements per D1 batch (one transaction each). */
 const BATCH_STATEMENTS = 400;
-const INLINE_ROW_BYTES = 60_000;
 
 export interface ReplayOutcome {
   applied: number;
@@ -110,7 +109,12 @@ function stageKey(t: TableInfo): string[] {
 }
 
 function deleteKey(db: D1Database, stage: string, t: TableInfo, key: string): D1PreparedStatement {
-  const values = tupleValues(key);
+  let values: ReturnType<typeof tupleValues>;
+  try {
+    values = tupleValues(key);
+  } catch (e) {
+    throw new ReplayError(`change to ${t.name}: its key is not a list of plain values (${(e as Error).message})`);
+  }
   const cols = stageKey(t);
   if (values.length !== cols.length)
     throw new ReplayError(`key ${key.slice(0, 60)} of ${t.name} has ${values.length} values, the table's key ${cols.length}`);
@@ -127,8 +131,17 @@ function deleteKey(db: D1Database, stage: string, t: TableInfo, key: string): D1
 function insertRow(db: D1Database, stage: string, t: TableInfo, row: string): D1PreparedStatement {
   const cols = [STAGE_SEQ, ...(t.rowidColumn ? [STAGE_ROWID] : []), ...t.columns.map((c) => c.name)].map(ident).join(", ");
   const next = `(SELECT coalesce(max(${ident(STAGE_SEQ)}), 0) + 1 FROM ${ident(stage)})`;
-  if (row.length <= INLINE_ROW_BYTES) return db.prepare(`INSERT INTO ${ident(stage)} (${cols}) VALUES (${next}, ${row})`);
-  const { sql, params } = tupleToParams(row);
+  // Never inlined: a row image came from a table anyone with the provider's database can write. Text and blobs
+  // are bound; what stays in the SQL is a number or NULL in quote()'s one shape, checked (src/db/literals.ts).
+  let bound: ReturnType<typeof tupleToParams>;
+  try {
+    bound = tupleToParams(row);
+  } catch (e) {
+    throw new ReplayError(`change to ${t.name}: its row image is not a list of plain values (${(e as Error).message})`);
+  }
+  const { sql, params, count } = bound;
+  const width = t.columns.length + (t.rowidColumn ? 1 : 0);
+  if (count !== width) throw new ReplayError(`change to ${t.name}: its row image does not have the table's ${width} values`);
   return db.prepare(`INSERT INTO ${ident(stage)} (${cols}) VALUES (${next}, ${sql})`).bind(...params);
 }
 
@@ -154,8 +167,10 @@ export async function replayNextSegment(
   const [seg] = await segmentsAfter(env.CATALOG_DB, CAPTURE_SOURCE, from, 1);
   if (!seg || seg.first_seq > from + 1) {
     // Past through_seq with a point in time, running out of segments is the end: every change up to the
-    // instant was shipped (the plan checked the instant is covered). Before through_seq it is a hole.
-    if (!seg && from >= plan.through_seq) return { last: from, done: true, applied: 0, max_inserted: {} };
+    // instant was shipped (the plan checked the instant is covered). So is a break whose next change is past the
+    // instant. Before through_seq, or with a change inside the instant's reach after it, it is a hole.
+    const pastInstant = !seg || (plan.until_ms !== undefined && seg.first_at > plan.until_ms);
+    if (pastInstant && from >= plan.through_seq) return { last: from, done: true, applied: 0, max_inserted: {} };
     throw new IntegrityError(
       seg?.key ?? Layout.segmentPrefix(CAPTURE_SOURCE),
       `no shipped segment holds change ${from + 1}; this restore needs the changes through ${plan.through_seq}`,

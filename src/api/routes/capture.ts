@@ -15,7 +15,7 @@ export function captureRoutes() {
   /** Idempotent: installs the log and triggers, upgrades changed ones, picks up new tables. */
   r.post("/capture/install", async (c) => {
     c.set("auditTarget", CAPTURE_SOURCE);
-    const report = await installCapture(c.env[CAPTURE_SOURCE], providerProfile(c.env).database.exclude_tables);
+    const { report } = await installCapture(c.env[CAPTURE_SOURCE], providerProfile(c.env).database.exclude_tables);
     const next = await shipper(c.env).ensureScheduled();
     return c.json({
       ...report,
