@@ -76,6 +76,8 @@ export default defineConfig(async () => {
           AUTH_AUDIENCE: TEST_IDP.audience,
           AUTH_JWKS_URL: TEST_IDP.jwksUrl,
           AUTH_ROLES_CLAIM: TEST_IDP.rolesClaim,
+          // Access tokens only (RFC 9068): an ID token from the same issuer is refused.
+          AUTH_TOKEN_TYP: "at+jwt",
           ...p.extraBindings,
           CATALOG_MIGRATIONS: catalogMigrations,
           // The Workflow bindings wrangler.jsonc declares, for the test that every one has a params schema.

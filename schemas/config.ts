@@ -38,7 +38,8 @@ export const AuthConfig = z
   .object({
     AUTH_ISSUER: z.url().optional(),
     AUTH_AUDIENCE: z.string().min(1).optional(),
-    AUTH_JWKS_URL: z.url().optional(),
+    /** Fetched over https only: a JWKS read in the clear could be swapped for an attacker's keys. */
+    AUTH_JWKS_URL: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
     AUTH_JWKS: z.string().optional(),
     /** Where the roles are in the token: a claim name or a dotted path (`realm_access.roles`). */
     AUTH_ROLES_CLAIM: z
@@ -48,6 +49,16 @@ export const AuthConfig = z
     /** `amr` values that count as a second factor (RFC 8176). */
     AUTH_MFA_AMR: csv("mfa,otp,hwk,swk"),
     AUTH_ALGORITHMS: csv("RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA"),
+    /** When set (e.g. `at+jwt`, RFC 9068), a token whose `typ` header differs is refused: an ID token is not an access token. */
+    AUTH_TOKEN_TYP: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || undefined),
+    /**
+     * How old a second factor may be for the actions that need one (production restores, approvals, rollbacks, key
+     * retirement, lowering retention, ...): seconds since the token's `auth_time` (else its `iat`). Default 1 hour.
+     */
+    AUTH_MFA_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(3600),
   })
   .superRefine((c, ctx) => {
     if (!c.AUTH_ISSUER) return;

@@ -53,6 +53,12 @@ export class ConflictError extends VaultlineError {
     super("conflict", message, 409);
   }
 }
+/** The audit entry could not be written: the action it records is refused (fail closed), or a read withheld. */
+export class AuditUnavailableError extends VaultlineError {
+  constructor() {
+    super("audit_unavailable", "the audit trail cannot be written just now; nothing was done: try again", 503);
+  }
+}
 /** Configuration the operator must fix (a missing secret, a malformed var). */
 export class ConfigError extends VaultlineError {
   constructor(message: string, field?: string) {

@@ -46,6 +46,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/catalog/rebuild": { roles: ["admin"] },
   "GET /admin/audit": { roles: ["auditor"] },
   "GET /admin/audit/verify": { roles: ["auditor"] },
+  "GET /admin/audit/unauthenticated": { roles: ["auditor"] },
   "POST /admin/audit/seal": { roles: ["auditor", "admin"] },
   "GET /admin/keys": { roles: ["admin"] },
   "POST /admin/keys/rotate": { roles: ["admin"] },

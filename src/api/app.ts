@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { RouterRoute } from "hono/types";
-import { audit } from "../catalog/audit-log";
+import { type AuditEntry, audit, countUnauthenticated } from "../catalog/audit-log";
 import { authenticate } from "../auth/authenticate";
 import { type Principal, requireRole } from "../auth/roles";
 import type { Env } from "../env";
-import { ForbiddenError, NotFoundError, VaultlineError } from "../errors";
+import { AuditUnavailableError, ForbiddenError, NotFoundError, UnauthorizedError, VaultlineError } from "../errors";
 import { ACCESS } from "./access";
 import { openApiDocument } from "./openapi";
 import { DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/page";
@@ -51,6 +51,9 @@ function enforceAccess(method: string, handler: RouterRoute | undefined, princip
   if (Array.isArray(rule.roles)) requireRole(principal, rule.roles, key);
 }
 
+const statusOf = (e: unknown) => (e instanceof VaultlineError ? e.status : 500);
+const logAuditFailure = (e: unknown) => console.error("audit write failed", e instanceof Error ? e.message : e);
+
 /** From where a call came: Cloudflare's view of the client address (never a header the client sets itself). */
 function sourceOf(req: Request): string {
   return req.headers.get("cf-connecting-ip") ?? (req as { cf?: { colo?: string } }).cf?.colo ?? "unknown";
@@ -79,35 +82,66 @@ export function createApp() {
   // Generated from the schemas the handlers validate with (src/api/openapi.ts).
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
-  // Every admin call is authenticated and audited (who, what, target, from where, outcome), the refused ones included.
+  // Every admin call is authenticated and audited (who, what, target, from where, outcome), the refused ones included
+  // (docs/AUDIT.md). A change is audited before it runs and refused when its entry cannot be written; a read is
+  // withheld (503) when its entry cannot be written. Requests that fail authentication are counted, not chained.
   app.use("/admin/*", async (c, next) => {
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
-    let actor = "anonymous";
-    let outcome = 500;
     // The route pattern the request matched (for the access rule and the audit action), if any.
     const handler = matchedRoutes(c).find((r) => r.method !== "ALL"); // the first one answers: it never calls next()
+    const path = new URL(c.req.url).pathname;
+    const source = sourceOf(c.req.raw);
+    const entry = (actor: string, outcome: number, target: string | null): AuditEntry => ({
+      actor,
+      action: `${c.req.method} ${handler?.path ?? path}`,
+      target,
+      outcome,
+      request_id: requestId,
+      source,
+    });
+    const db = c.env.CATALOG_DB;
+
+    let principal: Principal;
     try {
-      const principal = await authenticate(c.req.header("authorization"), c.env);
-      actor = principal.subject;
-      c.set("principal", principal);
+      principal = await authenticate(c.req.header("authorization"), c.env);
+    } catch (e) {
+      if (e instanceof UnauthorizedError) await countUnauthenticated(db, source).catch(logAuditFailure);
+      else await audit(db, entry("anonymous", statusOf(e), null)).catch(logAuditFailure);
+      throw e;
+    }
+    c.set("principal", principal);
+    try {
       enforceAccess(c.req.method, handler, principal);
       checkDeclaredLength(c.req.raw);
-      await next(); // errors from handlers are turned into responses by onError before this returns
-      outcome = c.res.status;
     } catch (e) {
-      // Refused here (authentication, access, size, configuration): onError answers after this middleware unwinds.
-      outcome = e instanceof VaultlineError ? e.status : 500;
+      // Refused before anything ran.
+      await audit(db, entry(principal.subject, statusOf(e), null)).catch(logAuditFailure);
       throw e;
-    } finally {
-      await audit(c.env.CATALOG_DB, {
-        actor,
-        action: `${c.req.method} ${handler?.path ?? new URL(c.req.url).pathname}`,
-        target: c.get("auditTarget") ?? null,
-        outcome,
-        request_id: requestId,
-        source: sourceOf(c.req.raw),
-      }).catch((e) => console.error("audit write failed", e instanceof Error ? e.message : e));
+    }
+
+    const changes = c.req.method !== "GET" && c.req.method !== "HEAD";
+    if (changes) {
+      // Written ahead (outcome 102: authorised, about to run), or nothing runs.
+      const target = handler?.path.includes(":") ? path.slice("/admin".length) : null;
+      await audit(db, entry(principal.subject, 102, target)).catch((e) => {
+        logAuditFailure(e);
+        throw new AuditUnavailableError();
+      });
+    }
+    await next(); // errors from handlers are turned into responses by onError before this returns
+    const outcome = c.res.status;
+    if (changes) {
+      // Its result: the answer's status and what the handler named (the backup it started, ...). The change has run,
+      // so a failure to write this one is logged, not answered.
+      await audit(db, entry(principal.subject, outcome, c.get("auditTarget") ?? null)).catch(logAuditFailure);
+      return;
+    }
+    try {
+      await audit(db, entry(principal.subject, outcome, c.get("auditTarget") ?? null));
+    } catch (e) {
+      logAuditFailure(e);
+      c.res = c.json(errorBody(new AuditUnavailableError()), 503);
     }
   });
 

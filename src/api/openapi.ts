@@ -6,7 +6,7 @@ import { LegalHoldBody, PolicySet, RangeHoldBody } from "../../schemas/retention
 import { ListTestRestoresQuery } from "../../schemas/test-restore";
 import { ACCESS } from "./access";
 import { DecisionBody } from "./routes/approvals";
-import { VerifyQuery } from "./routes/audit";
+import { VerifyQuery, UnauthenticatedQuery } from "./routes/audit";
 import { DiffQuery } from "./routes/config";
 import { AgeBody } from "./routes/demo";
 import { MetricsQuery } from "./routes/health";
@@ -67,6 +67,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/catalog/rebuild": { summary: "Rebuild the catalog from the bucket" },
   "GET /admin/audit": { summary: "The audit trail, filtered, newest first", query: AuditQuery },
   "GET /admin/audit/verify": { summary: "Walk the hash chain and the sealed copies", query: VerifyQuery },
+  "GET /admin/audit/unauthenticated": {
+    summary: "Requests that failed authentication, per source and minute",
+    query: UnauthenticatedQuery,
+  },
   "POST /admin/audit/seal": { summary: "Seal new audit entries to the bucket now" },
   "GET /admin/keys": { summary: "Master keys, data keys, what needs what" },
   "POST /admin/keys/rotate": { summary: "Re-wrap every data key under the current master key", status: 202 },

@@ -7,6 +7,7 @@ import type { Repository } from "../repo/repository";
 import { ObjectKind } from "../repo/sealed-object";
 import type { AuditRecord } from "../../schemas/audit";
 import { decodeRecords, encodeRecords } from "./records";
+import { chainUnauthenticated } from "./unauthenticated";
 import { insertAuditSegment, recordsBetween, sealedThrough } from "../catalog/audit-log";
 
 /** Entries a sealed segment holds at most. */
@@ -18,6 +19,8 @@ export interface SealResult {
   segments: number;
   entries: number;
   sealed_through: number;
+  /** Closed minutes of unauthenticated requests chained (as one entry each) before sealing. */
+  unauthenticated_minutes: number;
 }
 
 /**
@@ -30,7 +33,8 @@ export interface SealResult {
 export async function sealAuditChain(env: Env): Promise<SealResult> {
   const db = env.CATALOG_DB;
   let repo: Repository | null = null;
-  const result: SealResult = { segments: 0, entries: 0, sealed_through: await sealedThrough(db) };
+  const unauthenticated = await chainUnauthenticated(db);
+  const result: SealResult = { segments: 0, entries: 0, sealed_through: await sealedThrough(db), unauthenticated_minutes: unauthenticated };
   for (let n = 0; n < SEGMENTS_PER_RUN; n++) {
     const first = result.sealed_through + 1;
     repo ??= await openRepository(env);

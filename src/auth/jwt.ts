@@ -47,6 +47,7 @@ export async function jwtPrincipal(token: string, cfg: AuthConfig): Promise<Prin
       algorithms: cfg.AUTH_ALGORITHMS,
       clockTolerance: 30,
       requiredClaims: ["sub", "exp"],
+      ...(cfg.AUTH_TOKEN_TYP ? { typ: cfg.AUTH_TOKEN_TYP } : {}),
     }));
   } catch (e) {
     throw new UnauthorizedError(`JWT rejected: ${reason(e)}`);
@@ -54,7 +55,14 @@ export async function jwtPrincipal(token: string, cfg: AuthConfig): Promise<Prin
   const roles = rolesFrom(payload, cfg.AUTH_ROLES_CLAIM);
   if (roles.length === 0) throw new UnauthorizedError(`JWT rejected: no Vaultline role in claim ${cfg.AUTH_ROLES_CLAIM}`);
   const amr = Array.isArray(payload.amr) ? payload.amr.filter((m): m is string => typeof m === "string") : [];
-  return { subject: payload.sub!, roles: expandRoles(roles), via: "jwt", amr };
+  const signedIn = typeof payload.auth_time === "number" ? payload.auth_time : payload.iat;
+  return {
+    subject: payload.sub!,
+    roles: expandRoles(roles),
+    via: "jwt",
+    amr,
+    ...(signedIn !== undefined ? { signed_in_at: signedIn } : {}),
+  };
 }
 
 function rolesFrom(payload: JWTPayload, claim: string): Role[] {
@@ -69,6 +77,7 @@ function reason(e: unknown): string {
   if (e instanceof errors.JWTExpired) return "token has expired";
   if (e instanceof errors.JWTClaimValidationFailed) {
     if (e.claim === "nbf") return "token is not valid yet (nbf)";
+    if (e.claim === "typ") return `typ header is wrong (${e.reason}): an access token is required, not an ID token`;
     return `${e.claim} claim is wrong (${e.reason})`;
   }
   if (e instanceof errors.JOSEAlgNotAllowed) return "signing algorithm is not allowed";

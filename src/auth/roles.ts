@@ -1,4 +1,4 @@
-import type { Role } from "../../schemas/config";
+import type { AuthConfig, Role } from "../../schemas/config";
 import { ForbiddenError, MfaRequiredError } from "../errors";
 
 /** How a caller proved who they are: a hashed API token (automation) or a JWT from the issuer (people). */
@@ -8,6 +8,8 @@ export interface Principal {
   via: "api_token" | "jwt";
   /** Authentication methods (RFC 8176 `amr`) of a JWT; empty for API tokens. */
   amr: string[];
+  /** When the person signed in (the JWT's `auth_time`, else its `iat`), in seconds since the epoch. */
+  signed_in_at?: number;
 }
 
 /** Each role with the ones it includes (docs/ACCESS.md). */
@@ -35,7 +37,8 @@ export function requireRole(p: Principal, roles: Role | Role[], what: string): v
  * Production restores are asked for and approved by people who proved a second factor: a JWT whose `amr` holds one
  * of `factors`. An API token never passes, whatever its roles, so no automation can approve.
  */
-export function requireMfa(p: Principal, factors: string[], what: string): void {
+export function requireMfa(p: Principal, cfg: Pick<AuthConfig, "AUTH_MFA_AMR" | "AUTH_MFA_MAX_AGE_SECONDS">, what: string): void {
+  const factors = cfg.AUTH_MFA_AMR;
   if (p.via === "api_token") {
     throw new MfaRequiredError(
       `${what} needs a person signed in with a second factor: API tokens never can; use a JWT whose amr includes one of ${factors.join(", ")}`,
@@ -44,6 +47,12 @@ export function requireMfa(p: Principal, factors: string[], what: string): void 
   if (!p.amr.some((m) => factors.includes(m))) {
     throw new MfaRequiredError(
       `${what} needs a second factor: this token's amr is [${p.amr.join(", ")}]; one of ${factors.join(", ")} is required`,
+    );
+  }
+  const age = p.signed_in_at === undefined ? Number.POSITIVE_INFINITY : Math.floor(Date.now() / 1000) - p.signed_in_at;
+  if (age > cfg.AUTH_MFA_MAX_AGE_SECONDS) {
+    throw new MfaRequiredError(
+      `${what} needs a recent second factor: this sign-in is ${Number.isFinite(age) ? `${age} s old` : "of unknown age (no auth_time or iat)"}, at most ${cfg.AUTH_MFA_MAX_AGE_SECONDS} s (AUTH_MFA_MAX_AGE_SECONDS) is accepted: sign in again`,
     );
   }
 }

@@ -19,7 +19,8 @@ export interface AuditEntry {
   detail?: object;
 }
 
-const ATTEMPTS = 25;
+/** Enough for a burst of a hundred concurrent appenders; each lost race waits a random, growing, capped while. */
+const ATTEMPTS = 120;
 
 /**
  * Appends one entry to the hash chain (docs/AUDIT.md). Appends race: each reads the head, hashes onto it and inserts
@@ -71,7 +72,7 @@ export async function audit(db: D1Database, e: AuditEntry): Promise<void> {
       if (!/UNIQUE|constraint/i.test(String(err))) throw err;
     }
     if (attempt >= ATTEMPTS) throw new Error(`audit append lost ${ATTEMPTS} races for the chain head`);
-    await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 4 * attempt)));
   }
 }
 
@@ -164,4 +165,57 @@ export async function queryAudit(db: D1Database, q: AuditQuery): Promise<{ entri
   const more = results.length > q.limit;
   const entries = results.slice(0, q.limit);
   return { entries, next_before: more ? entries[entries.length - 1]!.id : null };
+}
+
+/** Counts one request that failed authentication, in its source's row for this minute. */
+export async function countUnauthenticated(db: D1Database, source: string, at = new Date()): Promise<void> {
+  const minute = `${at.toISOString().slice(0, 16)}Z`;
+  await db
+    .prepare(
+      `INSERT INTO unauthenticated_requests (minute, source, n) VALUES (?, ?, 1)
+       ON CONFLICT (minute, source) DO UPDATE SET n = n + 1`,
+    )
+    .bind(minute, source.slice(0, 100))
+    .run();
+}
+
+/** The minutes before `before` whose counts are not in the chain yet (at most `limit`), each with its sources. */
+export async function unchainedMinutes(
+  db: D1Database,
+  before: string,
+  limit: number,
+): Promise<{ minute: string; requests: number; sources: { source: string; n: number }[] }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT minute, source, n FROM unauthenticated_requests
+       WHERE chained = 0 AND minute IN (SELECT DISTINCT minute FROM unauthenticated_requests WHERE chained = 0 AND minute < ? ORDER BY minute LIMIT ?)
+       ORDER BY minute, n DESC LIMIT 5000`,
+    )
+    .bind(before, limit)
+    .all<{ minute: string; source: string; n: number }>();
+  const out = new Map<string, { minute: string; requests: number; sources: { source: string; n: number }[] }>();
+  for (const r of results) {
+    const m = out.get(r.minute) ?? { minute: r.minute, requests: 0, sources: [] };
+    m.requests += r.n;
+    m.sources.push({ source: r.source, n: r.n });
+    out.set(r.minute, m);
+  }
+  return [...out.values()];
+}
+
+export async function markMinuteChained(db: D1Database, minute: string): Promise<void> {
+  await db.prepare(`UPDATE unauthenticated_requests SET chained = 1 WHERE minute = ?`).bind(minute).run();
+}
+
+/** Counts per minute and source, newest first (`GET /admin/audit/unauthenticated`). */
+export async function unauthenticatedCounts(
+  db: D1Database,
+  since: string,
+  limit: number,
+): Promise<{ minute: string; source: string; n: number; chained: boolean }[]> {
+  const { results } = await db
+    .prepare(`SELECT minute, source, n, chained FROM unauthenticated_requests WHERE minute >= ? ORDER BY minute DESC, n DESC LIMIT ?`)
+    .bind(since, limit)
+    .all<{ minute: string; source: string; n: number; chained: number }>();
+  return results.map((r) => ({ ...r, chained: r.chained === 1 }));
 }

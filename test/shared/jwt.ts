@@ -20,13 +20,21 @@ export interface TokenClaims {
   expiresIn?: number;
   /** Seconds from now before which the token is not valid. */
   notBefore?: number;
+  /** Seconds from now at which the person signed in (`auth_time`); absent unless given. */
+  authTime?: number;
+  /** The `typ` header (default `at+jwt`, an access token; an ID token has `JWT`). */
+  typ?: string;
 }
 
 export async function signAccessToken(iss: Issuer, c: TokenClaims): Promise<string> {
   const key = await importJWK(iss.key, "ES256");
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ [iss.rolesClaim]: c.roles ?? [], ...(c.amr ? { amr: c.amr } : {}) })
-    .setProtectedHeader({ alg: "ES256", kid: iss.key.kid, typ: "at+jwt" })
+  const jwt = new SignJWT({
+    [iss.rolesClaim]: c.roles ?? [],
+    ...(c.amr ? { amr: c.amr } : {}),
+    ...(c.authTime !== undefined ? { auth_time: now + c.authTime } : {}),
+  })
+    .setProtectedHeader({ alg: "ES256", kid: iss.key.kid, typ: c.typ ?? "at+jwt" })
     .setSubject(c.sub)
     .setIssuer(c.issuer ?? iss.issuer)
     .setAudience(c.audience ?? iss.audience)

@@ -28,6 +28,8 @@ describe("hash-chained audit trail", () => {
     const actions = all.map((e: any) => `${e.actor} ${e.action} ${e.outcome}`).reverse();
     expect(actions).toEqual(
       expect.arrayContaining([
+        // A change is audited ahead of running it (102, authorised and about to run), then its result.
+        "alice@admin POST /admin/backup/create 102",
         "alice@admin POST /admin/backup/create 202",
         "alice@admin backup.started 1",
         "system:workflow backup.completed 1",

@@ -1,3 +1,4 @@
+import { chainUnauthenticated } from "../../src/audit/unauthenticated";
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/api/validate";
 import { mintJwt, TEST_IDP, unsignedJwt } from "../shared/idp";
@@ -43,12 +44,16 @@ describe("sign-in with the provider's JWTs", () => {
     expect(r.json.error.message).toMatch(reason);
   });
 
-  it("a refused token is audited as anonymous; nothing of the token is stored", async () => {
+  it("a refused token is counted per source and minute, then chained as one anonymous entry; nothing of the token is stored", async () => {
     const token = await mintJwt({ ...VIEWER, expiresIn: -120 });
     expect((await list(token)).status).toBe(401);
+    expect(await env.CATALOG_DB.prepare(`SELECT count(*) AS n FROM audit_log`).first("n")).toBe(0);
+    const counted = await env.CATALOG_DB.prepare(`SELECT * FROM unauthenticated_requests`).all();
+    expect(counted.results).toEqual([expect.objectContaining({ n: 1, chained: 0 })]);
+    await chainUnauthenticated(env.CATALOG_DB, new Date(Date.now() + 120_000));
     const rows = await env.CATALOG_DB.prepare(`SELECT * FROM audit_log`).all();
-    expect(rows.results).toEqual([expect.objectContaining({ actor: "anonymous", outcome: 401 })]);
-    expect(JSON.stringify(rows.results)).not.toContain(token.split(".")[2]);
+    expect(rows.results).toEqual([expect.objectContaining({ actor: "anonymous", action: "auth.unauthenticated", outcome: 401 })]);
+    expect(JSON.stringify([rows.results, counted.results])).not.toContain(token.split(".")[2]);
   });
 });
 

@@ -210,8 +210,8 @@ describe("dry-run restores", () => {
     expect(await production()).toEqual(before);
     expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM restores").first("n")).toBe(auditBefore);
     const audited = await env.CATALOG_DB.prepare(
-      "SELECT target FROM audit_log WHERE action = 'POST /admin/backup/restore' ORDER BY id DESC LIMIT 1",
+      "SELECT target FROM audit_log WHERE action = 'restore.dry_run' ORDER BY id DESC LIMIT 1",
     ).first<string>("target");
-    expect(audited).toBe(`dry run: ${b.backup_id}`);
+    expect(audited).toBe(b.backup_id);
   });
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { RestoreId } from "../../../schemas/api";
 import type { ApprovalEvent } from "../../../schemas/workflows";
 import type { Component } from "../../../schemas/api";
-import { getRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
+import { getApproval, getRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { authConfig } from "../../auth/authenticate";
@@ -23,7 +23,7 @@ export function approvalRoutes() {
   for (const decision of ["approve", "reject"] as const) {
     r.post(`/restore/:id/${decision}`, async (c) => {
       const principal = c.get("principal");
-      requireMfa(principal, authConfig(c.env).AUTH_MFA_AMR, `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
+      requireMfa(principal, authConfig(c.env), `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
       const id = pathId(c.req.param("id"), RestoreId, "restore");
       c.set("auditTarget", id);
       const body = parseOrThrow(DecisionBody, await jsonBody(c.req.raw));
@@ -34,24 +34,31 @@ export function approvalRoutes() {
           `${principal.subject} requested restore ${id} and cannot ${decision} it: a second person must (any token of the same subject is the same person)`,
         );
       }
-      if (row.status !== "awaiting_approval")
-        throw new ConflictError(`restore ${id} is ${row.status}${row.stage ? ` (${row.stage})` : ""}, not awaiting approval`);
-      if (row.approval_expires_at && Date.parse(row.approval_expires_at) < Date.now()) {
-        throw new ConflictError(`the approval window of restore ${id} closed at ${row.approval_expires_at}; it is being cancelled`);
+      // The same person's same decision again is answered as the first was, and the event is sent again while the
+      // restore still waits: a first attempt that recorded the decision but died before sending it is not stuck.
+      const prior = await getApproval(c.env.CATALOG_DB, id);
+      const repeat = prior?.decided_by === principal.subject && prior.decision === decision;
+      if (prior && !repeat) throw new ConflictError(`restore ${id} has already been decided (${prior.decision} by ${prior.decided_by})`);
+      if (!repeat) {
+        if (row.status !== "awaiting_approval")
+          throw new ConflictError(`restore ${id} is ${row.status}${row.stage ? ` (${row.stage})` : ""}, not awaiting approval`);
+        if (row.approval_expires_at && Date.parse(row.approval_expires_at) < Date.now()) {
+          throw new ConflictError(`the approval window of restore ${id} closed at ${row.approval_expires_at}; it is being cancelled`);
+        }
+        if (!(await recordApproval(c.env.CATALOG_DB, { restore_id: id, decision, decided_by: principal.subject, comment: body.comment })))
+          throw new ConflictError(`restore ${id} has already been decided`);
       }
-      if (!(await recordApproval(c.env.CATALOG_DB, { restore_id: id, decision, decided_by: principal.subject, comment: body.comment }))) {
-        throw new ConflictError(`restore ${id} has already been decided`);
-      }
-      const payload: ApprovalEvent = { decision, by: principal.subject, comment: body.comment };
-      await (await c.env.PRODUCTION_RESTORE.get(id)).sendEvent({ type: "approval", payload });
+      const payload: ApprovalEvent = { decision, by: principal.subject, comment: repeat ? prior.comment : body.comment };
+      if (!repeat || row.status === "awaiting_approval")
+        await (await c.env.PRODUCTION_RESTORE.get(id)).sendEvent({ type: "approval", payload });
       c.set("auditTarget", `${id}: ${decision}d by ${principal.subject}`);
-      return c.json({ restore_id: id, decision, decided_by: principal.subject });
+      return c.json({ restore_id: id, decision, decided_by: principal.subject, ...(repeat ? { repeated: true } : {}) });
     });
   }
   /** Rolls a completed production restore back to its safety snapshot, within RESTORE_ROLLBACK_HOURS. */
   r.post("/restore/:id/rollback", async (c) => {
     const principal = c.get("principal");
-    requireMfa(principal, authConfig(c.env).AUTH_MFA_AMR, "rolling back a production restore");
+    requireMfa(principal, authConfig(c.env), "rolling back a production restore");
     const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
     const row = await getRestore(c.env.CATALOG_DB, id);

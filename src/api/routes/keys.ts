@@ -38,7 +38,7 @@ export function keyRoutes() {
   });
 
   r.post("/keys/:id/retire", async (c) => {
-    requireMfa(c.get("principal"), authConfig(c.env).AUTH_MFA_AMR, "retiring a master key");
+    requireMfa(c.get("principal"), authConfig(c.env), "retiring a master key");
     const kek = pathId(c.req.param("id"), KekId, "master key");
     c.set("auditTarget", kek);
     return c.json(await retireMasterKey(c.env, kek, c.get("principal").subject));

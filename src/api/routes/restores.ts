@@ -1,3 +1,4 @@
+import { audit } from "../../catalog/audit-log";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { progressOf } from "../progress";
@@ -26,7 +27,7 @@ export function restoreRoutes() {
     if (body.target_environment === "production") {
       requireRole(principal, "restore_requester", "restoring into production");
       // A dry run changes nothing, so the role suffices; the real thing needs a person with a second factor.
-      if (!body.dry_run) requireMfa(principal, authConfig(c.env).AUTH_MFA_AMR, "restoring into production");
+      if (!body.dry_run) requireMfa(principal, authConfig(c.env), "restoring into production");
     } else requireRole(principal, "operator", "restoring into a non-production target");
     c.set("auditTarget", body.backup_id ?? body.target_timestamp);
     let requested: BackupRow | null;
@@ -47,6 +48,14 @@ export function restoreRoutes() {
       const described = [];
       for (const plan of plans) described.push(await describePlan(c.env, plan));
       c.set("auditTarget", `dry run: ${body.backup_id ?? body.target_timestamp}`);
+      await audit(c.env.CATALOG_DB, {
+        actor: principal.subject,
+        action: "restore.dry_run",
+        target: requested.id,
+        outcome: 1,
+        request_id: c.get("requestId"),
+        detail: { target_environment: body.target_environment, components: body.components },
+      });
       return c.json({
         dry_run: true,
         target_environment: body.target_environment,
