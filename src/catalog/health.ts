@@ -78,8 +78,12 @@ export async function stuckSince(db: D1Database, before: string) {
   ).results;
 }
 
+/** Production restores waiting for a decision, with what each would overwrite (the approver sees it before deciding). */
 export async function awaitingApproval(db: D1Database) {
-  return (await db.prepare(`SELECT id, approval_expires_at FROM restores WHERE status = 'awaiting_approval' LIMIT 100`).all()).results;
+  const { results } = await db
+    .prepare(`SELECT id, approval_expires_at, requested_by, selection FROM restores WHERE status = 'awaiting_approval' LIMIT 100`)
+    .all<{ id: string; approval_expires_at: string | null; requested_by: string; selection: string | null }>();
+  return results.map((r) => ({ ...r, selection: r.selection ? (JSON.parse(r.selection) as unknown[]) : null }));
 }
 
 export async function lastPassingDrill(db: D1Database): Promise<string | null> {

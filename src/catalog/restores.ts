@@ -1,3 +1,4 @@
+import { ConflictError } from "../errors";
 import { audit } from "./audit-log";
 import type { RestoreStatus } from "../../schemas/api";
 
@@ -25,6 +26,8 @@ export interface RestoreRow {
   approval_expires_at: string | null;
   gate_test_id: string | null;
   safety_backups: string | null;
+  /** JSON: what a production restore overwrites (src/restore/selection-summary.ts). */
+  selection: string | null;
   rollback_until: string | null;
 }
 
@@ -41,13 +44,15 @@ export async function insertRestore(
     requested_by: string;
     target_timestamp?: string;
     parent_id?: string;
+    /** What a production restore overwrites, as approvers see it (JSON-able). */
+    selection?: unknown;
   },
 ): Promise<void> {
   const t = now();
   await db
     .prepare(
-      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id)
-       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?)`,
+      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id, selection)
+       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       r.id,
@@ -60,8 +65,17 @@ export async function insertRestore(
       t,
       r.target_timestamp ?? null,
       r.parent_id ?? null,
+      r.selection === undefined ? null : JSON.stringify(r.selection),
     )
-    .run();
+    .run()
+    .catch(async (e) => {
+      // The one_production_restore index: another production restore is in progress (migration 0013).
+      if (r.target_binding === "production" && /UNIQUE/i.test(String(e))) {
+        const busy = await restoreInProgress(db, { production: true });
+        throw new ConflictError(`production restore ${busy ?? "(another)"} is in progress; one at a time`);
+      }
+      throw e;
+    });
   await audit(db, {
     actor: r.requested_by,
     action: "restore.requested",

@@ -1,7 +1,7 @@
 import { type Delivery, NotificationEvent } from "../../schemas/notifications";
 import type { Env } from "../env";
 import { ConfigError } from "../errors";
-import { toHex, utf8 } from "../repo/bytes";
+import { sha256Hex, toHex, utf8 } from "../repo/bytes";
 import { insertDeadLetter } from "../catalog/notifications";
 
 /** The signature a receiver checks: HMAC-SHA-256 over `<timestamp>.<body>` with the shared secret, hex (docs/NOTIFICATIONS.md). */
@@ -64,10 +64,12 @@ export async function consume(batch: MessageBatch<Delivery>, env: Env): Promise<
   const dead = batch.queue.endsWith("-dlq");
   for (const msg of batch.messages) {
     if (dead) {
+      // Never the webhook's URL (a bearer secret for chat webhooks): its host, and a digest that tells destinations apart.
+      const ref = (await sha256Hex(utf8.encode(msg.body.destination))).slice(0, 16);
       await insertDeadLetter(env.CATALOG_DB, {
-        id: `${msg.body.event.id}:${msg.body.destination}`,
+        id: `${msg.body.event.id}:${ref}`,
         event: JSON.stringify(msg.body.event),
-        destination: msg.body.destination,
+        destination: `${destinationName(msg.body.destination)} #${ref}`,
         attempts: msg.attempts,
       });
       msg.ack();

@@ -1,3 +1,4 @@
+import { selectionSummary } from "./selection-summary";
 import type { ComponentRestorePlan } from "./plan";
 import { finishRestore, getRestore, insertRestore, setRestoreState } from "../catalog/restores";
 import { newId } from "../ids";
@@ -55,6 +56,13 @@ export async function startProductionRestore(
         target_binding: "production",
         requested_by: r.requested_by,
         target_timestamp: r.target_timestamp,
+        selection: r.rollback_of
+          ? r.rollback_of.components.map((c) => ({
+              component: c,
+              backup_id: r.rollback_of!.safety[c],
+              scope: `rollback of ${r.rollback_of!.restore_id}: its safety snapshot`,
+            }))
+          : selectionSummary(r.plans, r.target_timestamp),
       }),
     failed: (error) => setRestoreState(env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error }),
   });

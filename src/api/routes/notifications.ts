@@ -14,11 +14,8 @@ export function notificationRoutes() {
       destinations: destinationsOf(c.env).map((h) => ({ destination: destinationName(h.url), events: h.events ?? "all" })),
       outbox_through_audit_id: await outboxCursor(db),
       alerts: await recentAlerts(db),
-      dead_letters: (await recentDeadLetters(db)).map((d) => ({
-        ...d,
-        destination: destinationName(d.destination),
-        event: JSON.parse(d.event),
-      })),
+      // Recorded without the URL (src/notify/deliver.ts): the host and a digest.
+      dead_letters: (await recentDeadLetters(db)).map((d) => ({ ...d, event: JSON.parse(d.event) })),
     });
   });
   /** Evaluates the alerts and sends what the outbox holds now, instead of at the next cron. */

@@ -1,3 +1,4 @@
+import type { SelectionItem } from "../../restore/selection-summary";
 import { audit } from "../../catalog/audit-log";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -182,6 +183,8 @@ async function stagesView(db: D1Database, row: RestoreRow) {
   const approval = await getApproval(db, row.id);
   return {
     gate_test_id: row.gate_test_id,
+    /** Exactly what approving lets overwrite: per component, the backup, the scope and the instant. */
+    selection: row.selection ? (JSON.parse(row.selection) as SelectionItem[]) : null,
     approval: {
       requested_by: row.requested_by,
       expires_at: row.approval_expires_at,
