@@ -1,4 +1,5 @@
 import { createApp } from "./api/app";
+import { refuseDemoMaterial } from "./demo-material";
 import type { Env } from "./env";
 import { runSchedule } from "./schedule/run-schedule";
 import { consume } from "./notify/deliver";
@@ -28,6 +29,8 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
+    // Outside local development, demo material stops every scheduled run (src/demo-material.ts).
+    await refuseDemoMaterial(env, "scheduled");
     ctx.waitUntil(runSchedule(env, controller.cron));
   },
   // Notification deliveries, and the dead-letter queue's (docs/NOTIFICATIONS.md).

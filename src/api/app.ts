@@ -7,6 +7,7 @@ import { type Principal, requireRole } from "../auth/roles";
 import type { Env } from "../env";
 import { AuditUnavailableError, ForbiddenError, NotFoundError, UnauthorizedError, VaultlineError } from "../errors";
 import { ACCESS } from "./access";
+import { refuseDemoMaterial } from "../demo-material";
 import { openApiDocument } from "./openapi";
 import { DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/page";
 import { approvalRoutes } from "./routes/approvals";
@@ -68,6 +69,12 @@ export function createApp() {
     return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
   });
   app.notFound((c) => c.json(errorBody(new NotFoundError(`no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
+
+  // The public demo's keys, tokens and DEMO_MODE work in local development only (src/demo-material.ts).
+  app.use("*", async (c, next) => {
+    await refuseDemoMaterial(c.env, { url: c.req.url });
+    await next();
+  });
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" } satisfies z.infer<typeof Healthz>));
   // The dashboard: a page and its script, no data (docs/DASHBOARD.md). Everything it shows comes through /admin/*.
