@@ -88,12 +88,15 @@ export default defineConfig(async () => {
           API_TOKENS: JSON.stringify(apiTokens),
           // Small export steps, so tests of modest size still span several steps.
           EXPORT_STEP_MB: "8",
+          // A one-day floor, so retention tests can forget yesterday's backups (a policy never goes below it).
+          BACKUP_RETENTION_DAYS: "1",
           // Tests ship the change log on demand (POST /admin/capture/ship), so each test decides when it happens.
           CAPTURE_SHIP_INTERVAL_SECONDS: "0",
           // Orchestrating workflows look at their child instances often, so staged restores finish quickly here.
           RESTORE_POLL_MS: "150",
-          // As in production, whatever a local .dev.vars says (the plugin reads it too).
+          // As in production, whatever a local .dev.vars says (the plugin reads it too): no demo mode, no demo issuer key.
           DEMO_MODE: "false",
+          AUTH_JWKS: "",
           // Notifications go to a receiver outside the Worker (test/shared/webhook-receiver.ts); retries without delay.
           NOTIFY_WEBHOOKS: JSON.stringify([
             { url: `${HOOKS.base}/ok` },

@@ -1,5 +1,5 @@
 /** Sortable, unique, and valid as a Workflow instance id: bk_20261129T101500Z_3fa9c1d2. */
-export function newId(prefix: "bk" | "rs" | "tr" | "kr" | "rr" | "ck" | "rp" | "sc", at = new Date()): string {
+export function newId(prefix: "bk" | "rs" | "tr" | "kr" | "rr" | "ck" | "rp" | "sc" | "cr", at = new Date()): string {
   const stamp = at
     .toISOString()
     .replace(/[-:]/g, "")

@@ -26,6 +26,7 @@ import { reportRoutes } from "./routes/reports";
 import { retentionRoutes } from "./routes/retention";
 import { testRestoreRoutes } from "./routes/test-restores";
 import { providerRoutes } from "./routes/provider";
+import { changeRoutes } from "./routes/changes";
 import { checkDeclaredLength } from "./validate";
 import type { z } from "zod";
 import type { Healthz } from "../../schemas/responses";
@@ -168,6 +169,7 @@ export function createApp() {
   app.route("/admin", replicationRoutes());
   app.route("/admin", notificationRoutes());
   app.route("/admin", providerRoutes());
+  app.route("/admin", changeRoutes());
   app.route("/admin", demoRoutes());
   return app;
 }

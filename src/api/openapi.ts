@@ -7,6 +7,7 @@ import { ListTestRestoresQuery } from "../../schemas/test-restore";
 import { ACCESS } from "./access";
 import { DecisionBody } from "./routes/approvals";
 import { VerifyQuery, UnauthenticatedQuery } from "./routes/audit";
+import { ListChangesQuery } from "../../schemas/changes";
 import { DiffQuery } from "./routes/config";
 import { AgeBody } from "./routes/demo";
 import { MetricsQuery } from "./routes/health";
@@ -67,6 +68,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/catalog/rebuild": { summary: "Rebuild the catalog from the bucket" },
   "GET /admin/audit": { summary: "The audit trail, filtered, newest first", query: AuditQuery },
   "GET /admin/audit/verify": { summary: "Walk the hash chain and the sealed copies", query: VerifyQuery },
+  "GET /admin/changes": { summary: "Destructive changes waiting for, or decided by, a second person", query: ListChangesQuery },
+  "GET /admin/changes/:id": { summary: "A change request" },
+  "POST /admin/changes/:id/approve": { summary: "Approve a destructive change (a second person, second factor)", body: DecisionBody },
+  "POST /admin/changes/:id/reject": { summary: "Reject a destructive change", body: DecisionBody },
   "GET /admin/audit/unauthenticated": {
     summary: "Requests that failed authentication, per source and minute",
     query: UnauthenticatedQuery,

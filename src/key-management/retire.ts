@@ -22,23 +22,7 @@ export interface Retired {
  * retention workflow that is ever deleted, and bucket locks do not cover `keys/` for that reason (docs/KEYS.md).
  */
 export async function retireMasterKey(env: Env, kekId: string, by: string): Promise<Retired> {
-  const keyring = await keyringOf(env);
-  if (kekId === keyring.current.kekId)
-    throw new ConflictError(`${kekId} is the current key (BACKUP_ENCRYPTION_KEY): rotate to a new key first`);
-  const report = await keyReport(env.BACKUP_BUCKET, env.CATALOG_DB, keyring);
-  const status = report.master_keys.find((k) => k.kek_id === kekId);
-  if (!status || status.wraps.length === 0) throw new NotFoundError(`master key ${kekId} wraps nothing in this repository`);
-  if (status.still_needed_for.length > 0) {
-    throw new ConflictError(
-      `master key ${kekId} is still the only key for data key(s) ${status.still_needed_for.join(", ")} ` +
-        `(${status.backups_needing_it} completed backups): run a key rotation (POST /admin/keys/rotate) first`,
-    );
-  }
-  for (const dk of status.wraps) {
-    const doc = await readWrappedKey(env.BACKUP_BUCKET, dk, keyring.current.kekId);
-    if (!doc) throw new ConflictError(`data key ${dk} has no wrap by the current key: run a key rotation first`);
-    (await unwrapRaw(keyring.current, dk, doc)).fill(0);
-  }
+  const { status } = await checkRetirable(env, kekId);
   await env.BACKUP_BUCKET.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
   await replicaOf(env)?.delete(status.wraps.map((dk) => Layout.key(dk, kekId)));
   await recordKeyRetirement(env.CATALOG_DB, kekId, by, status.wraps.length);
@@ -57,4 +41,29 @@ export async function retireMasterKey(env: Env, kekId: string, by: string): Prom
         ? `remove the key with id ${kekId} from BACKUP_ENCRYPTION_KEYS_OLD`
         : "nothing: this deployment does not hold it",
   };
+}
+
+/**
+ * Whether `kekId` may be retired now, and what it wraps: throws (409, 404) naming why not. Asked when a retirement
+ * is requested, and again when it is carried out after its approval.
+ */
+export async function checkRetirable(env: Env, kekId: string) {
+  const keyring = await keyringOf(env);
+  if (kekId === keyring.current.kekId)
+    throw new ConflictError(`${kekId} is the current key (BACKUP_ENCRYPTION_KEY): rotate to a new key first`);
+  const report = await keyReport(env.BACKUP_BUCKET, env.CATALOG_DB, keyring);
+  const status = report.master_keys.find((k) => k.kek_id === kekId);
+  if (!status || status.wraps.length === 0) throw new NotFoundError(`master key ${kekId} wraps nothing in this repository`);
+  if (status.still_needed_for.length > 0) {
+    throw new ConflictError(
+      `master key ${kekId} is still the only key for data key(s) ${status.still_needed_for.join(", ")} ` +
+        `(${status.backups_needing_it} completed backups): run a key rotation (POST /admin/keys/rotate) first`,
+    );
+  }
+  for (const dk of status.wraps) {
+    const doc = await readWrappedKey(env.BACKUP_BUCKET, dk, keyring.current.kekId);
+    if (!doc) throw new ConflictError(`data key ${dk} has no wrap by the current key: run a key rotation first`);
+    (await unwrapRaw(keyring.current, dk, doc)).fill(0);
+  }
+  return { keyring, status };
 }

@@ -1,3 +1,4 @@
+import { applyDueChanges } from "../changes/two-person";
 import { TYPE_COMPONENTS } from "../../schemas/api";
 import { startBackup } from "../backup/start";
 import { audit } from "../catalog/audit-log";
@@ -28,6 +29,9 @@ async function shipOnSchedule(env: Env): Promise<string> {
 export async function runSchedule(env: Env, cron: string): Promise<string[]> {
   const tasks = parseSchedules(env.BACKUP_SCHEDULES)[cron];
   const done: string[] = [];
+  // Approved changes whose delay has passed (a weakened retention policy) are carried out on any cron.
+  const changes = await applyDueChanges(env);
+  if (changes.applied.length || changes.expired) done.push(`changes:+${changes.applied.length}/expired ${changes.expired}`);
   if (!tasks) {
     await audit(env.CATALOG_DB, { actor: "system:schedule", action: "schedule.unknown_cron", target: cron, outcome: 0 });
     return done;

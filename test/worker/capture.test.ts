@@ -1,7 +1,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { STANDIN, standinBookmark } from "../shared/cloudflare-api-standin";
-import { waitRestore } from "./helpers";
+import { approveChange, waitRestore } from "./helpers";
 import { api, checkpoint, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor } from "./helpers";
 
 const install = () => api("POST", "/admin/capture/install");
@@ -107,8 +107,11 @@ describe("change capture", () => {
     expect(status.uncaptured_tables).toEqual([]);
     expect(status.breaks.map((b: any) => b.kind)).toEqual(["schema"]);
 
-    const removed = await api("POST", "/admin/capture/remove");
-    expect(removed.json.log_dropped).toBe(true);
+    // Removing needs a second person: asked, nothing changes; approved, it ships what is left and removes.
+    const removed = await api("POST", "/admin/capture/remove", { as: "alice" });
+    expect(removed.status).toBe(202);
+    expect((await changeLog(env.OIDC_DB)).length).toBeGreaterThan(0);
+    expect((await approveChange(removed.json.change_id)).status).toBe("applied");
     expect(
       await env.OIDC_DB.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '\\_vaultline\\_%' ESCAPE '\\'`).first("n"),
     ).toBe(0);

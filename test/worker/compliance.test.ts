@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, env, runBackup, runRestore, seedWithEdgeCases, waitFor } from "./helpers";
+import { applyPolicy } from "./helpers";
 
 const DAY = 86_400_000;
 
@@ -11,7 +12,7 @@ async function sha256Hex(text: string) {
 
 describe("compliance report", () => {
   it("covers success rates, RPO and RTO against target, drills, retention, holds, access to backup data and keys, with a digest the audit trail confirms", async () => {
-    await api("PUT", "/admin/backup/policies", { body: { min_retention_days: 1, rules: [{ match: {}, keep: { last: 2 } }] } });
+    await applyPolicy({ min_retention_days: 1, rules: [{ match: {}, keep: { last: 2 } }] });
     const from = new Date(Date.now() - 60_000).toISOString();
     await seedWithEdgeCases(env.OIDC_DB, 20);
     const old = await runBackup();

@@ -20,7 +20,7 @@ describe("configuration backups", () => {
     expect(read.status).toBe(200);
     const c = read.json.config as ConfigSnapshot;
     expect(c.vars.EXPORT_STEP_MB).toBe("8");
-    expect(c.vars.BACKUP_RETENTION_DAYS).toBe("30");
+    expect(c.vars.BACKUP_RETENTION_DAYS).toBe("1"); // as the test environment sets it (vitest.config.ts)
     expect(c.secrets).toEqual([
       { name: "BACKUP_ENCRYPTION_KEY", present: true },
       { name: "API_TOKENS", present: true },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, env, runBackup, runRestore, seedWithEdgeCases } from "./helpers";
+import { applyPolicy } from "./helpers";
 
 describe("health and metrics", () => {
   it("health: overdue types, failures, stuck work, approvals, RPO, storage budget, each with what to do", async () => {
@@ -27,9 +28,7 @@ describe("health and metrics", () => {
         `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at) VALUES ('rs_wait_h', ?, '["database"]', 'production', 'production', 'awaiting_approval', 'alice@admin', ?, ?)`,
       ).bind(b.backup_id, now, now),
     ]);
-    await api("PUT", "/admin/backup/policies", {
-      body: { min_retention_days: 30, rules: [{ match: {}, keep: { daily: 30 } }], storage_budget_bytes: 1000 },
-    });
+    await applyPolicy({ min_retention_days: 30, rules: [{ match: {}, keep: { daily: 30 } }], storage_budget_bytes: 1000 });
     await api("POST", "/admin/backup/storage/sample", { as: "operator" });
 
     const h = (await api("GET", "/admin/backup/health", { as: "viewer" })).json;

@@ -1,3 +1,4 @@
+import { applyDueChanges } from "../../src/changes/two-person";
 import { applyD1Migrations, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { seedDatabase } from "../../examples/demo-provider/src/generate";
@@ -188,4 +189,24 @@ export async function checkpoint(db: D1Database): Promise<number> {
 export async function userTables(db: D1Database): Promise<string[]> {
   const { results } = await db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all<{ name: string }>();
   return results.map((r) => r.name);
+}
+
+/** A second person (bob, an approver with a second factor) approves a change request; answers the decided change. */
+export async function approveChange(changeId: string): Promise<any> {
+  const r = await api("POST", `/admin/changes/${changeId}/approve`, { as: "bob", body: { comment: "checked with the requester" } });
+  if (r.status !== 200) throw new Error(`change approval refused: ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+/**
+ * Sets a retention policy as an operator would: at once when it keeps at least as much; when it keeps less, alice
+ * asks (second factor), bob approves, and the delay is skipped by carrying out due changes as of a day later.
+ */
+export async function applyPolicy(policy: unknown): Promise<any> {
+  const r = await api("PUT", "/admin/backup/policies", { as: "alice", body: policy });
+  if (r.status === 200) return r.json;
+  if (r.status !== 202) throw new Error(`policy refused: ${JSON.stringify(r.json)}`);
+  await approveChange(r.json.change_id);
+  await applyDueChanges(env, new Date(Date.now() + 49 * 3_600_000));
+  return (await api("GET", "/admin/backup/policies")).json;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { importMasterKey } from "../../src/repo/key-material";
 import { Repository } from "../../src/repo/repository";
 import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY } from "../tokens";
-import { api, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor, waitRestore } from "./helpers";
+import { api, approveChange, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor, waitRestore } from "./helpers";
 
 const kekOf = async (k: string) => (await importMasterKey(k)).kekId;
 
@@ -76,13 +76,16 @@ describe("keyring and rotation", () => {
 
     // Retiring needs a second factor; then it deletes the old wraps, so the old key opens nothing any more.
     expect((await api("POST", `/admin/keys/${previous}/retire`)).json.error.code).toBe("mfa_required");
-    const retired = await api("POST", `/admin/keys/${previous}/retire`, { as: "alice" });
-    expect(retired.status, JSON.stringify(retired.json)).toBe(200);
-    expect(retired.json).toEqual({
-      kek_id: previous,
-      wraps_deleted: 1,
-      next: `remove the key with id ${previous} from BACKUP_ENCRYPTION_KEYS_OLD`,
-    });
+    // Asked, nothing is deleted until a second person approves.
+    const asked = await api("POST", `/admin/keys/${previous}/retire`, { as: "alice" });
+    expect(asked.status, JSON.stringify(asked.json)).toBe(202);
+    expect(asked.json).toMatchObject({ kind: "key_retire", target: previous, status: "awaiting_approval" });
+    await Repository.open(env.BACKUP_BUCKET, PREVIOUS_MASTER_KEY);
+    const retired = await approveChange(asked.json.change_id);
+    expect(retired).toMatchObject({ status: "applied", decided_by: "bob@approve" });
+    expect((await env.CATALOG_DB.prepare(`SELECT detail FROM audit_log WHERE action = 'key.retired'`).first<string>("detail")) ?? "").toBe(
+      JSON.stringify({ wraps_deleted: 1 }),
+    );
     const byOld = await Repository.open(env.BACKUP_BUCKET, PREVIOUS_MASTER_KEY).catch((e) => e);
     expect(byOld.code).toBe("key_mismatch");
     expect(byOld.message).toContain(`wrapped only by master key id(s) ${current}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HOOKS } from "../shared/webhook-receiver";
 import { signature } from "../../src/notify/deliver";
 import { api, env, runBackup, seedWithEdgeCases, waitFor } from "./helpers";
+import { applyPolicy } from "./helpers";
 
 const received = async () => (await (await fetch(`${HOOKS.base}/_received`)).json()) as { path: string; event: any; attempt: number }[];
 
@@ -131,9 +132,7 @@ describe("notifications", () => {
     )
       .bind(b.backup_id, now, now)
       .run();
-    await api("PUT", "/admin/backup/policies", {
-      body: { min_retention_days: 30, rules: [{ match: {}, keep: { daily: 30 } }], storage_budget_bytes: 1000 },
-    });
+    await applyPolicy({ min_retention_days: 30, rules: [{ match: {}, keep: { daily: 30 } }], storage_budget_bytes: 1000 });
     await api("POST", "/admin/backup/storage/sample", { as: "operator" });
     const second = await dispatch();
     expect(second.alerts.fired.sort()).toEqual(["approval:waiting", "storage:budget"]);

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { Layout } from "../../src/repo/layout";
 import { api, env, runBackup, runRestore, seedWithEdgeCases, snapshot, userSnapshot, waitFor } from "./helpers";
+import { applyPolicy, approveChange } from "./helpers";
 
 const DAY = 86_400_000;
 /** Keep the two newest; anything else older than a day goes. */
 const POLICY = { min_retention_days: 1, rules: [{ match: {}, keep: { last: 2 } }] };
 
+/** Lowers the policy the two-person way (alice asks, bob approves; the delay is skipped): helpers.ts applyPolicy. */
 async function setPolicy(policy: unknown = POLICY) {
-  const r = await api("PUT", "/admin/backup/policies", { body: policy });
-  expect(r.status, JSON.stringify(r.json)).toBe(200);
+  const applied = await applyPolicy(policy);
+  expect(applied.policy).toMatchObject(policy as object);
 }
 
 /** Backdates a backup in the catalog (what the policy measures), as if it had been made `days` ago. */
@@ -63,7 +65,8 @@ async function restoresExactly(backupId: string, expected: unknown) {
 describe("retention policies and legal holds", () => {
   it("policies: the default from BACKUP_RETENTION_DAYS, then versions set by an admin, validated and audited; preview changes nothing", async () => {
     const initial = (await api("GET", "/admin/backup/policies", { as: "auditor" })).json;
-    expect(initial).toMatchObject({ version: 0, policy: { min_retention_days: 30 } });
+    // The test environment's BACKUP_RETENTION_DAYS is 1 (vitest.config.ts).
+    expect(initial).toMatchObject({ version: 0, policy: { min_retention_days: 1 } });
     const bad = await api("PUT", "/admin/backup/policies", { body: { min_retention_days: 0, rules: [] } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.field).toBe("min_retention_days");
@@ -71,9 +74,17 @@ describe("retention policies and legal holds", () => {
     expect(unknown.json.error.message).toMatch(/fortnightly/);
     expect((await api("PUT", "/admin/backup/policies", { as: "operator", body: POLICY })).status).toBe(403);
     await setPolicy();
-    expect((await api("GET", "/admin/backup/policies")).json).toMatchObject({ version: 1, policy: POLICY, set_by: "alice@admin" });
+    expect((await api("GET", "/admin/backup/policies")).json).toMatchObject({
+      version: 1,
+      policy: POLICY,
+      set_by: "alice@admin (approved by bob@approve)",
+    });
     const audited = await env.CATALOG_DB.prepare(`SELECT actor, target, detail FROM audit_log WHERE action = 'policy.changed'`).first();
-    expect(audited).toEqual({ actor: "alice@admin", target: "retention v1", detail: JSON.stringify({ from_version: 0, to_version: 1 }) });
+    expect(audited).toEqual({
+      actor: "alice@admin (approved by bob@approve)",
+      target: "retention v1",
+      detail: JSON.stringify({ from_version: 0, to_version: 1 }),
+    });
 
     await seedWithEdgeCases(env.OIDC_DB, 20);
     const [a, b, c] = [await runBackup(), await runBackup(), await runBackup()];
@@ -130,9 +141,17 @@ describe("retention policies and legal holds", () => {
     ]);
 
     // Released, the next run forgets them.
-    expect((await api("POST", `/admin/backup/${old.backup_id}/legal-hold/release`, { body: { reason: "case closed" } })).status).toBe(200);
-    expect((await api("POST", `/admin/legal-holds/${range.json.id}/release`, { body: { reason: "inquiry closed" } })).status).toBe(200);
-    expect((await api("POST", `/admin/legal-holds/${range.json.id}/release`, { body: { reason: "again" } })).status).toBe(409);
+    // Released only once a second person approves each release.
+    const byBackup = await api("POST", `/admin/backup/${old.backup_id}/legal-hold/release`, {
+      as: "alice",
+      body: { reason: "case closed" },
+    });
+    expect(byBackup.status).toBe(202);
+    expect((await approveChange(byBackup.json.change_id)).status).toBe("applied");
+    const byRange = await api("POST", `/admin/legal-holds/${range.json.id}/release`, { as: "alice", body: { reason: "inquiry closed" } });
+    expect(byRange.status).toBe(202);
+    expect((await approveChange(byRange.json.change_id)).status).toBe("applied");
+    expect((await api("POST", `/admin/legal-holds/${range.json.id}/release`, { as: "alice", body: { reason: "again" } })).status).toBe(409);
     const after = await retention();
     expect(after.report.forgotten.sort()).toEqual([old.backup_id, older.backup_id].sort());
     expect((await api("GET", `/admin/backup/${old.backup_id}`)).json).toMatchObject({ status: "forgotten" });

@@ -1,6 +1,9 @@
 import { Hono } from "hono";
 import { getCaptureState, listBreaks } from "../../catalog/capture";
-import { captureStatus, installCapture, removeCapture } from "../../capture/install";
+import { captureStatus, installCapture } from "../../capture/install";
+import { authConfig } from "../../auth/authenticate";
+import { requireMfa } from "../../auth/roles";
+import { requestChange } from "../../changes/two-person";
 import { hasChangeLog } from "../../capture/log";
 import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
 import { shipper } from "../../capture/shipper-object";
@@ -24,11 +27,18 @@ export function captureRoutes() {
   });
 
   /** Ships what is left, then drops the triggers and the log. Point-in-time coverage ends here. */
+  /** Asks to remove: a second person approves (POST /admin/changes/{id}/approve), then it ships what is left and removes. */
   r.post("/capture/remove", async (c) => {
+    requireMfa(c.get("principal"), authConfig(c.env), "removing change capture");
     c.set("auditTarget", CAPTURE_SOURCE);
-    const db = c.env[CAPTURE_SOURCE];
-    const shipped = (await hasChangeLog(db)) ? await shipper(c.env).ship() : null;
-    return c.json({ shipped_through: shipped?.last_seq ?? null, ...(await removeCapture(db)) });
+    if (!(await hasChangeLog(c.env[CAPTURE_SOURCE]))) throw new CaptureNotInstalledError();
+    const change = await requestChange(c.env, {
+      payload: { kind: "capture_remove" },
+      target: CAPTURE_SOURCE,
+      summary: `remove change capture from ${CAPTURE_SOURCE}: point-in-time coverage ends when it is carried out`,
+      by: c.get("principal").subject,
+    });
+    return c.json(change, 202);
   });
 
   r.get("/capture/status", async (c) => {

@@ -1,10 +1,11 @@
+import { requestChange } from "../../changes/two-person";
 import { Hono } from "hono";
 import { KekId, RotationId } from "../../../schemas/keys";
 import { getKeyRotation, insertKeyRotation } from "../../catalog/key-rotations";
 import { NotFoundError } from "../../errors";
 import { keyReport } from "../../key-management/inventory";
 import { keyringOf } from "../../key-management/keyring";
-import { retireMasterKey } from "../../key-management/retire";
+import { checkRetirable } from "../../key-management/retire";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa } from "../../auth/roles";
 import type { AppEnv } from "../app";
@@ -41,7 +42,15 @@ export function keyRoutes() {
     requireMfa(c.get("principal"), authConfig(c.env), "retiring a master key");
     const kek = pathId(c.req.param("id"), KekId, "master key");
     c.set("auditTarget", kek);
-    return c.json(await retireMasterKey(c.env, kek, c.get("principal").subject));
+    // Checked now (so a refusal is immediate) and again when carried out, after a second person's approval.
+    const { status } = await checkRetirable(c.env, kek);
+    const change = await requestChange(c.env, {
+      payload: { kind: "key_retire", kek_id: kek },
+      target: kek,
+      summary: `retire master key ${kek}: delete its ${status.wraps.length} wrap(s), irreversibly`,
+      by: c.get("principal").subject,
+    });
+    return c.json(change, 202);
   });
   return r;
 }

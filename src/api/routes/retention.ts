@@ -3,10 +3,13 @@ import { z } from "zod";
 import { BackupId } from "../../../schemas/api";
 import { HoldId, LegalHoldBody, PolicySet, RangeHoldBody } from "../../../schemas/retention";
 import { getBackup } from "../../catalog/backups";
-import { NotFoundError } from "../../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { authConfig } from "../../auth/authenticate";
+import { requireMfa } from "../../auth/roles";
+import { requestChange, weakenDelayHours, weakens } from "../../changes/two-person";
 import { loadBackupFacts } from "../../catalog/retention-facts";
-import { placeHold, releaseHold } from "../../retention/holds";
-import { listHolds } from "../../catalog/legal-holds";
+import { placeHold } from "../../retention/holds";
+import { getHold, listHolds } from "../../catalog/legal-holds";
 import { currentPolicy, setPolicy } from "../../retention/policies";
 import { evaluatePolicy } from "../../retention/policy";
 import { getRun } from "../../retention/runs";
@@ -28,9 +31,33 @@ export function retentionRoutes() {
 
   r.get("/backup/policies", async (c) => c.json(await currentPolicy(c.env)));
 
+  /**
+   * Raising (or keeping) what the policy keeps applies at once. Lowering it (a lower floor, fewer kept, a rule
+   * changed) needs the requester's second factor and a second person, and applies POLICY_WEAKEN_DELAY_HOURS after
+   * the approval. The floor never goes below BACKUP_RETENTION_DAYS, how long the bucket locks hold every object.
+   */
   r.put("/backup/policies", async (c) => {
     const policy = parseOrThrow(PolicySet, await jsonBody(c.req.raw));
-    const stored = await setPolicy(c.env, policy, c.get("principal").subject);
+    const floor = Number(c.env.BACKUP_RETENTION_DAYS || 30);
+    if (policy.min_retention_days < floor)
+      throw new ValidationError(
+        `min_retention_days ${policy.min_retention_days} is below BACKUP_RETENTION_DAYS (${floor}), the floor the bucket locks hold`,
+        "min_retention_days",
+      );
+    const principal = c.get("principal");
+    const weaker = weakens((await currentPolicy(c.env)).policy, policy);
+    if (weaker) {
+      requireMfa(principal, authConfig(c.env), "lowering the retention policy");
+      const change = await requestChange(c.env, {
+        payload: { kind: "policy", policy },
+        target: "retention",
+        summary: `lower the retention policy (${weaker}); applies ${weakenDelayHours(c.env)} h after approval`,
+        by: principal.subject,
+      });
+      c.set("auditTarget", change.change_id);
+      return c.json(change, 202);
+    }
+    const stored = await setPolicy(c.env, policy, principal.subject);
     c.set("auditTarget", `retention v${stored.version}`);
     return c.json(stored);
   });
@@ -74,15 +101,21 @@ export function retentionRoutes() {
     return c.json(await placeHold(c.env.CATALOG_DB, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
   });
 
+  /** Asks to release: a second person approves (POST /admin/changes/{id}/approve), then the holds are released. */
   r.post("/backup/:id/legal-hold/release", async (c) => {
+    requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
     const id = pathId(c.req.param("id"), BackupId, "backup");
     c.set("auditTarget", id);
     const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
     const holds = await listHolds(c.env.CATALOG_DB, { active: true, backup_id: id });
     if (holds.length === 0) throw new NotFoundError(`backup ${id} has no active legal hold of its own`);
-    const released = [];
-    for (const h of holds) released.push(await releaseHold(c.env.CATALOG_DB, h.id, c.get("principal").subject, body.reason));
-    return c.json({ released });
+    const change = await requestChange(c.env, {
+      payload: { kind: "hold_release", hold_ids: holds.map((h) => h.id), reason: body.reason },
+      target: id,
+      summary: `release legal hold(s) ${holds.map((h) => `${h.id} (${h.reason})`).join(", ")} on backup ${id}: ${body.reason}`,
+      by: c.get("principal").subject,
+    });
+    return c.json(change, 202);
   });
 
   r.post("/legal-holds", async (c) => {
@@ -99,10 +132,20 @@ export function retentionRoutes() {
   });
 
   r.post("/legal-holds/:id/release", async (c) => {
+    requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
     const id = pathId(c.req.param("id"), HoldId, "legal hold");
     c.set("auditTarget", id);
     const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
-    return c.json(await releaseHold(c.env.CATALOG_DB, id, c.get("principal").subject, body.reason));
+    const hold = await getHold(c.env.CATALOG_DB, id);
+    if (!hold) throw new NotFoundError(`legal hold ${id} not found`);
+    if (hold.released_at) throw new ConflictError(`legal hold ${id} was already released`);
+    const change = await requestChange(c.env, {
+      payload: { kind: "hold_release", hold_ids: [id], reason: body.reason },
+      target: id,
+      summary: `release legal hold ${id} (${hold.reason}): ${body.reason}`,
+      by: c.get("principal").subject,
+    });
+    return c.json(change, 202);
   });
 
   r.get("/legal-holds", async (c) => {
