@@ -216,7 +216,7 @@ async function benchRetention(days: number) {
   cpSync(d1Dir, saved, { recursive: true });
   const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
   try {
-    await fetch(`${dev.url}/admin/capture/remove`, { method: "POST", headers: ADMIN });
+    await removeCapture(dev);
     const chunkBytes = async () =>
       ((await call(dev, "POST", "/admin/backup/storage/sample", {})).areas as any[])
         .filter((a) => a.area === "chunks")
@@ -318,7 +318,7 @@ async function incrementalSeries(dev: DevServer, days: number) {
     if (done.status !== "completed") throw new Error(`incremental ${day} failed: ${JSON.stringify(done.error)}`);
   }
   const end = await bytes();
-  await call(dev, "POST", "/admin/capture/remove", {});
+  await removeCapture(dev);
   // The full backup reuses chunks of the series before it, so only what the increments added is counted here.
   return { increments: end - afterFull, start };
 }
@@ -348,7 +348,7 @@ if (!values["skip-workerd"]) {
 console.log("\nVaultline (wrangler dev, local workerd):");
 const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
 // The first figures are without change capture (as in earlier runs); the capture section installs it.
-await fetch(`${dev.url}/admin/capture/remove`, { method: "POST", headers: ADMIN });
+await removeCapture(dev);
 const t0 = performance.now();
 const created = await post(dev, "/admin/backup/create", { type: "full_database" });
 const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
@@ -451,6 +451,27 @@ console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup
 await dev.stop();
 
 // --- change capture: write overhead, RPO, incremental backup, point-in-time restore -----------------------------------
+/**
+ * Removes change capture the way an operator must (docs/ACCESS.md, "Two people"): the demo admin asks with a second
+ * factor, the demo approver approves. Nothing to do when capture is not installed.
+ */
+async function removeCapture(dev: DevServer): Promise<void> {
+  const asked = await fetch(`${dev.url}/admin/capture/remove`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await demoToken("admin")}` },
+  });
+  if (asked.status === 409) return;
+  const change = (await asked.json()) as { change_id?: string };
+  if (asked.status !== 202 || !change.change_id) throw new Error(`capture removal refused: ${asked.status} ${JSON.stringify(change)}`);
+  const approved = await fetch(`${dev.url}/admin/changes/${change.change_id}/approve`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await demoToken("approver")}`, "content-type": "application/json" },
+    body: JSON.stringify({ comment: "benchmark: capture off for the next figures" }),
+  });
+  const done = (await approved.json()) as { status?: string };
+  if (done.status !== "applied") throw new Error(`capture removal not applied: ${JSON.stringify(done)}`);
+}
+
 async function call(dev: DevServer, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${dev.url}${path}`, { method, headers: ADMIN, body: body === undefined ? undefined : JSON.stringify(body) });
   const json: any = await res.json();

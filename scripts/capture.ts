@@ -5,7 +5,7 @@
 //            after a migration (new tables are picked up; the shipper also does this on every run)
 //   status   what is captured, what is waiting to ship, the current RPO, breaks in the chain
 //   ship     ships the log now
-//   remove   ships what is left, then drops the triggers and the log
+//   remove   asks to remove capture (answers a change_id); once a second person approves it, it ships what is left and drops the triggers and the log
 import { parseArgs } from "node:util";
 
 const { values, positionals } = parseArgs({
