@@ -87,15 +87,25 @@ export const ComponentRestorePlan = z.discriminatedUnion("component", [
   planOf("assets", AssetRestoreParams),
 ]);
 
+/** What a production restore was asked to cover within each component (the API's selection): a rollback covers the same. */
+export const RequestSelection = z.strictObject({
+  database: DatabaseSelection.optional(),
+  assets: AssetSelection.optional(),
+  sessions: SessionSelection.optional(),
+});
+export type RequestSelection = z.infer<typeof RequestSelection>;
+
 export const ProductionRestoreParams = z.strictObject({
   restore_id: InstanceId,
   /** The backup the gate's test restore must have passed for (what was asked for: a full or system backup). */
   backup_id: InstanceId,
   requested_by: Who,
-  /** What to restore, stage by stage; empty for a rollback (which restores the safety snapshot of `rollback_of`). */
+  /** What to restore, stage by stage (for a rollback: the safety snapshot of `rollback_of`, in its scope). */
   plans: z.array(ComponentRestorePlan).max(4),
   target_timestamp: z.string().optional(),
-  /** Rolling back a completed restore on request: restore its safety snapshot. */
+  /** The selection within each component; an automatic rollback restores the same scope from the safety snapshot. */
+  selection: RequestSelection.optional(),
+  /** Rolling back a completed restore on request: `plans` restore its safety snapshot with its scope; no gate. */
   rollback_of: z
     .strictObject({
       restore_id: InstanceId,

@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { COMPONENT_TYPE, type Component, TYPE_COMPONENTS } from "../schemas/api";
-import { planComponentRestore } from "../src/restore/plan";
+import { rollbackPlans } from "../src/restore/plan";
 import { startBackup } from "../src/backup/start";
 import { getBackup } from "../src/catalog/backups";
 import { childRestores, getApproval, getRestore, setRestoreState, touchRestore } from "../src/catalog/restores";
@@ -12,7 +12,7 @@ import { dropReplaced } from "../src/restore/swap";
 import { startTestRestore } from "../src/test-restore/start";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
-import { type ApprovalEvent, ProductionRestoreParams } from "../schemas/workflows";
+import { type ApprovalEvent, ProductionRestoreParams, type RequestSelection } from "../schemas/workflows";
 import { waitForChildren } from "../src/workflow-kit/child-waits";
 import { checkOf, checkpoint, StageError } from "../src/restore/checkpoint";
 import { approvalHours, gateDays, pollMs, rollbackHours } from "../src/restore/settings";
@@ -31,7 +31,9 @@ interface StageState {
  *   3. safety snapshot: a verified backup of the current state of every component about to be overwritten;
  *   4. staged restore, component by component, each followed by a validation checkpoint;
  *   5. final verification;
- *   6. on any failure after 3: automatic rollback to the safety snapshot, verified, ending `rolled_back`.
+ *   6. on any failure after 3: automatic rollback to the safety snapshot (the same scope), verified, ending `rolled_back`.
+ * A rollback on request is the same with the earlier restore's safety snapshot as its backup and no gate (that
+ * snapshot was verified when it was taken); the earlier restore ends `rolled_back`.
  */
 export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, ProductionRestoreParams> {
   override async run(event: WorkflowEvent<ProductionRestoreParams>, step: WorkflowStep) {
@@ -45,15 +47,16 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     const id = p.restore_id;
     this.restoreId = id;
     const note = restoreNotes(step, this.env, id);
-    if (p.rollback_of) return this.rollbackOnRequest(step, note, p);
     const s: StageState = { safety: null, touched: [] };
     try {
-      await this.gate(step, note, p); // 1. a passing test restore of the backup, recent enough (else one runs now)
+      if (!p.rollback_of) await this.gate(step, note, p); // 1. a passing test restore of the backup, recent enough (else one runs now)
       const refused = await this.approve(step, note, p); // 2. a second person's decision, or cancelled
       if (refused) return refused;
       s.safety = await this.snapshot(step, note, p); // 3. a verified safety snapshot of all it overwrites
       await this.restoreStages(step, note, p, s.touched); // 4. each component, one at a time, checked
-      return await this.verify(step, note, p); // 5. all components in place; the rollback window opens
+      const done = await this.verify(step, note, p); // 5. all components in place; the rollback window opens
+      if (p.rollback_of) await this.recordRollback(step, note, p); // the restore it undid ends rolled_back
+      return done;
     } catch (e) {
       return this.fail(step, note, p, s, e);
     }
@@ -246,7 +249,7 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     const err = parseError(e);
     if (s.safety && s.touched.length) {
       await note(`stage failed: [${err.code}] ${err.message}; rolling back to the safety snapshot`, "error");
-      const rolled = await this.rollback(step, note, id, s.touched, s.safety, p.requested_by);
+      const rolled = await this.rollback(step, note, id, s.touched, s.safety, p.requested_by, p.selection ?? {});
       await this.end(
         step,
         note,
@@ -261,29 +264,18 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     return { restore_id: id, status: "failed" as const };
   }
 
-  private async rollbackOnRequest(step: WorkflowStep, note: Notes, p: ProductionRestoreParams) {
-    const { restore_id: original, safety, components } = p.rollback_of!;
-    await note(`rolling back restore ${original} to its safety snapshot (${Object.values(safety).join(", ")}), as ${p.requested_by} asked`);
-    const ok = await this.rollback(step, note, p.restore_id, components, safety, p.requested_by);
-    if (!ok) {
-      await this.end(step, note, p.restore_id, {
-        status: "failed",
-        error_code: "rollback_failed",
-        error: "the rollback failed: see the log",
-      });
-      return { restore_id: p.restore_id, status: "failed" };
-    }
-    await step.do("record rollback", CATALOG_STEP, async () => {
-      await setRestoreState(this.env.CATALOG_DB, p.restore_id, { status: "completed", stage: "done" });
-      await setRestoreState(this.env.CATALOG_DB, original, {
+  /** A rollback on request completed: the restore it undid ends `rolled_back`. */
+  private async recordRollback(step: WorkflowStep, note: Notes, p: ProductionRestoreParams): Promise<void> {
+    const original = p.rollback_of!.restore_id;
+    await step.do("record rollback", CATALOG_STEP, () =>
+      setRestoreState(this.env.CATALOG_DB, original, {
         status: "rolled_back",
         stage: "rolled back on request",
         error_code: "rolled_back_on_request",
         error: `rolled back by ${p.requested_by} (${p.restore_id})`,
-      });
-    });
-    await note(`restore ${original} rolled back; every component is as it was before it`);
-    return { restore_id: p.restore_id, status: "completed" };
+      }),
+    );
+    await note(`restore ${original} rolled back: what it restored is as it was before it`);
   }
 
   /** Restores each touched component from its safety snapshot (last stage first) and checks it. True when all did. */
@@ -294,19 +286,16 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
     touched: Component[],
     safety: Partial<Record<Component, string>>,
     requestedBy: string,
+    selection: RequestSelection,
   ): Promise<boolean> {
     try {
       for (const c of [...touched].reverse()) {
         const rid = `rs_${id.slice(3)}_rollback_${c}`;
         const plan = await step.do(`rollback ${c}`, CATALOG_STEP, async () => {
           await setRestoreState(this.env.CATALOG_DB, id, { status: "running", stage: `rollback ${c}` });
-          const backup = (await getBackup(this.env.CATALOG_DB, safety[c]!))!;
-          const pl = await planComponentRestore(
-            this.env,
-            backup,
-            { backup_id: backup.id, components: [c], target_environment: "production", dry_run: false },
-            c,
-          );
+          // The scope the restore had: a one-user restore is undone for that user only.
+          const [pl] = await rollbackPlans(this.env, safety, [c], selection);
+          if (!pl) throw new StageError("rollback_failed", `no safety snapshot of ${c}`);
           await startComponentRestore(this.env, pl, {
             id: rid,
             target_environment: "production",

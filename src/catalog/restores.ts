@@ -28,6 +28,8 @@ export interface RestoreRow {
   safety_backups: string | null;
   /** JSON: what a production restore overwrites (src/restore/selection-summary.ts). */
   selection: string | null;
+  /** JSON: the selection as asked for (RequestSelection), which a rollback covers again. */
+  scope: string | null;
   rollback_until: string | null;
 }
 
@@ -46,13 +48,15 @@ export async function insertRestore(
     parent_id?: string;
     /** What a production restore overwrites, as approvers see it (JSON-able). */
     selection?: unknown;
+    /** The selection as asked for (the API's shape), for a rollback to cover the same scope. */
+    scope?: unknown;
   },
 ): Promise<void> {
   const t = now();
   await db
     .prepare(
-      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id, selection)
-       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id, selection, scope)
+       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       r.id,
@@ -66,6 +70,7 @@ export async function insertRestore(
       r.target_timestamp ?? null,
       r.parent_id ?? null,
       r.selection === undefined ? null : JSON.stringify(r.selection),
+      r.scope === undefined ? null : JSON.stringify(r.scope),
     )
     .run()
     .catch(async (e) => {

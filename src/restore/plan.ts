@@ -3,7 +3,7 @@ import { COMPONENT_TYPE, SYSTEM_TYPES, TYPE_COMPONENTS } from "../../schemas/api
 import { openAssetManifest } from "../repo/open";
 import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
-import type { ComponentRestorePlan } from "../../schemas/workflows";
+import type { ComponentRestorePlan, RequestSelection } from "../../schemas/workflows";
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
 import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
 import { ConflictError, ValidationError } from "../errors";
@@ -111,4 +111,24 @@ async function componentOf(env: Env, system: BackupRow, component: Component): P
   const child = (await childBackups(env.CATALOG_DB, system.id)).find((b) => b.type === COMPONENT_TYPE[component]);
   if (!child) throw new ValidationError(`components: full-system backup ${system.id} has no ${component} backup`, "components");
   return child;
+}
+
+/**
+ * Plans putting components back from a safety snapshot, in the scope the restore they undo had (the API's
+ * selection): a one-user restore is undone for that user only, never by rewinding the whole database.
+ */
+export async function rollbackPlans(
+  env: Env,
+  safety: Partial<Record<Component, string>>,
+  components: Component[],
+  selection: RequestSelection,
+): Promise<ComponentRestorePlan[]> {
+  const plans: ComponentRestorePlan[] = [];
+  for (const c of components) {
+    const backup = await getBackup(env.CATALOG_DB, safety[c]!);
+    if (!backup) throw new ConflictError(`safety snapshot ${safety[c]} of ${c} is not in the catalog`);
+    const body: RestoreBody = { backup_id: backup.id, components: [c], target_environment: "production", dry_run: false, ...selection };
+    plans.push(await planComponentRestore(env, backup, body, c));
+  }
+  return plans;
 }

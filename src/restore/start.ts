@@ -56,13 +56,10 @@ export async function startProductionRestore(
         target_binding: "production",
         requested_by: r.requested_by,
         target_timestamp: r.target_timestamp,
-        selection: r.rollback_of
-          ? r.rollback_of.components.map((c) => ({
-              component: c,
-              backup_id: r.rollback_of!.safety[c],
-              scope: `rollback of ${r.rollback_of!.restore_id}: its safety snapshot`,
-            }))
-          : selectionSummary(r.plans, r.target_timestamp),
+        selection: selectionSummary(r.plans, r.target_timestamp).map((s) =>
+          r.rollback_of ? { ...s, scope: `${s.scope}, back as it was before ${r.rollback_of.restore_id} (its safety snapshot)` } : s,
+        ),
+        scope: r.selection ?? {},
       }),
     failed: (error) => setRestoreState(env.CATALOG_DB, id, { status: "failed", error_code: "workflow_start_failed", error }),
   });

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { RestoreId } from "../../../schemas/api";
-import type { ApprovalEvent } from "../../../schemas/workflows";
+import { type ApprovalEvent, RequestSelection } from "../../../schemas/workflows";
+import { rollbackPlans } from "../../restore/plan";
 import type { Component } from "../../../schemas/api";
 import { getApproval, getRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
@@ -55,7 +56,11 @@ export function approvalRoutes() {
       return c.json({ restore_id: id, decision, decided_by: principal.subject, ...(repeat ? { repeated: true } : {}) });
     });
   }
-  /** Rolls a completed production restore back to its safety snapshot, within RESTORE_ROLLBACK_HOURS. */
+  /**
+   * Rolls a completed production restore back to its safety snapshot, within RESTORE_ROLLBACK_HOURS: the same scope
+   * the restore had (one user's rows stay one user's rows), through the same stages as a restore but the gate (the
+   * snapshot was verified when taken): a second person's approval, a fresh safety snapshot, then the restore.
+   */
   r.post("/restore/:id/rollback", async (c) => {
     const principal = c.get("principal");
     requireMfa(principal, authConfig(c.env), "rolling back a production restore");
@@ -70,16 +75,27 @@ export function approvalRoutes() {
     const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
     if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
     const safety = JSON.parse(row.safety_backups) as Partial<Record<Component, string>>;
-    const components = JSON.parse(row.components) as Component[];
+    const components = (JSON.parse(row.components) as Component[]).filter((x) => safety[x]);
+    const selection = RequestSelection.parse(row.scope ? JSON.parse(row.scope) : {});
+    const plans = await rollbackPlans(c.env, safety, components, selection);
     const rid = await startProductionRestore(c.env, {
       backup_id: Object.values(safety)[0]!,
       components,
       requested_by: principal.subject,
-      plans: [],
+      plans,
+      selection,
       rollback_of: { restore_id: id, safety, components },
     });
     c.set("auditTarget", `${rid}: rollback of ${id}`);
-    return c.json({ restore_id: rid, rollback_of: id, status: "initiated" }, 202);
+    return c.json(
+      {
+        restore_id: rid,
+        rollback_of: id,
+        status: "initiated",
+        stages: ["approval", "safety snapshot", ...plans.map((p) => `restore ${p.component}`), "final verification"],
+      },
+      202,
+    );
   });
   return r;
 }

@@ -75,6 +75,7 @@ export function restoreRoutes() {
         requested_by: principal.subject,
         plans,
         target_timestamp: body.target_timestamp,
+        selection: { database: body.database, assets: body.assets, sessions: body.sessions },
       });
       c.set("auditTarget", `${id} <- ${requested.id}`);
       return c.json(
