@@ -10,6 +10,7 @@ import { ApiError } from "./api/client";
 import { apiCommand, exitCodeOf, UsageError } from "./api/commands";
 import { recoverAssets } from "./recover/assets";
 import { recoverDatabase } from "./recover/database";
+import { exportKeys } from "./recover/key-escrow";
 import { DirectoryBucket, type ReadOnlyBucket, S3Bucket } from "./recover/sources";
 
 const USAGE = `usage:
@@ -27,6 +28,8 @@ const USAGE = `usage:
   vaultline recover list      (--from DIR | --s3-endpoint URL --s3-bucket NAME) [key options] [--json]
   vaultline recover database  --backup ID --out FILE.sqlite  (source) [key options] [--json]
   vaultline recover assets    --backup ID --out DIR          (source) [key options] [--json]
+  vaultline keys export       --out DIR                      (source) [key options] [--json]
+                              the config and every wrapped data key, for offline escrow (docs/KEYS.md)
 
 source:  --from DIR                      a copy of the bucket (rclone copy, aws s3 sync, ...)
          --s3-endpoint URL --s3-bucket NAME [--s3-region auto]
@@ -51,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
       return exitCodeOf(e);
     }
   }
-  if (command !== "recover" || !sub) usage(command ? `unknown command ${command}` : undefined);
+  if (!(command === "recover" || (command === "keys" && sub === "export")) || !sub)
+    usage(command ? `unknown command ${command}` : undefined);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -84,6 +88,13 @@ export async function main(argv: string[]): Promise<number> {
   const log = values.json ? () => {} : (line: string) => console.log(line);
   const repo = await Repository.open(source as unknown as R2Bucket, key, old, { readOnly: true, digestOptional: true });
 
+  if (command === "keys") {
+    if (!values.out) usage("keys export needs --out DIR");
+    const r = await exportKeys(repo, source, values.out);
+    if (values.json) console.log(JSON.stringify(r));
+    else log(`exported the config and ${r.files.length - 1} key wrap(s) of repository ${r.repository_id} into ${r.out}`);
+    return 0;
+  }
   if (sub === "list") {
     const rows: { backup_id: string; format: string; type: string; completed_at: string }[] = [];
     for await (const id of repo.listManifestIds()) {

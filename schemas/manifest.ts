@@ -100,5 +100,10 @@ export const DatabaseManifest = ManifestHeader.extend({
   /** Present when change capture was installed: the scan's window in the change log (docs/CAPTURE.md). */
   capture: CapturePoint.optional(),
   time_travel: TimeTravelMark.optional(),
+  /**
+   * The chunker the rows were cut with (the repository config's when the backup ran), inside the sealed manifest:
+   * a restore re-cuts staging with exactly these to compare digests, whatever the config says later.
+   */
+  chunker: z.object({ min: z.number().int(), avg_extra: z.number().int(), max: z.number().int() }).optional(),
 });
 export type DatabaseManifest = z.infer<typeof DatabaseManifest>;

@@ -11,6 +11,8 @@ export const RepositoryConfig = z.object({
   cipher: z.literal("AES-256-GCM"),
   compression: z.literal("brotli"),
   chunker: z.object({ min: z.number().int(), avg_extra: z.number().int(), max: z.number().int() }),
+  /** HMAC-SHA-256 of the rest, under a key derived from the data key (docs/FORMAT.md, "Config"): edits are caught. */
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type RepositoryConfig = z.infer<typeof RepositoryConfig>;
 

@@ -134,10 +134,10 @@ for (const q of plan.queues) {
 }
 
 for (const b of plan.buckets.filter((b) => b.locked)) {
-  const days = plan.lockRules[0]!.condition.maxAgeSeconds / 86_400;
-  report.push(
-    `${dry ? "would lock" : "locked"}  R2 ${b.name}: ${plan.lockRules.map((r) => r.prefix).join(", ")} for ${days} days (bucket lock)`,
+  const held = plan.lockRules.map(
+    (r) => `${r.prefix} ${r.condition.type === "Age" ? `for ${r.condition.maxAgeSeconds / 86_400} days` : "for good"}`,
   );
+  report.push(`${dry ? "would lock" : "locked"}  R2 ${b.name}: ${held.join(", ")} (bucket lock)`);
   if (!dry) {
     await cf.r2.buckets.locks.update(b.name, {
       account_id,

@@ -299,7 +299,14 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
           const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
           const specs = indexes.map((i) => specFor(manifest.schema.tables[i]!, i));
           const tables = indexes.map((i) => manifest.tables[i]!);
-          const next = await verifySlice(this.env[p.target_binding], specs, tables, repo.config.chunker, from, VERIFY_STEP_BYTES);
+          const next = await verifySlice(
+            this.env[p.target_binding],
+            specs,
+            tables,
+            manifest.chunker ?? repo.config.chunker,
+            from,
+            VERIFY_STEP_BYTES,
+          );
           await markRestoreStage(this.env.CATALOG_DB, p.restore_id, name, {
             tables_verified: next ? next.table : tables.length,
             tables_total: tables.length,

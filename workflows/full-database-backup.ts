@@ -120,6 +120,7 @@ export class FullDatabaseBackupWorkflow extends WorkflowEntrypoint<Env, FullData
             timings_ms: { export: slices.reduce((t, s) => t + s.ms, 0), verify: verifyMs },
             capture,
             time_travel: timeTravel,
+            chunker: repo.config.chunker,
           });
           const { manifest: back, stored } = await repo.commitManifest(id, manifest, DatabaseManifest);
           return completedResult(back, Layout.manifest(id), stored);

@@ -21,12 +21,17 @@ export interface ProvisionPlan {
   /** The provider's Workers that hold its session Durable Objects (SESSIONS' script_name): checked, never created. */
   providerScripts: { binding: string; script: string; className: string }[];
   /** Bucket lock rules for every locked bucket: the minimum retention, by prefix (docs/KEYS.md, docs/OPERATIONS.md). */
-  lockRules: { id: string; prefix: string; enabled: true; condition: { type: "Age"; maxAgeSeconds: number } }[];
+  lockRules: { id: string; prefix: string; enabled: true; condition: { type: "Age"; maxAgeSeconds: number } | { type: "Indefinite" } }[];
 }
 
-/** Backup data that must outlive the minimum retention whoever holds the API token. `keys/` and `config` are not
- * locked: retiring an old master key deletes its wraps (docs/KEYS.md), and the config is written once anyway. */
+/** Backup data that must outlive the minimum retention whoever holds the API token. */
 export const LOCKED_PREFIXES = ["data/", "manifests/", "segments/", "audit/"] as const;
+/**
+ * Held for good: the repository's `config`, written once and never deleted by Vaultline (a bucket that loses it
+ * refuses to start over, src/repo/repository.ts). `keys/` stays deletable (retiring a master key deletes its wraps,
+ * docs/KEYS.md): the escrow copy (`npx vaultline keys export`) is what brings deleted wraps back.
+ */
+export const FOREVER_PREFIXES = ["config"] as const;
 
 const PROVIDER_BINDINGS = new Set(["OIDC_DB", "ASSETS_BUCKET"]);
 
@@ -75,11 +80,19 @@ export function provisionPlan(
       .map((b) => ({ binding: b.name, script: b.script_name!, className: b.class_name })),
     // Each queue with its dead-letter queue, so no notification is dropped silently.
     queues: queues.flatMap((q) => [q, `${q}-dlq`]),
-    lockRules: LOCKED_PREFIXES.map((prefix) => ({
-      id: `vaultline-min-retention-${prefix.replace(/\/$/, "")}`,
-      prefix,
-      enabled: true,
-      condition: { type: "Age", maxAgeSeconds: days * 86_400 },
-    })),
+    lockRules: [
+      ...LOCKED_PREFIXES.map((prefix) => ({
+        id: `vaultline-min-retention-${prefix.replace(/\/$/, "")}`,
+        prefix,
+        enabled: true as const,
+        condition: { type: "Age" as const, maxAgeSeconds: days * 86_400 },
+      })),
+      ...FOREVER_PREFIXES.map((prefix) => ({
+        id: `vaultline-forever-${prefix}`,
+        prefix,
+        enabled: true as const,
+        condition: { type: "Indefinite" as const },
+      })),
+    ],
   };
 }

@@ -15,6 +15,8 @@ export interface ManifestInput {
   timings_ms: Record<string, number>;
   capture: CapturePoint | null;
   time_travel: TimeTravelMark | null;
+  /** The chunker the export used (the repository config's). */
+  chunker?: DatabaseManifest["chunker"];
 }
 
 /** Folds the export slices into one manifest: per-table chunk lists, row counts and checksums. */
@@ -57,5 +59,6 @@ export async function buildDatabaseManifest(m: ManifestInput): Promise<DatabaseM
     timings_ms: m.timings_ms,
     ...(m.capture ? { capture: m.capture } : {}),
     ...(m.time_travel ? { time_travel: m.time_travel } : {}),
+    ...(m.chunker ? { chunker: m.chunker } : {}),
   };
 }

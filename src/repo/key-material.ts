@@ -17,10 +17,13 @@ export interface DataKey {
   id: string;
   enc: CryptoKey;
   mac: CryptoKey;
+  /** Authenticates the repository's `config` object (HKDF from the data key: it survives master key rotation). */
+  configMac: CryptoKey;
 }
 
 const KEK_INFO = utf8.encode("vaultline/v1/kek");
 const KEK_ID_INFO = utf8.encode("vaultline/v1/kek-id");
+const CONFIG_MAC_INFO = utf8.encode("vaultline/v1/config-mac");
 
 /** `name` is where the key came from, for the error when it is malformed (never the key itself). */
 export async function importMasterKey(secret: string | undefined, name = "BACKUP_ENCRYPTION_KEY"): Promise<MasterKey> {
@@ -84,7 +87,22 @@ export async function unwrapRaw(master: MasterKey, dataKeyId: string, wrapped: {
 export async function importDataKey(id: string, raw: Uint8Array): Promise<DataKey> {
   const enc = await crypto.subtle.importKey("raw", raw.slice(0, 32), "AES-GCM", false, ["encrypt", "decrypt"]);
   const mac = await crypto.subtle.importKey("raw", raw.slice(32, 64), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return { id, enc, mac };
+  const ikm = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
+  const configMac = await crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: CONFIG_MAC_INFO },
+    ikm,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign"],
+  );
+  return { id, enc, mac, configMac };
+}
+
+/** The MAC of a repository config: HMAC-SHA-256 over its JSON without `mac`, fields in a fixed order. */
+export async function configMacOf(key: DataKey, config: Record<string, unknown>): Promise<string> {
+  const { mac: _mac, ...rest } = config;
+  const canonical = JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  return toHex(await crypto.subtle.sign("HMAC", key.configMac, utf8.encode(`vaultline-config\0${canonical}`)));
 }
 
 /** Chunk id: keyed, so ids reveal nothing about content to someone who can list the bucket. */

@@ -4,7 +4,16 @@ import type { z } from "zod";
 import { IntegrityError, KeyMismatchError, NotFoundError } from "../errors";
 import { fromUtf8, sha256Hex, toHex, utf8 } from "./bytes";
 import { type Keyring, loadKeyring } from "../key-management/keyring";
-import { chunkId, type DataKey, type MasterKey, newDataKeyMaterial, unwrapDataKey, wrapDataKey } from "./key-material";
+import {
+  chunkId,
+  configMacOf,
+  type DataKey,
+  importDataKey,
+  type MasterKey,
+  newDataKeyMaterial,
+  unwrapDataKey,
+  wrapDataKey,
+} from "./key-material";
 import { Layout } from "./layout";
 import { ObjectKind, open, seal } from "./sealed-object";
 
@@ -54,6 +63,12 @@ export class Repository {
       config = await initialise(bucket, keyring.current);
     }
     const dataKey = await loadDataKey(bucket, keyring, config.data_key_id);
+    // The config is read before any key is at hand; once the data key is, the config must prove it was not edited.
+    if ((await configMacOf(dataKey, config)) !== config.mac)
+      throw new IntegrityError(
+        Layout.config,
+        "the repository config was altered (its MAC does not verify): restore it from the replica or the escrow copy (npx vaultline keys export)",
+      );
     return new Repository(bucket, config, dataKey, options);
   }
 
@@ -242,26 +257,57 @@ export async function readRepositoryConfig(bucket: R2Bucket): Promise<Repository
   return parsed.data;
 }
 
+/** Where a repository keeps objects: a bucket holding any of them without a config is not new, whatever it lacks. */
+const REPOSITORY_PREFIXES = ["manifests/", "data/", "segments/", "audit/", "cold/", "keys/"] as const;
+
 async function initialise(bucket: R2Bucket, master: MasterKey): Promise<RepositoryConfig> {
+  await refuseIfNotEmpty(bucket);
   const material = await newDataKeyMaterial();
   // The key goes first: a config that names a key nobody can find would brick the repository.
   await writeWrappedKey(bucket, master, material.id, material.raw);
-  const config: RepositoryConfig = {
-    format: "vaultline-repository",
-    version: FORMAT_VERSION,
+  const unsigned = {
+    format: "vaultline-repository" as const,
+    version: FORMAT_VERSION as typeof FORMAT_VERSION,
     repository_id: toHex(crypto.getRandomValues(new Uint8Array(8))),
     created_at: new Date().toISOString(),
     data_key_id: material.id,
-    cipher: "AES-256-GCM",
-    compression: "brotli",
+    cipher: "AES-256-GCM" as const,
+    compression: "brotli" as const,
     chunker: { ...CHUNKER },
   };
+  const config: RepositoryConfig = { ...unsigned, mac: await configMacOf(await importDataKey(material.id, material.raw), unsigned) };
   const put = await bucket.put(Layout.config, JSON.stringify(config), { onlyIf: { etagDoesNotMatch: "*" } });
   if (put) return config;
   // Lost a race with another initialiser: theirs stands (our key object is an unused orphan).
   const theirs = await readRepositoryConfig(bucket);
   if (!theirs) throw new IntegrityError(Layout.config, "config vanished during initialisation");
   return theirs;
+}
+
+/**
+ * A bucket without a config but with repository objects lost its config (deleted, or never copied): starting a new
+ * repository there would put every later backup under a new data key and leave the old ones unreadable. Refused,
+ * naming what was found. Only key objects and nothing else may be another initialiser's, a moment ahead: wait for
+ * its config before refusing.
+ */
+async function refuseIfNotEmpty(bucket: R2Bucket): Promise<void> {
+  const found: string[] = [];
+  for (const prefix of REPOSITORY_PREFIXES) {
+    const first = (await bucket.list({ prefix, limit: 1 })).objects[0];
+    if (first) found.push(first.key);
+  }
+  if (found.length === 0) return;
+  if (found.every((k) => k.startsWith("keys/"))) {
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (await bucket.head(Layout.config)) return;
+    }
+  }
+  throw new IntegrityError(
+    Layout.config,
+    `is missing, but the bucket already holds a repository's objects (${found.join(", ")}): refusing to start a new repository over it. ` +
+      "Put the config back (from the replica bucket, or the escrow copy made by `npx vaultline keys export`)",
+  );
 }
 
 /** Stores a data key wrapped by `master` (write-once: false when that wrap already exists). */

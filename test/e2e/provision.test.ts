@@ -58,11 +58,13 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
       ]),
     );
     expect(api.state.queues.map((q) => q.queue_name)).toEqual(["vaultline-events", "vaultline-events-dlq"]);
-    // Retention is 30 days in wrangler.jsonc: every backup prefix is held that long, in both copies; keys/ is not.
+    // Retention is 30 days in wrangler.jsonc: every backup prefix is held that long, in both copies, and the
+    // repository's config for good; keys/ is not (retirement deletes wraps; the escrow copy brings them back).
     for (const bucket of ["vaultline-backups", "vaultline-backups-replica"]) {
-      expect(api.state.locks[bucket]!.map((r) => [r.prefix, r.enabled, r.condition])).toEqual(
-        LOCKED_PREFIXES.map((p) => [p, true, { type: "Age", maxAgeSeconds: 30 * 86_400 }]),
-      );
+      expect(api.state.locks[bucket]!.map((r) => [r.prefix, r.enabled, r.condition])).toEqual([
+        ...LOCKED_PREFIXES.map((p) => [p, true, { type: "Age", maxAgeSeconds: 30 * 86_400 }]),
+        ["config", true, { type: "Indefinite" }],
+      ]);
     }
     expect(api.state.locks["vaultline-restore-target"]).toBeUndefined();
     expect(stdout).toMatch(/CATALOG_DB: "database_id": "[0-9a-f-]{36}"/);

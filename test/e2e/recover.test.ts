@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, relative, sep } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -114,6 +114,24 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     expect(JSON.parse(listed.stdout).backups.map((b: any) => b.backup_id)).toEqual(
       expect.arrayContaining([system, `${system}_database`, incremental]),
     );
+
+    // Escrow: `keys export` copies the config and every key wrap out. A copy of the repository that lost them (deleted
+    // from the bucket) lists nothing; put back from the escrow copy, it lists every backup again.
+    const escrow = join(dir, "escrow");
+    const exported = await vaultline(["keys", "export", "--from", repoDir, "--out", escrow, "--json"], { BACKUP_ENCRYPTION_KEY: key });
+    expect(exported.code, exported.stderr).toBe(0);
+    const escrowed = JSON.parse(exported.stdout).files as string[];
+    expect(escrowed[0]).toBe("config");
+    expect(escrowed.filter((f) => f.startsWith("keys/")).length).toBeGreaterThanOrEqual(1);
+    const stripped = join(dir, "stripped");
+    cpSync(repoDir, stripped, { recursive: true });
+    for (const f of escrowed) rmSync(join(stripped, f));
+    const lost = await vaultline(["recover", "list", "--from", stripped, "--json"], { BACKUP_ENCRYPTION_KEY: key });
+    expect(lost.code).toBe(1);
+    cpSync(escrow, stripped, { recursive: true });
+    const back = await vaultline(["recover", "list", "--from", stripped, "--json"], { BACKUP_ENCRYPTION_KEY: key });
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).backups).toEqual(JSON.parse(listed.stdout).backups);
 
     // The incremental backup: its base's rows, its base's window and its own segments replayed: the database as it is now.
     const out = join(dir, "recovered.sqlite");
