@@ -11,6 +11,7 @@ import { apiCommand, exitCodeOf, UsageError } from "./api/commands";
 import { recoverAssets } from "./recover/assets";
 import { recoverDatabase } from "./recover/database";
 import { exportKeys } from "./recover/key-escrow";
+import { BREAK_GLASS_USAGE, breakGlassCommand } from "./break-glass";
 import { DirectoryBucket, type ReadOnlyBucket, S3Bucket } from "./recover/sources";
 
 const USAGE = `usage:
@@ -30,6 +31,9 @@ const USAGE = `usage:
   vaultline recover assets    --backup ID --out DIR          (source) [key options] [--json]
   vaultline keys export       --out DIR                      (source) [key options] [--json]
                               the config and every wrapped data key, for offline escrow (docs/KEYS.md)
+
+break-glass (the provider is down; docs/runbooks/provider-down.md):
+${BREAK_GLASS_USAGE}
 
 source:  --from DIR                      a copy of the bucket (rclone copy, aws s3 sync, ...)
          --s3-endpoint URL --s3-bucket NAME [--s3-region auto]
@@ -52,6 +56,14 @@ export async function main(argv: string[]): Promise<number> {
       if (e instanceof UsageError) usage(e.message);
       console.error(`vaultline: ${e instanceof ApiError ? `[${e.code}] ${e.message}` : e instanceof Error ? e.message : String(e)}`);
       return exitCodeOf(e);
+    }
+  }
+  if (command === "break-glass") {
+    try {
+      return await breakGlassCommand(sub, rest, (line) => console.error(line));
+    } catch (e) {
+      if (e instanceof UsageError) usage(e.message);
+      throw e;
     }
   }
   if (!(command === "recover" || (command === "keys" && sub === "export")) || !sub)

@@ -98,6 +98,9 @@ export const DatabaseSelection = z
 /** An instant, ISO 8601 with a zone (`2026-11-29T12:00:05Z`); fractions of a second are kept. */
 export const Instant = z.iso.datetime({ offset: true, message: "an ISO 8601 date-time with a zone, e.g. 2026-11-29T12:00:05Z" });
 
+/** A second person's decision (a production restore, a destructive change): always with a reason. */
+export const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
+
 export const RestoreBody = z
   .object({
     /** The backup to restore; or give target_timestamp instead. */

@@ -17,6 +17,10 @@ export interface Access {
 export const ACCESS: Record<string, Access> = {
   "GET /healthz": { roles: "public" },
   "GET /openapi.json": { roles: "public" },
+  "POST /break-glass/restore": {
+    roles: "public",
+    note: "no token: M custodians' signatures over the request (docs/runbooks/provider-down.md)",
+  },
   "GET /": { roles: "public", note: "the dashboard page: no data; it calls /admin/* with the person's token" },
   "GET /dashboard.js": { roles: "public" },
   "GET /admin/whoami": { roles: ["viewer", "approver", "auditor", "restore_requester", "operator", "admin"] },

@@ -27,6 +27,7 @@ import { retentionRoutes } from "./routes/retention";
 import { testRestoreRoutes } from "./routes/test-restores";
 import { providerRoutes } from "./routes/provider";
 import { changeRoutes } from "./routes/changes";
+import { breakGlassRoutes } from "./routes/break-glass";
 import { checkDeclaredLength } from "./validate";
 import type { z } from "zod";
 import type { Healthz } from "../../schemas/responses";
@@ -89,6 +90,8 @@ export function createApp() {
   app.get("/dashboard.js", (c) => c.body(DASHBOARD_JS, 200, { ...SECURITY, "content-type": "text/javascript; charset=utf-8" }));
   // Generated from the schemas the handlers validate with (src/api/openapi.ts).
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  // Outside /admin: no bearer token; custodians' signatures are the credential (docs/runbooks/provider-down.md).
+  app.route("/", breakGlassRoutes());
 
   // Every admin call is authenticated and audited (who, what, target, from where, outcome), the refused ones included
   // (docs/AUDIT.md). A change is audited before it runs and refused when its entry cannot be written; a read is

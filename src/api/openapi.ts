@@ -1,3 +1,4 @@
+import { DecisionBody } from "../../schemas/api";
 import { z } from "zod";
 import { CreateBackupBody, ListBackupsQuery, RestoreBody } from "../../schemas/api";
 import { AuditQuery } from "../../schemas/audit";
@@ -5,9 +6,9 @@ import { ComplianceQuery } from "../../schemas/reports";
 import { LegalHoldBody, PolicySet, RangeHoldBody } from "../../schemas/retention";
 import { ListTestRestoresQuery } from "../../schemas/test-restore";
 import { ACCESS } from "./access";
-import { DecisionBody } from "./routes/approvals";
 import { VerifyQuery, UnauthenticatedQuery } from "./routes/audit";
 import { ListChangesQuery } from "../../schemas/changes";
+import { BreakGlassSubmission } from "../../schemas/break-glass";
 import { DiffQuery } from "./routes/config";
 import { AgeBody } from "./routes/demo";
 import { MetricsQuery } from "./routes/health";
@@ -68,6 +69,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/catalog/rebuild": { summary: "Rebuild the catalog from the bucket" },
   "GET /admin/audit": { summary: "The audit trail, filtered, newest first", query: AuditQuery },
   "GET /admin/audit/verify": { summary: "Walk the hash chain and the sealed copies", query: VerifyQuery },
+  "POST /break-glass/restore": {
+    summary: "Start a production restore with M custodians' signatures (the provider is down)",
+    body: BreakGlassSubmission,
+    status: 202,
+  },
   "GET /admin/changes": { summary: "Destructive changes waiting for, or decided by, a second person", query: ListChangesQuery },
   "GET /admin/changes/:id": { summary: "A change request" },
   "POST /admin/changes/:id/approve": { summary: "Approve a destructive change (a second person, second factor)", body: DecisionBody },

@@ -11,6 +11,7 @@ const NOTIFY: Record<string, NotificationEvent["severity"]> = {
   "key.rotation.failed": "critical",
   "scrub.unrepairable": "critical",
   "capture.entry_refused": "critical",
+  "break_glass.used": "critical",
   "alert.fired": "warning",
   "alert.resolved": "info",
   "backup.completed": "info",

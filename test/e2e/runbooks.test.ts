@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
+import type { ZodType } from "zod";
+import { CreateBackupBody, DecisionBody, RestoreBody } from "../../schemas/api.ts";
 
 // Every runbook names the tests that exercise its procedure: they must exist, with the test titles quoted.
 it("each disaster-recovery runbook names tests that exist, and the titles it quotes are in them", () => {
@@ -10,6 +12,7 @@ it("each disaster-recovery runbook names tests that exist, and the titles it quo
     "complete-system-failure.md",
     "data-corruption.md",
     "human-error.md",
+    "provider-down.md",
     "regional-outage.md",
     "security-breach.md",
   ]);
@@ -25,4 +28,31 @@ it("each disaster-recovery runbook names tests that exist, and the titles it quo
       expect(readFileSync(file!, "utf8"), `${book}: "${quoted}" in ${file}`).toContain(quoted);
     }
   }
+});
+
+// Every request body a runbook sends with curl is validated by the schema the API validates it with, so a runbook
+// cannot ask for what the API refuses (a component that cannot be restored, a missing confirmation, ...).
+it("each runbook's curl bodies pass the schemas the API checks them with", () => {
+  const SCHEMAS: [RegExp, ZodType][] = [
+    [/\/admin\/backup\/restore$/, RestoreBody],
+    [/\/admin\/backup\/create$/, CreateBackupBody],
+    [/\/admin\/(restore|changes)\/[^/]+\/(approve|reject)$/, DecisionBody],
+  ];
+  const dir = "docs/runbooks";
+  let checked = 0;
+  for (const book of readdirSync(dir).filter((f) => f.endsWith(".md"))) {
+    for (const line of readFileSync(join(dir, book), "utf8").split("\n")) {
+      const body = /-d '(\{[^']*\})'/.exec(line)?.[1];
+      const path = /\$V(\/admin\/[\w/.<>-]+)/.exec(line)?.[1];
+      if (!body || !path) continue;
+      const schema = SCHEMAS.find(([re]) => re.test(path))?.[1];
+      expect(schema, `${book}: no schema known for ${path}`).toBeDefined();
+      const parsed = schema!.safeParse(
+        JSON.parse(body.replace(/rs_\.\.\./g, "rs_x").replace(/bk_\.\.\./g, "bk_20261201T000000Z_00000000")),
+      );
+      expect(parsed.success, `${book}: ${path} ${body}: ${parsed.error?.issues[0]?.message}`).toBe(true);
+      checked++;
+    }
+  }
+  expect(checked).toBeGreaterThanOrEqual(4);
 });

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { RestoreId } from "../../../schemas/api";
+import { DecisionBody, RestoreId } from "../../../schemas/api";
 import { type ApprovalEvent, RequestSelection } from "../../../schemas/workflows";
 import { rollbackPlans } from "../../restore/plan";
 import type { Component } from "../../../schemas/api";
@@ -11,8 +10,6 @@ import { authConfig } from "../../auth/authenticate";
 import { requireMfa } from "../../auth/roles";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { startProductionRestore } from "../../restore/start";
-
-export const DecisionBody = z.object({ comment: z.string().trim().min(1, "say why").max(1000) }).strict();
 
 /**
  * The second person's decision on a production restore. The approver must hold the approver role and must not be

@@ -1,3 +1,4 @@
+import { DecisionBody } from "../../../schemas/api";
 import { Hono } from "hono";
 import { ChangeId, ListChangesQuery } from "../../../schemas/changes";
 import { authConfig } from "../../auth/authenticate";
@@ -7,7 +8,6 @@ import { changeView, decide } from "../../changes/two-person";
 import { NotFoundError } from "../../errors";
 import type { AppEnv } from "../app";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
-import { DecisionBody } from "./approvals";
 
 /** Destructive changes waiting for a second person, and their decisions (docs/ACCESS.md, "Two people"). */
 export function changeRoutes() {

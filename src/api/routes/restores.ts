@@ -4,9 +4,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { progressOf } from "../progress";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
-import type { ReplayPlan } from "../../../schemas/capture";
-import { type BackupRow, getBackup } from "../../catalog/backups";
-import { planPointInTime } from "../../capture/coverage";
+import { planRestoreRequest } from "../../restore/request";
 import { childRestores, getApproval, getRestore, readRestoreLog, restoreInProgress, type RestoreRow } from "../../catalog/restores";
 import { startComponentRestore } from "../../restore/start";
 import { describePlan } from "../../restore/dry-run";
@@ -15,7 +13,6 @@ import type { AppEnv } from "../app";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa, requireRole } from "../../auth/roles";
 import { newId } from "../../ids";
-import { type ComponentRestorePlan, planComponentRestore } from "../../restore/plan";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { startProductionRestore } from "../../restore/start";
 
@@ -31,20 +28,7 @@ export function restoreRoutes() {
       if (!body.dry_run) requireMfa(principal, authConfig(c.env), "restoring into production");
     } else requireRole(principal, "operator", "restoring into a non-production target");
     c.set("auditTarget", body.backup_id ?? body.target_timestamp);
-    let requested: BackupRow | null;
-    let pointInTime: ReplayPlan | undefined;
-    if (body.target_timestamp !== undefined) {
-      const pit = await planPointInTime(c.env, Date.parse(body.target_timestamp));
-      requested = pit.base;
-      pointInTime = pit.replay;
-    } else {
-      requested = await getBackup(c.env.CATALOG_DB, body.backup_id!);
-      if (!requested) throw new NotFoundError(`backup ${body.backup_id} not found`);
-    }
-
-    // Every component is checked before any restore starts: a bad selection starts nothing.
-    const plans: ComponentRestorePlan[] = [];
-    for (const component of body.components) plans.push(await planComponentRestore(c.env, requested, body, component, pointInTime));
+    const { requested, plans } = await planRestoreRequest(c.env, body);
     if (body.dry_run) {
       const described = [];
       for (const plan of plans) described.push(await describePlan(c.env, plan));
