@@ -27,3 +27,18 @@ export const WrappedKey = z.object({
   created_at: z.string(),
 });
 export type WrappedKey = z.infer<typeof WrappedKey>;
+
+/**
+ * `keychain/<n>`: the n-th data key after the config's (n from 1). Write-once; its MAC is under the data key before
+ * it, so the chain from the config's key decides which data key is current; nothing outside it counts.
+ */
+export const KeychainEntry = z.object({
+  format: z.literal("vaultline-keychain"),
+  version: z.literal(FORMAT_VERSION),
+  n: z.number().int().positive(),
+  data_key_id: z.string().regex(/^[0-9a-f]{32}$/),
+  previous_data_key_id: z.string().regex(/^[0-9a-f]{32}$/),
+  created_at: z.string(),
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type KeychainEntry = z.infer<typeof KeychainEntry>;

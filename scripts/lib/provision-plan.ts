@@ -27,11 +27,11 @@ export interface ProvisionPlan {
 /** Backup data that must outlive the minimum retention whoever holds the API token. */
 export const LOCKED_PREFIXES = ["data/", "manifests/", "segments/", "audit/"] as const;
 /**
- * Held for good: the repository's `config`, written once and never deleted by Vaultline (a bucket that loses it
+ * Held for good: the repository's `config` and its data key chain (`keychain/`), written once and never deleted by Vaultline (a bucket that loses it
  * refuses to start over, src/repo/repository.ts). `keys/` stays deletable (retiring a master key deletes its wraps,
  * docs/KEYS.md): the escrow copy (`npx vaultline keys export`) is what brings deleted wraps back.
  */
-export const FOREVER_PREFIXES = ["config"] as const;
+export const FOREVER_PREFIXES = ["config", "keychain/"] as const;
 
 const PROVIDER_BINDINGS = new Set(["OIDC_DB", "ASSETS_BUCKET"]);
 
@@ -88,7 +88,7 @@ export function provisionPlan(
         condition: { type: "Age" as const, maxAgeSeconds: days * 86_400 },
       })),
       ...FOREVER_PREFIXES.map((prefix) => ({
-        id: `vaultline-forever-${prefix}`,
+        id: `vaultline-forever-${prefix.replace(/\/$/, "")}`,
         prefix,
         enabled: true as const,
         condition: { type: "Indefinite" as const },

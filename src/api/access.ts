@@ -58,6 +58,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/audit/seal": { roles: ["auditor", "admin"] },
   "GET /admin/keys": { roles: ["admin"] },
   "POST /admin/keys/rotate": { roles: ["admin"] },
+  "POST /admin/keys/data-key/rotate": { roles: ["admin"], note: "new objects under a new data key; nothing is deleted" },
   "GET /admin/keys/rotations/:id": { roles: ["admin"] },
   "POST /admin/keys/:id/retire": {
     roles: ["admin"],

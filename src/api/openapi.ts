@@ -85,6 +85,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /admin/audit/seal": { summary: "Seal new audit entries to the bucket now" },
   "GET /admin/keys": { summary: "Master keys, data keys, what needs what" },
   "POST /admin/keys/rotate": { summary: "Re-wrap every data key under the current master key", status: 202 },
+  "POST /admin/keys/data-key/rotate": { summary: "A new data key for everything written from now on" },
   "GET /admin/keys/rotations/:id": { summary: "A key rotation and its report" },
   "POST /admin/keys/:id/retire": { summary: "Delete an old master key's wraps (second factor)" },
   "GET /admin/backup/policies": { summary: "The retention policy in force" },

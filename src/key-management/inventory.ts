@@ -1,6 +1,6 @@
 import type { KeyReport, MasterKeyStatus } from "../../schemas/keys";
 import { Layout } from "../repo/layout";
-import { readRepositoryConfig } from "../repo/repository";
+import { readRepositoryConfig } from "../repo/repository-config";
 import type { Keyring } from "./keyring";
 import { countCompletedBackups } from "../catalog/backups";
 

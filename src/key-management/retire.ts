@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { ConflictError, NotFoundError } from "../errors";
 import { unwrapRaw } from "../repo/key-material";
 import { Layout } from "../repo/layout";
-import { readWrappedKey } from "../repo/repository";
+import { readWrappedKey } from "../repo/key-objects";
 import { replicaOf } from "../replication/replica";
 import { keyReport } from "./inventory";
 import { keyringOf } from "./keyring";

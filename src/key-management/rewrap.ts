@@ -1,6 +1,6 @@
 import { IntegrityError, KeyMismatchError } from "../errors";
 import { unwrapRaw } from "../repo/key-material";
-import { readWrappedKey, wrapsOf, writeWrappedKey } from "../repo/repository";
+import { readWrappedKey, wrapsOf, writeWrappedKey } from "../repo/key-objects";
 import type { Keyring } from "./keyring";
 
 export interface Rewrapped {

@@ -24,6 +24,7 @@ export async function backupObjectPage(repo: Repository, backupId: string, page:
   if (page === 0) {
     const keys = [Layout.config, Layout.manifest(backupId)];
     for await (const k of repo.listKeys(Layout.keysPrefix)) keys.push(k);
+    for await (const k of repo.listKeys(Layout.keychainPrefix)) keys.push(k);
     if (m.format === "vaultline-manifest" && m.capture) keys.push(...m.capture.segments.map((s) => s.key));
     if (m.format === "vaultline-incremental-manifest") keys.push(...m.segments.map((s) => s.key));
     return keys;

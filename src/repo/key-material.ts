@@ -99,10 +99,19 @@ export async function importDataKey(id: string, raw: Uint8Array): Promise<DataKe
 }
 
 /** The MAC of a repository config: HMAC-SHA-256 over its JSON without `mac`, fields in a fixed order. */
-export async function configMacOf(key: DataKey, config: Record<string, unknown>): Promise<string> {
-  const { mac: _mac, ...rest } = config;
+export function configMacOf(key: DataKey, config: Record<string, unknown>): Promise<string> {
+  return labelledMac(key, "vaultline-config", config);
+}
+
+/** The MAC of a data key chain entry, under the previous data key: each new data key is vouched for by the one before. */
+export function keychainMacOf(previous: DataKey, entry: Record<string, unknown>): Promise<string> {
+  return labelledMac(previous, "vaultline-keychain", entry);
+}
+
+async function labelledMac(key: DataKey, label: string, value: Record<string, unknown>): Promise<string> {
+  const { mac: _mac, ...rest } = value;
   const canonical = JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-  return toHex(await crypto.subtle.sign("HMAC", key.configMac, utf8.encode(`vaultline-config\0${canonical}`)));
+  return toHex(await crypto.subtle.sign("HMAC", key.configMac, utf8.encode(`${label}\0${canonical}`)));
 }
 
 /** Chunk id: keyed, so ids reveal nothing about content to someone who can list the bucket. */

@@ -3,6 +3,9 @@ export const Layout = {
   config: "config",
   keysPrefix: "keys/",
   keyPrefix: (dataKeyId: string) => `keys/${dataKeyId}/`,
+  /** The data keys after the config's first, in order: `keychain/<n>` (docs/KEYS.md, "Data key rotation"). */
+  keychainPrefix: "keychain/",
+  keychain: (n: number) => `keychain/${String(n).padStart(6, "0")}`,
   key: (dataKeyId: string, kekId: string) => `keys/${dataKeyId}/${kekId}.json`,
   chunkPrefix: "data/",
   chunk: (id: string) => `data/${id.slice(0, 2)}/${id}`,

@@ -1,21 +1,14 @@
-import { FORMAT_VERSION } from "../../schemas/manifest";
-import { RepositoryConfig, WrappedKey } from "../../schemas/repository";
+import type { RepositoryConfig } from "../../schemas/repository";
 import type { z } from "zod";
 import { IntegrityError, KeyMismatchError, NotFoundError } from "../errors";
 import { fromUtf8, sha256Hex, toHex, utf8 } from "./bytes";
 import { type Keyring, loadKeyring } from "../key-management/keyring";
-import {
-  chunkId,
-  configMacOf,
-  type DataKey,
-  importDataKey,
-  type MasterKey,
-  newDataKeyMaterial,
-  unwrapDataKey,
-  wrapDataKey,
-} from "./key-material";
+import { chunkId, configMacOf, type DataKey } from "./key-material";
+import { loadDataKey, writeWrappedKey } from "./key-objects";
+import { initialise, readRepositoryConfig } from "./repository-config";
 import { Layout } from "./layout";
-import { ObjectKind, open, seal } from "./sealed-object";
+import { ObjectKind, open, seal, sealedKeyId } from "./sealed-object";
+import { type DataKeys, loadDataKeys, rotateDataKey } from "./data-keys";
 
 export interface RepositoryOptions {
   /** Never create a repository (offline readers). */
@@ -23,8 +16,6 @@ export interface RepositoryOptions {
   /** Accept objects without the upload digest in their metadata (copies made by generic tools). */
   digestOptional?: boolean;
 }
-
-export const CHUNKER = { min: 1 << 20, avg_extra: 1 << 20, max: 8 << 20 } as const;
 
 export interface PutChunkResult {
   id: string;
@@ -41,8 +32,11 @@ export class Repository {
   private constructor(
     readonly bucket: R2Bucket,
     readonly config: RepositoryConfig,
+    /** The data key new objects are sealed with (the newest of the chain, src/repo/data-keys.ts). */
     readonly dataKey: DataKey,
-    private readonly options: RepositoryOptions = {},
+    private readonly options: RepositoryOptions,
+    private readonly keys: DataKeys,
+    private readonly keyring: Keyring,
   ) {}
 
   /**
@@ -69,7 +63,26 @@ export class Repository {
         Layout.config,
         "the repository config was altered (its MAC does not verify): restore it from the replica or the escrow copy (npx vaultline keys export)",
       );
-    return new Repository(bucket, config, dataKey, options);
+    const keys = await loadDataKeys(bucket, dataKey, (id) => loadDataKey(bucket, keyring, id));
+    return new Repository(bucket, config, keys.current, options, keys, keyring);
+  }
+
+  /** A new data key for the objects written from now on (docs/KEYS.md, "Data key rotation"); a new Repository uses it. */
+  rotateDataKey(): Promise<{ n: number; data_key_id: string; previous_data_key_id: string }> {
+    return rotateDataKey(this.bucket, this.keys, (id, raw) => writeWrappedKey(this.bucket, this.keyring.current, id, raw));
+  }
+
+  /** The ids of every data key of the chain, oldest first. */
+  dataKeyIds(): string[] {
+    return [...this.keys.all.keys()];
+  }
+
+  /** The data key an object was sealed with, as its header names it: one of the chain's, else a clear error. */
+  private keyFor(objectKey: string, sealed: Uint8Array): DataKey {
+    const id = sealedKeyId(objectKey, sealed);
+    const key = this.keys.all.get(id);
+    if (!key) throw new KeyMismatchError(`${objectKey} is sealed with data key ${id}, which is not in this repository's data key chain`);
+    return key;
   }
 
   /** Reads that came from the replica because the primary failed (docs/REPLICATION.md): for the restore's log. */
@@ -101,8 +114,9 @@ export class Repository {
     // (a backup committed meanwhile may need it). The dedup check looks in data/ only: new backups stay in Standard.
     const sealed = (await this.getChecked(key)) ?? (await this.getChecked(Layout.cold(id))) ?? (await this.getChecked(Layout.fossil(id)));
     if (!sealed) throw new IntegrityError(key, "chunk is missing from the repository");
-    const plain = await open(this.dataKey, ObjectKind.chunk, id, key, sealed);
-    if ((await this.chunkId(plain)) !== id) throw new IntegrityError(key, "content does not hash to the chunk id");
+    const sealedWith = this.keyFor(key, sealed);
+    const plain = await open(sealedWith, ObjectKind.chunk, id, key, sealed);
+    if ((await chunkId(sealedWith, plain)) !== id) throw new IntegrityError(key, "content does not hash to the chunk id");
     return plain;
   }
 
@@ -165,7 +179,7 @@ export class Repository {
   async getSealed(kind: ObjectKind, key: string, what: string): Promise<Uint8Array> {
     const sealed = await this.getChecked(key);
     if (!sealed) throw new IntegrityError(key, `${what} is missing from the repository`);
-    return open(this.dataKey, kind, key, key, sealed);
+    return open(this.keyFor(key, sealed), kind, key, key, sealed);
   }
 
   /**
@@ -208,7 +222,7 @@ export class Repository {
     const key = Layout.manifest(backupId);
     const sealed = await this.getChecked(key);
     if (!sealed) return null;
-    const plain = await open(this.dataKey, ObjectKind.manifest, Layout.manifestName(backupId), key, sealed);
+    const plain = await open(this.keyFor(key, sealed), ObjectKind.manifest, Layout.manifestName(backupId), key, sealed);
     return JSON.parse(fromUtf8.decode(plain));
   }
 
@@ -246,115 +260,4 @@ export class Repository {
   async *listManifestIds(): AsyncGenerator<string> {
     for await (const key of this.listKeys(Layout.manifestPrefix)) yield key.slice(Layout.manifestPrefix.length);
   }
-}
-
-/** The repository's plaintext config, or null when the bucket holds no repository yet. Needs no key. */
-export async function readRepositoryConfig(bucket: R2Bucket): Promise<RepositoryConfig | null> {
-  const obj = await bucket.get(Layout.config);
-  if (!obj) return null;
-  const parsed = RepositoryConfig.safeParse(await obj.json());
-  if (!parsed.success) throw new IntegrityError(Layout.config, `not a Vaultline v${FORMAT_VERSION} repository config`);
-  return parsed.data;
-}
-
-/** Where a repository keeps objects: a bucket holding any of them without a config is not new, whatever it lacks. */
-const REPOSITORY_PREFIXES = ["manifests/", "data/", "segments/", "audit/", "cold/", "keys/"] as const;
-
-async function initialise(bucket: R2Bucket, master: MasterKey): Promise<RepositoryConfig> {
-  await refuseIfNotEmpty(bucket);
-  const material = await newDataKeyMaterial();
-  // The key goes first: a config that names a key nobody can find would brick the repository.
-  await writeWrappedKey(bucket, master, material.id, material.raw);
-  const unsigned = {
-    format: "vaultline-repository" as const,
-    version: FORMAT_VERSION as typeof FORMAT_VERSION,
-    repository_id: toHex(crypto.getRandomValues(new Uint8Array(8))),
-    created_at: new Date().toISOString(),
-    data_key_id: material.id,
-    cipher: "AES-256-GCM" as const,
-    compression: "brotli" as const,
-    chunker: { ...CHUNKER },
-  };
-  const config: RepositoryConfig = { ...unsigned, mac: await configMacOf(await importDataKey(material.id, material.raw), unsigned) };
-  const put = await bucket.put(Layout.config, JSON.stringify(config), { onlyIf: { etagDoesNotMatch: "*" } });
-  if (put) return config;
-  // Lost a race with another initialiser: theirs stands (our key object is an unused orphan).
-  const theirs = await readRepositoryConfig(bucket);
-  if (!theirs) throw new IntegrityError(Layout.config, "config vanished during initialisation");
-  return theirs;
-}
-
-/**
- * A bucket without a config but with repository objects lost its config (deleted, or never copied): starting a new
- * repository there would put every later backup under a new data key and leave the old ones unreadable. Refused,
- * naming what was found. Only key objects and nothing else may be another initialiser's, a moment ahead: wait for
- * its config before refusing.
- */
-async function refuseIfNotEmpty(bucket: R2Bucket): Promise<void> {
-  const found: string[] = [];
-  for (const prefix of REPOSITORY_PREFIXES) {
-    const first = (await bucket.list({ prefix, limit: 1 })).objects[0];
-    if (first) found.push(first.key);
-  }
-  if (found.length === 0) return;
-  if (found.every((k) => k.startsWith("keys/"))) {
-    for (let i = 0; i < 10; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      if (await bucket.head(Layout.config)) return;
-    }
-  }
-  throw new IntegrityError(
-    Layout.config,
-    `is missing, but the bucket already holds a repository's objects (${found.join(", ")}): refusing to start a new repository over it. ` +
-      "Put the config back (from the replica bucket, or the escrow copy made by `npx vaultline keys export`)",
-  );
-}
-
-/** Stores a data key wrapped by `master` (write-once: false when that wrap already exists). */
-export async function writeWrappedKey(bucket: R2Bucket, master: MasterKey, dataKeyId: string, raw: Uint8Array): Promise<boolean> {
-  const doc: WrappedKey = {
-    format: "vaultline-key",
-    version: FORMAT_VERSION,
-    data_key_id: dataKeyId,
-    kek_id: master.kekId,
-    ...(await wrapDataKey(master, dataKeyId, raw)),
-    created_at: new Date().toISOString(),
-  };
-  return (await bucket.put(Layout.key(dataKeyId, master.kekId), JSON.stringify(doc), { onlyIf: { etagDoesNotMatch: "*" } })) !== null;
-}
-
-/** Where a data key is wrapped: the master key ids of its `keys/<data_key_id>/<kek_id>.json` objects. */
-export async function wrapsOf(bucket: R2Bucket, dataKeyId: string): Promise<string[]> {
-  const listed = await bucket.list({ prefix: Layout.keyPrefix(dataKeyId) });
-  return listed.objects.map((o) =>
-    o.key
-      .split("/")
-      .pop()!
-      .replace(/\.json$/, ""),
-  );
-}
-
-export async function readWrappedKey(bucket: R2Bucket, dataKeyId: string, kekId: string): Promise<WrappedKey | null> {
-  const obj = await bucket.get(Layout.key(dataKeyId, kekId));
-  if (!obj) return null;
-  const doc = WrappedKey.safeParse(await obj.json());
-  if (!doc.success || doc.data.data_key_id !== dataKeyId || doc.data.kek_id !== kekId)
-    throw new IntegrityError(Layout.key(dataKeyId, kekId), "not a wrapped data key of this name");
-  return doc.data;
-}
-
-/** The data key, unwrapped by the current master key, else by the first old one that wraps it. */
-async function loadDataKey(bucket: R2Bucket, keyring: Keyring, dataKeyId: string): Promise<DataKey> {
-  for (const master of [keyring.current, ...keyring.old]) {
-    const doc = await readWrappedKey(bucket, dataKeyId, master.kekId);
-    if (doc) return unwrapDataKey(master, dataKeyId, doc);
-  }
-  const wrappedBy = await wrapsOf(bucket, dataKeyId);
-  const held = [keyring.current.kekId, ...keyring.old.map((k) => k.kekId)];
-  throw new KeyMismatchError(
-    `no master key held here opens this repository: its data key ${dataKeyId} is wrapped only by master key id(s) ` +
-      `${wrappedBy.join(", ") || "(none found)"}, and BACKUP_ENCRYPTION_KEY (key id ${keyring.current.kekId})` +
-      `${keyring.old.length ? ` and BACKUP_ENCRYPTION_KEYS_OLD (key ids ${held.slice(1).join(", ")})` : ""} are not among them. ` +
-      `Put the key with id ${wrappedBy[0] ?? "?"} back into BACKUP_ENCRYPTION_KEYS_OLD and run a key rotation.`,
-  );
 }

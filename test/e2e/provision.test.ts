@@ -64,6 +64,7 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
       expect(api.state.locks[bucket]!.map((r) => [r.prefix, r.enabled, r.condition])).toEqual([
         ...LOCKED_PREFIXES.map((p) => [p, true, { type: "Age", maxAgeSeconds: 30 * 86_400 }]),
         ["config", true, { type: "Indefinite" }],
+        ["keychain/", true, { type: "Indefinite" }],
       ]);
     }
     expect(api.state.locks["vaultline-restore-target"]).toBeUndefined();

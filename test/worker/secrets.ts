@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { listWraps } from "../../src/key-management/inventory";
 import { importMasterKey, unwrapRaw } from "../../src/repo/key-material";
-import { readWrappedKey } from "../../src/repo/repository";
+import { readWrappedKey } from "../../src/repo/key-objects";
 import { dataKeyDigests, findSecrets } from "../shared/secrets";
 import { OTHER_MASTER_KEY, PREVIOUS_MASTER_KEY, TEST_MASTER_KEY } from "../tokens";
 

@@ -1,3 +1,5 @@
+import { audit } from "../../catalog/audit-log";
+import { openRepository } from "../../repo/open";
 import { requestChange } from "../../changes/two-person";
 import { Hono } from "hono";
 import { KekId, RotationId } from "../../../schemas/keys";
@@ -36,6 +38,20 @@ export function keyRoutes() {
     const row = await getKeyRotation(c.env.CATALOG_DB, id);
     if (!row) throw new NotFoundError(`key rotation ${id} not found`);
     return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null });
+  });
+
+  /**
+   * A new data key for everything written from now on (docs/KEYS.md, "Data key rotation"): after a master key leaked,
+   * what is backed up next is out of its reach. Earlier objects keep their key; deduplication starts over.
+   */
+  r.post("/keys/data-key/rotate", async (c) => {
+    const repo = await openRepository(c.env);
+    const by = c.get("principal").subject;
+    await audit(c.env.CATALOG_DB, { actor: by, action: "key.data_key.rotating", target: repo.dataKey.id, outcome: 1 });
+    const rotated = await repo.rotateDataKey();
+    await audit(c.env.CATALOG_DB, { actor: by, action: "key.data_key.rotated", target: rotated.data_key_id, outcome: 1, detail: rotated });
+    c.set("auditTarget", rotated.data_key_id);
+    return c.json(rotated);
   });
 
   r.post("/keys/:id/retire", async (c) => {
