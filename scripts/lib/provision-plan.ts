@@ -25,11 +25,12 @@ export interface ProvisionPlan {
 }
 
 /** Backup data that must outlive the minimum retention whoever holds the API token. */
-export const LOCKED_PREFIXES = ["data/", "manifests/", "segments/", "audit/"] as const;
+export const LOCKED_PREFIXES = ["data/", "manifests/", "segments/", "audit/", "keys-archive/"] as const;
 /**
- * Held for good: the repository's `config` and its data key chain (`keychain/`), written once and never deleted by Vaultline (a bucket that loses it
- * refuses to start over, src/repo/repository.ts). `keys/` stays deletable (retiring a master key deletes its wraps,
- * docs/KEYS.md): the escrow copy (`npx vaultline keys export`) is what brings deleted wraps back.
+ * Held for good: the repository's `config` (a bucket that loses it refuses to start over) and its data key chain
+ * (`keychain/`), written once and never deleted. `keys/` stays deletable (retiring a master key deletes its wraps,
+ * docs/KEYS.md); its daily dated copies under `keys-archive/` are held for the retention period (in
+ * LOCKED_PREFIXES), and the escrow copy (`npx vaultline keys export`) beyond.
  */
 export const FOREVER_PREFIXES = ["config", "keychain/"] as const;
 

@@ -3,6 +3,10 @@ export const Layout = {
   config: "config",
   keysPrefix: "keys/",
   keyPrefix: (dataKeyId: string) => `keys/${dataKeyId}/`,
+  /** Dated copies of every key wrap, one set a day, held by a bucket lock for the retention period (docs/KEYS.md). */
+  keyArchivePrefix: "keys-archive/",
+  keyArchive: (day: string, dataKeyId: string, kekId: string) => `keys-archive/${day}/${dataKeyId}/${kekId}.json`,
+  keyArchiveDone: (day: string) => `keys-archive/${day}/complete`,
   /** The data keys after the config's first, in order: `keychain/<n>` (docs/KEYS.md, "Data key rotation"). */
   keychainPrefix: "keychain/",
   keychain: (n: number) => `keychain/${String(n).padStart(6, "0")}`,

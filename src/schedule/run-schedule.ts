@@ -1,3 +1,4 @@
+import { archiveWraps } from "../repo/key-objects";
 import { applyDueChanges } from "../changes/two-person";
 import { TYPE_COMPONENTS } from "../../schemas/api";
 import { startBackup } from "../backup/start";
@@ -29,6 +30,9 @@ async function shipOnSchedule(env: Env): Promise<string> {
 export async function runSchedule(env: Env, cron: string): Promise<string[]> {
   const tasks = parseSchedules(env.BACKUP_SCHEDULES)[cron];
   const done: string[] = [];
+  // Today's dated, locked copy of the key wraps (once a day; a HEAD otherwise).
+  const archived = await archiveWraps(env.BACKUP_BUCKET);
+  if (archived) done.push(`key-wraps-archived:${archived.copied}`);
   // Approved changes whose delay has passed (a weakened retention policy) are carried out on any cron.
   const changes = await applyDueChanges(env);
   if (changes.applied.length || changes.expired) done.push(`changes:+${changes.applied.length}/expired ${changes.expired}`);
