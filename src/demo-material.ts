@@ -5,7 +5,9 @@
  * Worker knows by (docs/OPERATIONS.md, "Demo material"):
  *   - a request: its URL's host is a loopback name (localhost, *.localhost, 127.0.0.0/8, [::1]); Cloudflare never
  *     routes a deployed Worker's traffic under such a host;
- *   - a cron or queue run (no request): LOCAL_SETUP_TOKEN_SHA256 is set, which only `npm start` passes.
+ *   - a cron run (no request): VAULTLINE_LOCAL_DEVELOPMENT is "true" (set only in wrangler.jsonc's top level, the
+ *     local configuration; vars are not inherited by its deployed environments), or LOCAL_SETUP_TOKEN_SHA256 is set
+ *     (only `npm start` passes it).
  * Elsewhere every request is answered `500 demo_material_outside_local`, naming what was found, and scheduled runs
  * stop at once.
  */
@@ -81,7 +83,10 @@ let checked: { env: object; found: Promise<string[]> } | null = null;
 
 /** Throws DemoMaterialError when a deployed Worker (not local development) holds demo material. Cached per isolate. */
 export async function refuseDemoMaterial(env: Env, where: { url: string } | "scheduled"): Promise<void> {
-  const local = where === "scheduled" ? Boolean(env.LOCAL_SETUP_TOKEN_SHA256) : isLoopbackUrl(where.url);
+  const local =
+    where === "scheduled"
+      ? Boolean(env.LOCAL_SETUP_TOKEN_SHA256) || (env as { VAULTLINE_LOCAL_DEVELOPMENT?: string }).VAULTLINE_LOCAL_DEVELOPMENT === "true"
+      : isLoopbackUrl(where.url);
   if (local) return;
   if (checked?.env !== env) checked = { env, found: demoMaterialIn(env) };
   const found = await checked.found;

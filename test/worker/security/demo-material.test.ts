@@ -46,13 +46,21 @@ describe("attack: the public demo's secrets in a deployment", () => {
   });
 
   it("a scheduled run with demo material and no local-development marker stops before doing anything", async () => {
+    const deployed = { ...env, ...DEMO, VAULTLINE_LOCAL_DEVELOPMENT: undefined };
     await expect(
-      worker.scheduled!({ cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as any, { ...env, ...DEMO } as any, ctx),
+      worker.scheduled!({ cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as any, deployed as any, ctx),
     ).rejects.toThrow(/demo_material_outside_local|public demo's material/);
     await expect(
       worker.scheduled!(
         { cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as any,
-        { ...env, ...DEMO, LOCAL_SETUP_TOKEN_SHA256: "a".repeat(64) } as any,
+        { ...deployed, VAULTLINE_LOCAL_DEVELOPMENT: "true" } as any,
+        ctx,
+      ),
+    ).resolves.toBeUndefined();
+    await expect(
+      worker.scheduled!(
+        { cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as any,
+        { ...deployed, LOCAL_SETUP_TOKEN_SHA256: "a".repeat(64) } as any,
         ctx,
       ),
     ).resolves.toBeUndefined();
