@@ -90,8 +90,10 @@ export default defineConfig(async () => {
           EXPORT_STEP_MB: "8",
           // A one-day floor, so retention tests can forget yesterday's backups (a policy never goes below it).
           BACKUP_RETENTION_DAYS: "1",
-          // Tests ship the change log on demand (POST /admin/capture/ship), so each test decides when it happens.
+          // Tests ship the change log on demand (POST /admin/capture/ship), so each test decides when it happens, and
+          // whether a break starts a full backup (test/worker/rpo.test.ts turns it on).
           CAPTURE_SHIP_INTERVAL_SECONDS: "0",
+          BACKUP_AFTER_BREAK: "false",
           // Orchestrating workflows look at their child instances often, so staged restores finish quickly here.
           RESTORE_POLL_MS: "150",
           // As in production, whatever a local .dev.vars says (the plugin reads it too): no demo mode, no demo issuer key.

@@ -40,6 +40,8 @@ interface OptionalSettings {
   /** Only for tests and stand-ins: where the Cloudflare REST API is. */
   CF_API_BASE_URL?: string;
   RESTORE_POLL_MS?: string;
+  /** "false" keeps a change-log break from starting a full database backup at once (src/capture/after-break.ts). */
+  BACKUP_AFTER_BREAK?: string;
   /** Break-glass custodians (JSON: {threshold, custodians: [{name, public_key}]}, docs/runbooks/provider-down.md). */
   BREAK_GLASS_CUSTODIANS?: string;
   /** Hours an approved weakening of the retention policy waits before it applies (docs/RETENTION.md); default 24. */

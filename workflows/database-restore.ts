@@ -12,6 +12,7 @@ import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { resumeCapture } from "../src/capture/resume";
+import { fullBackupAfterBreak } from "../src/capture/after-break";
 import { ident } from "../src/db/sql";
 import { replayedSequences, replayNextSegment } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
@@ -251,8 +252,14 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
         return resumeCapture(this.target(r), this.env.CATALOG_DB, p.target_binding, swappedAt, id, manifest.schema.excluded);
       });
-      if (resumed)
-        await r.note("change capture reinstalled on the restored tables; point-in-time restores past this instant need a new full backup");
+      if (resumed) {
+        const started = await step.do("full backup after the break", CATALOG_STEP, () =>
+          fullBackupAfterBreak(this.env, `restore ${id} replaced the database`),
+        );
+        await r.note(
+          `change capture reinstalled on the restored tables; point-in-time coverage starts again with a new full backup${started ? ` (${started}, started now)` : ""}`,
+        );
+      }
     }
     await step.do("record completion", CATALOG_STEP, () =>
       finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: plan.rows }),

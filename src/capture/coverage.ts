@@ -50,8 +50,12 @@ async function ranges(env: Env): Promise<{ ranges: Range[]; covered_until: numbe
   for (const base of bases.reverse()) {
     // A hole inside the backup's own scan window: its rows cannot be made consistent.
     if (breaks.some((b) => b.kind === "gap" && b.after_seq >= base.seq_start && b.after_seq < base.seq_end)) continue;
-    const stop = breaks.find((b) => b.after_seq >= base.seq_end && b.known_until >= base.as_of);
-    if (stop) out.push({ from: base.as_of, to: stop.known_until, base, ends: stop.kind });
+    // A break after the base's scan ends its chain. (Recorded after the base, too: a log dropped and installed again
+    // restarts its sequence numbers, and an old break's number then says nothing about a new base.)
+    const stop = breaks.find(
+      (b) => b.after_seq >= base.seq_end && (b.known_until >= base.as_of || Date.parse(b.recorded_at) >= base.as_of),
+    );
+    if (stop) out.push({ from: base.as_of, to: Math.max(stop.known_until, base.as_of), base, ends: stop.kind });
     else if (state && state.last_seq >= base.seq_end && state.covered_until !== null && state.covered_until >= base.as_of)
       out.push({ from: base.as_of, to: state.covered_until, base, ends: "now" });
     else out.push({ from: base.as_of, to: base.as_of, base, ends: "now" });
@@ -61,10 +65,19 @@ async function ranges(env: Env): Promise<{ ranges: Range[]; covered_until: numbe
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * The newest instant the database can be restored to right now, from what is really restorable: the end of the
+ * newest range (a break ends a range where it happened, however recently the shipper ran). Null without capture.
+ */
+export async function restorableUntil(env: Env): Promise<number | null> {
+  const { ranges: rs } = await ranges(env);
+  return rs.length ? Math.max(...rs.map((r) => r.to)) : null;
+}
+
 export async function restorePoints(
   env: Env,
 ): Promise<{ ranges: RestoreRange[]; merged: { from: string; to: string }[]; latest: string | null; rpo_seconds: number | null }> {
-  const { ranges: rs, covered_until } = await ranges(env);
+  const { ranges: rs } = await ranges(env);
   const merged: { from: number; to: number }[] = [];
   for (const r of [...rs].sort((a, b) => a.from - b.from)) {
     const last = merged.at(-1);
@@ -76,7 +89,8 @@ export async function restorePoints(
     ranges: rs.map((r) => ({ from: iso(r.from), to: iso(r.to), base_backup_id: r.base.id, ends: r.ends })),
     merged: merged.map((m) => ({ from: iso(m.from), to: iso(m.to) })),
     latest: latest === null ? null : iso(latest),
-    rpo_seconds: covered_until === null ? null : Math.max(0, Math.round((Date.now() - covered_until) / 1000)),
+    // What is restorable, not what was shipped: past a break, shipping goes on but restoring cannot reach it.
+    rpo_seconds: latest === null ? null : Math.max(0, Math.round((Date.now() - latest) / 1000)),
   };
 }
 

@@ -11,6 +11,7 @@ import { sha256Hex, utf8 } from "../repo/bytes";
 import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { installCapture } from "./install";
+import { fullBackupAfterBreak } from "./after-break";
 import { providerProfile } from "../provider/profile";
 import { CHANGE_LOG, hasChangeLog, highWater } from "./log";
 import { decodeSegment, encodeSegment } from "./segment";
@@ -49,6 +50,8 @@ export interface ShipResult {
   /** Entries refused because they are not what the capture triggers write (docs/CAPTURE.md, "Refused entries"). */
   refused: { seq: number; table: string; reason: string }[];
   schema_changed: string[];
+  /** The full backup a break in this run started (a new chain begins with it), if any. */
+  full_backup_started?: string | null;
 }
 
 interface LogRow {
@@ -203,6 +206,12 @@ export async function shipChanges(env: Env): Promise<ShipResult> {
   await saveCaptureState(env.CATALOG_DB, state);
   result.last_seq = state.last_seq;
   result.covered_until = state.covered_until;
+  const broke = [
+    ...(result.schema_changed.length ? [`schema changed (${result.schema_changed.join(", ")})`] : []),
+    ...result.gaps.map((g) => `entries ${g.after_seq + 1}..${g.next_seq - 1} missing`),
+    ...result.refused.map((r) => `entry ${r.seq} refused`),
+  ];
+  if (broke.length) result.full_backup_started = await fullBackupAfterBreak(env, broke.join("; "));
   return result;
 }
 

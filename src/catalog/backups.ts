@@ -268,3 +268,11 @@ export async function spaceBackupsApart(db: D1Database, daysApart: number): Prom
   for (let i = 0; i < stmts.length; i += 50) await db.batch(stmts.slice(i, i + 50));
   return results.length;
 }
+
+/** A backup of `type` still initiated or running, if any (the newest). */
+export async function runningBackupOfType(db: D1Database, type: string): Promise<string | null> {
+  return db
+    .prepare(`SELECT id FROM backups WHERE type = ? AND status IN ('initiated', 'running') ORDER BY created_at DESC LIMIT 1`)
+    .bind(type)
+    .first<string>("id");
+}

@@ -28,11 +28,6 @@ export async function lastCompletedHolding(db: D1Database, component: string): P
     .first<string | null>("at");
 }
 
-/** How far the shipped change log covers the database (ms since epoch), or null. */
-export async function shippedCoverage(db: D1Database): Promise<number | null> {
-  return db.prepare(`SELECT max(covered_until) AS t FROM capture_state`).first<number | null>("t");
-}
-
 export async function latestStorageTotal(db: D1Database): Promise<{ bytes: number | null; at: string | null } | null> {
   return db
     .prepare(`SELECT sum(bytes) AS bytes, max(at) AS at FROM storage_samples WHERE at = (SELECT max(at) FROM storage_samples)`)

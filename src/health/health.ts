@@ -1,3 +1,4 @@
+import { restorableUntil } from "../capture/coverage";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import {
   awaitingApproval,
@@ -10,7 +11,6 @@ import {
   lastRetentionRun,
   latestStorageTotal,
   replicationHealth,
-  shippedCoverage,
   stuckSince,
 } from "../catalog/health";
 import { parseJsonVar } from "../config";
@@ -73,8 +73,9 @@ export async function healthReport(env: Env, now = Date.now()) {
     const backup = await lastCompletedHolding(db, component);
     let latest = backup ? Date.parse(backup) : null;
     if (component === "database") {
-      const shipped = await shippedCoverage(db);
-      if (shipped !== null && (latest === null || shipped > latest)) latest = shipped;
+      // Restorable now, breaks included (src/capture/coverage.ts): not merely shipped.
+      const restorable = await restorableUntil(env);
+      if (restorable !== null && (latest === null || restorable > latest)) latest = restorable;
     }
     const seconds = latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
     rpo[component] = { seconds, target_seconds: target, met: seconds !== null && seconds <= target };

@@ -1,3 +1,4 @@
+import { restorableUntil } from "../../capture/coverage";
 import { Hono } from "hono";
 import { getCaptureState, listBreaks } from "../../catalog/capture";
 import { captureStatus, installCapture } from "../../capture/install";
@@ -50,7 +51,9 @@ export function captureRoutes() {
       ...live,
       shipped_through: state?.last_seq ?? null,
       covered_until: state?.covered_until ? new Date(state.covered_until).toISOString() : null,
-      rpo_seconds: state?.covered_until ? Math.max(0, Math.round((Date.now() - state.covered_until) / 1000)) : null,
+      // How far shipping trails; the RPO is what is restorable (breaks end it), the figure health reports too.
+      shipping_lag_seconds: state?.covered_until ? Math.max(0, Math.round((Date.now() - state.covered_until) / 1000)) : null,
+      rpo_seconds: await restorableUntil(c.env).then((t) => (t === null ? null : Math.max(0, Math.round((Date.now() - t) / 1000)))),
       last_ship_at: state?.last_ship_at ?? null,
       last_error: state?.last_error ?? null,
       segments: stats?.segments ?? 0,
