@@ -1,16 +1,16 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { replicaOf } from "../src/replication/replica";
-import { SCRUB_PAGE, type ScrubPage, scrubPage } from "../src/replication/scrub";
+import { SCRUB_PAGE, type ScrubPage, scrubCycleDays, scrubPage, scrubPrimaryPage } from "../src/replication/scrub";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { ScrubParams } from "../schemas/workflows";
 import { advanceScrub, finishScrubRun, insertScrubRun, scrubCursor } from "../src/catalog/replication";
 import { latestSampleObjects } from "../src/catalog/storage-samples";
 
 /**
- * The rotating scrub (docs/REPLICATION.md): each run reads the next slice of both copies in full, so every object is
- * read at least once every SCRUB_PERIOD_DAYS (the cursor persists in `scrub_state`), and repairs a missing or
- * corrupted copy from the good one.
+ * The rotating scrub (docs/REPLICATION.md): each run reads the next slice of the repository in full, so every object
+ * is read at least once every SCRUB_CYCLE_DAYS (the cursor persists in `scrub_state`). With replication on it reads
+ * both copies and repairs a missing or corrupted one from the good one; without, it checks the primary and reports.
  */
 export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
   override async run(event: WorkflowEvent<ScrubParams>, step: WorkflowStep) {
@@ -27,7 +27,7 @@ export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
     const plan = await step.do("plan", CATALOG_STEP, async () => {
       await insertScrubRun(db, id);
       const latest = await latestSampleObjects(db);
-      const period = Math.max(1, Number(this.env.SCRUB_PERIOD_DAYS || 30));
+      const period = scrubCycleDays(this.env);
       return { cursor: await scrubCursor(db), slice: payload.objects ?? Math.max(200, Math.ceil(latest / period)) };
     });
     const report = {
@@ -37,15 +37,18 @@ export class ScrubWorkflow extends WorkflowEntrypoint<Env, ScrubParams> {
       mirrored: 0,
       unrepairable: [] as ScrubPage["unrepairable"],
       cycle_completed: false,
-      enabled: replica !== null,
+      // Both copies with replication on; the primary alone otherwise (re-read and checked, reported when bad).
+      mode: replica ? ("both copies" as const) : ("primary only" as const),
     };
-    if (replica) {
+    {
       let cursor: string | null = plan.cursor;
       for (let n = 1; report.checked < plan.slice; n++) {
         const from = cursor;
         const limit = Math.min(SCRUB_PAGE, plan.slice - report.checked);
         const page = await step.do(`scrub ${n}`, DATA_STEP, () =>
-          finalOnPermanent(() => scrubPage(this.env, replica, from ?? undefined, limit)),
+          finalOnPermanent(() =>
+            replica ? scrubPage(this.env, replica, from ?? undefined, limit) : scrubPrimaryPage(this.env, from ?? undefined, limit),
+          ),
         );
         report.checked += page.checked;
         report.bytes += page.bytes;

@@ -5,6 +5,12 @@ import { Layout } from "../repo/layout";
 import { putCopy, type ReadCopy, readVerified } from "./replica";
 import { backupStatus } from "../catalog/backups";
 
+/** Days in which the rotating scrub reads every object once: SCRUB_CYCLE_DAYS (SCRUB_PERIOD_DAYS, its former name), 30. */
+export function scrubCycleDays(env: Env): number {
+  const e = env as { SCRUB_CYCLE_DAYS?: string; SCRUB_PERIOD_DAYS?: string };
+  return Math.max(1, Number(e.SCRUB_CYCLE_DAYS || e.SCRUB_PERIOD_DAYS || 30));
+}
+
 /** Objects one scrub step reads from each copy. */
 export const SCRUB_PAGE = 200;
 
@@ -74,6 +80,39 @@ export async function scrubPage(env: Env, replica: R2Bucket, cursor: string | un
       outcome: 1,
       detail: { copy: x.copy, reason: x.reason },
     });
+  for (const x of out.unrepairable)
+    await audit(env.CATALOG_DB, {
+      actor: "system:scrub",
+      action: "scrub.unrepairable",
+      target: x.key,
+      outcome: 0,
+      detail: { reason: x.reason },
+    });
+  return out;
+}
+
+/**
+ * One page of the rotating scrub of the primary alone (replication off): the next objects after `cursor`, each read
+ * in full and checked against the digest recorded at upload. With no second copy nothing can be repaired: a bad or
+ * unreadable object is reported and audited as `scrub.unrepairable` (a critical notification), so someone restores
+ * it from an escrow or older copy before it is needed.
+ */
+export async function scrubPrimaryPage(env: Env, cursor: string | undefined, limit = SCRUB_PAGE): Promise<ScrubPage> {
+  const listed = await env.BACKUP_BUCKET.list({ startAfter: cursor, limit });
+  const out: ScrubPage = {
+    cursor: listed.truncated ? (listed.objects.at(-1)?.key ?? null) : null,
+    checked: 0,
+    bytes: 0,
+    repaired: [],
+    mirrored: [],
+    unrepairable: [],
+  };
+  for (const o of listed.objects) {
+    const r = await read(env.BACKUP_BUCKET, o.key);
+    out.checked++;
+    if ("copy" in r) out.bytes += r.copy.bytes.length;
+    else if ("bad" in r) out.unrepairable.push({ key: o.key, reason: `primary: ${r.bad}; no replica to repair from` });
+  }
   for (const x of out.unrepairable)
     await audit(env.CATALOG_DB, {
       actor: "system:scrub",

@@ -84,7 +84,8 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
     } else if (t.task === "replicate") {
       if (replicaOf(env)) done.push(await startCatchUp(env, "schedule"));
     } else if (t.task === "scrub") {
-      if (replicaOf(env)) done.push(await startScrub(env));
+      // Replication or not: re-verification always runs (the primary alone when there is no replica).
+      done.push(await startScrub(env));
     } else if (t.task === "retention") {
       done.push(await startRetention(env, "system:schedule", "schedule"));
     } else if (t.task === "seal_audit") {

@@ -45,7 +45,6 @@ export function replicationRoutes() {
   });
 
   r.post("/scrub", async (c) => {
-    if (!replicaOf(c.env)) throw new ConflictError("CROSS_REGION_REPLICATION is off: a scrub repairs one copy from the other");
     const body = parseOrThrow(ScrubBody, await jsonBody(c.req.raw));
     const id = await startScrub(c.env, body.objects);
     c.set("auditTarget", id);
