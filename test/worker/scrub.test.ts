@@ -24,7 +24,9 @@ describe("re-verification without replication", () => {
     expect(report.mode).toBe("primary only");
     expect(report.checked).toBeGreaterThanOrEqual(all.length);
     expect(report.cycle_completed).toBe(true);
-    expect(report.unrepairable).toEqual([{ key: victim, reason: expect.stringMatching(/do not match the digest recorded at upload; no replica/) }]);
+    expect(report.unrepairable).toEqual([
+      { key: victim, reason: expect.stringMatching(/do not match the digest recorded at upload; no replica/) },
+    ]);
     const audited = await env.CATALOG_DB.prepare(`SELECT target FROM audit_log WHERE action = 'scrub.unrepairable'`).all();
     expect(audited.results).toEqual([{ target: victim }]);
   });
