@@ -89,6 +89,11 @@ export const ScheduledTask = z.discriminatedUnion("task", [
   z.object({ task: z.literal("alerts") }),
   /** The daily digest of what completed, for people who get only failures at once. */
   z.object({ task: z.literal("digest") }),
+  /**
+   * The compliance report of the last `months` whole calendar months (UTC), sealed into the repository and announced
+   * (docs/RETENTION.md, "Compliance reports"). Scheduled monthly by default; its cron decides how often.
+   */
+  z.object({ task: z.literal("compliance_report"), months: z.number().int().min(1).max(12).default(1) }),
 ]);
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 

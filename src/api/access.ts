@@ -79,6 +79,8 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/backup/storage/sample": { roles: ["operator"] },
   "POST /admin/repository/check": { roles: ["operator"] },
   "GET /admin/reports/compliance": { roles: ["auditor"] },
+  "GET /admin/reports/stored": { roles: ["auditor"] },
+  "GET /admin/reports/stored/:name": { roles: ["auditor"] },
   "GET /admin/backup/health": { roles: ["viewer"] },
   "GET /admin/metrics": { roles: ["viewer"] },
   "GET /admin/notifications": { roles: ["viewer"] },

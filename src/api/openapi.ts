@@ -74,6 +74,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     body: BreakGlassSubmission,
     status: 202,
   },
+  "GET /admin/reports/stored": { summary: "Compliance reports the schedule stored in the repository" },
+  "GET /admin/reports/stored/:name": { summary: "One stored compliance report" },
   "GET /admin/changes": { summary: "Destructive changes waiting for, or decided by, a second person", query: ListChangesQuery },
   "GET /admin/changes/:id": { summary: "A change request" },
   "POST /admin/changes/:id/approve": { summary: "Approve a destructive change (a second person, second factor)", body: DecisionBody },

@@ -22,6 +22,7 @@ const NOTIFY: Record<string, NotificationEvent["severity"]> = {
   "key.rotation.completed": "info",
   "scrub.repaired": "warning",
   "digest.daily": "info",
+  "report.stored": "info",
 };
 
 /** The notification an audit entry makes, or null when that action is not notified. */

@@ -28,6 +28,9 @@ export const Layout = {
   segmentPrefix: (source: string) => `segments/${source}/`,
   segmentStart: (source: string, first: number) => `segments/${source}/${pad(first)}-`,
   segment: (source: string, first: number, last: number) => `segments/${source}/${pad(first)}-${pad(last)}`,
+  /** Scheduled compliance reports, sealed, write-once: `reports/compliance/<from>_<to>` (docs/RETENTION.md). */
+  reportPrefix: "reports/",
+  report: (name: string) => `reports/${name}`,
   /** Sealed runs of the audit chain, named by their entry ids (docs/AUDIT.md). */
   auditPrefix: "audit/",
   auditSegment: (first: number, last: number) => `audit/${pad(first)}-${pad(last)}`,

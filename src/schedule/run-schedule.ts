@@ -1,3 +1,4 @@
+import { storeComplianceReport } from "../reports/stored";
 import { archiveWraps } from "../repo/key-objects";
 import { applyDueChanges } from "../changes/two-person";
 import { TYPE_COMPONENTS } from "../../schemas/api";
@@ -88,6 +89,9 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
       done.push(await startScrub(env));
     } else if (t.task === "retention") {
       done.push(await startRetention(env, "system:schedule", "schedule"));
+    } else if (t.task === "compliance_report") {
+      const stored = await storeComplianceReport(env, t.months);
+      done.push(`report:${stored.name}`);
     } else if (t.task === "seal_audit") {
       const sealed = await sealAuditChain(env);
       done.push(`audit-sealed:${sealed.sealed_through}`);

@@ -1,3 +1,6 @@
+import { runSchedule } from "../../src/schedule/run-schedule";
+import { lastMonths } from "../../src/reports/stored";
+import { eventOf } from "../../src/notify/events";
 import { describe, expect, it } from "vitest";
 import { api, env, runBackup, runRestore, seedWithEdgeCases, waitFor } from "./helpers";
 import { applyPolicy } from "./helpers";
@@ -111,5 +114,34 @@ describe("compliance report", () => {
       as: "auditor",
     });
     expect(bad.json.error.field).toBe("to");
+  });
+
+  it("the monthly schedule stores last month's report in the repository, sealed, and announces it; the stored copy matches its audited digest", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 5);
+    await runBackup();
+    const schedules = JSON.stringify({ "0 1 1 * *": [{ task: "compliance_report" }] });
+    const done = await runSchedule({ ...env, BACKUP_SCHEDULES: schedules } as typeof env, "0 1 1 * *");
+    const { from, to } = lastMonths(new Date(), 1);
+    const name = `compliance_${from.slice(0, 10)}_${to.slice(0, 10)}`;
+    expect(done).toContain(`report:${name}`);
+    expect(await env.BACKUP_BUCKET.head(`reports/${name}`)).not.toBeNull();
+
+    expect((await api("GET", "/admin/reports/stored", { as: "viewer" })).status).toBe(403);
+    expect((await api("GET", "/admin/reports/stored", { as: "auditor" })).json.reports).toEqual([name]);
+    const stored = (await api("GET", `/admin/reports/stored/${name}`, { as: "auditor" })).json;
+    expect(stored).toMatchObject({ report: "vaultline-compliance", period: { from, to }, generated_by: "system:schedule" });
+    const generated = await env.CATALOG_DB.prepare(
+      `SELECT target FROM audit_log WHERE action = 'report.generated' ORDER BY id DESC LIMIT 1`,
+    ).first("target");
+    expect(stored.digest).toBe(generated);
+    const announced = await env.CATALOG_DB.prepare(`SELECT * FROM audit_log WHERE action = 'report.stored'`).first<any>();
+    expect(JSON.parse(announced.detail)).toMatchObject({ digest: stored.digest, key: `reports/${name}`, written: true });
+    expect(eventOf(announced, "https://v.test")).toMatchObject({ type: "report.stored", severity: "info" });
+    // Write-once: the same period again keeps the first copy.
+    await runSchedule({ ...env, BACKUP_SCHEDULES: schedules } as typeof env, "0 1 1 * *");
+    const again = await env.CATALOG_DB.prepare(
+      `SELECT detail FROM audit_log WHERE action = 'report.stored' ORDER BY id DESC LIMIT 1`,
+    ).first<string>("detail");
+    expect(JSON.parse(again!)).toMatchObject({ written: false });
   });
 });

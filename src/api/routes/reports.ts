@@ -3,7 +3,11 @@ import { ComplianceQuery } from "../../../schemas/reports";
 import { complianceReport } from "../../reports/compliance";
 import { toCsv, toHtml } from "../../reports/render";
 import type { AppEnv } from "../app";
-import { parseOrThrow } from "../validate";
+import { parseOrThrow, pathId } from "../validate";
+import { readStoredReport, storedReports } from "../../reports/stored";
+import { z } from "zod";
+
+export const StoredReportName = z.string().regex(/^compliance_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}$/, "not a stored report name");
 
 /** Reports for auditors (docs/RETENTION.md, "Compliance reports"). */
 export function reportRoutes() {
@@ -26,6 +30,12 @@ export function reportRoutes() {
         "x-report-digest": report.digest,
       });
     return c.json(report, 200, { "x-report-digest": report.digest });
+  });
+  /** Reports the schedule stored in the repository (task `compliance_report`), and one of them. */
+  r.get("/reports/stored", async (c) => c.json({ reports: await storedReports(c.env) }));
+  r.get("/reports/stored/:name", async (c) => {
+    const name = pathId(c.req.param("name"), StoredReportName, "stored report");
+    return c.json(await readStoredReport(c.env, name));
   });
   return r;
 }
