@@ -1,4 +1,6 @@
 import { openRepository } from "../repo/open";
+import type { CatalogRecord } from "../../schemas/catalog-records";
+import { catalogRecords } from "../repo/catalog-records";
 
 import type { Env } from "../env";
 import { insertBackup, markBackupCompleted } from "./backups";
@@ -11,14 +13,15 @@ import { CAPTURE_SOURCE } from "../capture/ship";
 import { getCaptureState, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
 
 /**
- * Rebuilds the catalog's backup rows from the repository alone: every manifest is read, authenticated and
- * parsed, then upserted as a completed backup. Operational history (failed runs, audit) is not in the bucket.
+ * Rebuilds the catalog from the repository alone: every manifest is read, authenticated and parsed, then upserted
+ * as a completed backup; change-log segments; and the sealed catalog records (legal holds and their releases, policy
+ * versions, restore decisions). Failed runs are not in the bucket; the audit chain has its own sealed copy.
  */
 export async function rebuildCatalog(
   env: Env,
-): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[]; segments: number }> {
+): Promise<{ manifests: number; inserted: number; updated: number; unreadable: string[]; segments: number; records: number }> {
   const repo = await openRepository(env);
-  const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[], segments: 0 };
+  const out = { manifests: 0, inserted: 0, updated: 0, unreadable: [] as string[], segments: 0, records: 0 };
   for await (const id of repo.listManifestIds()) {
     out.manifests++;
     let m: CatalogFacts;
@@ -47,7 +50,52 @@ export async function rebuildCatalog(
     existed ? out.updated++ : out.inserted++;
   }
   out.segments = await rebuildSegments(env, repo, out.unreadable);
+  for await (const record of catalogRecords(repo, out.unreadable)) {
+    if (await restoreRecord(env.CATALOG_DB, record)) out.records++;
+  }
   return out;
+}
+
+/**
+ * Puts back one sealed catalog record the catalog lacks (schemas/catalog-records.ts): a hold, its release, a policy
+ * version, a restore's decision. What the catalog already has stays as it is. True when something was written.
+ */
+async function restoreRecord(db: D1Database, r: CatalogRecord): Promise<boolean> {
+  let changes = 0;
+  if (r.kind === "legal_hold") {
+    changes = (
+      await db
+        .prepare(
+          `INSERT INTO legal_holds (id, backup_id, component, from_at, to_at, reason, placed_by, placed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        )
+        .bind(r.id, r.backup_id, r.component, r.from_at, r.to_at, r.reason, r.placed_by, r.placed_at)
+        .run()
+    ).meta.changes;
+  } else if (r.kind === "legal_hold_release") {
+    changes = (
+      await db
+        .prepare(`UPDATE legal_holds SET released_at = ?, released_by = ?, release_reason = ? WHERE id = ? AND released_at IS NULL`)
+        .bind(r.released_at, r.released_by, r.release_reason, r.id)
+        .run()
+    ).meta.changes;
+  } else if (r.kind === "policy") {
+    changes = (
+      await db
+        .prepare(`INSERT INTO retention_policies (version, policy, set_by, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING`)
+        .bind(r.version, r.policy, r.set_by, r.set_at)
+        .run()
+    ).meta.changes;
+  } else {
+    changes = (
+      await db
+        .prepare(
+          `INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING`,
+        )
+        .bind(r.restore_id, r.decision, r.decided_by, r.comment, r.decided_at)
+        .run()
+    ).meta.changes;
+  }
+  return changes > 0;
 }
 
 /**

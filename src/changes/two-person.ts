@@ -135,7 +135,7 @@ async function applyChange(env: Env, row: ChangeRow): Promise<void> {
   const by = `${row.requested_by} (approved by ${row.decided_by})`;
   try {
     if (payload.kind === "policy") await setPolicy(env, payload.policy, by);
-    else if (payload.kind === "hold_release") for (const h of payload.hold_ids) await releaseHold(env.CATALOG_DB, h, by, payload.reason);
+    else if (payload.kind === "hold_release") for (const h of payload.hold_ids) await releaseHold(env, h, by, payload.reason);
     else if (payload.kind === "capture_remove") {
       const db = env[CAPTURE_SOURCE];
       if (await hasChangeLog(db)) await shipper(env).ship();

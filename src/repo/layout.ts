@@ -28,6 +28,8 @@ export const Layout = {
   segmentPrefix: (source: string) => `segments/${source}/`,
   segmentStart: (source: string, first: number) => `segments/${source}/${pad(first)}-`,
   segment: (source: string, first: number, last: number) => `segments/${source}/${pad(first)}-${pad(last)}`,
+  /** Sealed catalog records (holds, policies, approvals): what only the catalog knew (schemas/catalog-records.ts). */
+  catalogRecordPrefix: "catalog/",
   /** Scheduled compliance reports, sealed, write-once: `reports/compliance/<from>_<to>` (docs/RETENTION.md). */
   reportPrefix: "reports/",
   report: (name: string) => `reports/${name}`,

@@ -12,7 +12,7 @@ import { compress, decompress } from "./compression";
 export const HEADER_BYTES = 34;
 const MAGIC = utf8.encode("VLT1");
 
-export const ObjectKind = { chunk: 1, manifest: 2, segment: 3, audit: 4, report: 5 } as const;
+export const ObjectKind = { chunk: 1, manifest: 2, segment: 3, audit: 4, report: 5, catalogRecord: 6 } as const;
 export type ObjectKind = (typeof ObjectKind)[keyof typeof ObjectKind];
 const Compression = { none: 0, brotli: 1 } as const;
 

@@ -3,6 +3,7 @@ import { audit } from "../catalog/audit-log";
 import type { Env } from "../env";
 import { defaultPolicy } from "./policy";
 import { insertPolicy, latestPolicyRow } from "../catalog/retention-policies";
+import { sealCatalogRecord } from "../repo/catalog-records";
 
 export interface StoredPolicy {
   version: number;
@@ -28,6 +29,8 @@ export async function setPolicy(env: Env, policy: PolicySet, by: string): Promis
   const before = await currentPolicy(env);
   const at = new Date().toISOString();
   const r = await insertPolicy(env.CATALOG_DB, JSON.stringify(policy), by, at);
+  // Also in the repository: a rebuilt catalog applies this version, not the default.
+  await sealCatalogRecord(env, { kind: "policy", version: r, policy: JSON.stringify(policy), set_by: by, set_at: at });
   await audit(env.CATALOG_DB, {
     actor: by,
     action: "policy.changed",

@@ -1,3 +1,4 @@
+import { sealApproval } from "../../repo/catalog-records";
 import { Hono } from "hono";
 import { DecisionBody, RestoreId } from "../../../schemas/api";
 import { type ApprovalEvent, RequestSelection } from "../../../schemas/workflows";
@@ -45,6 +46,7 @@ export function approvalRoutes() {
         }
         if (!(await recordApproval(c.env.CATALOG_DB, { restore_id: id, decision, decided_by: principal.subject, comment: body.comment })))
           throw new ConflictError(`restore ${id} has already been decided`);
+        await sealApproval(c.env, id);
       }
       const payload: ApprovalEvent = { decision, by: principal.subject, comment: repeat ? prior.comment : body.comment };
       if (!repeat || row.status === "awaiting_approval")

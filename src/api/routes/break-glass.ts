@@ -1,3 +1,4 @@
+import { sealApproval } from "../../repo/catalog-records";
 import { Hono } from "hono";
 import { RestoreBody } from "../../../schemas/api";
 import { BreakGlassSubmission } from "../../../schemas/break-glass";
@@ -83,6 +84,7 @@ export function breakGlassRoutes() {
     await setBreakGlassRestore(db, v.digest, id);
     // The custodians' signatures are the approval: the restore's approval stage finds it recorded.
     await recordApproval(db, { restore_id: id, decision: "approve", decided_by: actor, comment: `break-glass: ${v.request.reason}` });
+    await sealApproval(c.env, id);
     return c.json(
       {
         restore_id: id,

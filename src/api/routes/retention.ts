@@ -98,7 +98,7 @@ export function retentionRoutes() {
     c.set("auditTarget", id);
     const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
     if (!(await getBackup(c.env.CATALOG_DB, id))) throw new NotFoundError(`backup ${id} not found`);
-    return c.json(await placeHold(c.env.CATALOG_DB, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
+    return c.json(await placeHold(c.env, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
   });
 
   /** Asks to release: a second person approves (POST /admin/changes/{id}/approve), then the holds are released. */
@@ -120,7 +120,7 @@ export function retentionRoutes() {
 
   r.post("/legal-holds", async (c) => {
     const body = parseOrThrow(RangeHoldBody, await jsonBody(c.req.raw));
-    const hold = await placeHold(c.env.CATALOG_DB, {
+    const hold = await placeHold(c.env, {
       component: body.component,
       from: body.from,
       to: body.to,

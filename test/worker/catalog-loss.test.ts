@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { api, applyPolicy, env, runBackup, seedWithEdgeCases, waitFor } from "./helpers";
+
+const DAY = 86_400_000;
+
+async function retention() {
+  const started = await api("POST", "/admin/backup/retention/run");
+  expect(started.status).toBe(202);
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/retention/runs/${started.json.run_id}`)).json,
+    (r) => r.status !== "running",
+    120_000,
+  );
+}
+
+async function backdate(id: string, days: number) {
+  const at = new Date(Date.now() - days * DAY).toISOString();
+  await env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`)
+    .bind(at, at, id, id)
+    .run();
+}
+
+/** Every row of every catalog table, as if CATALOG_DB were lost and created again empty. */
+async function wipeCatalog() {
+  const { results } = await env.CATALOG_DB.prepare(
+    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name <> 'd1_migrations'`,
+  ).all<{ name: string }>();
+  for (const t of results) await env.CATALOG_DB.prepare(`DELETE FROM "${t.name}"`).run();
+}
+
+describe("the catalog holds nothing only it knows", () => {
+  it("after every catalog row is gone, a rebuild puts back legal holds, their releases and the custom policy; retention then keeps the held backup and applies the policy", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 10);
+    const held = await runBackup();
+    const released = await runBackup();
+    const middle = await runBackup();
+    const newest = await runBackup();
+    // Keep only the newest backup, beyond a one-day floor: the default policy would keep all four.
+    await applyPolicy({ min_retention_days: 1, rules: [{ match: {}, keep: { last: 1 } }] });
+    const hold = await api("POST", `/admin/backup/${held.backup_id}/legal-hold`, { body: { reason: "case 12: preserve" } });
+    expect(hold.status).toBe(201);
+    const other = await api("POST", `/admin/backup/${released.backup_id}/legal-hold`, { body: { reason: "case 13" } });
+    const asked = await api("POST", `/admin/legal-holds/${other.json.id}/release`, { as: "alice", body: { reason: "case 13 closed" } });
+    expect(
+      (await api("POST", `/admin/changes/${asked.json.change_id}/approve`, { as: "bob", body: { comment: "closed" } })).json.status,
+    ).toBe("applied");
+    const policyBefore = (await api("GET", "/admin/backup/policies")).json;
+
+    await wipeCatalog();
+    expect((await api("GET", "/admin/backup/policies")).json.version).toBe(0);
+    expect((await api("GET", "/admin/legal-holds?active=true", { as: "viewer" })).json.holds).toEqual([]);
+
+    const rebuilt = await api("POST", "/admin/catalog/rebuild");
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.json).toMatchObject({ unreadable: [] });
+    expect(rebuilt.json.records).toBeGreaterThanOrEqual(4);
+    expect((await api("GET", "/admin/backup/policies")).json).toEqual(policyBefore);
+    const holds = (await api("GET", "/admin/legal-holds", { as: "viewer" })).json.holds;
+    expect(holds.map((h: any) => [h.id, h.released_at !== null])).toEqual(
+      expect.arrayContaining([
+        [hold.json.id, false],
+        [other.json.id, true],
+      ]),
+    );
+
+    for (const b of [held, released, middle]) await backdate(b.backup_id, 3);
+    const run = await retention();
+    expect(run.status, JSON.stringify(run.error)).toBe("completed");
+    expect(run.report.forgotten.sort()).toEqual([released.backup_id, middle.backup_id].sort());
+    expect((await api("GET", `/admin/backup/${held.backup_id}`)).json.status).toBe("completed");
+    expect((await api("GET", `/admin/backup/${newest.backup_id}`)).json.status).toBe("completed");
+  });
+});
