@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findSecrets, FIXED_SECRETS } from "../test/shared/secrets.ts";
+import { ensureBrowser } from "./lib/browser.ts";
 
 const OUT = resolve(".test-output");
 rmSync(OUT, { recursive: true, force: true });
@@ -32,6 +33,8 @@ function run(name: string, args: string[]): Promise<number> {
   });
 }
 
+// The dashboard test drives a real Chromium: found now (or installed on Debian), before any suite runs.
+process.env.CHROMIUM_PATH = ensureBrowser();
 const worker = await run("worker-suite", ["vitest", "run"]);
 const e2e = worker === 0 ? await run("e2e-suite", ["vitest", "run", "--config", "test/e2e/vitest.config.ts"]) : 1;
 
