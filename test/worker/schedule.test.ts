@@ -111,7 +111,7 @@ describe("catalog", () => {
     expect((await api("GET", "/admin/backup/list")).json.total).toBe(0);
 
     const rebuilt = await api("POST", "/admin/catalog/rebuild");
-    expect(rebuilt.json).toEqual({ manifests: 1, inserted: 1, updated: 0, unreadable: [], segments: 0 });
+    expect(rebuilt.json).toEqual({ manifests: 1, inserted: 1, updated: 0, unreadable: [], segments: 0, records: 0 });
     const again = (await api("GET", `/admin/backup/${done.backup_id}`)).json;
     expect(again.status).toBe("completed");
     expect(again.description).toBe("nightly");

@@ -121,7 +121,8 @@ describe("monthly archives", () => {
     await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
     await sys.modifyAll(async (m) => m.disableSleeps());
     const { runSchedule } = await import("../../src/schedule/run-schedule");
-    const [id] = await runSchedule(env as any, "0 1 1 * *");
+    // What the run started, in order: the archive's id among them (other entries name what else the cron did).
+    const id = (await runSchedule(env as any, "0 1 1 * *")).find((d) => d.startsWith("bk_"));
     const b = await waitFor(
       async () => (await api("GET", `/admin/backup/${id}`)).json,
       (x) => x.status === "completed" || x.status === "failed",
