@@ -115,7 +115,8 @@ export async function decide(
     }))
   )
     throw new ConflictError(`change ${id} has already been decided`);
-  if (approve && row.kind !== "policy") await applyChange(env, (await getChange(env.CATALOG_DB, id))!);
+  // Due now (anything but a weakened policy, or POLICY_WEAKEN_DELAY_HOURS=0): carried out at once.
+  if (approve && Date.parse(effective!) <= Date.now()) await applyChange(env, (await getChange(env.CATALOG_DB, id))!);
   return changeView((await getChange(env.CATALOG_DB, id))!);
 }
 
