@@ -1,13 +1,15 @@
 // `npx vaultline`: the command line (docs/CLI.md). `backup`, `restore`, `health`, `report` and `audit` drive the admin
 // API; `recover` reads a repository without Cloudflare (docs/RECOVERY.md): from a directory holding a copy of the
 // bucket, or from any S3-compatible endpoint, with the master key.
-// Exit codes: 0 done, 1 the operation or a check failed, 2 usage, 3 the API refused, 4 the API is unreachable.
+// Exit codes: 0 done, 1 the operation or a check failed, 2 usage, 3 the API refused (4xx), 4 the API is unreachable,
+// 5 the server failed (5xx).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { VaultlineError } from "../src/errors";
 import { Repository } from "../src/repo/repository";
 import { ApiError } from "./api/client";
-import { apiCommand, exitCodeOf, UsageError } from "./api/commands";
+import { apiCommand, describeApiError, exitCodeOf, isParseArgsError, UsageError } from "./api/commands";
+import pkg from "../package.json";
 import { recoverAssets } from "./recover/assets";
 import { recoverDatabase } from "./recover/database";
 import { exportKeys } from "./recover/key-escrow";
@@ -49,12 +51,20 @@ function usage(message?: string): never {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "-V" || command === "version") {
+    console.log(`vaultline ${pkg.version}`);
+    return 0;
+  }
   if (command && ["backup", "restore", "health", "report", "audit"].includes(command)) {
     try {
       return await apiCommand(argv);
     } catch (e) {
-      if (e instanceof UsageError) usage(e.message);
-      console.error(`vaultline: ${e instanceof ApiError ? `[${e.code}] ${e.message}` : e instanceof Error ? e.message : String(e)}`);
+      if (e instanceof UsageError || isParseArgsError(e)) usage(e.message);
+      console.error(`vaultline: ${e instanceof ApiError ? describeApiError(e) : e instanceof Error ? e.message : String(e)}`);
       return exitCodeOf(e);
     }
   }
@@ -139,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
+    if (isParseArgsError(e)) usage(e.message);
     const what = e instanceof VaultlineError ? `[${e.code}] ${e.message}` : e instanceof Error ? e.message : String(e);
     console.error(`vaultline: ${what}`);
     process.exit(1);

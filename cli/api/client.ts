@@ -11,7 +11,7 @@ export class ApiError extends Error {
 }
 
 /** Exit codes scripts can rely on (docs/CLI.md). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, unreachable: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, unreachable: 4, server: 5 } as const;
 
 export class Client {
   constructor(

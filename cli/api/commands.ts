@@ -188,6 +188,19 @@ export class UsageError extends Error {}
 
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.usage;
-  if (e instanceof ApiError) return e.status === 0 ? EXIT.unreachable : EXIT.refused;
+  if (e instanceof ApiError) return e.status === 0 ? EXIT.unreachable : e.status >= 500 ? EXIT.server : EXIT.refused;
   return EXIT.failed;
+}
+
+/** How an API error reads on stderr: a refusal (4xx) with its code, or a server error (5xx) with its status. */
+export function describeApiError(e: ApiError): string {
+  if (e.status >= 500) return `server error (HTTP ${e.status}) [${e.code}] ${e.message}`;
+  if (e.status === 0) return `the API is unreachable: ${e.message}`;
+  return `[${e.code}] ${e.message}`;
+}
+
+/** node:util parseArgs' own errors (an unknown option, a missing value): usage errors, exit 2. */
+export function isParseArgsError(e: unknown): e is Error {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
