@@ -92,3 +92,13 @@ export async function replicationHealth(db: D1Database) {
   const failed = (await db.prepare(`SELECT count(*) AS n FROM backups WHERE replica_status = 'failed'`).first<number>("n")) ?? 0;
   return { last, failed };
 }
+
+/** When this catalog was created (its first migration applied), ms; null when the migrations table is not there. */
+export async function catalogCreatedAt(db: D1Database): Promise<number | null> {
+  try {
+    const at = await db.prepare(`SELECT min(applied_at) AS at FROM d1_migrations`).first<string | null>("at");
+    return at ? Date.parse(`${at.replace(" ", "T")}${/[zZ]|[+-]\d\d:?\d\d$/.test(at) ? "" : "Z"}`) : null;
+  } catch {
+    return null;
+  }
+}

@@ -2,6 +2,7 @@ import { restorableUntil } from "../capture/coverage";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import {
   awaitingApproval,
+  catalogCreatedAt,
   backupOutcomesSince,
   failedSince,
   interruptedForgets,
@@ -17,7 +18,7 @@ import { parseJsonVar } from "../config";
 import type { Env } from "../env";
 import { replicaOf } from "../replication/replica";
 import { currentPolicy } from "../retention/policies";
-import { expectedBackupIntervals } from "../schedule/intervals";
+import { backupDueTimes } from "../schedule/intervals";
 
 const HOUR = 3_600_000;
 /** A scheduled backup is overdue once its interval plus this much has passed without a success. */
@@ -51,17 +52,31 @@ export async function healthReport(env: Env, now = Date.now()) {
       "GET /admin/backup/list?status=failed shows each error; a retry: POST /admin/backup/create",
     );
 
-  const expected = expectedBackupIntervals(env.BACKUP_SCHEDULES);
-  const last_success: Record<string, { at: string | null; expected_every_hours: number | null; overdue: boolean }> = {};
-  for (const [type, every] of Object.entries(expected)) {
+  // Each backup type against its schedule, read by a cron library: overdue when the run due last (more than the
+  // grace period ago) has not completed since. Before the catalog existed nothing was due: a fresh install waits.
+  const due = backupDueTimes(env.BACKUP_SCHEDULES, now);
+  const installedAt = await catalogCreatedAt(db);
+  const last_success: Record<
+    string,
+    { at: string | null; expected_every_hours: number | null; overdue: boolean; waiting_for_first_run?: true; last_due: string | null }
+  > = {};
+  for (const [type, d] of Object.entries(due)) {
     const at = await lastCompletedOfType(db, type);
-    const overdue = !at || now - Date.parse(at) > every + GRACE_MS;
-    last_success[type] = { at, expected_every_hours: Math.round((every / HOUR) * 10) / 10, overdue };
+    const lastOk = at ? Date.parse(at) : null;
+    const dueSinceInstall = d.last_due !== null && (installedAt === null || d.last_due >= installedAt);
+    const overdue = dueSinceInstall && now - d.last_due! > GRACE_MS && (lastOk === null || lastOk < d.last_due!);
+    last_success[type] = {
+      at,
+      expected_every_hours: d.every_ms ? Math.round((d.every_ms / HOUR) * 10) / 10 : null,
+      overdue,
+      last_due: d.last_due === null ? null : iso(d.last_due),
+      ...(lastOk === null && !overdue ? { waiting_for_first_run: true as const } : {}),
+    };
     if (overdue)
       add(
         "critical",
         "backups",
-        `no successful ${type} backup ${at ? `since ${at}` : "yet"} (expected every ${Math.round(every / HOUR)} h)`,
+        `no successful ${type} backup since its run due at ${iso(d.last_due!)}${at ? ` (the last one completed ${at})` : ""}`,
         `POST /admin/backup/create {"type":"${type}"}; check the last failure's error, and that the cron triggers fire`,
         `overdue:${type}`,
       );

@@ -1,28 +1,53 @@
+import { Cron } from "croner";
 import { parseSchedules } from "./schedules";
 
-const HOUR = 3_600_000;
-
 /**
- * How often a cron expression fires, roughly, for "has this happened when it should have" (docs/OPERATIONS.md):
- * every N minutes or hours, daily, weekly (a day of the week), monthly (a day of the month).
+ * Cron expressions read by a cron library (croner: standard five fields, UTC as Cloudflare's triggers are), so "has
+ * this happened when it should have" follows the exact schedule: `0 2,14 * * *` is due twice a day, `30 2 * * 1-5`
+ * on weekdays only (docs/OPERATIONS.md, "Schedules").
  */
-export function cronIntervalMs(cron: string): number {
-  const [min, hour, dom, , dow] = cron.trim().split(/\s+/);
-  const every = (f: string | undefined) => /^\*\/(\d+)$/.exec(f ?? "")?.[1];
-  if (every(min)) return Number(every(min)) * 60_000;
-  if (min === "*") return 60_000;
-  if (every(hour)) return Number(every(hour)) * HOUR;
-  if (hour === "*") return HOUR;
-  if (dom && dom !== "*") return 31 * 24 * HOUR;
-  if (dow && dow !== "*") return 7 * 24 * HOUR;
-  return 24 * HOUR;
+function cronOf(expr: string): Cron {
+  return new Cron(expr, { timezone: "UTC", paused: true });
 }
 
-/** For each backup type a schedule starts, the shortest interval it is started at. */
-export function expectedBackupIntervals(raw: string | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
+/** The latest instant `expr` fired at or before `at`, or null when it never has. */
+export function previousRun(expr: string, at: Date): Date | null {
+  return cronOf(expr).previousRuns(1, at)[0] ?? null;
+}
+
+/** Whether `expr` fires in the minute `at` falls in (the local ticker's question). */
+export function cronMatches(expr: string, at: Date): boolean {
+  const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+  return cronOf(expr).match(minute);
+}
+
+/** The usual gap between two runs of `expr` around `at` (for display: "expected every N h"). */
+export function typicalGapMs(expr: string, at: Date): number {
+  const [a, b] = cronOf(expr).nextRuns(2, at);
+  return a && b ? b.getTime() - a.getTime() : 0;
+}
+
+export interface BackupDue {
+  /** The latest scheduled start of this type at or before now, over every cron that starts it; null when none yet. */
+  last_due: number | null;
+  /** The shortest usual gap between scheduled starts of this type. */
+  every_ms: number;
+}
+
+/** For each backup type a schedule starts: when it was last due, and how often it usually is. */
+export function backupDueTimes(raw: string | undefined, now: number): Record<string, BackupDue> {
+  const out: Record<string, BackupDue> = {};
   for (const [cron, tasks] of Object.entries(parseSchedules(raw))) {
-    for (const t of tasks) if (t.task === "backup") out[t.type] = Math.min(out[t.type] ?? Infinity, cronIntervalMs(cron));
+    const due = previousRun(cron, new Date(now))?.getTime() ?? null;
+    const gap = typicalGapMs(cron, new Date(now));
+    for (const t of tasks) {
+      if (t.task !== "backup") continue;
+      const seen = out[t.type];
+      out[t.type] = {
+        last_due: seen?.last_due == null ? due : due === null ? seen.last_due : Math.max(seen.last_due, due),
+        every_ms: seen ? Math.min(seen.every_ms, gap) : gap,
+      };
+    }
   }
   return out;
 }

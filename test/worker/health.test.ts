@@ -4,9 +4,15 @@ import { applyPolicy } from "./helpers";
 
 describe("health and metrics", () => {
   it("health: overdue types, failures, stuck work, approvals, RPO, storage budget, each with what to do", async () => {
+    // A catalog created just now: no scheduled run has been due since, so nothing is overdue yet.
+    const fresh = (await api("GET", "/admin/backup/health", { as: "viewer" })).json;
+    expect(fresh.last_success.full_database).toMatchObject({ at: null, overdue: false, waiting_for_first_run: true });
+    expect(fresh.findings.some((f: any) => f.key?.startsWith("overdue:"))).toBe(false);
+    // Created long ago, and no backup since: every scheduled type is overdue.
+    await env.CATALOG_DB.prepare(`UPDATE d1_migrations SET applied_at = '2026-01-01 00:00:00'`).run();
     const empty = (await api("GET", "/admin/backup/health", { as: "viewer" })).json;
     expect(empty.status).toBe("unhealthy");
-    expect(empty.last_success.full_database).toEqual({ at: null, expected_every_hours: 24, overdue: true });
+    expect(empty.last_success.full_database).toMatchObject({ at: null, expected_every_hours: 24, overdue: true });
     expect(empty.last_success.incremental_database.expected_every_hours).toBe(6);
     expect(empty.last_success.monthly_archive.expected_every_hours).toBe(744);
     expect(empty.recommendations).toContain(

@@ -120,6 +120,8 @@ describe("notifications", () => {
 
   it("each alert condition fires once when it becomes true and resolves once when it stops", async () => {
     await fetch(`${HOOKS.base}/_reset`, { method: "POST" });
+    // A catalog created long ago with no backup since (a fresh one would be waiting for the first scheduled run).
+    await env.CATALOG_DB.prepare(`UPDATE d1_migrations SET applied_at = '2026-01-01 00:00:00'`).run();
     const first = await dispatch();
     expect(first.alerts.fired).toEqual(expect.arrayContaining(["overdue:full_database", "rpo:database"]));
     expect((await dispatch()).alerts).toEqual({ fired: [], resolved: [] });

@@ -1,4 +1,6 @@
 import { createExecutionContext, createScheduledController, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
+import { cronMatches, previousRun, typicalGapMs } from "../../src/schedule/intervals";
+import { healthReport } from "../../src/health/health";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { runWatchdog } from "../../src/schedule/watchdog";
@@ -116,5 +118,48 @@ describe("catalog", () => {
     expect(again.status).toBe("completed");
     expect(again.description).toBe("nightly");
     expect(again.manifest).toMatchObject({ rows: done.manifest.rows, tables: done.manifest.tables, chunks: done.manifest.chunks });
+  });
+});
+
+describe("schedules read by a cron library", () => {
+  it("knows when each expression was last due and how often it runs: twice a day, weekdays only, monthly", () => {
+    const at = new Date("2026-12-02T15:00:00Z"); // a Wednesday
+    expect(previousRun("0 2,14 * * *", at)?.toISOString()).toBe("2026-12-02T14:00:00.000Z");
+    expect(typicalGapMs("0 2,14 * * *", at)).toBe(12 * 3_600_000);
+    const sunday = new Date("2026-11-29T12:00:00Z");
+    expect(previousRun("30 2 * * 1-5", sunday)?.toISOString()).toBe("2026-11-27T02:30:00.000Z"); // Friday
+    expect(previousRun("0 1 1 * *", at)?.toISOString()).toBe("2026-12-01T01:00:00.000Z");
+    expect(cronMatches("0 9-17/4 * * 1-5", new Date("2026-11-30T13:00:30Z"))).toBe(true);
+    expect(cronMatches("0 9-17/4 * * 1-5", new Date("2026-11-29T13:00:00Z"))).toBe(false);
+  });
+
+  it("overdue follows the exact schedule: a twice-daily backup missed at 14:00 is overdue by 16:01; a weekday one is not on Sunday", async () => {
+    await env.CATALOG_DB.prepare(`UPDATE d1_migrations SET applied_at = '2026-01-01 00:00:00'`).run();
+    const schedules = (s: Record<string, unknown>) => ({ ...env, BACKUP_SCHEDULES: JSON.stringify(s) }) as typeof env;
+    const done = (id: string, at: string) =>
+      env.CATALOG_DB.prepare(
+        `INSERT INTO backups (id, type, components, status, requested_by, trigger, created_at, updated_at, completed_at) VALUES (?, 'full_database', '["database"]', 'completed', 'x', 'schedule', ?, ?, ?)`,
+      )
+        .bind(id, at, at, at)
+        .run();
+    await done("bk_20261202T020500Z_00000001", "2026-12-02T02:05:00.000Z");
+    const twice = schedules({ "0 2,14 * * *": [{ task: "backup", type: "full_database" }] });
+    // Read as "every 24 h", this would not be overdue before 04:05 tomorrow.
+    const late = await healthReport(twice, Date.parse("2026-12-02T16:01:00Z"));
+    expect(late.last_success.full_database).toMatchObject({
+      overdue: true,
+      expected_every_hours: 12,
+      last_due: "2026-12-02T14:00:00.000Z",
+    });
+    const onTime = await healthReport(twice, Date.parse("2026-12-02T15:59:00Z"));
+    expect(onTime.last_success.full_database?.overdue).toBe(false);
+
+    const weekdays = schedules({ "30 2 * * 1-5": [{ task: "backup", type: "full_database" }] });
+    await env.CATALOG_DB.prepare(`DELETE FROM backups`).run();
+    await done("bk_20261127T023500Z_00000002", "2026-11-27T02:35:00.000Z");
+    const sunday = await healthReport(weekdays, Date.parse("2026-11-29T12:00:00Z"));
+    expect(sunday.last_success.full_database).toMatchObject({ overdue: false, last_due: "2026-11-27T02:30:00.000Z" });
+    const monday = await healthReport(weekdays, Date.parse("2026-11-30T05:00:00Z"));
+    expect(monday.last_success.full_database?.overdue).toBe(true);
   });
 });
