@@ -80,14 +80,7 @@ export async function scrubPage(env: Env, replica: R2Bucket, cursor: string | un
       outcome: 1,
       detail: { copy: x.copy, reason: x.reason },
     });
-  for (const x of out.unrepairable)
-    await audit(env.CATALOG_DB, {
-      actor: "system:scrub",
-      action: "scrub.unrepairable",
-      target: x.key,
-      outcome: 0,
-      detail: { reason: x.reason },
-    });
+  await auditUnrepairable(env, out.unrepairable);
   return out;
 }
 
@@ -113,7 +106,13 @@ export async function scrubPrimaryPage(env: Env, cursor: string | undefined, lim
     if ("copy" in r) out.bytes += r.copy.bytes.length;
     else if ("bad" in r) out.unrepairable.push({ key: o.key, reason: `primary: ${r.bad}; no replica to repair from` });
   }
-  for (const x of out.unrepairable)
+  await auditUnrepairable(env, out.unrepairable);
+  return out;
+}
+
+/** Each object no copy of which could be read back right: audited (and so notified, critical). */
+async function auditUnrepairable(env: Env, list: ScrubPage["unrepairable"]): Promise<void> {
+  for (const x of list)
     await audit(env.CATALOG_DB, {
       actor: "system:scrub",
       action: "scrub.unrepairable",
@@ -121,7 +120,6 @@ export async function scrubPrimaryPage(env: Env, cursor: string | undefined, lim
       outcome: 0,
       detail: { reason: x.reason },
     });
-  return out;
 }
 
 /** Objects the primary no longer has on purpose: fossils (pruned), chunks it moved, forgotten backups' manifests. */

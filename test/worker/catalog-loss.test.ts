@@ -1,24 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, applyPolicy, env, runBackup, seedWithEdgeCases, waitFor } from "./helpers";
-
-const DAY = 86_400_000;
-
-async function retention() {
-  const started = await api("POST", "/admin/backup/retention/run");
-  expect(started.status).toBe(202);
-  return waitFor(
-    async () => (await api("GET", `/admin/backup/retention/runs/${started.json.run_id}`)).json,
-    (r) => r.status !== "running",
-    120_000,
-  );
-}
-
-async function backdate(id: string, days: number) {
-  const at = new Date(Date.now() - days * DAY).toISOString();
-  await env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`)
-    .bind(at, at, id, id)
-    .run();
-}
+import { api, applyPolicy, backdate, env, runBackup, runRetention, seedWithEdgeCases } from "./helpers";
 
 /** Every row of every catalog table, as if CATALOG_DB were lost and created again empty. */
 async function wipeCatalog() {
@@ -64,7 +45,7 @@ describe("the catalog holds nothing only it knows", () => {
     );
 
     for (const b of [held, released, middle]) await backdate(b.backup_id, 3);
-    const run = await retention();
+    const run = await runRetention();
     expect(run.status, JSON.stringify(run.error)).toBe("completed");
     expect(run.report.forgotten.sort()).toEqual([released.backup_id, middle.backup_id].sort());
     expect((await api("GET", `/admin/backup/${held.backup_id}`)).json.status).toBe("completed");

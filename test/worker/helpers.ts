@@ -210,3 +210,32 @@ export async function applyPolicy(policy: unknown): Promise<any> {
   await applyDueChanges(env, new Date(Date.now() + 49 * 3_600_000));
   return (await api("GET", "/admin/backup/policies")).json;
 }
+
+/** Runs retention now and follows the run to its end. */
+export async function runRetention(): Promise<any> {
+  const started = await api("POST", "/admin/backup/retention/run");
+  if (started.status !== 202) throw new Error(`retention refused: ${JSON.stringify(started.json)}`);
+  return waitFor(
+    async () => (await api("GET", `/admin/backup/retention/runs/${started.json.run_id}`)).json,
+    (r) => r.status !== "running",
+    120_000,
+  );
+}
+
+/** Backdates a backup in the catalog (what the policy measures), as if it had been made `days` ago. */
+export async function backdate(id: string, days: number): Promise<void> {
+  const at = new Date(Date.now() - days * 86_400_000).toISOString();
+  await env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`)
+    .bind(at, at, id, id)
+    .run();
+}
+
+/** A restore of `backupId` into the test target, followed to its end (its status). */
+export async function restoreToTestTarget(backupId: string): Promise<any> {
+  const started = await api("POST", "/admin/backup/restore", { body: { backup_id: backupId, target_environment: "test" } });
+  if (started.status !== 202) throw new Error(`restore refused: ${JSON.stringify(started.json)}`);
+  return waitFor(
+    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
+    (r) => ["completed", "failed"].includes(r.status),
+  );
+}

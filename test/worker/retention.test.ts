@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Layout } from "../../src/repo/layout";
 import { api, env, runBackup, runRestore, seedWithEdgeCases, snapshot, userSnapshot, waitFor } from "./helpers";
-import { applyPolicy, approveChange } from "./helpers";
+import { applyPolicy, approveChange, backdate, runRetention } from "./helpers";
 
 const DAY = 86_400_000;
 /** Keep the two newest; anything else older than a day goes. */
@@ -13,23 +13,7 @@ async function setPolicy(policy: unknown = POLICY) {
   expect(applied.policy).toMatchObject(policy as object);
 }
 
-/** Backdates a backup in the catalog (what the policy measures), as if it had been made `days` ago. */
-async function backdate(id: string, days: number) {
-  const at = new Date(Date.now() - days * DAY).toISOString();
-  await env.CATALOG_DB.prepare(`UPDATE backups SET created_at = ?, completed_at = ? WHERE id = ? OR parent_id = ?`)
-    .bind(at, at, id, id)
-    .run();
-}
-
-async function retention() {
-  const started = await api("POST", "/admin/backup/retention/run");
-  expect(started.status).toBe(202);
-  return waitFor(
-    async () => (await api("GET", `/admin/backup/retention/runs/${started.json.run_id}`)).json,
-    (r) => r.status !== "running",
-    120_000,
-  );
-}
+const retention = runRetention;
 
 async function check() {
   const started = await api("POST", "/admin/repository/check", { as: "operator" });

@@ -7,16 +7,8 @@ import { Layout } from "../../../src/repo/layout";
 import { openRepository } from "../../../src/repo/open";
 import { wrapsOf } from "../../../src/repo/key-objects";
 import { sealedKeyId } from "../../../src/repo/sealed-object";
-import { api, env, runBackup, seedWithEdgeCases, snapshot, waitFor } from "../helpers";
-
-async function drill(backupId: string) {
-  const started = await api("POST", "/admin/backup/restore", { body: { backup_id: backupId, target_environment: "test" } });
-  expect(started.status, JSON.stringify(started.json)).toBe(202);
-  return waitFor(
-    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
-    (r) => ["completed", "failed"].includes(r.status),
-  );
-}
+import { api, env, runBackup, seedWithEdgeCases, snapshot } from "../helpers";
+import { restoreToTestTarget } from "../helpers";
 
 const keyOfManifest = async (backupId: string) =>
   sealedKeyId(Layout.manifest(backupId), new Uint8Array(await (await env.BACKUP_BUCKET.get(Layout.manifest(backupId)))!.arrayBuffer()));
@@ -52,7 +44,7 @@ describe("attack: one data key for ever", () => {
 
     const source = await snapshot(env.OIDC_DB);
     for (const b of [before, after]) {
-      const r = await drill(b.backup_id);
+      const r = await restoreToTestTarget(b.backup_id);
       expect(r.status, JSON.stringify(r.error)).toBe("completed");
     }
     expect(await snapshot(env.RESTORE_TARGET_DB)).toEqual(source);

@@ -6,18 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { Layout } from "../../../src/repo/layout";
 import { openRepository } from "../../../src/repo/open";
-import { api, env, runBackup, seedWithEdgeCases, waitFor } from "../helpers";
+import { env, runBackup, seedWithEdgeCases } from "../helpers";
+import { restoreToTestTarget } from "../helpers";
 
 const keyObjects = async () => (await env.BACKUP_BUCKET.list({ prefix: "keys/" })).objects.map((o) => o.key).sort();
-
-async function drill(backupId: string) {
-  const started = await api("POST", "/admin/backup/restore", { body: { backup_id: backupId, target_environment: "test" } });
-  expect(started.status, JSON.stringify(started.json)).toBe(202);
-  return waitFor(
-    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
-    (r) => ["completed", "failed"].includes(r.status),
-  );
-}
 
 describe("attack: the repository's config", () => {
   it("deleted: no backup starts a new repository over the old one; each fails naming what the bucket holds, and no new data key appears", async () => {
@@ -37,7 +29,7 @@ describe("attack: the repository's config", () => {
 
     // Put back, the earlier backup restores as it did.
     await env.BACKUP_BUCKET.put(Layout.config, config);
-    expect((await drill(first.backup_id)).status).toBe("completed");
+    expect((await restoreToTestTarget(first.backup_id)).status).toBe("completed");
   });
 
   it("edited: the chunker or the data key id changed in place is caught before anything is read or written", async () => {
@@ -47,12 +39,12 @@ describe("attack: the repository's config", () => {
     for (const edit of [{ chunker: { ...original.chunker, max: 4096 } }, { repository_id: "0000000000000000" }]) {
       await env.BACKUP_BUCKET.put(Layout.config, JSON.stringify({ ...original, ...edit }));
       await expect(openRepository(env)).rejects.toThrow(/the repository config was altered \(its MAC does not verify\)/);
-      const restore = await drill(first.backup_id);
+      const restore = await restoreToTestTarget(first.backup_id);
       expect(restore.status).toBe("failed");
       expect(restore.error.message).toMatch(/config was altered/);
     }
     await env.BACKUP_BUCKET.put(Layout.config, JSON.stringify(original));
-    expect((await drill(first.backup_id)).status).toBe("completed");
+    expect((await restoreToTestTarget(first.backup_id)).status).toBe("completed");
   });
 
   it("each database manifest carries the chunker it was cut with", async () => {
