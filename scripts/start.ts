@@ -6,7 +6,7 @@
 // minute (wrangler dev does not), so scheduled backups happen. A setup call that fails stops npm start, with the reason.
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { cronMatches } from "../src/schedule/intervals.ts";
+import { cronMatches } from "./lib/cron.ts";
 import { startDev } from "./lib/dev-server.ts";
 import { applyLocalMigrations, ensureDevVars } from "./lib/local-setup.ts";
 import { readWranglerConfig } from "./lib/wrangler-config.ts";

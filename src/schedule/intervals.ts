@@ -15,12 +15,6 @@ export function previousRun(expr: string, at: Date): Date | null {
   return cronOf(expr).previousRuns(1, at)[0] ?? null;
 }
 
-/** Whether `expr` fires in the minute `at` falls in (the local ticker's question). */
-export function cronMatches(expr: string, at: Date): boolean {
-  const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-  return cronOf(expr).match(minute);
-}
-
 /** The usual gap between two runs of `expr` around `at` (for display: "expected every N h"). */
 export function typicalGapMs(expr: string, at: Date): number {
   const [a, b] = cronOf(expr).nextRuns(2, at);

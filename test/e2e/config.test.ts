@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BackupSchedules } from "../../schemas/config";
-import { cronMatches } from "../../src/schedule/intervals.ts";
+import { cronMatches } from "../../scripts/lib/cron.ts";
 import { readWranglerConfig } from "../../scripts/lib/wrangler-config.ts";
 
 describe("wrangler.jsonc", () => {

@@ -1,5 +1,6 @@
 import { createExecutionContext, createScheduledController, introspectWorkflow, waitOnExecutionContext } from "cloudflare:test";
-import { cronMatches, previousRun, typicalGapMs } from "../../src/schedule/intervals";
+import { previousRun, typicalGapMs } from "../../src/schedule/intervals";
+import { cronMatches } from "../../scripts/lib/cron";
 import { healthReport } from "../../src/health/health";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
