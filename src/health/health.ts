@@ -192,8 +192,19 @@ export async function healthReport(env: Env, now = Date.now()) {
   }
 
   const status = findings.some((f) => f.level === "critical") ? "unhealthy" : findings.length ? "degraded" : "healthy";
+  const newestSuccess = Object.values(last_success)
+    .map((l) => l.at)
+    .filter((a): a is string => a !== null)
+    .sort()
+    .at(-1);
   return {
     status,
+    // The product requirements' names for the same facts (machine-precise fields follow).
+    overall_health: status === "healthy" ? "healthy" : status === "degraded" ? "warning" : "critical",
+    backup_success_rate: success_rate["7d"].rate,
+    storage_usage: storage.bytes === null ? null : humanBytes(storage.bytes),
+    retention_compliance: !findings.some((f) => f.area === "retention"),
+    last_successful_backup: newestSuccess ?? null,
     checked_at: iso(now),
     success_rate,
     last_success,
@@ -206,4 +217,16 @@ export async function healthReport(env: Env, now = Date.now()) {
     findings,
     recommendations: findings.map((f) => f.recommendation),
   };
+}
+
+/** Bytes as people read them: "250MB", "1.2GB" (decimal units). */
+export function humanBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : Math.round(v * 10) / 10}${units[i]}`;
 }

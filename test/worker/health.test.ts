@@ -57,6 +57,15 @@ describe("health and metrics", () => {
       ]),
     );
     expect(h.findings.find((f: any) => f.area === "approvals").recommendation).toMatch(/approve or \/reject/);
+    // The product requirements' field names, beside the precise ones.
+    expect(h).toMatchObject({
+      overall_health: h.status === "healthy" ? "healthy" : h.status === "degraded" ? "warning" : "critical",
+      backup_success_rate: h.success_rate["7d"].rate,
+      storage_usage: expect.stringMatching(/^\d+(\.\d)?(B|KB|MB|GB)$/),
+      retention_compliance: false, // no retention run yet: a finding says so
+      last_successful_backup: b.completed_at ?? expect.any(String),
+    });
+    expect(h.recommendations.length).toBeGreaterThan(0);
   });
 
   it("metrics: per day and type, runs by outcome, durations, bytes and throughput; restores and drills too", async () => {
