@@ -167,7 +167,12 @@ export const BackupSummary = z.object({
   backup_id: z.string(),
   timestamp: z.string(),
   type: z.string(),
-  size: z.number(),
+  /** The backup's size as people read it ("250MB"): the bytes of data it holds. */
+  size: z.string(),
+  /** The same in bytes. */
+  size_bytes: z.number(),
+  /** What it added to the repository (stored, after deduplication and compression). */
+  added_bytes: z.number(),
   status: BackupStatus,
   components: z.array(z.string()),
 });

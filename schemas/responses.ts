@@ -17,8 +17,10 @@ export const Whoami = z.object({
 export const BackupCreated = z.object({
   backup_id: z.string(),
   status: z.literal("initiated"),
-  /** Seconds: the mean of the last five completed backups of the type, 60 before there is one. */
-  estimated_duration: z.number().int().nonnegative(),
+  /** As people read it ("5 minutes"): from the mean of the last five completed backups of the type. */
+  estimated_duration: z.string(),
+  /** The same in seconds (60 before there is one). */
+  estimated_duration_seconds: z.number().int().nonnegative(),
 });
 export const BackupList = z.object({
   backups: z.array(BackupSummary),

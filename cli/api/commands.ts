@@ -71,7 +71,7 @@ export async function apiCommand(argv: string[]): Promise<number> {
       ...(values.description ? { description: values.description } : {}),
     });
     if (!values.watch) {
-      print(o, created, () => `${created.backup_id} ${created.status} (estimated ${created.estimated_duration} s)`);
+      print(o, created, () => `${created.backup_id} ${created.status} (estimated ${created.estimated_duration})`);
       return EXIT.ok;
     }
     const done = await watch(client, `/admin/backup/${created.backup_id}`, TERMINAL_BACKUP, o);

@@ -1,3 +1,4 @@
+import { humanBytes } from "../units";
 import { audit } from "./audit-log";
 import type { BackupStatus, BackupSummary } from "../../schemas/api";
 
@@ -185,7 +186,9 @@ export function summarise(r: BackupRow): BackupSummary {
     backup_id: r.id,
     timestamp: r.created_at,
     type: r.type,
-    size: r.stored_bytes ?? 0,
+    size: humanBytes(r.raw_bytes ?? 0),
+    size_bytes: r.raw_bytes ?? 0,
+    added_bytes: r.stored_bytes ?? 0,
     status: r.status,
     components: JSON.parse(r.components) as string[],
   };

@@ -76,7 +76,7 @@ async function loadBackups() {
   const list = await api("GET", "/admin/backup/list?" + q);
   const rows = await Promise.all(list.backups.map(async (b) => (b.status === "running" || b.status === "initiated") ? { ...b, ...(await api("GET", "/admin/backup/" + b.backup_id)) } : b));
   $("#backups tbody").innerHTML = rows.map((b) => "<tr data-id='" + esc(b.backup_id) + "'><td>" + esc(b.backup_id) + "</td><td>" + esc(b.type) + "</td><td class='status status-" + esc(b.status) + "'>" + esc(b.status) + "</td><td>" +
-    (b.percent != null && b.status !== "completed" ? "<div class='bar' title='" + esc(Math.round(b.percent)) + "%'><i style='width:" + esc(Math.round(b.percent)) + "%'></i></div>" : "") + "</td><td>" + esc(b.timestamp) + "</td><td>" + esc(mb(b.size)) + "</td></tr>").join("") || "<tr><td colspan=6 class=mute>no backups</td></tr>";
+    (b.percent != null && b.status !== "completed" ? "<div class='bar' title='" + esc(Math.round(b.percent)) + "%'><i style='width:" + esc(Math.round(b.percent)) + "%'></i></div>" : "") + "</td><td>" + esc(b.timestamp) + "</td><td>" + esc(mb(b.size_bytes)) + "</td></tr>").join("") || "<tr><td colspan=6 class=mute>no backups</td></tr>";
 }
 
 function bars(values, fmt) {

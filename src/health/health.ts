@@ -1,3 +1,4 @@
+import { humanBytes } from "../units";
 import { restorableUntil } from "../capture/coverage";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import {
@@ -217,16 +218,4 @@ export async function healthReport(env: Env, now = Date.now()) {
     findings,
     recommendations: findings.map((f) => f.recommendation),
   };
-}
-
-/** Bytes as people read them: "250MB", "1.2GB" (decimal units). */
-export function humanBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB", "PB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? Math.round(v) : Math.round(v * 10) / 10}${units[i]}`;
 }

@@ -91,7 +91,9 @@ describe("admin API contract", () => {
     expect(created.json).toMatchObject({
       status: "initiated",
       backup_id: expect.stringMatching(/^bk_/),
-      estimated_duration: expect.any(Number),
+      // As the product requirements answer it, and in seconds beside it.
+      estimated_duration: expect.stringMatching(/^\d+ (second|minute|hour)s?$/),
+      estimated_duration_seconds: expect.any(Number),
     });
     const done = await runBackup();
     expect(done.status).toBe("completed");
@@ -103,7 +105,10 @@ describe("admin API contract", () => {
       backup_id: expect.any(String),
       timestamp: expect.any(String),
       type: "full_database", // "full" is accepted on input as the same type
-      size: expect.any(Number),
+      // The backup's size as people read it ("250MB"), in bytes beside it, and what it added to the repository.
+      size: expect.stringMatching(/^\d+(\.\d)?(B|KB|MB|GB)$/),
+      size_bytes: expect.any(Number),
+      added_bytes: expect.any(Number),
       status: expect.stringMatching(/completed|running|initiated/),
       components: ["database"],
     });

@@ -199,7 +199,8 @@ describe("dry-run restores", () => {
     expect(db).toMatchObject({ component: "database", backup_id: b.backup_id, target: "OIDC_DB" });
     expect(db.overwrites.tables.users).toBe(await env.OIDC_DB.prepare("SELECT count(*) AS n FROM users").first("n"));
     expect(db.overwrites.mode).toMatch(/whole database/);
-    expect(dry.json.estimated_duration).toBeGreaterThan(0);
+    expect(dry.json.estimated_duration_seconds).toBeGreaterThan(0);
+    expect(dry.json.estimated_duration).toMatch(/^\d+ (second|minute|hour)s?$/);
 
     const scoped = await api("POST", "/admin/backup/restore", {
       body: { backup_id: b.backup_id, target_environment: "test", dry_run: true, database: { tables: ["consents"] } },

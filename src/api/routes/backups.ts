@@ -1,3 +1,4 @@
+import { humanDuration } from "../../units";
 import { Hono } from "hono";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
 import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
@@ -20,10 +21,14 @@ export function backupRoutes() {
     const id = await startBackup(c.env, { ...body, requested_by: c.get("principal").subject, trigger: "api" });
     c.set("auditTarget", id);
     const typical = await typicalBackupMs(c.env.CATALOG_DB, body.type);
+    const seconds = Math.ceil((typical ?? 60_000) / 1000);
     return c.json(
-      { backup_id: id, status: "initiated", estimated_duration: Math.ceil((typical ?? 60_000) / 1000) } satisfies z.infer<
-        typeof BackupCreated
-      >,
+      {
+        backup_id: id,
+        status: "initiated",
+        estimated_duration: humanDuration(seconds),
+        estimated_duration_seconds: seconds,
+      } satisfies z.infer<typeof BackupCreated>,
       202,
     );
   });

@@ -1,3 +1,4 @@
+import { humanDuration } from "../../units";
 import type { SelectionItem } from "../../restore/selection-summary";
 import { audit } from "../../catalog/audit-log";
 import { Hono } from "hono";
@@ -45,7 +46,7 @@ export function restoreRoutes() {
         dry_run: true,
         target_environment: body.target_environment,
         ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
-        estimated_duration: Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5,
+        ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5),
         plan: described,
       });
     }
@@ -67,7 +68,7 @@ export function restoreRoutes() {
           restore_id: id,
           status: "initiated",
           stages: ["gate", "approval", "safety snapshot", ...plans.map((p) => `restore ${p.component}`), "final verification"],
-          estimated_duration: Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds)) * 2) + 5,
+          ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds)) * 2) + 5),
           restores: [],
           ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
         },
@@ -96,7 +97,7 @@ export function restoreRoutes() {
       {
         restore_id: started[0]!.restore_id,
         status: "initiated",
-        estimated_duration: Math.ceil(estimate) + 5,
+        ...estimatedDuration(Math.ceil(estimate) + 5),
         restores: started,
         ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
       },
@@ -187,4 +188,9 @@ async function stagesView(db: D1Database, row: RestoreRow) {
       status: r.status,
     })),
   };
+}
+
+/** An estimate in words ("15 minutes", as the product requirements answer it) and in seconds. */
+function estimatedDuration(seconds: number) {
+  return { estimated_duration: humanDuration(seconds), estimated_duration_seconds: seconds };
 }
