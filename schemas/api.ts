@@ -52,12 +52,25 @@ export const CreateBackupBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    const holds = TYPE_COMPONENTS[b.type];
-    if (b.components && (b.components.length !== holds.length || b.components.some((c) => !holds.includes(c)))) {
-      ctx.addIssue({ code: "custom", path: ["components"], message: `a ${b.type} backup holds ${holds.join(", ")}` });
-    }
+    if (!b.components) return;
+    if (new Set(b.components).size !== b.components.length)
+      ctx.addIssue({ code: "custom", path: ["components"], message: "each component once" });
+    if (b.type === "incremental_database" && b.components.some((c) => c !== "database"))
+      ctx.addIssue({ code: "custom", path: ["components"], message: "an incremental backup holds the database only (its change log)" });
   })
-  .transform((b) => ({ ...b, components: TYPE_COMPONENTS[b.type] }));
+  /**
+   * `components` lists what the backup must hold (the product requirements' request). What the type holds alone is
+   * that type; any other list is honoured as a system backup of exactly those components, each its own backup.
+   */
+  .transform((b) => {
+    const holds = TYPE_COMPONENTS[b.type];
+    const asked = b.components;
+    if (!asked || (asked.length === holds.length && asked.every((c) => holds.includes(c)))) return { ...b, components: holds };
+    const only = asked.length === 1 ? COMPONENT_TYPE[asked[0]!] : null;
+    if (only) return { ...b, type: only, components: TYPE_COMPONENTS[only] };
+    const all = TYPE_COMPONENTS.full_system;
+    return { ...b, type: "full_system" as const, components: all.filter((c) => asked.includes(c)) };
+  });
 export type CreateBackupBody = z.infer<typeof CreateBackupBody>;
 
 export const ListBackupsQuery = z.strictObject({

@@ -17,6 +17,9 @@ export const Whoami = z.object({
 export const BackupCreated = z.object({
   backup_id: z.string(),
   status: z.literal("initiated"),
+  /** The type started: the one asked for, or `full_system` for a list of components no single type holds. */
+  type: z.string(),
+  components: z.array(z.string()),
   /** As people read it ("5 minutes"): from the mean of the last five completed backups of the type. */
   estimated_duration: z.string(),
   /** The same in seconds (60 before there is one). */

@@ -22,7 +22,13 @@ export const AssetBackupParams = backupParams(["assets"]);
 export const ConfigBackupParams = backupParams(["config"]);
 export const SessionBackupParams = backupParams(["sessions"]);
 /** `monthly_archive`: the same backup, recorded as the month's archive. */
-export const FullSystemBackupParams = backupParams(["full_system", "monthly_archive"]);
+export const FullSystemBackupParams = backupParams(["full_system", "monthly_archive"]).extend({
+  /** Exactly these components (a request for components no single type holds); every component when absent. */
+  components: z
+    .array(z.enum(["database", "sessions", "assets", "config"]))
+    .min(1)
+    .optional(),
+});
 
 /** What a one-user restore carries of the provider profile: how the user's rows are found. */
 export const UserRows = ProviderProfile.shape.users.pick({ table: true, key: true, follow_foreign_keys: true, owned_by: true });

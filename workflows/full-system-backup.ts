@@ -33,7 +33,7 @@ export class FullSystemBackupWorkflow extends WorkflowEntrypoint<Env, FullSystem
     });
     const p = payload;
     const id = p.backup_id;
-    const components = TYPE_COMPONENTS.full_system;
+    const components = p.components ?? TYPE_COMPONENTS.full_system;
     return recordingFailure(
       step,
       this.env,

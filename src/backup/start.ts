@@ -1,6 +1,6 @@
 import { insertBackup, markBackupFailed } from "../catalog/backups";
 import { newId } from "../ids";
-import type { BackupType } from "../../schemas/api";
+import { type BackupType, SYSTEM_TYPES, TYPE_COMPONENTS } from "../../schemas/api";
 import type { Env } from "../env";
 import { assertProfileMatches } from "../provider/check";
 import { providerProfile } from "../provider/profile";
@@ -33,6 +33,8 @@ export async function startBackup(env: Env, b: StartBackup): Promise<string> {
       type: b.type,
       description: b.description,
       requested_by: b.requested_by,
+      // A system backup of some components only: the workflow starts exactly those.
+      ...(SYSTEM_TYPES.includes(b.type) && b.components.length < TYPE_COMPONENTS.full_system.length ? { components: b.components } : {}),
     } as WorkflowParams<"FULL_DATABASE_BACKUP">,
     record: () => insertBackup(env.CATALOG_DB, { ...b, id }),
     failed: (message) => markBackupFailed(env.CATALOG_DB, id, "workflow_start_failed", message),

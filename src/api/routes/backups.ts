@@ -26,6 +26,8 @@ export function backupRoutes() {
       {
         backup_id: id,
         status: "initiated",
+        type: body.type,
+        components: body.components,
         estimated_duration: humanDuration(seconds),
         estimated_duration_seconds: seconds,
       } satisfies z.infer<typeof BackupCreated>,
