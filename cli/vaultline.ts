@@ -21,6 +21,7 @@ const USAGE = `usage:
   vaultline backup list [--type TYPE] [--status STATUS] [--limit N]
   vaultline backup show ID [--watch]
   vaultline restore start (--backup ID | --at INSTANT) [--target test|production] [--components a,b] [--dry-run] [--yes] [--watch]
+                        [--tables a,b | --user ID] [--prefix P | --object KEY] [--objects a,b] [--skip-expired]
   vaultline restore approve|reject ID --comment TEXT
   vaultline restore status ID [--watch]
   vaultline health

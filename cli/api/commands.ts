@@ -52,6 +52,13 @@ export async function apiCommand(argv: string[]): Promise<number> {
       format: { type: "string", default: "json" },
       actor: { type: "string" },
       action: { type: "string" },
+      // restore start: what within each component (the API's selections)
+      tables: { type: "string" },
+      user: { type: "string" },
+      prefix: { type: "string" },
+      object: { type: "string" },
+      objects: { type: "string" },
+      "skip-expired": { type: "boolean", default: false },
     },
   });
   const url = values.url ?? process.env.VAULTLINE_URL;
@@ -110,6 +117,7 @@ export async function apiCommand(argv: string[]): Promise<number> {
       target_environment: values.target,
       ...(values.backup ? { backup_id: values.backup } : { target_timestamp: values.at }),
       ...(values.components ? { components: values.components.split(",") } : {}),
+      ...selectionOf(values),
       ...(values["dry-run"] ? { dry_run: true } : {}),
       ...(production ? { confirmation: "I understand this will overwrite current data" } : {}),
     };
@@ -203,4 +211,29 @@ export function describeApiError(e: ApiError): string {
 export function isParseArgsError(e: unknown): e is Error {
   const code = (e as { code?: unknown } | null)?.code;
   return e instanceof Error && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
+
+/**
+ * The selection within each component of `restore start` (docs/CLI.md): `--tables a,b` or `--user ID` (the
+ * database), `--prefix P` or `--object KEY` (assets), `--objects a,b` and `--skip-expired` (sessions).
+ */
+function selectionOf(v: {
+  tables?: string;
+  user?: string;
+  prefix?: string;
+  object?: string;
+  objects?: string;
+  "skip-expired"?: boolean;
+}): Record<string, unknown> {
+  if (v.tables && v.user) throw new UsageError("--tables or --user, not both");
+  if (v.prefix && v.object) throw new UsageError("--prefix or --object, not both");
+  return {
+    ...(v.tables ? { database: { tables: v.tables.split(",") } } : {}),
+    ...(v.user ? { database: { user_id: /^-?\d+$/.test(v.user) ? Number(v.user) : v.user } } : {}),
+    ...(v.prefix ? { assets: { prefix: v.prefix } } : {}),
+    ...(v.object ? { assets: { key: v.object } } : {}),
+    ...(v.objects || v["skip-expired"]
+      ? { sessions: { ...(v.objects ? { objects: v.objects.split(",") } : {}), ...(v["skip-expired"] ? { skip_expired: true } : {}) } }
+      : {}),
+  };
 }

@@ -44,4 +44,51 @@ describe("npx vaultline: help, version and usage", () => {
       server.close();
     }
   });
+
+  it("restore start sends every selection the API takes: tables or a user, a prefix or an object, session objects", async () => {
+    const bodies: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        bodies.push(JSON.parse(body || "null"));
+        res.writeHead(202, { "content-type": "application/json" });
+        res.end(JSON.stringify({ restore_id: "rs_x", status: "initiated" }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const env = { VAULTLINE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}`, VAULTLINE_TOKEN: "x" };
+    try {
+      expect((await vaultline(["restore", "start", "--at", "2026-11-29T09:14:59Z", "--user", "42"], env)).code).toBe(0);
+      expect((await vaultline(["restore", "start", "--backup", "bk_a", "--tables", "users,consents"], env)).code).toBe(0);
+      const assets = [
+        "restore",
+        "start",
+        "--backup",
+        "bk_a",
+        "--components",
+        "assets,sessions",
+        "--prefix",
+        "avatars/",
+        "--objects",
+        "s1,s2",
+        "--skip-expired",
+      ];
+      expect((await vaultline(assets, env)).code).toBe(0);
+      expect((await vaultline(["restore", "start", "--backup", "bk_a", "--tables", "t", "--user", "1"], env)).code).toBe(2);
+    } finally {
+      server.close();
+    }
+    expect(bodies).toEqual([
+      { target_environment: "test", target_timestamp: "2026-11-29T09:14:59Z", database: { user_id: 42 } },
+      { target_environment: "test", backup_id: "bk_a", database: { tables: ["users", "consents"] } },
+      {
+        target_environment: "test",
+        backup_id: "bk_a",
+        components: ["assets", "sessions"],
+        assets: { prefix: "avatars/" },
+        sessions: { objects: ["s1", "s2"], skip_expired: true },
+      },
+    ]);
+  });
 });
