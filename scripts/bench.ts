@@ -67,6 +67,15 @@ function prepareProject(): void {
   copyFileSync(".dev.vars.example", join(project, ".dev.vars"));
 }
 
+/** Empties these catalog tables of the bench's local state (a clean start for the figures that follow). */
+function clearCatalog(tables: string[]): void {
+  const sql = tables.map((t) => `DELETE FROM ${t};`).join(" ");
+  execFileSync("npx", ["wrangler", "d1", "execute", "CATALOG_DB", "--local", "-c", config, "--command", sql], {
+    stdio: "ignore",
+    env: { ...process.env, CI: "true" },
+  });
+}
+
 function ensureTool(bin: string, pkg: string): boolean {
   if (spawnSync("which", [bin]).status === 0) return true;
   if (process.getuid?.() === 0) {
@@ -143,21 +152,7 @@ if (values.reseed || !existsSync(marker)) {
   applyLocalMigrations(state, config); // idempotent: brings a database seeded by an older version up to date
   // A clean repository and catalog each run, so stored bytes are this backup's own.
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
-  execFileSync(
-    "npx",
-    [
-      "wrangler",
-      "d1",
-      "execute",
-      "CATALOG_DB",
-      "--local",
-      "-c",
-      config,
-      "--command",
-      "DELETE FROM backups; DELETE FROM restores; DELETE FROM restore_log; DELETE FROM audit_log; DELETE FROM change_segments; DELETE FROM capture_state; DELETE FROM capture_breaks;",
-    ],
-    { stdio: "ignore", env: { ...process.env, CI: "true" } },
-  );
+  clearCatalog(["backups", "restores", "restore_log", "audit_log", "change_segments", "capture_state", "capture_breaks"]);
   execFileSync("npx", ["wrangler", "d1", "execute", "RESTORE_TARGET_DB", "--local", "-c", config, "--command", "SELECT 1"], {
     stdio: "ignore",
     env: { ...process.env, CI: "true" },
@@ -195,21 +190,7 @@ const dbBytes = sqliteFile ? statSync(sqliteFile).size : 0;
 async function benchRetention(days: number) {
   // A clean repository and catalog, and a copy of the database that is put back afterwards (the changes grow it).
   rmSync(join(state, "v3", "r2"), { recursive: true, force: true });
-  execFileSync(
-    "npx",
-    [
-      "wrangler",
-      "d1",
-      "execute",
-      "CATALOG_DB",
-      "--local",
-      "-c",
-      config,
-      "--command",
-      "DELETE FROM backups; DELETE FROM restores; DELETE FROM storage_samples; DELETE FROM retention_runs; DELETE FROM fossil_collections; DELETE FROM retention_policies;",
-    ],
-    { stdio: "ignore", env: { ...process.env, CI: "true" } },
-  );
+  clearCatalog(["backups", "restores", "storage_samples", "retention_runs", "fossil_collections", "retention_policies"]);
   const d1Dir = join(state, "v3", "d1");
   const saved = join(root, "d1-before-retention");
   rmSync(saved, { recursive: true, force: true });

@@ -11,6 +11,9 @@ import { sha256Hex } from "../repo/bytes";
 import { decodeSegment } from "../capture/segment";
 import { CAPTURE_SOURCE } from "../capture/ship";
 import { getCaptureState, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
+import { insertHold, releaseHoldRow } from "./legal-holds";
+import { insertApproval } from "./restores";
+import { insertPolicyVersion } from "./retention-policies";
 
 /**
  * Rebuilds the catalog from the repository alone: every manifest is read, authenticated and parsed, then upserted
@@ -61,41 +64,11 @@ export async function rebuildCatalog(
  * version, a restore's decision. What the catalog already has stays as it is. True when something was written.
  */
 async function restoreRecord(db: D1Database, r: CatalogRecord): Promise<boolean> {
-  let changes = 0;
-  if (r.kind === "legal_hold") {
-    changes = (
-      await db
-        .prepare(
-          `INSERT INTO legal_holds (id, backup_id, component, from_at, to_at, reason, placed_by, placed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-        )
-        .bind(r.id, r.backup_id, r.component, r.from_at, r.to_at, r.reason, r.placed_by, r.placed_at)
-        .run()
-    ).meta.changes;
-  } else if (r.kind === "legal_hold_release") {
-    changes = (
-      await db
-        .prepare(`UPDATE legal_holds SET released_at = ?, released_by = ?, release_reason = ? WHERE id = ? AND released_at IS NULL`)
-        .bind(r.released_at, r.released_by, r.release_reason, r.id)
-        .run()
-    ).meta.changes;
-  } else if (r.kind === "policy") {
-    changes = (
-      await db
-        .prepare(`INSERT INTO retention_policies (version, policy, set_by, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING`)
-        .bind(r.version, r.policy, r.set_by, r.set_at)
-        .run()
-    ).meta.changes;
-  } else {
-    changes = (
-      await db
-        .prepare(
-          `INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING`,
-        )
-        .bind(r.restore_id, r.decision, r.decided_by, r.comment, r.decided_at)
-        .run()
-    ).meta.changes;
-  }
-  return changes > 0;
+  if (r.kind === "legal_hold") return insertHold(db, r);
+  if (r.kind === "legal_hold_release")
+    return (await releaseHoldRow(db, r.id, r.released_by, r.release_reason, r.released_at)) === "released";
+  if (r.kind === "policy") return insertPolicyVersion(db, r);
+  return insertApproval(db, r);
 }
 
 /**

@@ -233,15 +233,20 @@ export interface ApprovalRow {
   decided_at: string;
 }
 
-/** Records the decision; false when one was already recorded (the first stands). */
-export async function recordApproval(db: D1Database, a: Omit<ApprovalRow, "decided_at">): Promise<boolean> {
+/** Stores a decision unless one is there (the first stands): false then. */
+export async function insertApproval(db: D1Database, a: ApprovalRow): Promise<boolean> {
   const r = await db
     .prepare(
       "INSERT INTO restore_approvals (restore_id, decision, decided_by, comment, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (restore_id) DO NOTHING",
     )
-    .bind(a.restore_id, a.decision, a.decided_by, a.comment, now())
+    .bind(a.restore_id, a.decision, a.decided_by, a.comment, a.decided_at)
     .run();
-  if (r.meta.changes === 0) return false;
+  return r.meta.changes > 0;
+}
+
+/** Records the decision and audits it; false when one was already recorded (the first stands). */
+export async function recordApproval(db: D1Database, a: Omit<ApprovalRow, "decided_at">): Promise<boolean> {
+  if (!(await insertApproval(db, { ...a, decided_at: now() }))) return false;
   await audit(db, {
     actor: a.decided_by,
     action: a.decision === "approve" ? "restore.approved" : "restore.rejected",

@@ -12,3 +12,15 @@ export async function insertPolicy(db: D1Database, policyJson: string, by: strin
     .bind(policyJson, by, at)
     .first<number>("version"))!;
 }
+
+/** Puts back a version with its own number (a rebuild from the sealed records); false when that version is there. */
+export async function insertPolicyVersion(
+  db: D1Database,
+  v: { version: number; policy: string; set_by: string; set_at: string },
+): Promise<boolean> {
+  const r = await db
+    .prepare(`INSERT INTO retention_policies (version, policy, set_by, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING`)
+    .bind(v.version, v.policy, v.set_by, v.set_at)
+    .run();
+  return r.meta.changes > 0;
+}

@@ -29,9 +29,11 @@ import { approvalHours } from "../restore/settings";
 import { releaseHold } from "../retention/holds";
 import { setPolicy } from "../retention/policies";
 
+/** POLICY_WEAKEN_DELAY_HOURS: 24 unless set to a number of hours, 0 included (apply on approval). */
 export function weakenDelayHours(env: Env): number {
-  const n = Number(env.POLICY_WEAKEN_DELAY_HOURS);
-  return Number.isFinite(n) && n >= 0 && env.POLICY_WEAKEN_DELAY_HOURS !== undefined ? n : 24;
+  const raw = env.POLICY_WEAKEN_DELAY_HOURS?.trim();
+  const n = Number(raw);
+  return raw && Number.isFinite(n) && n >= 0 ? n : 24;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { STANDIN, standinBookmark } from "../shared/cloudflare-api-standin";
-import { approveChange, waitRestore } from "./helpers";
+import { approveChange, restoreToTest, waitRestore } from "./helpers";
 import { api, checkpoint, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor } from "./helpers";
 
 const install = () => api("POST", "/admin/capture/install");
@@ -14,22 +14,6 @@ const ship = async () => {
 async function changeLog(db: D1Database) {
   const { results } = await db.prepare(`SELECT seq, tbl, op, key, row FROM _vaultline_changes ORDER BY seq`).all<any>();
   return results;
-}
-
-/** A restore into the test target, to completion. */
-async function restoreToTest(body: Record<string, unknown>) {
-  const started = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", ...body } });
-  if (started.status !== 202) return { started, done: null as any };
-  const done = await waitFor(
-    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
-    (r) => ["completed", "failed"].includes(r.status),
-  );
-  const instance = await env.DATABASE_RESTORE.get(started.json.restore_id);
-  await waitFor(
-    async () => (await instance.status()).status,
-    (s) => s === "complete" || s === "errored",
-  );
-  return { started, done };
 }
 
 async function runTyped(type: string) {

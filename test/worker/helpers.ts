@@ -230,12 +230,28 @@ export async function backdate(id: string, days: number): Promise<void> {
     .run();
 }
 
-/** A restore of `backupId` into the test target, followed to its end (its status). */
-export async function restoreToTestTarget(backupId: string): Promise<any> {
-  const started = await api("POST", "/admin/backup/restore", { body: { backup_id: backupId, target_environment: "test" } });
-  if (started.status !== 202) throw new Error(`restore refused: ${JSON.stringify(started.json)}`);
-  return waitFor(
+/**
+ * A restore into the test target (`body` adds the backup or instant and any selection): the answer, and when it was
+ * accepted, its status at the end, once its instance has finished too (it may still be dropping replaced tables).
+ */
+export async function restoreToTest(body: Record<string, unknown>): Promise<{ started: { status: number; json: any }; done: any }> {
+  const started = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", ...body } });
+  if (started.status !== 202) return { started, done: null };
+  const done = await waitFor(
     async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
     (r) => ["completed", "failed"].includes(r.status),
   );
+  const instance = await env.DATABASE_RESTORE.get(started.json.restore_id);
+  await waitFor(
+    async () => (await instance.status()).status,
+    (s) => s === "complete" || s === "errored",
+  );
+  return { started, done };
+}
+
+/** A restore of `backupId` into the test target, followed to its end (its status). */
+export async function restoreToTestTarget(backupId: string): Promise<any> {
+  const { started, done } = await restoreToTest({ backup_id: backupId });
+  if (started.status !== 202) throw new Error(`restore refused: ${JSON.stringify(started.json)}`);
+  return done;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { encodeSegment } from "../../../src/capture/segment";
 import { openRepository } from "../../../src/repo/open";
 import type { ChangeEntry } from "../../../schemas/capture";
-import { api, checkpoint, env, runBackup, seedWithEdgeCases, userSnapshot, waitFor } from "../helpers";
+import { api, checkpoint, env, restoreToTest, runBackup, seedWithEdgeCases, userSnapshot } from "../helpers";
 
 const ship = async () => {
   const r = await api("POST", "/admin/capture/ship");
@@ -22,16 +22,6 @@ function plant(key: string, row: string | null, op = "U", table = "users") {
   return env.OIDC_DB.prepare(`INSERT INTO _vaultline_changes (at, tbl, op, key, row) VALUES (?, ?, ?, ?, ?)`)
     .bind(Date.now(), table, op, key, row)
     .run();
-}
-
-async function restoreToTest(body: Record<string, unknown>) {
-  const started = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", ...body } });
-  if (started.status !== 202) return { started, done: null as any };
-  const done = await waitFor(
-    async () => (await api("GET", `/admin/restore/${started.json.restore_id}`)).json,
-    (r) => ["completed", "failed"].includes(r.status),
-  );
-  return { started, done };
 }
 
 /** Anything a planted subquery could have copied into the restored users table. */
