@@ -1,4 +1,4 @@
-// `npx vaultline`: the command line (docs/CLI.md). `backup`, `restore`, `health`, `report` and `audit` drive the admin
+// `npx vaultline`: the command line (docs/CLI.md). `backup`, `restore`, `capture`, `health`, `report` and `audit` drive the admin
 // API; `recover` reads a repository without Cloudflare (docs/RECOVERY.md): from a directory holding a copy of the
 // bucket, or from any S3-compatible endpoint, with the master key.
 // Exit codes: 0 done, 1 the operation or a check failed, 2 usage, 3 the API refused (4xx), 4 the API is unreachable,
@@ -24,6 +24,7 @@ const USAGE = `usage:
                         [--tables a,b | --user ID] [--prefix P | --object KEY] [--objects a,b] [--skip-expired]
   vaultline restore approve|reject ID --comment TEXT
   vaultline restore status ID [--watch]
+  vaultline capture install|status|ship|remove
   vaultline health
   vaultline report --from ISO --to ISO [--format json|csv|html]
   vaultline audit [--actor A] [--action A] [--from ISO] [--to ISO] | vaultline audit verify
@@ -50,8 +51,32 @@ function usage(message?: string): never {
   process.exit(2);
 }
 
+/** `vaultline <command> --help`: that command's lines of the usage (with their continuation lines) and the notes. */
+function commandHelp(command: string): string | null {
+  const lines = USAGE.split("\n");
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (/^ {2}vaultline /.test(line)) inside = line.startsWith(`  vaultline ${command} `) || line === `  vaultline ${command}`;
+    else if (!/^ {6,}/.test(line)) inside = false;
+    if (inside) out.push(line);
+  }
+  if (command === "break-glass") return `usage:\n${BREAK_GLASS_USAGE}`;
+  if (!out.length) return null;
+  const notes = ["recover", "keys"].includes(command)
+    ? USAGE.slice(USAGE.indexOf("source:"))
+    : "  (API commands: --url and --token, or VAULTLINE_URL and VAULTLINE_TOKEN; --json for scripts)";
+  return `usage:\n${out.join("\n")}\n\n${notes}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
+  if (command && !command.startsWith("-") && argv.slice(1).some((a) => a === "--help" || a === "-h")) {
+    const help = commandHelp(command);
+    if (!help) usage(`unknown command ${command}`);
+    console.log(help);
+    return 0;
+  }
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
@@ -60,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`vaultline ${pkg.version}`);
     return 0;
   }
-  if (command && ["backup", "restore", "health", "report", "audit"].includes(command)) {
+  if (command && ["backup", "restore", "capture", "health", "report", "audit"].includes(command)) {
     try {
       return await apiCommand(argv);
     } catch (e) {

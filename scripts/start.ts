@@ -99,7 +99,7 @@ Vaultline is running.
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/list
               curl -s -H 'Authorization: Bearer vl-demo-admin' ${dev.url}/admin/backup/restore-points
               curl -s -H "Authorization: Bearer $(npm run -s token -- auditor)" ${dev.url}/admin/audit/verify
-              npm run capture -- status
+              VAULTLINE_URL=${dev.url} VAULTLINE_TOKEN=vl-demo-admin npx vaultline capture status
   Schedules:  ${crons.join(", ")} (fired locally by this process every minute, UTC)
 `);
 

@@ -20,22 +20,31 @@ export class Client {
   ) {}
 
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.open(method, path, { "content-type": "application/json" }, body);
+    const text = await res.text();
+    return ((res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text) as T;
+  }
+
+  /** The response of a call that succeeded, its body unread (a stream); an error answer becomes an ApiError. */
+  async open(method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.url.replace(/\/$/, "")}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${this.token}`, ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
       throw new ApiError(0, "unreachable", `cannot reach ${this.url}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    if (res.ok) return res;
     const text = await res.text();
-    const type = res.headers.get("content-type") ?? "";
-    if (!res.ok) {
-      const err = type.includes("json") ? (JSON.parse(text) as { error?: { code: string; message: string } }).error : undefined;
-      throw new ApiError(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${text.slice(0, 200)}`);
+    let err: { code: string; message: string } | undefined;
+    try {
+      err = (res.headers.get("content-type") ?? "").includes("json") ? (JSON.parse(text) as { error?: typeof err }).error : undefined;
+    } catch {
+      err = undefined;
     }
-    return (type.includes("json") ? JSON.parse(text) : text) as T;
+    throw new ApiError(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${text.slice(0, 200)}`);
   }
 }

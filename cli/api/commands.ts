@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { ApiError, Client, EXIT } from "./client";
 import { progressPrinter } from "./progress";
+import { followStatus } from "./events";
 
 const TERMINAL_BACKUP = ["completed", "failed"];
 const TERMINAL_RESTORE = ["completed", "failed", "rolled_back", "cancelled"];
@@ -8,24 +9,24 @@ const TERMINAL_RESTORE = ["completed", "failed", "rolled_back", "cancelled"];
 type Out = { json: boolean };
 const print = (o: Out, value: unknown, human: () => string) => console.log(o.json ? JSON.stringify(value) : human());
 
-async function watch(client: Client, path: string, terminal: string[], o: Out, stopAt: string[] = []) {
+/** Follows a backup's or a restore's events (`path` + `/events`) until a terminal status (or one in stopAt). */
+async function watch(client: Client, path: string, terminal: string[], o: Out, stopAt: string[] = []): Promise<any> {
   const bar = o.json ? null : progressPrinter(process.stderr);
-  for (;;) {
-    const x = await client.call("GET", path);
-    bar?.update(x);
-    if (terminal.includes(x.status) || stopAt.includes(x.status)) {
-      bar?.done();
-      return x;
-    }
-    await new Promise((r) => setTimeout(r, Number(process.env.VAULTLINE_POLL_MS ?? 1000)));
-  }
+  const view = await followStatus(
+    client,
+    `${path}/events`,
+    (x) => terminal.includes(x.status) || stopAt.includes(x.status),
+    (x) => bar?.update(x),
+  );
+  bar?.done();
+  return view;
 }
 
-/** `vaultline backup create|list|show`, `restore start|approve|reject|status`, `health`, `report`, `audit` (docs/CLI.md). */
+/** `vaultline backup create|list|show`, `restore start|approve|reject|status`, `capture ...`, `health`, `report`, `audit` (docs/CLI.md). */
 export async function apiCommand(argv: string[]): Promise<number> {
   // `backup` and `restore` take a subcommand; `health` and `report` none; `audit` an optional `verify`.
   const group = argv[0];
-  const takesSub = group === "backup" || group === "restore" || (group === "audit" && argv[1] === "verify");
+  const takesSub = group === "backup" || group === "restore" || group === "capture" || (group === "audit" && argv[1] === "verify");
   const sub = takesSub ? argv[1] : undefined;
   const rest = argv.slice(takesSub ? 2 : 1);
   const { values, positionals } = parseArgs({
@@ -153,6 +154,13 @@ export async function apiCommand(argv: string[]): Promise<number> {
     );
     return ["failed", "rolled_back", "cancelled"].includes(r.status) ? EXIT.failed : EXIT.ok;
   }
+  if (group === "capture") {
+    const route = sub ? CAPTURE_ROUTES[sub] : undefined;
+    if (!route) throw new UsageError("capture install|status|ship|remove");
+    const r = await client.call(route[0], route[1]);
+    print(o, r, () => JSON.stringify(r, null, 2));
+    return EXIT.ok;
+  }
   if (group === "health") {
     const h = await client.call("GET", "/admin/backup/health");
     print(o, h, () =>
@@ -193,6 +201,18 @@ export async function apiCommand(argv: string[]): Promise<number> {
 }
 
 export class UsageError extends Error {}
+
+/**
+ * Change capture in the provider's database (docs/CAPTURE.md). install: the change log and triggers, idempotent
+ * (re-run after a migration); status: what is captured and waiting, the RPO, breaks; ship: ship the log now;
+ * remove: a change request a second person approves (answers its change_id).
+ */
+const CAPTURE_ROUTES: Record<string, [string, string]> = {
+  install: ["POST", "/admin/capture/install"],
+  status: ["GET", "/admin/capture/status"],
+  ship: ["POST", "/admin/capture/ship"],
+  remove: ["POST", "/admin/capture/remove"],
+};
 
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.usage;

@@ -1,7 +1,7 @@
 // Where an offline recovery reads a repository from: a local copy of the bucket (a directory, as `rclone copy` or
 // `aws s3 sync` leave it) or any S3-compatible endpoint (R2's own S3 API included). Each is the small part of the
 // R2Bucket interface the repository reader uses: get, head, list.
-import { createHash, createHmac } from "node:crypto";
+import { AwsClient } from "aws4fetch";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 
@@ -107,33 +107,21 @@ export class S3Bucket implements ReadOnlyBucket {
     },
   ) {}
 
+  private signer: AwsClient | undefined;
+
+  /** A path-style request (endpoint/bucket/key), signed with Signature Version 4 by aws4fetch. */
   private async request(method: "GET" | "HEAD", key: string, query: Record<string, string> = {}): Promise<Response> {
     const url = new URL(this.o.endpoint);
-    const path = `/${encodeRfc3986(this.o.bucket)}${key ? `/${key.split("/").map(encodeRfc3986).join("/")}` : ""}`;
-    const basePath = url.pathname.replace(/\/$/, "");
-    const canonicalUri = `${basePath}${path}`;
-    const qs = Object.keys(query)
-      .sort()
-      .map((k) => `${encodeRfc3986(k)}=${encodeRfc3986(query[k]!)}`)
-      .join("&");
-    const now = new Date();
-    const amzDate = now
-      .toISOString()
-      .replace(/[-:]/g, "")
-      .replace(/\.\d+Z$/, "Z");
-    const day = amzDate.slice(0, 8);
-    const payloadHash = createHash("sha256").update("").digest("hex");
-    const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
-    const signed = Object.keys(headers).sort();
-    const canonical = [method, canonicalUri, qs, ...signed.map((h) => `${h}:${headers[h]}`), "", signed.join(";"), payloadHash].join("\n");
-    const scope = `${day}/${this.o.region}/s3/aws4_request`;
-    const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, createHash("sha256").update(canonical).digest("hex")].join("\n");
-    let k: Buffer = createHmac("sha256", `AWS4${this.o.secretAccessKey}`).update(day).digest();
-    for (const part of [this.o.region, "s3", "aws4_request"]) k = createHmac("sha256", k).update(part).digest();
-    const signature = createHmac("sha256", k).update(toSign).digest("hex");
-    const authorization = `AWS4-HMAC-SHA256 Credential=${this.o.accessKeyId}/${scope}, SignedHeaders=${signed.join(";")}, Signature=${signature}`;
-    const { host: _host, ...sent } = headers;
-    return (this.o.fetch ?? fetch)(`${url.origin}${canonicalUri}${qs ? `?${qs}` : ""}`, { method, headers: { ...sent, authorization } });
+    const base = url.pathname.replace(/\/$/, "");
+    url.pathname = `${base}/${encodeURIComponent(this.o.bucket)}${key ? `/${key.split("/").map(encodeURIComponent).join("/")}` : ""}`;
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    this.signer ??= new AwsClient({
+      accessKeyId: this.o.accessKeyId,
+      secretAccessKey: this.o.secretAccessKey,
+      service: "s3",
+      region: this.o.region,
+    });
+    return (this.o.fetch ?? fetch)(await this.signer.sign(url.toString(), { method }));
   }
 
   async get(key: string) {
@@ -170,10 +158,6 @@ export class S3Bucket implements ReadOnlyBucket {
     const next = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(xml)?.[1];
     return { objects, truncated, cursor: truncated && next ? unxml(next) : undefined };
   }
-}
-
-function encodeRfc3986(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function unxml(s: string): string {

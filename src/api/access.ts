@@ -28,6 +28,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /admin/backup/list": { roles: ["viewer"] },
   "GET /admin/backup/restore-points": { roles: ["viewer"] },
   "GET /admin/backup/:id": { roles: ["viewer"] },
+  "GET /admin/backup/:id/events": { roles: ["viewer"] },
   "GET /admin/backup/:id/config": { roles: ["admin"], note: "reads backup data: audited as a read" },
   "GET /admin/config/diff": { roles: ["admin"], note: "reads backup data: audited as a read" },
   "POST /admin/backup/restore": {

@@ -43,6 +43,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "GET /admin/backup/list": { summary: "Backups, filtered and paged", query: ListBackupsQuery, response: BackupList },
   "GET /admin/backup/restore-points": { summary: "Instants a point-in-time restore can reach" },
   "GET /admin/backup/:id": { summary: "A backup: status, progress, manifest summary" },
+  "GET /admin/backup/:id/events": { summary: "A backup's progress as Server-Sent Events" },
   "GET /admin/backup/:id/config": { summary: "A configuration backup's content" },
   "GET /admin/config/diff": { summary: "Differences between two configuration backups", query: DiffQuery },
   "POST /admin/backup/restore": {

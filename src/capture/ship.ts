@@ -23,7 +23,7 @@ export class CaptureNotInstalledError extends VaultlineError {
   constructor() {
     super(
       "capture_not_installed",
-      "change capture is not installed in OIDC_DB: run `npm run capture -- install` (POST /admin/capture/install)",
+      "change capture is not installed in OIDC_DB: run `npx vaultline capture install` (POST /admin/capture/install)",
       409,
     );
   }

@@ -98,7 +98,7 @@ export async function healthReport(env: Env, now = Date.now()) {
     if (!rpo[component]!.met) {
       const hint =
         component === "database"
-          ? "is change capture installed and shipping? npm run capture -- status"
+          ? "is change capture installed and shipping? npx vaultline capture status"
           : `back it up more often (BACKUP_SCHEDULES)`;
       add(
         "warning",

@@ -23,6 +23,17 @@ describe("npx vaultline: help, version and usage", () => {
     expect(option.stderr).toMatch(/Unknown option '--bogus'/);
     const recover = await vaultline(["recover", "list", "--bogus"]);
     expect(recover.code).toBe(2);
+    // Per command: its own lines only.
+    const restoreHelp = await vaultline(["restore", "--help"]);
+    expect(restoreHelp.code).toBe(0);
+    expect(restoreHelp.stdout).toContain("vaultline restore start (--backup ID | --at INSTANT)");
+    expect(restoreHelp.stdout).toContain("[--tables a,b | --user ID]");
+    expect(restoreHelp.stdout).not.toContain("vaultline backup create");
+    const captureHelp = await vaultline(["capture", "-h"]);
+    expect(captureHelp).toMatchObject({ code: 0, stdout: expect.stringContaining("vaultline capture install|status|ship|remove") });
+    const recoverHelp = await vaultline(["recover", "database", "--help"]);
+    expect(recoverHelp.stdout).toContain("--s3-endpoint URL --s3-bucket NAME");
+    expect((await vaultline(["frobnicate", "--help"])).code).toBe(2);
   });
 
   it("a 5xx is a server error (exit 5), a 4xx a refusal (exit 3), each said as such", async () => {

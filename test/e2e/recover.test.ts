@@ -1,10 +1,14 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, relative, sep } from "node:path";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { buildCliPackage } from "../../scripts/build-cli.ts";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { vaultline } from "../shared/vaultline-cli.ts";
 import { getPlatformProxy } from "wrangler";
+import { AwsV4Signer } from "aws4fetch";
 import { startDev, type DevServer } from "../../scripts/lib/dev-server.ts";
 import { applyLocalMigrations, ensureDevVars } from "../../scripts/lib/local-setup.ts";
 import { seed } from "../../scripts/seed.ts";
@@ -45,7 +49,7 @@ function selectAll(table: string, cols: string[], withoutRowid: boolean) {
   return `SELECT ${cols.flatMap((c) => [`typeof(${q(c)}) AS ${q(`${c}:type`)}`, `${q(c)} AS ${q(c)}`]).join(", ")} FROM ${q(table)} ORDER BY ${withoutRowid ? "1" : "rowid"}`;
 }
 
-describe("recovery without Cloudflare (npx vaultline recover)", () => {
+describe("recovery without Cloudflare (npx vaultline recover, and the packaged CLI)", () => {
   const dir = mkdtempSync(join(process.cwd(), ".e2e-recover-"));
   let dev: DevServer | undefined;
   afterAll(async () => {
@@ -168,15 +172,25 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
     expect(meta.map((m) => m.key).sort()).toEqual([...assets.keys()].sort());
 
     // The same repository read through an S3-compatible endpoint (a local stand-in serving the copy, checking each
-    // request is signed with Signature Version 4 for the given key and region), into the same rows.
+    // request's Signature Version 4 for the given key and region), into the same rows.
     const seen: string[] = [];
-    const s3 = createServer((req, res) => {
+    // Each request is checked by signing what arrived again with the secret (aws4fetch's signer, the request's own
+    // date): a signature over another path, query, region or key does not match.
+    const s3 = createServer(async (req, res) => {
       const auth = req.headers.authorization ?? "";
-      const ok =
-        /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/auto\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/.test(
-          auth,
-        ) && req.headers["x-amz-date"];
-      if (!ok) return void res.writeHead(403).end("<Error><Code>SignatureDoesNotMatch</Code></Error>");
+      const date = String(req.headers["x-amz-date"] ?? "");
+      const expected = await new AwsV4Signer({
+        url: `http://${req.headers.host}${req.url}`,
+        method: req.method,
+        headers: { "x-amz-content-sha256": String(req.headers["x-amz-content-sha256"] ?? "") },
+        accessKeyId: "AKIDTEST",
+        secretAccessKey: "s3-test-secret",
+        service: "s3",
+        region: "auto",
+        datetime: date,
+      }).authHeader();
+      if (!date || auth !== expected || !auth.includes("SignedHeaders=host;x-amz-content-sha256;x-amz-date"))
+        return void res.writeHead(403).end("<Error><Code>SignatureDoesNotMatch</Code></Error>");
       const url = new URL(req.url!, "http://s3.test");
       seen.push(`${req.method} ${url.pathname}${url.search}`);
       const [, bucket, ...rest] = url.pathname.split("/");
@@ -224,6 +238,37 @@ describe("recovery without Cloudflare (npx vaultline recover)", () => {
       expect(t.n, name).toBe(source[name]!.length);
     }
     s3db.close();
+
+    // The CLI as a package of its own (npm run build:cli): installed into an empty folder outside this repository
+    // (no node_modules above it, nothing but the tarball), it answers --help and recovers the same rows.
+    const { tarball } = await buildCliPackage(join(dir, "dist"));
+    const empty = mkdtempSync(join(tmpdir(), "vaultline-cli-"));
+    try {
+      execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", tarball], { cwd: empty, stdio: "pipe" });
+      expect(readdirSync(join(empty, "node_modules")).filter((n) => !n.startsWith("."))).toEqual(["@vaultline"]);
+      const bin = join(empty, "node_modules", ".bin", "vaultline");
+      const help = await vaultline(["--help"], {}, empty, bin);
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^usage:\n {2}vaultline backup create/);
+      const installedList = await vaultline(["recover", "list", "--from", repoDir, "--json"], { BACKUP_ENCRYPTION_KEY: key }, empty, bin);
+      expect(installedList.code, installedList.stderr).toBe(0);
+      expect(JSON.parse(installedList.stdout)).toEqual(JSON.parse(listed.stdout));
+      const viaPackage = join(empty, "recovered.sqlite");
+      const installedDb = await vaultline(
+        ["recover", "database", "--from", repoDir, "--backup", incremental, "--out", viaPackage],
+        { BACKUP_ENCRYPTION_KEY: key },
+        empty,
+        bin,
+      );
+      expect(installedDb.code, installedDb.stderr).toBe(0);
+      expect(installedDb.stdout).toMatch(/integrity_check ok/);
+      const pkgDb = new DatabaseSync(viaPackage, { readOnly: true });
+      for (const name of Object.keys(source))
+        expect((pkgDb.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n, name).toBe(source[name]!.length);
+      pkgDb.close();
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
 
     // A wrong key, or an altered object, stops it with the reason, never with garbage.
     const wrong = await vaultline(["recover", "database", "--from", repoDir, "--backup", system, "--out", join(dir, "x.sqlite")], {

@@ -8,8 +8,11 @@ export async function vaultline(
   args: string[],
   env: Record<string, string> = {},
   cwd?: string,
+  /** Another vaultline to run (an installed package's bin); `npx vaultline` by default. */
+  bin?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run("npx", ["vaultline", ...args], { env: { ...process.env, VAULTLINE_POLL_MS: "300", ...env }, maxBuffer: 1 << 26, cwd }).then(
+  const [file, pre] = bin ? [bin, []] : ["npx", ["vaultline"]];
+  return run(file, [...pre, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 26, cwd }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
   );

@@ -5,6 +5,8 @@ import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from
 import { startBackup } from "../../backup/start";
 import { NotFoundError, ValidationError } from "../../errors";
 import type { AppEnv } from "../app";
+import type { Env } from "../../env";
+import { statusEvents } from "../status-events";
 import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
@@ -52,69 +54,83 @@ export function backupRoutes() {
   r.get("/backup/:id", async (c) => {
     const id = pathId(c.req.param("id"), BackupId, "backup");
     c.set("auditTarget", id);
-    const b = await getBackup(c.env.CATALOG_DB, id);
-    if (!b) throw new NotFoundError(`backup ${id} not found`);
-    let workflow: string | null = null;
-    try {
-      workflow = (await (await workflowOf(c.env, backupBinding(b.type)).get(id)).status()).status;
-    } catch {
-      workflow = null; // rebuilt from the bucket, or the instance has aged out of the platform's retention
-    }
-    return c.json({
-      ...summarise(b),
-      description: b.description,
-      requested_by: b.requested_by,
-      trigger: b.trigger,
-      created_at: b.created_at,
-      started_at: b.started_at,
-      completed_at: b.completed_at,
-      current_step: b.step,
-      progress: b.progress ? JSON.parse(b.progress) : null,
-      ...progressOf("backup", b),
-      workflow_status: workflow,
-      restarts: b.restarts,
-      parent_id: b.parent_id,
-      ...(b.seq_end !== null
-        ? {
-            change_log: {
-              base_backup_id: b.base_backup_id,
-              seq_start: b.seq_start,
-              seq_end: b.seq_end,
-              as_of: b.as_of === null ? null : new Date(b.as_of).toISOString(),
-            },
-          }
-        : {}),
-      ...(b.time_travel_bookmark
-        ? {
-            time_travel: {
-              bookmark: b.time_travel_bookmark,
-              restore_in_place: `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${b.time_travel_bookmark}`,
-            },
-          }
-        : {}),
-      ...(SYSTEM_TYPES.includes(b.type)
-        ? {
-            component_backups: (await childBackups(c.env.CATALOG_DB, id)).map((x) => ({
-              ...summarise(x),
-              error: x.error ? { code: x.error_code, message: x.error } : null,
-            })),
-          }
-        : {}),
-      error: b.error ? { code: b.error_code, message: b.error } : null,
-      manifest:
-        b.status === "completed"
-          ? {
-              key: b.manifest_key,
-              tables: b.tables,
-              rows: b.rows,
-              raw_bytes: b.raw_bytes,
-              stored_bytes: b.stored_bytes,
-              chunks: b.chunks,
-              new_chunks: b.new_chunks,
-              duration_ms: b.duration_ms,
-            }
-          : null,
-    });
+    return c.json(await backupView(c.env, id));
+  });
+
+  /** The same view as Server-Sent Events: an event whenever it changes, until the backup ends (or 30 minutes). */
+  r.get("/backup/:id/events", async (c) => {
+    const id = pathId(c.req.param("id"), BackupId, "backup");
+    c.set("auditTarget", id);
+    return statusEvents(c, await backupView(c.env, id), () => backupView(c.env, id), TERMINAL);
   });
   return r;
+}
+
+const TERMINAL = new Set(["completed", "failed"]);
+
+/** A backup as the API shows it: summary, progress with an ETA, workflow state, manifest summary. */
+async function backupView(env: Env, id: string) {
+  const b = await getBackup(env.CATALOG_DB, id);
+  if (!b) throw new NotFoundError(`backup ${id} not found`);
+  let workflow: string | null = null;
+  try {
+    workflow = (await (await workflowOf(env, backupBinding(b.type)).get(id)).status()).status;
+  } catch {
+    workflow = null; // rebuilt from the bucket, or the instance has aged out of the platform's retention
+  }
+  return {
+    ...summarise(b),
+    description: b.description,
+    requested_by: b.requested_by,
+    trigger: b.trigger,
+    created_at: b.created_at,
+    started_at: b.started_at,
+    completed_at: b.completed_at,
+    current_step: b.step,
+    progress: b.progress ? JSON.parse(b.progress) : null,
+    ...progressOf("backup", b),
+    workflow_status: workflow,
+    restarts: b.restarts,
+    parent_id: b.parent_id,
+    ...(b.seq_end !== null
+      ? {
+          change_log: {
+            base_backup_id: b.base_backup_id,
+            seq_start: b.seq_start,
+            seq_end: b.seq_end,
+            as_of: b.as_of === null ? null : new Date(b.as_of).toISOString(),
+          },
+        }
+      : {}),
+    ...(b.time_travel_bookmark
+      ? {
+          time_travel: {
+            bookmark: b.time_travel_bookmark,
+            restore_in_place: `npx wrangler d1 time-travel restore OIDC_DB --bookmark=${b.time_travel_bookmark}`,
+          },
+        }
+      : {}),
+    ...(SYSTEM_TYPES.includes(b.type)
+      ? {
+          component_backups: (await childBackups(env.CATALOG_DB, id)).map((x) => ({
+            ...summarise(x),
+            error: x.error ? { code: x.error_code, message: x.error } : null,
+          })),
+        }
+      : {}),
+    error: b.error ? { code: b.error_code, message: b.error } : null,
+    manifest:
+      b.status === "completed"
+        ? {
+            key: b.manifest_key,
+            tables: b.tables,
+            rows: b.rows,
+            raw_bytes: b.raw_bytes,
+            stored_bytes: b.stored_bytes,
+            chunks: b.chunks,
+            new_chunks: b.new_chunks,
+            duration_ms: b.duration_ms,
+          }
+        : null,
+  };
 }

@@ -2,7 +2,7 @@ import { humanDuration } from "../../units";
 import type { SelectionItem } from "../../restore/selection-summary";
 import { audit } from "../../catalog/audit-log";
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
+import { statusEvents } from "../status-events";
 import { progressOf } from "../progress";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
 import { planRestoreRequest } from "../../restore/request";
@@ -115,21 +115,7 @@ export function restoreRoutes() {
   r.get("/restore/:id/events", async (c) => {
     const id = pathId(c.req.param("id"), RestoreId, "restore");
     c.set("auditTarget", id);
-    const first = await restoreView(c.env.CATALOG_DB, id);
-    return streamSSE(c, async (stream) => {
-      let last = "";
-      let view = first;
-      const until = Date.now() + 30 * 60_000;
-      for (let n = 0; ; n++) {
-        const data = JSON.stringify(view);
-        if (data !== last) await stream.writeSSE({ event: "status", data, id: String(n) });
-        last = data;
-        if (TERMINAL.has(view.status) || Date.now() > until || stream.aborted) break;
-        await stream.sleep(1000);
-        view = await restoreView(c.env.CATALOG_DB, id);
-      }
-      await stream.writeSSE({ event: "end", data: JSON.stringify({ status: view.status }) });
-    });
+    return statusEvents(c, await restoreView(c.env.CATALOG_DB, id), () => restoreView(c.env.CATALOG_DB, id), TERMINAL);
   });
   return r;
 }
