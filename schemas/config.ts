@@ -100,3 +100,50 @@ export type ScheduledTask = z.infer<typeof ScheduledTask>;
 /** BACKUP_SCHEDULES: cron expression (as in wrangler.jsonc triggers) -> tasks it starts. */
 export const BackupSchedules = z.record(z.string(), z.array(ScheduledTask));
 export type BackupSchedules = z.infer<typeof BackupSchedules>;
+
+/** https, or http to this machine (a local stand-in): a sign-in page fetched in the clear could be anyone's. */
+const signInUrl = z.url().refine((u) => {
+  const url = new URL(u);
+  return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
+}, "must be an https:// URL (http only to localhost)");
+
+/**
+ * The dashboard's sign-in (docs/DASHBOARD.md). With DASHBOARD_OIDC_CLIENT_ID and both endpoints set: through the
+ * provider, authorization code with PKCE (a public client whose redirect URI is the dashboard's origin + "/", and
+ * whose access tokens carry AUTH_AUDIENCE); otherwise a token pasted in. Half a configuration is an error.
+ */
+export const DashboardSignIn = z
+  .object({
+    DASHBOARD_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    DASHBOARD_OIDC_AUTHORIZATION_ENDPOINT: signInUrl.optional(),
+    DASHBOARD_OIDC_TOKEN_ENDPOINT: signInUrl.optional(),
+    DASHBOARD_OIDC_SCOPE: z.string().min(1).default("openid"),
+    DASHBOARD_OIDC_PROVIDER_NAME: z.string().min(1).max(60).optional(),
+  })
+  .transform((v, ctx) => {
+    const {
+      DASHBOARD_OIDC_CLIENT_ID: client_id,
+      DASHBOARD_OIDC_AUTHORIZATION_ENDPOINT: authorize,
+      DASHBOARD_OIDC_TOKEN_ENDPOINT: tokens,
+    } = v;
+    if (!client_id && !authorize && !tokens) return { mode: "token" as const };
+    if (!client_id || !authorize || !tokens) {
+      ctx.addIssue({
+        code: "custom",
+        path: [
+          !client_id ? "DASHBOARD_OIDC_CLIENT_ID" : !authorize ? "DASHBOARD_OIDC_AUTHORIZATION_ENDPOINT" : "DASHBOARD_OIDC_TOKEN_ENDPOINT",
+        ],
+        message: "set DASHBOARD_OIDC_CLIENT_ID, DASHBOARD_OIDC_AUTHORIZATION_ENDPOINT and DASHBOARD_OIDC_TOKEN_ENDPOINT together",
+      });
+      return z.NEVER;
+    }
+    return {
+      mode: "oidc" as const,
+      provider: v.DASHBOARD_OIDC_PROVIDER_NAME ?? new URL(authorize).host,
+      authorization_endpoint: authorize,
+      token_endpoint: tokens,
+      client_id,
+      scope: v.DASHBOARD_OIDC_SCOPE,
+    };
+  });
+export type DashboardSignIn = z.output<typeof DashboardSignIn>;

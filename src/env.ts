@@ -33,6 +33,12 @@ interface OptionalSettings {
   AUTH_ROLES_CLAIM?: string;
   AUTH_MFA_AMR?: string;
   AUTH_ALGORITHMS?: string;
+  /** The dashboard's sign-in through the provider (docs/DASHBOARD.md): a public client, authorization code + PKCE. */
+  DASHBOARD_OIDC_CLIENT_ID?: string;
+  DASHBOARD_OIDC_AUTHORIZATION_ENDPOINT?: string;
+  DASHBOARD_OIDC_TOKEN_ENDPOINT?: string;
+  DASHBOARD_OIDC_SCOPE?: string;
+  DASHBOARD_OIDC_PROVIDER_NAME?: string;
   EXPORT_STEP_MB?: string;
   /** D1 Time Travel bookmarks in full backups (src/capture/time-travel.ts): secrets (OIDC_DB_ID is a var). */
   CF_ACCOUNT_ID?: string;

@@ -12,25 +12,30 @@ export interface Access {
   roles: Role[] | "public" | "demo";
   mfa?: "always" | "production";
   note?: string;
+  /** A read of backup data: audited one entry per call, even when a dashboard polls it (src/audit/views.ts). */
+  readsData?: true;
 }
 
 export const ACCESS: Record<string, Access> = {
   "GET /healthz": { roles: "public" },
   "GET /openapi.json": { roles: "public" },
+  "GET /docs": { roles: "public", note: "the API reference page (Swagger UI): no data; it reads /openapi.json" },
+  "GET /docs.js": { roles: "public" },
   "POST /break-glass/restore": {
     roles: "public",
     note: "no token: M custodians' signatures over the request (docs/runbooks/provider-down.md)",
   },
   "GET /": { roles: "public", note: "the dashboard page: no data; it calls /admin/* with the person's token" },
   "GET /dashboard.js": { roles: "public" },
+  "GET /dashboard/config": { roles: "public", note: "how the page signs in: the provider's endpoints and public client id" },
   "GET /admin/whoami": { roles: ["viewer", "approver", "auditor", "restore_requester", "operator", "admin"] },
   "POST /admin/backup/create": { roles: ["operator"] },
   "GET /admin/backup/list": { roles: ["viewer"] },
   "GET /admin/backup/restore-points": { roles: ["viewer"] },
   "GET /admin/backup/:id": { roles: ["viewer"] },
   "GET /admin/backup/:id/events": { roles: ["viewer"] },
-  "GET /admin/backup/:id/config": { roles: ["admin"], note: "reads backup data: audited as a read" },
-  "GET /admin/config/diff": { roles: ["admin"], note: "reads backup data: audited as a read" },
+  "GET /admin/backup/:id/config": { roles: ["admin"], note: "reads backup data: audited as a read", readsData: true },
+  "GET /admin/config/diff": { roles: ["admin"], note: "reads backup data: audited as a read", readsData: true },
   "POST /admin/backup/restore": {
     roles: ["operator", "restore_requester"],
     mfa: "production",

@@ -1,14 +1,13 @@
-import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { RouterRoute } from "hono/types";
-import { type AuditEntry, audit, countUnauthenticated } from "../catalog/audit-log";
-import { authenticate } from "../auth/authenticate";
-import { type Principal, requireRole } from "../auth/roles";
+import { type AuditEntry, audit, countUnauthenticated, countView } from "../catalog/audit-log";
+import { authConfig, authenticate } from "../auth/authenticate";
+import { type Principal, requireMfa, requireRole } from "../auth/roles";
 import type { Env } from "../env";
 import { AuditUnavailableError, ForbiddenError, NotFoundError, UnauthorizedError, VaultlineError } from "../errors";
 import { ACCESS } from "./access";
 import { refuseDemoMaterial } from "../demo-material";
-import { openApiDocument } from "./openapi";
+import { html, json, openApiDocument, routes, script } from "./openapi";
 import { DASHBOARD_HTML, DASHBOARD_JS } from "../dashboard/page";
 import { approvalRoutes } from "./routes/approvals";
 import { auditRoutes } from "./routes/audit";
@@ -28,9 +27,12 @@ import { testRestoreRoutes } from "./routes/test-restores";
 import { providerRoutes } from "./routes/provider";
 import { changeRoutes } from "./routes/changes";
 import { breakGlassRoutes } from "./routes/break-glass";
-import { checkDeclaredLength } from "./validate";
+import { bufferJsonBody } from "./validate";
 import type { z } from "zod";
-import type { Healthz } from "../../schemas/responses";
+import { DashboardConfig, Healthz, OpenApiDocument } from "../../schemas/responses";
+import { dashboardSecurityHeaders, dashboardSignIn } from "../dashboard/sign-in";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { DOCS_JS, DOCS_SECURITY, docsPage } from "./docs-page";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
 
@@ -41,17 +43,19 @@ export function errorBody(e: VaultlineError) {
 }
 
 /**
- * Deny by default: the route this request matched must have a rule in the access matrix (src/api/access.ts), and
- * the caller must hold one of its roles. Handlers check what depends on the body on top (production needs
- * restore_requester and a second factor; an approver must not be the requester). No matched handler: the
- * not-found answer follows.
+ * Deny by default: the route this request matched must have a rule in the access matrix (src/api/access.ts), the
+ * caller must hold one of its roles, and show a second factor where the rule always asks for one. Handlers check
+ * what depends on the body on top (production needs restore_requester and a second factor; an approver must not be
+ * the requester). No matched handler: the not-found answer follows.
  */
-function enforceAccess(method: string, handler: RouterRoute | undefined, principal: Principal): void {
+function enforceAccess(method: string, handler: RouterRoute | undefined, principal: Principal, env: Env): void {
   if (!handler) return;
   const key = `${method} ${handler.path}`;
   const rule = ACCESS[key];
   if (!rule) throw new ForbiddenError(`${key} has no access rule: denied by default`);
   if (Array.isArray(rule.roles)) requireRole(principal, rule.roles, key);
+  // Before the request is validated: a missing second factor is the answer, whatever the body.
+  if (rule.mfa === "always") requireMfa(principal, authConfig(env), key);
 }
 
 const statusOf = (e: unknown) => (e instanceof VaultlineError ? e.status : 500);
@@ -62,8 +66,8 @@ function sourceOf(req: Request): string {
   return req.headers.get("cf-connecting-ip") ?? (req as { cf?: { colo?: string } }).cf?.colo ?? "unknown";
 }
 
-export function createApp() {
-  const app = new Hono<AppEnv>();
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = routes();
 
   app.onError((err, c) => {
     if (err instanceof VaultlineError) return c.json(errorBody(err), err.status as 400);
@@ -78,19 +82,60 @@ export function createApp() {
     await next();
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true, service: "vaultline" } satisfies z.infer<typeof Healthz>));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      summary: "Liveness: the Worker answers",
+      responses: { 200: json(Healthz, "Up") },
+    }),
+    (c) => c.json({ ok: true as const, service: "vaultline" as const }, 200),
+  );
   // The dashboard: a page and its script, no data (docs/DASHBOARD.md). Everything it shows comes through /admin/*.
-  const SECURITY = {
-    "content-security-policy":
-      "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-  };
-  app.get("/", (c) => c.html(DASHBOARD_HTML, 200, SECURITY));
-  app.get("/dashboard.js", (c) => c.body(DASHBOARD_JS, 200, { ...SECURITY, "content-type": "text/javascript; charset=utf-8" }));
-  // Generated from the schemas the handlers validate with (src/api/openapi.ts).
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.openapi(
+    createRoute({ method: "get", path: "/", summary: "The dashboard (a page; its data comes from /admin/*)", responses: { 200: html } }),
+    (c) => c.html(DASHBOARD_HTML, 200, dashboardSecurityHeaders(dashboardSignIn(c.env))) as never,
+  );
+  app.openapi(
+    createRoute({ method: "get", path: "/dashboard.js", summary: "The dashboard's script", responses: { 200: script } }),
+    (c) =>
+      c.body(DASHBOARD_JS, 200, {
+        ...dashboardSecurityHeaders(dashboardSignIn(c.env)),
+        "content-type": "text/javascript; charset=utf-8",
+      }) as never,
+  );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/dashboard/config",
+      summary: "How the dashboard signs people in: through the provider (PKCE) or with a token",
+      responses: { 200: json(DashboardConfig, "The sign-in the page offers") },
+    }),
+    (c) => c.json(dashboardSignIn(c.env), 200),
+  );
+  // Generated from the routes' own schemas (src/api/openapi.ts); /docs renders it.
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/openapi.json",
+      summary: "This document (OpenAPI 3.1)",
+      responses: { 200: json(OpenApiDocument, "The document") },
+    }),
+    (c) => c.json(openApiDocument(app) as z.infer<typeof OpenApiDocument>, 200),
+  );
+  app.openapi(
+    createRoute({ method: "get", path: "/docs", summary: "The API's documentation, rendered (Swagger UI)", responses: { 200: html } }),
+    (c) => c.html(docsPage(), 200, DOCS_SECURITY) as never,
+  );
+  app.openapi(
+    createRoute({ method: "get", path: "/docs.js", summary: "The documentation page's script", responses: { 200: script } }),
+    (c) => c.body(DOCS_JS, 200, { ...DOCS_SECURITY, "content-type": "text/javascript; charset=utf-8" }) as never,
+  );
   // Outside /admin: no bearer token; custodians' signatures are the credential (docs/runbooks/provider-down.md).
+  app.use("/break-glass/*", async (c, next) => {
+    await bufferJsonBody(c);
+    await next();
+  });
   app.route("/", breakGlassRoutes());
 
   // Every admin call is authenticated and audited (who, what, target, from where, outcome), the refused ones included
@@ -123,8 +168,8 @@ export function createApp() {
     }
     c.set("principal", principal);
     try {
-      enforceAccess(c.req.method, handler, principal);
-      checkDeclaredLength(c.req.raw);
+      enforceAccess(c.req.method, handler, principal, c.env);
+      await bufferJsonBody(c);
     } catch (e) {
       // Refused before anything ran.
       await audit(db, entry(principal.subject, statusOf(e), null)).catch(logAuditFailure);
@@ -149,7 +194,12 @@ export function createApp() {
       return;
     }
     try {
-      await audit(db, entry(principal.subject, outcome, c.get("auditTarget") ?? null));
+      // A read-only poll that succeeded (the dashboard's refresh) is counted for its minute, not chained on its own
+      // (src/audit/views.ts); a refused one, and any read of backup data, is an entry of its own.
+      const key = handler ? `${c.req.method} ${handler.path}` : "";
+      if (c.req.header("x-vaultline-poll") === "1" && outcome < 300 && handler && !ACCESS[key]?.readsData)
+        await countView(db, principal.subject, key);
+      else await audit(db, entry(principal.subject, outcome, c.get("auditTarget") ?? null));
     } catch (e) {
       logAuditFailure(e);
       c.res = c.json(errorBody(new AuditUnavailableError()), 503);

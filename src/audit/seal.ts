@@ -8,6 +8,7 @@ import { ObjectKind } from "../repo/sealed-object";
 import type { AuditRecord } from "../../schemas/audit";
 import { decodeRecords, encodeRecords } from "./records";
 import { chainUnauthenticated } from "./unauthenticated";
+import { chainViews } from "./views";
 import { insertAuditSegment, recordsBetween, sealedThrough } from "../catalog/audit-log";
 
 /** Entries a sealed segment holds at most. */
@@ -21,6 +22,8 @@ export interface SealResult {
   sealed_through: number;
   /** Closed minutes of unauthenticated requests chained (as one entry each) before sealing. */
   unauthenticated_minutes: number;
+  /** Per-person minutes of read-only polls chained (as one `audit.views` entry each) before sealing. */
+  view_summaries: number;
 }
 
 /**
@@ -34,7 +37,14 @@ export async function sealAuditChain(env: Env): Promise<SealResult> {
   const db = env.CATALOG_DB;
   let repo: Repository | null = null;
   const unauthenticated = await chainUnauthenticated(db);
-  const result: SealResult = { segments: 0, entries: 0, sealed_through: await sealedThrough(db), unauthenticated_minutes: unauthenticated };
+  const views = await chainViews(db);
+  const result: SealResult = {
+    segments: 0,
+    entries: 0,
+    sealed_through: await sealedThrough(db),
+    unauthenticated_minutes: unauthenticated,
+    view_summaries: views,
+  };
   for (let n = 0; n < SEGMENTS_PER_RUN; n++) {
     const first = result.sealed_through + 1;
     repo ??= await openRepository(env);

@@ -219,3 +219,43 @@ export async function unauthenticatedCounts(
     .all<{ minute: string; source: string; n: number; chained: number }>();
   return results.map((r) => ({ ...r, chained: r.chained === 1 }));
 }
+
+/** One read-only poll, counted for its minute (src/api/app.ts); chained per person and minute (src/audit/views.ts). */
+export async function countView(db: D1Database, actor: string, route: string, at = new Date()): Promise<void> {
+  const minute = `${at.toISOString().slice(0, 16)}Z`;
+  await db
+    .prepare(
+      `INSERT INTO view_counts (minute, actor, route, n) VALUES (?, ?, ?, 1)
+       ON CONFLICT (minute, actor, route) DO UPDATE SET n = n + 1`,
+    )
+    .bind(minute, actor.slice(0, 200), route.slice(0, 200))
+    .run();
+}
+
+/** Closed minutes before `before` whose views are not chained yet (at most `limit` minutes), per person. */
+export async function unchainedViews(
+  db: D1Database,
+  before: string,
+  limit: number,
+): Promise<{ minute: string; actor: string; routes: { route: string; n: number }[] }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT minute, actor, route, n FROM view_counts
+       WHERE chained = 0 AND minute IN (SELECT DISTINCT minute FROM view_counts WHERE chained = 0 AND minute < ? ORDER BY minute LIMIT ?)
+       ORDER BY minute, actor, n DESC LIMIT 5000`,
+    )
+    .bind(before, limit)
+    .all<{ minute: string; actor: string; route: string; n: number }>();
+  const out = new Map<string, { minute: string; actor: string; routes: { route: string; n: number }[] }>();
+  for (const r of results) {
+    const key = `${r.minute} ${r.actor}`;
+    const m = out.get(key) ?? { minute: r.minute, actor: r.actor, routes: [] };
+    m.routes.push({ route: r.route, n: r.n });
+    out.set(key, m);
+  }
+  return [...out.values()];
+}
+
+export async function markViewsChained(db: D1Database, minute: string, actor: string): Promise<void> {
+  await db.prepare(`UPDATE view_counts SET chained = 1 WHERE minute = ? AND actor = ?`).bind(minute, actor).run();
+}

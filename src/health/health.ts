@@ -192,7 +192,11 @@ export async function healthReport(env: Env, now = Date.now()) {
       );
   }
 
-  const status = findings.some((f) => f.level === "critical") ? "unhealthy" : findings.length ? "degraded" : "healthy";
+  const status: "healthy" | "degraded" | "unhealthy" = findings.some((f) => f.level === "critical")
+    ? "unhealthy"
+    : findings.length
+      ? "degraded"
+      : "healthy";
   const newestSuccess = Object.values(last_success)
     .map((l) => l.at)
     .filter((a): a is string => a !== null)
@@ -201,7 +205,7 @@ export async function healthReport(env: Env, now = Date.now()) {
   return {
     status,
     // The product requirements' names for the same facts (machine-precise fields follow).
-    overall_health: status === "healthy" ? "healthy" : status === "degraded" ? "warning" : "critical",
+    overall_health: status === "healthy" ? ("healthy" as const) : status === "degraded" ? ("warning" as const) : ("critical" as const),
     backup_success_rate: success_rate["7d"].rate,
     storage_usage: storage.bytes === null ? null : humanBytes(storage.bytes),
     retention_compliance: !findings.some((f) => f.area === "retention"),

@@ -6,6 +6,7 @@ import { waitFor } from "../shared/wait";
 import { mintJwt } from "../shared/idp";
 import { assertNoSecretIn } from "./secrets";
 import { TEST_PEOPLE, TEST_TOKENS } from "../tokens";
+import { createApp } from "../../src/api/app";
 
 export { waitFor };
 
@@ -25,8 +26,12 @@ export async function credential(who: Who): Promise<string> {
   return mintJwt({ sub: p.sub, roles: [...p.roles], amr: [...p.amr] });
 }
 
-export async function api(method: string, path: string, opts: { as?: Who | null; bearer?: string; body?: unknown; rawBody?: string } = {}) {
-  const headers: Record<string, string> = { "content-type": "application/json" };
+export async function api(
+  method: string,
+  path: string,
+  opts: { as?: Who | null; bearer?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
   const who = opts.as === undefined ? "admin" : opts.as;
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
   else if (who) headers.authorization = `Bearer ${await credential(who)}`;
@@ -40,7 +45,36 @@ export async function api(method: string, path: string, opts: { as?: Who | null;
   const text = await res.text();
   // Every response body of the suite is scanned for secrets (test/shared/secrets.ts).
   await assertNoSecretIn(text, `response to ${method} ${path}`);
-  return { status: res.status as number, json: text ? (JSON.parse(text) as any) : null };
+  const json = text && (res.headers.get("content-type") ?? "").includes("json") ? (JSON.parse(text) as any) : text || null;
+  assertDocumented(method, path, res.status, json);
+  return { status: res.status as number, json };
+}
+
+/** Each documented route, in the order the router tries them (test/worker/openapi.test.ts checks all are). */
+const DOCUMENTED = createApp()
+  .openAPIRegistry.definitions.flatMap((d) => (d.type === "route" ? [d.route] : []))
+  .map((route) => ({ route, pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, "[^/]+")}$`) }));
+
+/**
+ * Every answer the suite receives is checked against the schema the OpenAPI document gives for its route and
+ * status (schemas/responses.ts; an error answer against the error shape): the document cannot drift from what the
+ * API answers without a test failing.
+ */
+function assertDocumented(method: string, url: string, status: number, json: unknown): void {
+  const path = new URL(url, "http://x").pathname;
+  const hit = DOCUMENTED.find((d) => d.route.method === method.toLowerCase() && d.pattern.test(path));
+  if (!hit) return; // not a route (404), or a path no route matches
+  const documented = (hit.route.responses as Record<string, { content?: Record<string, { schema?: unknown }> }>)[String(status)];
+  const schema = documented?.content?.["application/json"]?.schema as
+    | { safeParse(v: unknown): { success: boolean; error?: unknown } }
+    | undefined;
+  if (status >= 400 && status !== 413 && status !== 503) {
+    if (!documented) throw new Error(`${method} ${path} answered ${status}, which its documentation does not list`);
+  }
+  if (!schema || typeof json !== "object") return;
+  const r = schema.safeParse(json);
+  if (!r.success)
+    throw new Error(`${method} ${path} answered ${status} outside its documented schema: ${JSON.stringify(r.error).slice(0, 1500)}`);
 }
 
 export async function runBackup(): Promise<any> {

@@ -53,7 +53,7 @@ describe("restore progress", () => {
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const text = await res.text();
     const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]!) }));
-    expect(events.at(-1)).toEqual({ event: "end", data: { status: "completed" } });
+    expect(events.at(-1)).toEqual({ event: "end", data: { status: "completed", terminal: true } });
     const statuses = events.filter((e) => e.event === "status").map((e) => e.data);
     expect(statuses.length).toBeGreaterThanOrEqual(1);
     expect(statuses.at(-1)).toMatchObject({ status: "completed", percent: 100, restore_id: started.json.restore_id });

@@ -1,75 +1,124 @@
 import { humanDuration } from "../../units";
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
+import { BackupCreated, BackupList, BackupView, RestorePoints } from "../../../schemas/responses";
+import { body, ERRORS, eventStream, idParam, json, routes } from "../openapi";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
 import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
 import { startBackup } from "../../backup/start";
 import { NotFoundError, ValidationError } from "../../errors";
-import type { AppEnv } from "../app";
 import type { Env } from "../../env";
 import { statusEvents } from "../status-events";
-import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
 import { BackupId, SYSTEM_TYPES } from "../../../schemas/api";
 import { backupBinding, workflowOf } from "../../launch";
-import type { z } from "zod";
-import type { BackupCreated, BackupList } from "../../../schemas/responses";
+
+const RestorePointsQuery = z.strictObject({ component: z.string().default("database") });
+const _SSE = {
+  description: "Server-Sent Events: `status` with the whole view at each change, then `end`",
+  content: { "text/event-stream": { schema: z.string() } },
+};
 
 export function backupRoutes() {
-  const r = new Hono<AppEnv>();
+  const r = routes();
 
-  r.post("/backup/create", async (c) => {
-    const body = parseOrThrow(CreateBackupBody, await jsonBody(c.req.raw));
-    const id = await startBackup(c.env, { ...body, requested_by: c.get("principal").subject, trigger: "api" });
-    c.set("auditTarget", id);
-    const typical = await typicalBackupMs(c.env.CATALOG_DB, body.type);
-    const seconds = Math.ceil((typical ?? 60_000) / 1000);
-    return c.json(
-      {
-        backup_id: id,
-        status: "initiated",
-        type: body.type,
-        components: body.components,
-        estimated_duration: humanDuration(seconds),
-        estimated_duration_seconds: seconds,
-      } satisfies z.infer<typeof BackupCreated>,
-      202,
-    );
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/create",
+      summary: "Start a backup",
+      request: { body: body(CreateBackupBody) },
+      responses: { 202: json(BackupCreated, "Started"), ...ERRORS },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const id = await startBackup(c.env, { ...b, requested_by: c.get("principal").subject, trigger: "api" });
+      c.set("auditTarget", id);
+      const typical = await typicalBackupMs(c.env.CATALOG_DB, b.type);
+      const seconds = Math.ceil((typical ?? 60_000) / 1000);
+      return c.json(
+        {
+          backup_id: id,
+          status: "initiated" as const,
+          type: b.type,
+          components: b.components,
+          estimated_duration: humanDuration(seconds),
+          estimated_duration_seconds: seconds,
+        },
+        202,
+      );
+    },
+  );
 
-  r.get("/backup/list", async (c) => {
-    const q = parseOrThrow(ListBackupsQuery, c.req.query());
-    const { rows, total } = await listBackups(c.env.CATALOG_DB, q);
-    return c.json({ backups: rows.map(summarise), total, page: q.page } satisfies z.infer<typeof BackupList>);
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/list",
+      summary: "Backups, filtered and paged",
+      request: { query: ListBackupsQuery },
+      responses: { 200: json(BackupList, "A page of backups, newest first"), ...ERRORS },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { rows, total } = await listBackups(c.env.CATALOG_DB, q);
+      return c.json({ backups: rows.map(summarise), total, page: q.page }, 200);
+    },
+  );
 
   /** Time ranges a point-in-time restore can reach (docs/CAPTURE.md). */
-  r.get("/backup/restore-points", async (c) => {
-    const component = c.req.query("component") ?? "database";
-    if (component !== "database")
-      throw new ValidationError(`component: point-in-time restore covers the database only, not ${component}`, "component");
-    return c.json({ component, ...(await restorePoints(c.env)) });
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/restore-points",
+      summary: "Instants a point-in-time restore can reach",
+      request: { query: RestorePointsQuery },
+      responses: { 200: json(RestorePoints, "Restorable ranges and the RPO"), ...ERRORS },
+    }),
+    async (c) => {
+      const { component } = c.req.valid("query");
+      if (component !== "database")
+        throw new ValidationError(`component: point-in-time restore covers the database only, not ${component}`, "component");
+      return c.json({ component: "database" as const, ...(await restorePoints(c.env)) }, 200);
+    },
+  );
 
-  r.get("/backup/:id", async (c) => {
-    const id = pathId(c.req.param("id"), BackupId, "backup");
-    c.set("auditTarget", id);
-    return c.json(await backupView(c.env, id));
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/{id}",
+      summary: "A backup: status, progress, manifest summary",
+      request: { params: idParam(BackupId, "backup") },
+      responses: { 200: json(BackupView, "The backup"), ...ERRORS },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      c.set("auditTarget", id);
+      return c.json(await backupView(c.env, id), 200);
+    },
+  );
 
   /** The same view as Server-Sent Events: an event whenever it changes, until the backup ends (or 30 minutes). */
-  r.get("/backup/:id/events", async (c) => {
-    const id = pathId(c.req.param("id"), BackupId, "backup");
-    c.set("auditTarget", id);
-    return statusEvents(c, await backupView(c.env, id), () => backupView(c.env, id), TERMINAL);
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/{id}/events",
+      summary: "A backup's progress as Server-Sent Events",
+      request: { params: idParam(BackupId, "backup") },
+      responses: { 200: eventStream, ...ERRORS },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      c.set("auditTarget", id);
+      return statusEvents(c, await backupView(c.env, id), () => backupView(c.env, id), TERMINAL);
+    },
+  );
   return r;
 }
 
 const TERMINAL = new Set(["completed", "failed"]);
 
 /** A backup as the API shows it: summary, progress with an ETA, workflow state, manifest summary. */
-async function backupView(env: Env, id: string) {
+async function backupView(env: Env, id: string): Promise<z.infer<typeof BackupView>> {
   const b = await getBackup(env.CATALOG_DB, id);
   if (!b) throw new NotFoundError(`backup ${id} not found`);
   let workflow: string | null = null;

@@ -1,12 +1,21 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { CatalogRebuilt } from "../../../schemas/responses";
+import { ERRORS, json, routes } from "../openapi";
 import { rebuildCatalog } from "../../catalog/rebuild";
-import type { AppEnv } from "../app";
 
 export function catalogRoutes() {
-  const r = new Hono<AppEnv>();
+  const r = routes();
   /** The catalog is an index: this rebuilds every completed backup's row from the manifests in BACKUP_BUCKET. */
-  r.post("/catalog/rebuild", async (c) => {
-    return c.json(await rebuildCatalog(c.env));
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/catalog/rebuild",
+      summary: "Rebuild the catalog from the bucket",
+      responses: { 200: json(CatalogRebuilt, "What was rebuilt"), ...ERRORS },
+    }),
+    async (c) => {
+      return c.json(await rebuildCatalog(c.env), 200);
+    },
+  );
   return r;
 }

@@ -1,5 +1,7 @@
 import { openRepository } from "../../repo/open";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { ConfigBackupContent, ConfigDiff } from "../../../schemas/responses";
+import { ERRORS, idParam, json, routes } from "../openapi";
 import { z } from "zod";
 import { BackupId } from "../../../schemas/api";
 import { ConfigManifest } from "../../../schemas/config-manifest";
@@ -7,8 +9,6 @@ import { getBackup } from "../../catalog/backups";
 import { diffConfig } from "../../config-backup/diff";
 import type { Env } from "../../env";
 import { NotFoundError, ValidationError } from "../../errors";
-import type { AppEnv } from "../app";
-import { parseOrThrow, pathId } from "../validate";
 
 export const DiffQuery = z.strictObject({ from: BackupId, to: BackupId });
 
@@ -22,20 +22,38 @@ async function readConfigBackup(env: Env, id: string, field: string): Promise<Co
 }
 
 export function configRoutes() {
-  const r = new Hono<AppEnv>();
+  const r = routes();
 
-  r.get("/backup/:id/config", async (c) => {
-    const id = pathId(c.req.param("id"), BackupId, "backup");
-    c.set("auditTarget", id);
-    const m = await readConfigBackup(c.env, id, "id");
-    return c.json({ backup_id: id, captured_at: m.completed_at, config: m.config });
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/{id}/config",
+      summary: "A configuration backup's content",
+      request: { params: idParam(BackupId, "backup") },
+      responses: { 200: json(ConfigBackupContent, "The captured configuration"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      c.set("auditTarget", id);
+      const m = await readConfigBackup(c.env, id, "id");
+      return c.json({ backup_id: id, captured_at: m.completed_at, config: m.config }, 200);
+    },
+  );
 
-  r.get("/config/diff", async (c) => {
-    const q = parseOrThrow(DiffQuery, c.req.query());
-    c.set("auditTarget", `${q.from}..${q.to}`);
-    const [a, b] = [await readConfigBackup(c.env, q.from, "from"), await readConfigBackup(c.env, q.to, "to")];
-    return c.json({ from: q.from, to: q.to, changes: diffConfig(a.config, b.config) });
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/config/diff",
+      summary: "Differences between two configuration backups",
+      request: { query: DiffQuery },
+      responses: { 200: json(ConfigDiff, "Changes"), ...ERRORS },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      c.set("auditTarget", `${q.from}..${q.to}`);
+      const [a, b] = [await readConfigBackup(c.env, q.from, "from"), await readConfigBackup(c.env, q.to, "to")];
+      return c.json({ from: q.from, to: q.to, changes: diffConfig(a.config, b.config) }, 200);
+    },
+  );
   return r;
 }

@@ -1,9 +1,9 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { ProviderStatus } from "../../../schemas/responses";
+import { ERRORS, json, routes } from "../openapi";
 import { checkProfile } from "../../provider/check";
 import { providerProfile } from "../../provider/profile";
-import type { AppEnv } from "../app";
 import type { z } from "zod";
-import type { ProviderStatus } from "../../../schemas/responses";
 
 /**
  * The protected provider as Vaultline sees it (docs/ADOPTING.md): its profile, and the profile checked against the
@@ -11,10 +11,18 @@ import type { ProviderStatus } from "../../../schemas/responses";
  * an operator adopting a provider call this first; backups refuse to start while it reports a problem.
  */
 export function providerRoutes() {
-  const r = new Hono<AppEnv>();
-  r.get("/provider", async (c) => {
-    const profile = providerProfile(c.env);
-    return c.json({ profile, check: await checkProfile(c.env.OIDC_DB, profile) } satisfies z.infer<typeof ProviderStatus>);
-  });
+  const r = routes();
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/provider",
+      summary: "The provider profile, checked against the live database",
+      responses: { 200: json(ProviderStatus, "Profile and check"), ...ERRORS },
+    }),
+    async (c) => {
+      const profile = providerProfile(c.env);
+      return c.json({ profile, check: await checkProfile(c.env.OIDC_DB, profile) } satisfies z.infer<typeof ProviderStatus>, 200);
+    },
+  );
   return r;
 }

@@ -1,7 +1,9 @@
 import { humanDuration } from "../../units";
 import type { SelectionItem } from "../../restore/selection-summary";
 import { audit } from "../../catalog/audit-log";
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import { RestoreDryRun, RestoreStarted, RestoreView } from "../../../schemas/responses";
+import { body, ERRORS, eventStream, idParam, json, routes } from "../openapi";
 import { statusEvents } from "../status-events";
 import { progressOf } from "../progress";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
@@ -10,113 +12,141 @@ import { childRestores, getApproval, getRestore, readRestoreLog, restoreInProgre
 import { startComponentRestore } from "../../restore/start";
 import { describePlan } from "../../restore/dry-run";
 import { ConflictError, NotFoundError } from "../../errors";
-import type { AppEnv } from "../app";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa, requireRole } from "../../auth/roles";
 import { newId } from "../../ids";
-import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { startProductionRestore } from "../../restore/start";
 
 export function restoreRoutes() {
-  const r = new Hono<AppEnv>();
+  const r = routes();
 
-  r.post("/backup/restore", async (c) => {
-    const principal = c.get("principal");
-    const body = parseOrThrow(RestoreBody, await jsonBody(c.req.raw));
-    if (body.target_environment === "production") {
-      requireRole(principal, "restore_requester", "restoring into production");
-      // A dry run changes nothing, so the role suffices; the real thing needs a person with a second factor.
-      if (!body.dry_run) requireMfa(principal, authConfig(c.env), "restoring into production");
-    } else requireRole(principal, "operator", "restoring into a non-production target");
-    c.set("auditTarget", body.backup_id ?? body.target_timestamp);
-    const { requested, plans } = await planRestoreRequest(c.env, body);
-    if (body.dry_run) {
-      const described = [];
-      for (const plan of plans) described.push(await describePlan(c.env, plan));
-      c.set("auditTarget", `dry run: ${body.backup_id ?? body.target_timestamp}`);
-      await audit(c.env.CATALOG_DB, {
-        actor: principal.subject,
-        action: "restore.dry_run",
-        target: requested.id,
-        outcome: 1,
-        request_id: c.get("requestId"),
-        detail: { target_environment: body.target_environment, components: body.components },
-      });
-      return c.json({
-        dry_run: true,
-        target_environment: body.target_environment,
-        ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
-        ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5),
-        plan: described,
-      });
-    }
-    if (body.target_environment === "production") {
-      // One production restore at a time, whatever its stage (waiting for approval included).
-      const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
-      if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
-      const id = await startProductionRestore(c.env, {
-        backup_id: requested.id,
-        components: body.components,
-        requested_by: principal.subject,
-        plans,
-        target_timestamp: body.target_timestamp,
-        selection: { database: body.database, assets: body.assets, sessions: body.sessions },
-      });
-      c.set("auditTarget", `${id} <- ${requested.id}`);
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/restore",
+      summary: "Start a restore (or a dry run): a backup or an instant, whole or scoped",
+      request: { body: body(RestoreBody) },
+      responses: { 202: json(RestoreStarted, "Started"), 200: json(RestoreDryRun, "A dry run: what it would do"), ...ERRORS },
+    }),
+    async (c) => {
+      const principal = c.get("principal");
+      const body = c.req.valid("json");
+      if (body.target_environment === "production") {
+        requireRole(principal, "restore_requester", "restoring into production");
+        // A dry run changes nothing, so the role suffices; the real thing needs a person with a second factor.
+        if (!body.dry_run) requireMfa(principal, authConfig(c.env), "restoring into production");
+      } else requireRole(principal, "operator", "restoring into a non-production target");
+      c.set("auditTarget", body.backup_id ?? body.target_timestamp);
+      const { requested, plans } = await planRestoreRequest(c.env, body);
+      if (body.dry_run) {
+        const described = [];
+        for (const plan of plans) described.push(await describePlan(c.env, plan));
+        c.set("auditTarget", `dry run: ${body.backup_id ?? body.target_timestamp}`);
+        await audit(c.env.CATALOG_DB, {
+          actor: principal.subject,
+          action: "restore.dry_run",
+          target: requested.id,
+          outcome: 1,
+          request_id: c.get("requestId"),
+          detail: { target_environment: body.target_environment, components: body.components },
+        });
+        return c.json(
+          {
+            dry_run: true as const,
+            target_environment: body.target_environment,
+            ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+            ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5),
+            plan: described,
+          },
+          200,
+        );
+      }
+      if (body.target_environment === "production") {
+        // One production restore at a time, whatever its stage (waiting for approval included).
+        const busy = await restoreInProgress(c.env.CATALOG_DB, { production: true });
+        if (busy) throw new ConflictError(`production restore ${busy} is in progress; one at a time`);
+        const id = await startProductionRestore(c.env, {
+          backup_id: requested.id,
+          components: body.components,
+          requested_by: principal.subject,
+          plans,
+          target_timestamp: body.target_timestamp,
+          selection: { database: body.database, assets: body.assets, sessions: body.sessions },
+        });
+        c.set("auditTarget", `${id} <- ${requested.id}`);
+        return c.json(
+          {
+            restore_id: id,
+            status: "initiated" as const,
+            stages: ["gate", "approval", "safety snapshot", ...plans.map((p) => `restore ${p.component}`), "final verification"],
+            ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds)) * 2) + 5),
+            restores: [],
+            ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+          },
+          202,
+        );
+      }
+      for (const plan of plans) {
+        const busy = await restoreInProgress(c.env.CATALOG_DB, { target_binding: plan.target_binding });
+        if (busy) throw new ConflictError(`restore ${busy} is already running against ${body.target_environment} (${plan.component})`);
+      }
+
+      const started: { component: string; restore_id: string; backup_id: string }[] = [];
+      for (const plan of plans) {
+        const id = newId("rs");
+        await startComponentRestore(c.env, plan, {
+          id,
+          target_environment: body.target_environment,
+          requested_by: principal.subject,
+          target_timestamp: body.target_timestamp,
+        });
+        started.push({ component: plan.component, restore_id: id, backup_id: plan.backup.id });
+      }
+      c.set("auditTarget", started.map((s) => `${s.restore_id} <- ${s.backup_id}`).join(", "));
+      const estimate = Math.max(...plans.map((p) => p.estimated_seconds));
       return c.json(
         {
-          restore_id: id,
-          status: "initiated",
-          stages: ["gate", "approval", "safety snapshot", ...plans.map((p) => `restore ${p.component}`), "final verification"],
-          ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds)) * 2) + 5),
-          restores: [],
+          restore_id: started[0]!.restore_id,
+          status: "initiated" as const,
+          ...estimatedDuration(Math.ceil(estimate) + 5),
+          restores: started,
           ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
         },
         202,
       );
-    }
-    for (const plan of plans) {
-      const busy = await restoreInProgress(c.env.CATALOG_DB, { target_binding: plan.target_binding });
-      if (busy) throw new ConflictError(`restore ${busy} is already running against ${body.target_environment} (${plan.component})`);
-    }
+    },
+  );
 
-    const started: { component: string; restore_id: string; backup_id: string }[] = [];
-    for (const plan of plans) {
-      const id = newId("rs");
-      await startComponentRestore(c.env, plan, {
-        id,
-        target_environment: body.target_environment,
-        requested_by: principal.subject,
-        target_timestamp: body.target_timestamp,
-      });
-      started.push({ component: plan.component, restore_id: id, backup_id: plan.backup.id });
-    }
-    c.set("auditTarget", started.map((s) => `${s.restore_id} <- ${s.backup_id}`).join(", "));
-    const estimate = Math.max(...plans.map((p) => p.estimated_seconds));
-    return c.json(
-      {
-        restore_id: started[0]!.restore_id,
-        status: "initiated",
-        ...estimatedDuration(Math.ceil(estimate) + 5),
-        restores: started,
-        ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
-      },
-      202,
-    );
-  });
-
-  r.get("/restore/:id", async (c) => {
-    const id = pathId(c.req.param("id"), RestoreId, "restore");
-    c.set("auditTarget", id);
-    return c.json(await restoreView(c.env.CATALOG_DB, id));
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/restore/{id}",
+      summary: "A restore: stage, progress, log, approval",
+      request: { params: idParam(RestoreId, "restore") },
+      responses: { 200: json(RestoreView, "The restore"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      c.set("auditTarget", id);
+      return c.json(await restoreView(c.env.CATALOG_DB, id), 200);
+    },
+  );
 
   /** The same view as Server-Sent Events: an event whenever it changes, until the restore ends (or 30 minutes). */
-  r.get("/restore/:id/events", async (c) => {
-    const id = pathId(c.req.param("id"), RestoreId, "restore");
-    c.set("auditTarget", id);
-    return statusEvents(c, await restoreView(c.env.CATALOG_DB, id), () => restoreView(c.env.CATALOG_DB, id), TERMINAL);
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/restore/{id}/events",
+      summary: "A restore's progress as Server-Sent Events",
+      request: { params: idParam(RestoreId, "restore") },
+      responses: { 200: eventStream, ...ERRORS },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      c.set("auditTarget", id);
+      return statusEvents(c, await restoreView(c.env.CATALOG_DB, id), () => restoreView(c.env.CATALOG_DB, id), TERMINAL);
+    },
+  );
   return r;
 }
 

@@ -1,4 +1,17 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import {
+  CheckStarted,
+  LegalHold,
+  LegalHolds,
+  Policy,
+  RepositoryCheck,
+  RetentionPreview,
+  RetentionRun,
+  RunStarted,
+  StorageReport,
+} from "../../../schemas/responses";
+import { ChangeView } from "../../../schemas/changes";
+import { body, ERRORS, idParam, json, routes } from "../openapi";
 import { z } from "zod";
 import { BackupId } from "../../../schemas/api";
 import { HoldId, LegalHoldBody, PolicySet, RangeHoldBody } from "../../../schemas/retention";
@@ -16,8 +29,6 @@ import { getRun } from "../../retention/runs";
 import { recordStorageSample } from "../../retention/storage";
 import { storageReport } from "../../retention/storage-report";
 import { startRepositoryCheck, startRetention } from "../../retention/start";
-import type { AppEnv } from "../app";
-import { jsonBody, parseOrThrow, pathId } from "../validate";
 import { getRepositoryCheck } from "../../catalog/repository-checks";
 
 export const PreviewBody = z.strictObject({ policy: PolicySet.optional() });
@@ -27,150 +38,274 @@ export const HoldsQuery = z.strictObject({ active: z.enum(["true", "false"]).opt
 
 /** Retention (docs/RETENTION.md): policies, preview, runs, legal holds, the repository check. */
 export function retentionRoutes() {
-  const r = new Hono<AppEnv>();
+  const r = routes();
 
-  r.get("/backup/policies", async (c) => c.json(await currentPolicy(c.env)));
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/policies",
+      summary: "The retention policy in force",
+      responses: { 200: json(Policy, "The policy and its version"), ...ERRORS },
+    }),
+    async (c) => c.json(await currentPolicy(c.env), 200),
+  );
 
   /**
    * Raising (or keeping) what the policy keeps applies at once. Lowering it (a lower floor, fewer kept, a rule
    * changed) needs the requester's second factor and a second person, and applies POLICY_WEAKEN_DELAY_HOURS after
    * the approval. The floor never goes below BACKUP_RETENTION_DAYS, how long the bucket locks hold every object.
    */
-  r.put("/backup/policies", async (c) => {
-    const policy = parseOrThrow(PolicySet, await jsonBody(c.req.raw));
-    const floor = Number(c.env.BACKUP_RETENTION_DAYS || 30);
-    if (policy.min_retention_days < floor)
-      throw new ValidationError(
-        `min_retention_days ${policy.min_retention_days} is below BACKUP_RETENTION_DAYS (${floor}), the floor the bucket locks hold`,
-        "min_retention_days",
+  r.openapi(
+    createRoute({
+      method: "put",
+      path: "/backup/policies",
+      summary: "Set the retention policy (raising applies at once; lowering is a change request)",
+      request: { body: body(PolicySet) },
+      responses: { 200: json(Policy, "Applied"), 202: json(ChangeView, "Lowering: a change request"), ...ERRORS },
+    }),
+    async (c) => {
+      const policy = c.req.valid("json");
+      const floor = Number(c.env.BACKUP_RETENTION_DAYS || 30);
+      if (policy.min_retention_days < floor)
+        throw new ValidationError(
+          `min_retention_days ${policy.min_retention_days} is below BACKUP_RETENTION_DAYS (${floor}), the floor the bucket locks hold`,
+          "min_retention_days",
+        );
+      const principal = c.get("principal");
+      const weaker = weakens((await currentPolicy(c.env)).policy, policy);
+      if (weaker) {
+        requireMfa(principal, authConfig(c.env), "lowering the retention policy");
+        const change = await requestChange(c.env, {
+          payload: { kind: "policy", policy },
+          target: "retention",
+          summary: `lower the retention policy (${weaker}); applies ${weakenDelayHours(c.env)} h after approval`,
+          by: principal.subject,
+        });
+        c.set("auditTarget", change.change_id);
+        return c.json(change, 202);
+      }
+      const stored = await setPolicy(c.env, policy, principal.subject);
+      c.set("auditTarget", `retention v${stored.version}`);
+      return c.json(stored, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/retention/preview",
+      summary: "What a policy keeps and forgets, and why",
+      request: { body: body(PreviewBody) },
+      responses: { 200: json(RetentionPreview, "Decisions"), ...ERRORS },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const stored = await currentPolicy(c.env);
+      const policy = body.policy ?? stored.policy;
+      const decisions = evaluatePolicy(
+        await loadBackupFacts(c.env.CATALOG_DB),
+        policy,
+        await listHolds(c.env.CATALOG_DB, { active: true }),
+        Date.now(),
       );
-    const principal = c.get("principal");
-    const weaker = weakens((await currentPolicy(c.env)).policy, policy);
-    if (weaker) {
-      requireMfa(principal, authConfig(c.env), "lowering the retention policy");
-      const change = await requestChange(c.env, {
-        payload: { kind: "policy", policy },
-        target: "retention",
-        summary: `lower the retention policy (${weaker}); applies ${weakenDelayHours(c.env)} h after approval`,
-        by: principal.subject,
-      });
-      c.set("auditTarget", change.change_id);
-      return c.json(change, 202);
-    }
-    const stored = await setPolicy(c.env, policy, principal.subject);
-    c.set("auditTarget", `retention v${stored.version}`);
-    return c.json(stored);
-  });
+      return c.json(
+        {
+          policy_version: body.policy ? ("proposed" as const) : stored.version,
+          keep: decisions.filter((d) => d.keep).length,
+          forget: decisions.filter((d) => !d.keep).length,
+          decisions,
+        },
+        200,
+      );
+    },
+  );
 
-  r.post("/backup/retention/preview", async (c) => {
-    const body = parseOrThrow(PreviewBody, await jsonBody(c.req.raw));
-    const stored = await currentPolicy(c.env);
-    const policy = body.policy ?? stored.policy;
-    const decisions = evaluatePolicy(
-      await loadBackupFacts(c.env.CATALOG_DB),
-      policy,
-      await listHolds(c.env.CATALOG_DB, { active: true }),
-      Date.now(),
-    );
-    return c.json({
-      policy_version: body.policy ? "proposed" : stored.version,
-      keep: decisions.filter((d) => d.keep).length,
-      forget: decisions.filter((d) => !d.keep).length,
-      decisions,
-    });
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/retention/run",
+      summary: "Run retention now",
+      responses: { 202: json(RunStarted, "Started"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = await startRetention(c.env, c.get("principal").subject, "api");
+      c.set("auditTarget", id);
+      return c.json({ run_id: id, status: "running" as const }, 202);
+    },
+  );
 
-  r.post("/backup/retention/run", async (c) => {
-    const id = await startRetention(c.env, c.get("principal").subject, "api");
-    c.set("auditTarget", id);
-    return c.json({ run_id: id, status: "running" }, 202);
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/retention/runs/{id}",
+      summary: "A retention run's report",
+      request: { params: idParam(RunId, "retention run") },
+      responses: { 200: json(RetentionRun, "The run"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      const run = await getRun(c.env.CATALOG_DB, id);
+      if (!run) throw new NotFoundError(`retention run ${id} not found`);
+      return c.json(run, 200);
+    },
+  );
 
-  r.get("/backup/retention/runs/:id", async (c) => {
-    const id = pathId(c.req.param("id"), RunId, "retention run");
-    const run = await getRun(c.env.CATALOG_DB, id);
-    if (!run) throw new NotFoundError(`retention run ${id} not found`);
-    return c.json(run);
-  });
-
-  r.post("/backup/:id/legal-hold", async (c) => {
-    const id = pathId(c.req.param("id"), BackupId, "backup");
-    c.set("auditTarget", id);
-    const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
-    if (!(await getBackup(c.env.CATALOG_DB, id))) throw new NotFoundError(`backup ${id} not found`);
-    return c.json(await placeHold(c.env, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/{id}/legal-hold",
+      summary: "Place a legal hold on a backup",
+      request: { params: idParam(BackupId, "backup"), body: body(LegalHoldBody) },
+      responses: { 201: json(LegalHold, "Placed"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      c.set("auditTarget", id);
+      const body = c.req.valid("json");
+      if (!(await getBackup(c.env.CATALOG_DB, id))) throw new NotFoundError(`backup ${id} not found`);
+      return c.json(await placeHold(c.env, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
+    },
+  );
 
   /** Asks to release: a second person approves (POST /admin/changes/{id}/approve), then the holds are released. */
-  r.post("/backup/:id/legal-hold/release", async (c) => {
-    requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
-    const id = pathId(c.req.param("id"), BackupId, "backup");
-    c.set("auditTarget", id);
-    const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
-    const holds = await listHolds(c.env.CATALOG_DB, { active: true, backup_id: id });
-    if (holds.length === 0) throw new NotFoundError(`backup ${id} has no active legal hold of its own`);
-    const change = await requestChange(c.env, {
-      payload: { kind: "hold_release", hold_ids: holds.map((h) => h.id), reason: body.reason },
-      target: id,
-      summary: `release legal hold(s) ${holds.map((h) => `${h.id} (${h.reason})`).join(", ")} on backup ${id}: ${body.reason}`,
-      by: c.get("principal").subject,
-    });
-    return c.json(change, 202);
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/{id}/legal-hold/release",
+      summary: "Ask to release a backup's legal holds (a second person approves)",
+      request: { params: idParam(BackupId, "backup"), body: body(LegalHoldBody) },
+      responses: { 202: json(ChangeView, "A change request"), ...ERRORS },
+    }),
+    async (c) => {
+      requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
+      const id = c.req.valid("param").id;
+      c.set("auditTarget", id);
+      const body = c.req.valid("json");
+      const holds = await listHolds(c.env.CATALOG_DB, { active: true, backup_id: id });
+      if (holds.length === 0) throw new NotFoundError(`backup ${id} has no active legal hold of its own`);
+      const change = await requestChange(c.env, {
+        payload: { kind: "hold_release", hold_ids: holds.map((h) => h.id), reason: body.reason },
+        target: id,
+        summary: `release legal hold(s) ${holds.map((h) => `${h.id} (${h.reason})`).join(", ")} on backup ${id}: ${body.reason}`,
+        by: c.get("principal").subject,
+      });
+      return c.json(change, 202);
+    },
+  );
 
-  r.post("/legal-holds", async (c) => {
-    const body = parseOrThrow(RangeHoldBody, await jsonBody(c.req.raw));
-    const hold = await placeHold(c.env, {
-      component: body.component,
-      from: body.from,
-      to: body.to,
-      reason: body.reason,
-      by: c.get("principal").subject,
-    });
-    c.set("auditTarget", hold.id);
-    return c.json(hold, 201);
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/legal-holds",
+      summary: "Hold backups of a component within a date range",
+      request: { body: body(RangeHoldBody) },
+      responses: { 201: json(LegalHold, "Placed"), ...ERRORS },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const hold = await placeHold(c.env, {
+        component: body.component,
+        from: body.from,
+        to: body.to,
+        reason: body.reason,
+        by: c.get("principal").subject,
+      });
+      c.set("auditTarget", hold.id);
+      return c.json(hold, 201);
+    },
+  );
 
-  r.post("/legal-holds/:id/release", async (c) => {
-    requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
-    const id = pathId(c.req.param("id"), HoldId, "legal hold");
-    c.set("auditTarget", id);
-    const body = parseOrThrow(LegalHoldBody, await jsonBody(c.req.raw));
-    const hold = await getHold(c.env.CATALOG_DB, id);
-    if (!hold) throw new NotFoundError(`legal hold ${id} not found`);
-    if (hold.released_at) throw new ConflictError(`legal hold ${id} was already released`);
-    const change = await requestChange(c.env, {
-      payload: { kind: "hold_release", hold_ids: [id], reason: body.reason },
-      target: id,
-      summary: `release legal hold ${id} (${hold.reason}): ${body.reason}`,
-      by: c.get("principal").subject,
-    });
-    return c.json(change, 202);
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/legal-holds/{id}/release",
+      summary: "Ask to release a legal hold (a second person approves)",
+      request: { params: idParam(HoldId, "legal hold"), body: body(LegalHoldBody) },
+      responses: { 202: json(ChangeView, "A change request"), ...ERRORS },
+    }),
+    async (c) => {
+      requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
+      const id = c.req.valid("param").id;
+      c.set("auditTarget", id);
+      const body = c.req.valid("json");
+      const hold = await getHold(c.env.CATALOG_DB, id);
+      if (!hold) throw new NotFoundError(`legal hold ${id} not found`);
+      if (hold.released_at) throw new ConflictError(`legal hold ${id} was already released`);
+      const change = await requestChange(c.env, {
+        payload: { kind: "hold_release", hold_ids: [id], reason: body.reason },
+        target: id,
+        summary: `release legal hold ${id} (${hold.reason}): ${body.reason}`,
+        by: c.get("principal").subject,
+      });
+      return c.json(change, 202);
+    },
+  );
 
-  r.get("/legal-holds", async (c) => {
-    const q = parseOrThrow(HoldsQuery, c.req.query());
-    return c.json({ holds: await listHolds(c.env.CATALOG_DB, { active: q.active === "true", backup_id: q.backup_id }) });
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/legal-holds",
+      summary: "Legal holds",
+      request: { query: HoldsQuery },
+      responses: { 200: json(LegalHolds, "Holds"), ...ERRORS },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      return c.json({ holds: await listHolds(c.env.CATALOG_DB, { active: q.active === "true", backup_id: q.backup_id }) }, 200);
+    },
+  );
 
-  r.get("/backup/storage", async (c) => c.json(await storageReport(c.env)));
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/backup/storage",
+      summary: "Storage by area and tier, cost, dedup, forecast",
+      responses: { 200: json(StorageReport, "Storage"), ...ERRORS },
+    }),
+    async (c) => c.json(await storageReport(c.env), 200),
+  );
 
-  r.post("/backup/storage/sample", async (c) => {
-    await recordStorageSample(c.env);
-    return c.json(await storageReport(c.env));
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/backup/storage/sample",
+      summary: "Take a storage sample now",
+      responses: { 200: json(StorageReport, "Storage"), ...ERRORS },
+    }),
+    async (c) => {
+      await recordStorageSample(c.env);
+      return c.json(await storageReport(c.env), 200);
+    },
+  );
 
-  r.post("/repository/check", async (c) => {
-    const id = await startRepositoryCheck(c.env, c.get("principal").subject);
-    c.set("auditTarget", id);
-    return c.json({ check_id: id, status: "running" }, 202);
-  });
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/repository/check",
+      summary: "Check the repository's consistency",
+      responses: { 202: json(CheckStarted, "Started"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = await startRepositoryCheck(c.env, c.get("principal").subject);
+      c.set("auditTarget", id);
+      return c.json({ check_id: id, status: "running" as const }, 202);
+    },
+  );
 
-  r.get("/repository/checks/:id", async (c) => {
-    const id = pathId(c.req.param("id"), CheckId, "repository check");
-    const row = await getRepositoryCheck(c.env.CATALOG_DB, id);
-    if (!row) throw new NotFoundError(`repository check ${id} not found`);
-    return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null });
-  });
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/repository/checks/{id}",
+      summary: "A repository check or backup verification",
+      request: { params: idParam(CheckId, "repository check") },
+      responses: { 200: json(RepositoryCheck, "The check"), ...ERRORS },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      const row = await getRepositoryCheck(c.env.CATALOG_DB, id);
+      if (!row) throw new NotFoundError(`repository check ${id} not found`);
+      return c.json({ ...row, report: row.report ? JSON.parse(row.report) : null }, 200);
+    },
+  );
   return r;
 }

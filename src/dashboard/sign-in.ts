@@ -1,0 +1,24 @@
+import { DashboardSignIn } from "../../schemas/config";
+import type { Env } from "../env";
+import { ConfigError } from "../errors";
+
+/** How the dashboard signs people in (schemas/config.ts), checked: a half-set configuration names the missing var. */
+export function dashboardSignIn(env: Env): DashboardSignIn {
+  const r = DashboardSignIn.safeParse(env);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new ConfigError(`${issue.path.join(".")}: ${issue.message}`, String(issue.path[0]));
+}
+
+/**
+ * The dashboard page's content security policy: its own origin only, no inline script, never framed; with sign-in
+ * through the provider, the token endpoint's origin too (the page swaps the code for a token there).
+ */
+export function dashboardSecurityHeaders(signIn: DashboardSignIn): Record<string, string> {
+  const connect = signIn.mode === "oidc" ? `'self' ${new URL(signIn.token_endpoint).origin}` : "'self'";
+  return {
+    "content-security-policy": `default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src ${connect}; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
+}
