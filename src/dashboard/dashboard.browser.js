@@ -205,7 +205,7 @@ async function loadBackups() {
         (b) =>
           `<tr data-id="${esc(b.backup_id)}"><th scope="row">${esc(b.backup_id)}</th><td>${esc(b.type)}</td><td class="status status-${esc(b.status)}">${esc(b.status)}</td><td>${progressCell(b)}</td><td>${esc(b.timestamp)}</td><td>${esc(b.size)}</td><td>${
             b.status === "completed"
-              ? `<button class="drill secondary" type="button" aria-label="test restore ${esc(b.backup_id)}">Drill</button> <button class="restore secondary" type="button" aria-label="restore ${esc(b.backup_id)}">Restore…</button>`
+              ? `<button class="drill secondary" type="button" aria-label="Drill ${esc(b.backup_id)}" title="a test restore into the sandbox">Drill</button> <button class="restore secondary" type="button" aria-label="Restore ${esc(b.backup_id)}">Restore</button>`
               : ""
           }</td></tr>`,
       )
@@ -292,7 +292,7 @@ function successChart(values) {
 <line x1="10" y1="45" x2="98" y2="45" class="axis"/><line x1="10" y1="5" x2="10" y2="45" class="axis"/>
 <text x="8" y="7" class="tick" text-anchor="end">100%</text><text x="8" y="27" class="tick" text-anchor="end">50%</text><text x="8" y="46" class="tick" text-anchor="end">0%</text>
 ${bars}
-<text x="10" y="53" class="tick">${esc(values[0]?.label)}</text><text x="98" y="53" class="tick" text-anchor="end">${esc(values.at(-1)?.label)}</text>
+<text x="10" y="53" class="tick">${esc(values[0]?.label)}</text>${values.length > 1 ? `<text x="98" y="53" class="tick" text-anchor="end">${esc(values.at(-1)?.label)}</text>` : ""}
 </svg>`;
 }
 
@@ -340,7 +340,7 @@ async function loadHealth() {
     )
       .map(
         ([c, /** @type {any} */ r]) =>
-          `<tr><th scope="row">${esc(c)}</th><td class="${r.met ? "ok" : "bad"}">${r.seconds == null ? "no restore point yet" : esc(duration(r.seconds))}</td><td class="mute">${esc(duration(r.target_seconds))}</td></tr>`,
+          `<tr><th scope="row">${esc(c)}</th><td class="${r.waiting_for_first_backup ? "mute" : r.met ? "ok" : "bad"}">${r.waiting_for_first_backup ? "waiting for the first backup" : r.seconds == null ? "no restore point yet" : esc(duration(r.seconds))}</td><td class="mute">${esc(duration(r.target_seconds))}</td></tr>`,
       )
       .join("")}</tbody></table>`;
   const pending = h.workflows.awaiting_approval;
@@ -406,7 +406,8 @@ async function loadTimeline() {
     const first = ranges[0];
     const last = ranges.at(-1);
     if (!first || !last) {
-      $("#timeline").innerHTML = `<p class="mute">no restore points yet: they start with the first full database backup</p>`;
+      $("#timeline").innerHTML =
+        `<p class="mute">no point-in-time range yet: with change capture installed (npx vaultline capture install), ranges start at the next full database backup. Each completed backup above is a restore point of its own.</p>`;
       return;
     }
     const from = Date.parse(first.from);

@@ -1,3 +1,4 @@
+import { humanDuration } from "../units";
 import { humanBytes } from "../units";
 import { restorableUntil } from "../capture/coverage";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
@@ -84,7 +85,7 @@ export async function healthReport(env: Env, now = Date.now()) {
   }
 
   const targets = parseJsonVar(ComplianceTargets, env.COMPLIANCE_TARGETS, "COMPLIANCE_TARGETS", JSON.stringify(DEFAULT_TARGETS));
-  const rpo: Record<string, { seconds: number | null; target_seconds: number; met: boolean }> = {};
+  const rpo: Record<string, { seconds: number | null; target_seconds: number; met: boolean; waiting_for_first_backup?: true }> = {};
   for (const [component, target] of Object.entries(targets.rpo_seconds)) {
     const backup = await lastCompletedHolding(db, component);
     let latest = backup ? Date.parse(backup) : null;
@@ -94,7 +95,15 @@ export async function healthReport(env: Env, now = Date.now()) {
       if (restorable !== null && (latest === null || restorable > latest)) latest = restorable;
     }
     const seconds = latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
-    rpo[component] = { seconds, target_seconds: target, met: seconds !== null && seconds <= target };
+    // Nothing to restore yet, on an install younger than the target: what could be lost is what was written since
+    // the install, within the target; it is waiting for its first backup, not failing one.
+    const young = latest === null && installedAt !== null && now - installedAt <= target * 1000;
+    rpo[component] = {
+      seconds,
+      target_seconds: target,
+      met: young || (seconds !== null && seconds <= target),
+      ...(young ? { waiting_for_first_backup: true as const } : {}),
+    };
     if (!rpo[component]!.met) {
       const hint =
         component === "database"
@@ -103,7 +112,7 @@ export async function healthReport(env: Env, now = Date.now()) {
       add(
         "warning",
         "rpo",
-        `${component}: ${seconds === null ? "no recovery point yet" : `the newest recovery point is ${seconds} s old`}, target ${target} s`,
+        `${component}: ${seconds === null ? "no recovery point yet" : `the newest recovery point is ${humanDuration(seconds)} old`}, target ${humanDuration(target)}`,
         hint,
         `rpo:${component}`,
       );
@@ -137,7 +146,8 @@ export async function healthReport(env: Env, now = Date.now()) {
       `the last retention run failed: ${lastRetention.error}`,
       "POST /admin/backup/retention/run; POST /admin/repository/check proves the repository consistent meanwhile",
     );
-  if (!lastRetention || now - Date.parse(lastRetention.started_at) > 48 * HOUR)
+  const installedFor = installedAt === null ? Number.POSITIVE_INFINITY : now - installedAt;
+  if (installedFor > 48 * HOUR && (!lastRetention || now - Date.parse(lastRetention.started_at) > 48 * HOUR))
     add("warning", "retention", "retention has not run in the last 48 hours", "check the 03:00 cron; POST /admin/backup/retention/run");
 
   const stale = Number(env.WATCHDOG_STALE_MINUTES || 10) * 60_000;
@@ -161,7 +171,7 @@ export async function healthReport(env: Env, now = Date.now()) {
     );
 
   const drill = await lastPassingDrill(db);
-  if (!drill || now - Date.parse(drill) > 8 * 24 * HOUR)
+  if (installedFor > 8 * 24 * HOUR && (!drill || now - Date.parse(drill) > 8 * 24 * HOUR))
     add(
       "warning",
       "drills",

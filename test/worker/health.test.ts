@@ -8,6 +8,12 @@ describe("health and metrics", () => {
     const fresh = (await api("GET", "/admin/backup/health", { as: "viewer" })).json;
     expect(fresh.last_success.full_database).toMatchObject({ at: null, overdue: false, waiting_for_first_run: true });
     expect(fresh.findings.some((f: any) => f.key?.startsWith("overdue:"))).toBe(false);
+    // Nor is a component without a backup yet failing its RPO while the install is younger than the target, and the
+    // retention and drill schedules have not come round: nothing to do, and the answer says what it waits for.
+    expect(fresh.rpo.assets).toMatchObject({ seconds: null, met: true, waiting_for_first_backup: true });
+    expect(fresh.findings.map((f: any) => f.area)).not.toEqual(expect.arrayContaining(["retention"]));
+    expect(fresh.findings.map((f: any) => f.area)).not.toEqual(expect.arrayContaining(["drills"]));
+    expect(fresh.findings.filter((f: any) => f.key === "rpo:assets")).toEqual([]);
     // Created long ago, and no backup since: every scheduled type is overdue.
     await env.CATALOG_DB.prepare(`UPDATE d1_migrations SET applied_at = '2026-01-01 00:00:00'`).run();
     const empty = (await api("GET", "/admin/backup/health", { as: "viewer" })).json;
