@@ -23,6 +23,7 @@ import { restoreRoutes } from "./routes/restores";
 import { replicationRoutes } from "./routes/replication";
 import { reportRoutes } from "./routes/reports";
 import { retentionRoutes } from "./routes/retention";
+import { legalHoldRoutes } from "./routes/legal-holds";
 import { testRestoreRoutes } from "./routes/test-restores";
 import { providerRoutes } from "./routes/provider";
 import { changeRoutes } from "./routes/changes";
@@ -208,6 +209,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   // Before backupRoutes: its GET /backup/:id would otherwise answer GET /backup/policies or /backup/health.
   app.route("/admin", retentionRoutes());
+  app.route("/admin", legalHoldRoutes());
   app.route("/admin", healthRoutes());
   app.route("/admin", backupRoutes());
   app.route("/admin", restoreRoutes());

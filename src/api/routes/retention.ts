@@ -1,8 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import {
   CheckStarted,
-  LegalHold,
-  LegalHolds,
   Policy,
   RepositoryCheck,
   RetentionPreview,
@@ -13,16 +11,13 @@ import {
 import { ChangeView } from "../../../schemas/changes";
 import { body, ERRORS, idParam, json, routes } from "../openapi";
 import { z } from "zod";
-import { BackupId } from "../../../schemas/api";
-import { HoldId, LegalHoldBody, PolicySet, RangeHoldBody } from "../../../schemas/retention";
-import { getBackup } from "../../catalog/backups";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { PolicySet } from "../../../schemas/retention";
+import { NotFoundError, ValidationError } from "../../errors";
 import { authConfig } from "../../auth/authenticate";
 import { requireMfa } from "../../auth/roles";
 import { requestChange, weakenDelayHours, weakens } from "../../changes/two-person";
 import { loadBackupFacts } from "../../catalog/retention-facts";
-import { placeHold } from "../../retention/holds";
-import { getHold, listHolds } from "../../catalog/legal-holds";
+import { listHolds } from "../../catalog/legal-holds";
 import { currentPolicy, setPolicy } from "../../retention/policies";
 import { evaluatePolicy } from "../../retention/policy";
 import { getRun } from "../../retention/runs";
@@ -34,9 +29,8 @@ import { getRepositoryCheck } from "../../catalog/repository-checks";
 export const PreviewBody = z.strictObject({ policy: PolicySet.optional() });
 const RunId = z.string().regex(/^rr_[0-9a-zA-Z_-]{1,80}$/);
 const CheckId = z.string().regex(/^ck_[0-9a-zA-Z_-]{1,80}$/);
-export const HoldsQuery = z.strictObject({ active: z.enum(["true", "false"]).optional(), backup_id: BackupId.optional() });
 
-/** Retention (docs/RETENTION.md): policies, preview, runs, legal holds, the repository check. */
+/** Retention (docs/RETENTION.md): policies, preview, runs, storage, the repository check (legal holds: legal-holds.ts). */
 export function retentionRoutes() {
   const r = routes();
 
@@ -147,111 +141,6 @@ export function retentionRoutes() {
       const run = await getRun(c.env.CATALOG_DB, id);
       if (!run) throw new NotFoundError(`retention run ${id} not found`);
       return c.json(run, 200);
-    },
-  );
-
-  r.openapi(
-    createRoute({
-      method: "post",
-      path: "/backup/{id}/legal-hold",
-      summary: "Place a legal hold on a backup",
-      request: { params: idParam(BackupId, "backup"), body: body(LegalHoldBody) },
-      responses: { 201: json(LegalHold, "Placed"), ...ERRORS },
-    }),
-    async (c) => {
-      const id = c.req.valid("param").id;
-      c.set("auditTarget", id);
-      const body = c.req.valid("json");
-      if (!(await getBackup(c.env.CATALOG_DB, id))) throw new NotFoundError(`backup ${id} not found`);
-      return c.json(await placeHold(c.env, { backup_id: id, reason: body.reason, by: c.get("principal").subject }), 201);
-    },
-  );
-
-  /** Asks to release: a second person approves (POST /admin/changes/{id}/approve), then the holds are released. */
-  r.openapi(
-    createRoute({
-      method: "post",
-      path: "/backup/{id}/legal-hold/release",
-      summary: "Ask to release a backup's legal holds (a second person approves)",
-      request: { params: idParam(BackupId, "backup"), body: body(LegalHoldBody) },
-      responses: { 202: json(ChangeView, "A change request"), ...ERRORS },
-    }),
-    async (c) => {
-      requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
-      const id = c.req.valid("param").id;
-      c.set("auditTarget", id);
-      const body = c.req.valid("json");
-      const holds = await listHolds(c.env.CATALOG_DB, { active: true, backup_id: id });
-      if (holds.length === 0) throw new NotFoundError(`backup ${id} has no active legal hold of its own`);
-      const change = await requestChange(c.env, {
-        payload: { kind: "hold_release", hold_ids: holds.map((h) => h.id), reason: body.reason },
-        target: id,
-        summary: `release legal hold(s) ${holds.map((h) => `${h.id} (${h.reason})`).join(", ")} on backup ${id}: ${body.reason}`,
-        by: c.get("principal").subject,
-      });
-      return c.json(change, 202);
-    },
-  );
-
-  r.openapi(
-    createRoute({
-      method: "post",
-      path: "/legal-holds",
-      summary: "Hold backups of a component within a date range",
-      request: { body: body(RangeHoldBody) },
-      responses: { 201: json(LegalHold, "Placed"), ...ERRORS },
-    }),
-    async (c) => {
-      const body = c.req.valid("json");
-      const hold = await placeHold(c.env, {
-        component: body.component,
-        from: body.from,
-        to: body.to,
-        reason: body.reason,
-        by: c.get("principal").subject,
-      });
-      c.set("auditTarget", hold.id);
-      return c.json(hold, 201);
-    },
-  );
-
-  r.openapi(
-    createRoute({
-      method: "post",
-      path: "/legal-holds/{id}/release",
-      summary: "Ask to release a legal hold (a second person approves)",
-      request: { params: idParam(HoldId, "legal hold"), body: body(LegalHoldBody) },
-      responses: { 202: json(ChangeView, "A change request"), ...ERRORS },
-    }),
-    async (c) => {
-      requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
-      const id = c.req.valid("param").id;
-      c.set("auditTarget", id);
-      const body = c.req.valid("json");
-      const hold = await getHold(c.env.CATALOG_DB, id);
-      if (!hold) throw new NotFoundError(`legal hold ${id} not found`);
-      if (hold.released_at) throw new ConflictError(`legal hold ${id} was already released`);
-      const change = await requestChange(c.env, {
-        payload: { kind: "hold_release", hold_ids: [id], reason: body.reason },
-        target: id,
-        summary: `release legal hold ${id} (${hold.reason}): ${body.reason}`,
-        by: c.get("principal").subject,
-      });
-      return c.json(change, 202);
-    },
-  );
-
-  r.openapi(
-    createRoute({
-      method: "get",
-      path: "/legal-holds",
-      summary: "Legal holds",
-      request: { query: HoldsQuery },
-      responses: { 200: json(LegalHolds, "Holds"), ...ERRORS },
-    }),
-    async (c) => {
-      const q = c.req.valid("query");
-      return c.json({ holds: await listHolds(c.env.CATALOG_DB, { active: q.active === "true", backup_id: q.backup_id }) }, 200);
     },
   );
 
