@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 import { PREVIOUS_MASTER_KEY, TEST_MASTER_KEY, TEST_TOKENS } from "./test/tokens.ts";
 import { cloudflareApiStandin, STANDIN } from "./test/shared/cloudflare-api-standin.ts";
 import { idpStandin, TEST_IDP } from "./test/shared/idp.ts";
+import { accessStandin, TEST_ACCESS } from "./test/shared/cloudflare-access.ts";
 import { HOOKS, webhookReceiver } from "./test/shared/webhook-receiver.ts";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { DATA_KEY_DIGEST_MARKER } from "./test/shared/secrets.ts";
@@ -64,7 +65,7 @@ export default defineConfig(async () => {
         ...(p.d1Databases ? { d1Databases: p.d1Databases, durableObjects: p.durableObjects } : {}),
         // The Worker's outbound fetches (the issuer's JWKS, the Cloudflare REST API) go to local stand-ins, never the network.
         outboundService: async (request: Request) =>
-          idpStandin(request) ?? (await webhookReceiver(request)) ?? cloudflareApiStandin(request),
+          idpStandin(request) ?? accessStandin(request) ?? (await webhookReceiver(request)) ?? cloudflareApiStandin(request),
         bindings: {
           // D1 Time Travel bookmarks, against the stand-in.
           CF_ACCOUNT_ID: STANDIN.accountId,
@@ -78,6 +79,9 @@ export default defineConfig(async () => {
           AUTH_ROLES_CLAIM: TEST_IDP.rolesClaim,
           // Access tokens only (RFC 9068): an ID token from the same issuer is refused.
           AUTH_TOKEN_TYP: "at+jwt",
+          // Cloudflare Access in front (test/shared/cloudflare-access.ts stands in for the team's certs).
+          ACCESS_TEAM_DOMAIN: TEST_ACCESS.team,
+          ACCESS_AUD: TEST_ACCESS.aud,
           ...p.extraBindings,
           CATALOG_MIGRATIONS: catalogMigrations,
           // The Workflow bindings wrangler.jsonc declares, for the test that every one has a params schema.

@@ -147,3 +147,30 @@ export const DashboardSignIn = z
     };
   });
 export type DashboardSignIn = z.output<typeof DashboardSignIn>;
+
+/**
+ * Cloudflare Access in front of Vaultline (docs/ACCESS.md, "Cloudflare Access"): the team's domain and the
+ * application's audience tag. When both are set, a request without a bearer token is authenticated by the
+ * `Cf-Access-Jwt-Assertion` Access adds, checked against the team's certs. Roles come from a claim the identity
+ * provider passes through Access (`custom.<claim>`); a second factor from `custom.amr` when it passes one too.
+ */
+export const CloudflareAccessConfig = z
+  .object({
+    ACCESS_TEAM_DOMAIN: z.url({ protocol: /^https$/, error: "must be https://<team>.cloudflareaccess.com" }).optional(),
+    ACCESS_AUD: z.string().min(1).optional(),
+    ACCESS_ROLES_CLAIM: z.string().min(1).default("custom.vaultline_roles"),
+  })
+  .transform((v, ctx) => {
+    if (!v.ACCESS_TEAM_DOMAIN && !v.ACCESS_AUD) return null;
+    if (!v.ACCESS_TEAM_DOMAIN || !v.ACCESS_AUD) {
+      ctx.addIssue({
+        code: "custom",
+        path: [v.ACCESS_TEAM_DOMAIN ? "ACCESS_AUD" : "ACCESS_TEAM_DOMAIN"],
+        message: "set ACCESS_TEAM_DOMAIN and ACCESS_AUD together",
+      });
+      return z.NEVER;
+    }
+    const team = new URL(v.ACCESS_TEAM_DOMAIN).origin;
+    return { issuer: team, certs: `${team}/cdn-cgi/access/certs`, audience: v.ACCESS_AUD, rolesClaim: v.ACCESS_ROLES_CLAIM };
+  });
+export type CloudflareAccessConfig = NonNullable<z.output<typeof CloudflareAccessConfig>>;

@@ -12,7 +12,7 @@ export const Healthz = z.object({ ok: z.literal(true), service: z.literal("vault
 export const Whoami = z.object({
   subject: z.string(),
   roles: z.array(z.string()),
-  via: z.enum(["api_token", "jwt"]),
+  via: z.enum(["api_token", "jwt", "access"]),
   second_factor: z.boolean(),
 });
 export const BackupCreated = z.object({
@@ -212,6 +212,7 @@ export const ScrubRun = z.looseObject({ report: z.unknown() });
 export const DemoAnswer = z.looseObject({});
 export const DashboardConfig = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("token") }),
+  z.object({ mode: z.literal("access") }),
   z.object({
     mode: z.literal("oidc"),
     provider: z.string(),

@@ -39,6 +39,10 @@ interface OptionalSettings {
   DASHBOARD_OIDC_TOKEN_ENDPOINT?: string;
   DASHBOARD_OIDC_SCOPE?: string;
   DASHBOARD_OIDC_PROVIDER_NAME?: string;
+  /** Cloudflare Access in front of Vaultline (docs/ACCESS.md): the team's domain, the application's audience tag. */
+  ACCESS_TEAM_DOMAIN?: string;
+  ACCESS_AUD?: string;
+  ACCESS_ROLES_CLAIM?: string;
   EXPORT_STEP_MB?: string;
   /** D1 Time Travel bookmarks in full backups (src/capture/time-travel.ts): secrets (OIDC_DB_ID is a var). */
   CF_ACCOUNT_ID?: string;

@@ -59,6 +59,18 @@ function enforceAccess(method: string, handler: RouterRoute | undefined, princip
   if (rule.mfa === "always") requireMfa(principal, authConfig(env), key);
 }
 
+/**
+ * A change signed in through Cloudflare Access must say `application/json`: the browser attaches Access's cookie to
+ * any request, a cross-site form's included, but no form can send that type without a preflight this API never
+ * grants. Bearer tokens are not sent by browsers on their own, so their callers may send JSON as they like.
+ */
+function refuseCrossSiteChange(req: Request, principal: Principal): void {
+  if (principal.via !== "access" || req.method === "GET" || req.method === "HEAD") return;
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json")
+    throw new ForbiddenError("a change signed in through Cloudflare Access must be sent as application/json (cross-site forms cannot)");
+}
+
 const statusOf = (e: unknown) => (e instanceof VaultlineError ? e.status : 500);
 const logAuditFailure = (e: unknown) => console.error("audit write failed", e instanceof Error ? e.message : e);
 
@@ -161,7 +173,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
     let principal: Principal;
     try {
-      principal = await authenticate(c.req.header("authorization"), c.env);
+      principal = await authenticate(
+        { authorization: c.req.header("authorization"), access: c.req.header("cf-access-jwt-assertion") },
+        c.env,
+      );
     } catch (e) {
       if (e instanceof UnauthorizedError) await countUnauthenticated(db, source).catch(logAuditFailure);
       else await audit(db, entry("anonymous", statusOf(e), null)).catch(logAuditFailure);
@@ -170,6 +185,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     c.set("principal", principal);
     try {
       enforceAccess(c.req.method, handler, principal, c.env);
+      refuseCrossSiteChange(c.req.raw, principal);
       await bufferJsonBody(c);
     } catch (e) {
       // Refused before anything ran.

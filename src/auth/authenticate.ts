@@ -2,6 +2,7 @@ import { AuthConfig } from "../../schemas/config";
 import type { Env } from "../env";
 import { ConfigError, UnauthorizedError } from "../errors";
 import { apiTokenPrincipal, parseApiTokens } from "./api-tokens";
+import { accessConfig, accessPrincipal } from "./cloudflare-access";
 import { jwtPrincipal, looksLikeJwt } from "./jwt";
 import type { Principal } from "./roles";
 
@@ -14,8 +15,16 @@ export function authConfig(env: Env): AuthConfig {
   return r.data;
 }
 
-/** Who is calling: a JWT from the configured issuer (people) or a hashed API token (automation). */
-export async function authenticate(header: string | null | undefined, env: Env): Promise<Principal> {
+/**
+ * Who is calling: a bearer token, a JWT from the configured issuer (people) or a hashed API token (automation);
+ * without one, the assertion Cloudflare Access adds when Access is configured (people, src/auth/cloudflare-access.ts).
+ */
+export async function authenticate(creds: { authorization?: string | null; access?: string | null }, env: Env): Promise<Principal> {
+  const header = creds.authorization;
+  if (!header && creds.access) {
+    const access = accessConfig(env);
+    if (access) return accessPrincipal(creds.access, access);
+  }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   if (!m) throw new UnauthorizedError("missing bearer token");
   const token = m[1]!;

@@ -65,7 +65,8 @@ export async function jwtPrincipal(token: string, cfg: AuthConfig): Promise<Prin
   };
 }
 
-function rolesFrom(payload: JWTPayload, claim: string): Role[] {
+/** The Vaultline roles in a claim (a dotted path: `custom.vaultline_roles`), as a list or a spaced string. */
+export function rolesFrom(payload: JWTPayload, claim: string): Role[] {
   let v: unknown = payload;
   for (const part of claim.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
   const list = Array.isArray(v) ? v : typeof v === "string" ? v.split(/[\s,]+/) : [];

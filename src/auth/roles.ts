@@ -1,11 +1,11 @@
 import type { AuthConfig, Role } from "../../schemas/config";
 import { ForbiddenError, MfaRequiredError } from "../errors";
 
-/** How a caller proved who they are: a hashed API token (automation) or a JWT from the issuer (people). */
+/** How a caller proved who they are: a hashed API token (automation), a JWT from the issuer or Cloudflare Access (people). */
 export interface Principal {
   subject: string;
   roles: Role[];
-  via: "api_token" | "jwt";
+  via: "api_token" | "jwt" | "access";
   /** Authentication methods (RFC 8176 `amr`) of a JWT; empty for API tokens. */
   amr: string[];
   /** When the person signed in (the JWT's `auth_time`, else its `iat`), in seconds since the epoch. */

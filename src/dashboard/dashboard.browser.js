@@ -12,6 +12,9 @@ const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(
 const TOKEN = "vaultline-token";
 const token = () => sessionStorage.getItem(TOKEN);
 const REFRESH_MS = 5000;
+/** Behind Cloudflare Access the page is signed in without a token of its own. */
+let signedInByAccess = false;
+const signedIn = () => signedInByAccess || token() !== null;
 
 /**
  * @param {string} method @param {string} path @param {unknown} [body] @param {{ poll?: boolean }} [o]
@@ -19,7 +22,10 @@ const REFRESH_MS = 5000;
  */
 async function api(method, path, body, o = {}) {
   /** @type {Record<string, string>} */
-  const headers = { authorization: `Bearer ${token()}`, "content-type": "application/json" };
+  const headers = { "content-type": "application/json" };
+  // Behind Cloudflare Access there is no token: the browser carries Access's cookie and Access adds its assertion.
+  const t = token();
+  if (t) headers.authorization = `Bearer ${t}`;
   if (o.poll) headers["x-vaultline-poll"] = "1";
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const j = await r.json().catch(() => null);
@@ -66,7 +72,7 @@ const b64url = (b) =>
     .replace(/=+$/, "");
 const randomString = () => b64url(crypto.getRandomValues(new Uint8Array(32)));
 
-/** @typedef {{ mode: "token" } | { mode: "oidc", provider: string, authorization_endpoint: string, token_endpoint: string, client_id: string, scope: string }} SignInConfig */
+/** @typedef {{ mode: "token" } | { mode: "access" } | { mode: "oidc", provider: string, authorization_endpoint: string, token_endpoint: string, client_id: string, scope: string }} SignInConfig */
 
 /** Sends the browser to the provider: authorization code with PKCE (S256), a state bound to this tab. @param {SignInConfig & { mode: "oidc" }} cfg */
 async function startProviderSignIn(cfg) {
@@ -112,9 +118,9 @@ async function finishProviderSignIn(cfg) {
   return /** @type {string} */ (j.access_token);
 }
 
-/** @param {string} t */
+/** @param {string | null} t a token, or null behind Cloudflare Access */
 async function signIn(t) {
-  sessionStorage.setItem(TOKEN, t);
+  if (t) sessionStorage.setItem(TOKEN, t);
   try {
     const me = await api("GET", "/admin/whoami");
     $("#who").textContent = `${me.subject} (${me.roles.join(", ")}${me.second_factor ? ", second factor" : ""})`;
@@ -130,6 +136,11 @@ async function signIn(t) {
 async function start() {
   /** @type {SignInConfig} */
   const cfg = await (await fetch("/dashboard/config")).json();
+  if (cfg.mode === "access") {
+    signedInByAccess = true;
+    $("#signout").classList.add("hidden"); // Access's own sign-out: /cdn-cgi/access/logout
+    return signIn(null);
+  }
   if (cfg.mode === "oidc") {
     $("#provider-signin").classList.remove("hidden");
     $("#provider-name").textContent = cfg.provider;
@@ -456,10 +467,10 @@ async function loadAudit() {
 }
 
 async function refresh() {
-  if (!token()) return;
+  if (!signedIn()) return;
   await Promise.allSettled([loadHealth(), loadBackups(), loadCharts(), loadTimeline(), loadDrills(), loadAudit()]);
 }
 setInterval(() => {
-  if (token() && document.visibilityState === "visible") Promise.allSettled([loadBackups(), loadHealth()]);
+  if (signedIn() && document.visibilityState === "visible") Promise.allSettled([loadBackups(), loadHealth()]);
 }, REFRESH_MS);
 start();
