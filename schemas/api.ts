@@ -118,7 +118,10 @@ export const RestoreBody = z
   .object({
     /** The backup to restore; or give target_timestamp instead. */
     backup_id: BackupId.optional(),
-    /** Point-in-time restore of the database: exactly as it was at this instant (every change made at or before it). */
+    /**
+     * A restore to an instant: the database exactly as it was (every change made at or before it), each other
+     * component from its newest backup completed at or before it; the answer says per component the instant reached.
+     */
     target_timestamp: Instant.optional(),
     /** Any subset: each component is restored by its own instance (listed in the answer's `restores`). */
     components: z
@@ -141,13 +144,6 @@ export const RestoreBody = z
   .superRefine((b, ctx) => {
     if ((b.backup_id === undefined) === (b.target_timestamp === undefined)) {
       ctx.addIssue({ code: "custom", path: ["backup_id"], message: "give backup_id or target_timestamp (one of them)" });
-    }
-    if (b.target_timestamp !== undefined && (b.components.length !== 1 || b.components[0] !== "database")) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["target_timestamp"],
-        message: 'point-in-time restore covers the database: components must be ["database"]',
-      });
     }
     if (b.components.includes("config")) {
       ctx.addIssue({

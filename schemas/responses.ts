@@ -100,6 +100,10 @@ export const RestoreStarted = z.looseObject({
   stages: z.array(z.string()).optional(),
   target_timestamp: z.string().optional(),
   base_backup_id: Id.optional(),
+  /** With target_timestamp: per component, the backup read, the instant reached and the skew (docs/RESTORE.md). */
+  instants: z
+    .array(z.object({ component: z.string(), backup_id: Id, reached: iso, skew_seconds: z.number(), exact: z.boolean() }))
+    .optional(),
 });
 export const RestoreDryRun = z.looseObject({
   dry_run: z.literal(true),

@@ -1,6 +1,6 @@
 import type { RestoreBody } from "../../schemas/api";
 import type { ReplayPlan } from "../../schemas/capture";
-import { planPointInTime } from "../capture/coverage";
+import { type ComponentInstant, planSystemInstant } from "./system-instant";
 import { type BackupRow, getBackup } from "../catalog/backups";
 import type { Env } from "../env";
 import { NotFoundError } from "../errors";
@@ -14,18 +14,20 @@ import { type ComponentRestorePlan, planComponentRestore } from "./plan";
 export async function planRestoreRequest(
   env: Env,
   body: RestoreBody,
-): Promise<{ requested: BackupRow; pointInTime?: ReplayPlan; plans: ComponentRestorePlan[] }> {
-  let requested: BackupRow | null;
-  let pointInTime: ReplayPlan | undefined;
-  if (body.target_timestamp !== undefined) {
-    const pit = await planPointInTime(env, Date.parse(body.target_timestamp));
-    requested = pit.base;
-    pointInTime = pit.replay;
-  } else {
-    requested = await getBackup(env.CATALOG_DB, body.backup_id!);
-    if (!requested) throw new NotFoundError(`backup ${body.backup_id} not found`);
-  }
+): Promise<{ requested: BackupRow; pointInTime?: ReplayPlan; plans: ComponentRestorePlan[]; instants?: ComponentInstant[] }> {
   const plans: ComponentRestorePlan[] = [];
-  for (const component of body.components) plans.push(await planComponentRestore(env, requested, body, component, pointInTime));
-  return { requested, pointInTime, plans };
+  if (body.target_timestamp !== undefined) {
+    // One instant across the components asked for: each resolved to its own backup (src/restore/system-instant.ts).
+    const { backups, pointInTime, instants } = await planSystemInstant(env, body.target_timestamp, body.components);
+    for (const component of body.components)
+      plans.push(
+        await planComponentRestore(env, backups.get(component)!, body, component, component === "database" ? pointInTime : undefined),
+      );
+    const requested = backups.get("database") ?? backups.get(body.components[0]!)!;
+    return { requested, pointInTime, plans, instants };
+  }
+  const requested = await getBackup(env.CATALOG_DB, body.backup_id!);
+  if (!requested) throw new NotFoundError(`backup ${body.backup_id} not found`);
+  for (const component of body.components) plans.push(await planComponentRestore(env, requested, body, component));
+  return { requested, plans };
 }

@@ -8,6 +8,7 @@ import { statusEvents } from "../status-events";
 import { progressOf } from "../progress";
 import { RestoreBody, RestoreId } from "../../../schemas/api";
 import { planRestoreRequest } from "../../restore/request";
+import { getBackup } from "../../catalog/backups";
 import { childRestores, getApproval, getRestore, readRestoreLog, restoreInProgress, type RestoreRow } from "../../catalog/restores";
 import { startComponentRestore } from "../../restore/start";
 import { describePlan } from "../../restore/dry-run";
@@ -37,7 +38,7 @@ export function restoreRoutes() {
         if (!body.dry_run) requireMfa(principal, authConfig(c.env), "restoring into production");
       } else requireRole(principal, "operator", "restoring into a non-production target");
       c.set("auditTarget", body.backup_id ?? body.target_timestamp);
-      const { requested, plans } = await planRestoreRequest(c.env, body);
+      const { requested, plans, instants } = await planRestoreRequest(c.env, body);
       if (body.dry_run) {
         const described = [];
         for (const plan of plans) described.push(await describePlan(c.env, plan));
@@ -54,7 +55,9 @@ export function restoreRoutes() {
           {
             dry_run: true as const,
             target_environment: body.target_environment,
-            ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+            ...(body.target_timestamp !== undefined
+              ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id, instants }
+              : {}),
             ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds))) + 5),
             plan: described,
           },
@@ -81,7 +84,9 @@ export function restoreRoutes() {
             stages: ["gate", "approval", "safety snapshot", ...plans.map((p) => `restore ${p.component}`), "final verification"],
             ...estimatedDuration(Math.ceil(Math.max(...plans.map((p) => p.estimated_seconds)) * 2) + 5),
             restores: [],
-            ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+            ...(body.target_timestamp !== undefined
+              ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id, instants }
+              : {}),
           },
           202,
         );
@@ -110,7 +115,9 @@ export function restoreRoutes() {
           status: "initiated" as const,
           ...estimatedDuration(Math.ceil(estimate) + 5),
           restores: started,
-          ...(body.target_timestamp !== undefined ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id } : {}),
+          ...(body.target_timestamp !== undefined
+            ? { target_timestamp: body.target_timestamp, base_backup_id: requested.id, instants }
+            : {}),
         },
         202,
       );
@@ -174,6 +181,7 @@ async function restoreView(db: D1Database, id: string) {
     rows: row.rows,
     restarts: row.restarts,
     error: row.error ? { code: row.error_code, message: row.error } : null,
+    ...(row.target_timestamp && row.target_binding !== "production" ? { instant: await instantReached(db, row) } : {}),
     ...(row.target_binding === "production" ? await stagesView(db, row) : {}),
     ...(row.parent_id ? { parent_id: row.parent_id } : {}),
     log: await readRestoreLog(db, id),
@@ -197,13 +205,27 @@ async function stagesView(db: D1Database, row: RestoreRow) {
     },
     safety_backups: row.safety_backups ? (JSON.parse(row.safety_backups) as Record<string, string>) : null,
     rollback_until: row.rollback_until,
-    restores: (await childRestores(db, row.id)).map((r) => ({
-      restore_id: r.id,
-      component: (JSON.parse(r.components) as string[])[0],
-      backup_id: r.backup_id,
-      status: r.status,
-    })),
+    restores: await Promise.all(
+      (await childRestores(db, row.id)).map(async (r) => ({
+        restore_id: r.id,
+        component: (JSON.parse(r.components) as string[])[0],
+        backup_id: r.backup_id,
+        status: r.status,
+        ...(r.target_timestamp ? { instant: await instantReached(db, r) } : {}),
+      })),
+    ),
   };
+}
+
+/**
+ * The instant a component restore to `target_timestamp` reaches: the instant itself for the database (its change log
+ * is replayed to it), else the completion of the backup it reads; and the skew between the two, in seconds.
+ */
+async function instantReached(db: D1Database, r: RestoreRow) {
+  const component = (JSON.parse(r.components) as string[])[0];
+  const target = r.target_timestamp!;
+  const reached = component === "database" ? target : ((await getBackup(db, r.backup_id))?.completed_at ?? null);
+  return { target, reached, skew_seconds: reached === null ? null : Math.round((Date.parse(target) - Date.parse(reached)) / 1000) };
 }
 
 /** An estimate in words ("15 minutes", as the product requirements answer it) and in seconds. */
