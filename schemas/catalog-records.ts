@@ -4,6 +4,9 @@ import { z } from "zod";
  * What the catalog knows that no manifest says, sealed into the repository as it happens (docs/FORMAT.md, "Catalog
  * records"): `catalog/<kind>/<id>`, write-once, one discriminated union. `POST /admin/catalog/rebuild` puts them back.
  */
+/** A value of a history row: what D1 stores in those columns. */
+const Cell = z.union([z.string(), z.number(), z.null()]);
+
 export const CatalogRecord = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("legal_hold"),
@@ -38,6 +41,10 @@ export const CatalogRecord = z.discriminatedUnion("kind", [
     comment: z.string(),
     decided_at: z.string(),
   }),
+  /** A restore that ended: its catalog row (src/catalog/history.ts names the columns). */
+  z.strictObject({ kind: z.literal("restore"), id: z.string(), row: z.record(z.string(), Cell) }),
+  /** A drill that ended: its report row. */
+  z.strictObject({ kind: z.literal("test_restore"), id: z.string(), row: z.record(z.string(), Cell) }),
 ]);
 export type CatalogRecord = z.infer<typeof CatalogRecord>;
 

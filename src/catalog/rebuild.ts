@@ -1,6 +1,7 @@
 import { openRepository } from "../repo/open";
 import type { CatalogRecord } from "../../schemas/catalog-records";
 import { catalogRecords } from "../repo/catalog-records";
+import { insertHistoryRow } from "./history";
 
 import type { Env } from "../env";
 import { insertBackup, markBackupCompleted } from "./backups";
@@ -68,6 +69,8 @@ async function restoreRecord(db: D1Database, r: CatalogRecord): Promise<boolean>
   if (r.kind === "legal_hold_release")
     return (await releaseHoldRow(db, r.id, r.released_by, r.release_reason, r.released_at)) === "released";
   if (r.kind === "policy") return insertPolicyVersion(db, r);
+  if (r.kind === "restore") return insertHistoryRow(db, "restores", { ...r.row, id: r.id });
+  if (r.kind === "test_restore") return insertHistoryRow(db, "test_restores", { ...r.row, id: r.id });
   return insertApproval(db, r);
 }
 

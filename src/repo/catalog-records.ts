@@ -1,5 +1,6 @@
 import { CatalogRecord, catalogRecordName } from "../../schemas/catalog-records";
 import { getApproval } from "../catalog/restores";
+import { markHistorySealed, unsealedHistory } from "../catalog/history";
 import type { Env } from "../env";
 import { IntegrityError } from "../errors";
 import { fromUtf8, utf8 } from "./bytes";
@@ -38,6 +39,27 @@ export async function* catalogRecords(repo: Repository, unreadable: string[]): A
       unreadable.push(name);
     }
   }
+}
+
+/** History rows sealed per run at most; the rest wait for the next run (every 5 minutes, with the audit seal). */
+const HISTORY_PER_RUN = 100;
+
+/**
+ * Seals restores and drills that have ended (their rows as they ended) and marks them sealed, so a rebuilt catalog
+ * has its restore and drill history back. Sealing is write-once and idempotent: a run that dies after sealing and
+ * before marking seals the identical record again.
+ */
+export async function sealHistory(env: Env): Promise<{ restores: number; test_restores: number }> {
+  const out = { restores: 0, test_restores: 0 };
+  for (const table of ["restores", "test_restores"] as const) {
+    for (const row of await unsealedHistory(env.CATALOG_DB, table, HISTORY_PER_RUN)) {
+      const id = String(row.id);
+      await sealCatalogRecord(env, { kind: table === "restores" ? "restore" : "test_restore", id, row });
+      await markHistorySealed(env.CATALOG_DB, table, id);
+      out[table]++;
+    }
+  }
+  return out;
 }
 
 /** Seals a restore's recorded decision (who approved or rejected it, and why). */

@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import { parseSchedules } from "./schedules";
 import { runWatchdog } from "./watchdog";
 import { sealAuditChain } from "../audit/seal";
+import { sealHistory } from "../repo/catalog-records";
 import { startRetention } from "../retention/start";
 import { evaluateAlerts } from "../notify/alerts";
 import { dailyDigest, dispatchNotifications } from "../notify/dispatch";
@@ -95,6 +96,9 @@ export async function runSchedule(env: Env, cron: string): Promise<string[]> {
     } else if (t.task === "seal_audit") {
       const sealed = await sealAuditChain(env);
       done.push(`audit-sealed:${sealed.sealed_through}`);
+      // Restore and drill history that has ended, into the repository (the catalog holds nothing only it knows).
+      const history = await sealHistory(env);
+      if (history.restores || history.test_restores) done.push(`history-sealed:${history.restores}+${history.test_restores}`);
     } else {
       const restarted = await runWatchdog(env);
       done.push(...restarted.map((r) => `restarted:${r}`));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, applyPolicy, backdate, env, runBackup, runRetention, seedWithEdgeCases } from "./helpers";
+import { api, applyPolicy, backdate, env, restoreToTest, runBackup, runRetention, seedWithEdgeCases, waitFor } from "./helpers";
+import { sealHistory } from "../../src/repo/catalog-records";
 
 /** Every row of every catalog table, as if CATALOG_DB were lost and created again empty. */
 async function wipeCatalog() {
@@ -50,5 +51,41 @@ describe("the catalog holds nothing only it knows", () => {
     expect(run.report.forgotten.sort()).toEqual([released.backup_id, middle.backup_id].sort());
     expect((await api("GET", `/admin/backup/${held.backup_id}`)).json.status).toBe("completed");
     expect((await api("GET", `/admin/backup/${newest.backup_id}`)).json.status).toBe("completed");
+  });
+
+  it("restore and drill history is sealed once it ends and comes back with a rebuild, as it ended", async () => {
+    await seedWithEdgeCases(env.OIDC_DB, 10);
+    const b = await runBackup();
+    const drill = await api("POST", `/admin/backup/${b.backup_id}/test-restore`, { as: "operator" });
+    expect(drill.status).toBe(202);
+    const report = await waitFor(
+      async () => (await api("GET", `/admin/test-restores/${drill.json.test_id}`)).json,
+      (r) => r.status !== "running",
+      120_000,
+    );
+    expect(report.status).toBe("passed");
+    const { done: restore } = await restoreToTest({ backup_id: b.backup_id });
+    expect(restore.status).toBe("completed");
+
+    const sealed = await sealHistory(env);
+    expect(sealed.restores).toBeGreaterThanOrEqual(1);
+    expect(sealed.test_restores).toBeGreaterThanOrEqual(1);
+    expect(await sealHistory(env)).toEqual({ restores: 0, test_restores: 0 });
+    const restoreBefore = (await api("GET", `/admin/restore/${restore.restore_id}`)).json;
+
+    await wipeCatalog();
+    expect((await api("GET", `/admin/test-restores/${drill.json.test_id}`)).status).toBe(404);
+    const rebuilt = await api("POST", "/admin/catalog/rebuild");
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.json.unreadable).toEqual([]);
+
+    expect((await api("GET", `/admin/test-restores/${drill.json.test_id}`)).json).toEqual(report);
+    const restoreAfter = (await api("GET", `/admin/restore/${restore.restore_id}`)).json;
+    const { log: _before, ...sameBefore } = restoreBefore;
+    const { log: _after, ...sameAfter } = restoreAfter;
+    expect(sameAfter).toEqual(sameBefore); // the row as it ended (its log lines are not part of the record)
+    // Health counts the drill again: the weekly-drill finding does not come back after a rebuild.
+    const health = (await api("GET", "/admin/backup/health")).json;
+    expect(health.last_passing_drill).not.toBeNull();
   });
 });
