@@ -33,6 +33,7 @@ import type { z } from "zod";
 import { DashboardConfig, Healthz, OpenApiDocument } from "../../schemas/responses";
 import { dashboardSecurityHeaders, dashboardSignIn } from "../dashboard/sign-in";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
 import { DOCS_JS, DOCS_SECURITY, docsPage } from "./docs-page";
 
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; requestId: string; auditTarget?: string } };
@@ -84,6 +85,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof VaultlineError) return c.json(errorBody(err), err.status as 400);
+    // Hono's own refusals (a media type a route does not take, ...): their status, in our error shape.
+    if (err instanceof HTTPException && err.status < 500)
+      return c.json(
+        { error: { code: err.status === 415 ? "unsupported_media_type" : "invalid_request", message: err.message } },
+        err.status,
+      );
     console.error("unhandled error", err instanceof Error ? err.message : "non-error thrown");
     return c.json({ error: { code: "internal_error", message: "internal error" } }, 500);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
-import { api, waitFor } from "./helpers";
+import { createRoute, z } from "@hono/zod-openapi";
+import { body, json } from "../../src/api/openapi";
+import { api, env, waitFor } from "./helpers";
 
 const served = () =>
   [
@@ -84,6 +86,24 @@ describe("every route documents its request and its answers", () => {
     expect(res.headers.get("content-security-policy")).toMatch(/script-src 'self' https:\/\/cdn\.jsdelivr\.net;/);
     const js = await (await (exports as any).default.fetch(new Request("http://vaultline.test/docs.js"))).text();
     expect(js).toContain('url: "/openapi.json"');
+  });
+});
+
+describe("the library's own refusals", () => {
+  it("keep the API's error shape: a body of a type a route does not take is 415 unsupported_media_type", async () => {
+    const app = createApp();
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: "/typed",
+        request: { body: body(z.object({ a: z.number() })) },
+        responses: { 200: json(z.object({ ok: z.boolean() }), "ok") },
+      }),
+      (c) => c.json({ ok: true }, 200),
+    );
+    const res = await app.request("/typed", { method: "POST", headers: { "content-type": "text/plain" }, body: "a=1" }, env);
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: { code: "unsupported_media_type", message: "Unsupported Media Type" } });
   });
 });
 
