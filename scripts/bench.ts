@@ -1,5 +1,8 @@
 // npm run bench -- [--users 100000] [--import-peer] [--reseed] [--skip-workerd] [--load-seconds 60] [--rpo-seconds 180]
-//                   [--retention-days 90] [--retention-only]
+//                   [--retention-days 90] [--only database|assets|sessions|capture|retention|drill]
+// --only runs one part and prints its figures (--retention-only is --only retention): database (backup, restores,
+// the peers), assets and sessions (inside workerd), capture (write overhead, RPO, incremental, point in time),
+// retention, drill (full-system backup and drill, a production restore and its rollback).
 // Full backup and restore of the demo database through a real `wrangler dev`, against the peers measured in the
 // same run on the same database: `wrangler d1 export --local` (whole, then table by table) and the native floor
 // `sqlite3 .dump | zstd -3`. Before that, inside workerd: compression options, and R2 asset backup and restore
@@ -38,8 +41,18 @@ const { values } = parseArgs({
     // Retention: daily backups with 1 % change each day, then a prune of those past the policy.
     "retention-days": { type: "string", default: "90" },
     "retention-only": { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
+const PARTS = ["database", "assets", "sessions", "capture", "retention", "drill"] as const;
+type Part = (typeof PARTS)[number];
+const only = (values["retention-only"] ? "retention" : values.only) as Part | undefined;
+if (only !== undefined && !PARTS.includes(only)) {
+  console.error(`--only takes one of ${PARTS.join(", ")}; not ${only}`);
+  process.exit(2);
+}
+/** Whether this run measures `part`: all of them without --only. */
+const runs = (part: Part) => only === undefined || only === part;
 const users = Number(values.users);
 const root = resolve(".bench");
 const project = join(root, "project");
@@ -314,7 +327,7 @@ async function incrementalSeries(dev: DevServer, days: number) {
   return { increments: end - afterFull, start };
 }
 
-if (values["retention-only"]) {
+if (only === "retention") {
   console.log(`\nRetention (wrangler dev, local workerd), ${values["retention-days"]} daily backups:`);
   const r = await benchRetention(Number(values["retention-days"]));
   writeFileSync(join(root, "results-retention.json"), JSON.stringify(r, null, 2));
@@ -322,132 +335,165 @@ if (values["retention-only"]) {
 }
 
 // --- inside workerd: compression options, asset backup and restore ---------------------------------------------------
-if (!values["skip-workerd"]) {
-  console.log("\nInside workerd (test/bench, vitest with the Workers plugin): compression options and R2 assets...");
-  const inWorkerd = spawnSync("npx", ["vitest", "run", "--config", "test/bench/vitest.config.ts"], {
+if (!values["skip-workerd"] && (runs("assets") || runs("sessions"))) {
+  console.log("\nInside workerd (test/bench, vitest with the Workers plugin): compression options, R2 assets, sessions...");
+  // One part: its own file (test/bench/assets.test.ts, sessions.test.ts); otherwise every file.
+  const files = only === "assets" || only === "sessions" ? [`test/bench/${only}.test.ts`] : [];
+  const inWorkerd = spawnSync("npx", ["vitest", "run", "--config", "test/bench/vitest.config.ts", ...files], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
     env: { ...process.env, NO_COLOR: "1" },
   });
   const blocks = [...(inWorkerd.stdout + inWorkerd.stderr).matchAll(/^== (.*)\n([\s\S]*?)^== end/gm)];
   for (const [, title, body] of blocks) console.log(`\n${title}\n${body!.replace(/^/gm, "  ").trimEnd()}`);
-  if (inWorkerd.status !== 0 || blocks.length < 2)
+  if (inWorkerd.status !== 0 || blocks.length < (files.length ? 1 : 2))
     console.log(`  (the workerd benchmarks failed: ${(inWorkerd.stdout + inWorkerd.stderr).slice(-1500)})`);
 }
+if (only === "assets" || only === "sessions") process.exit(0);
 
 // --- Vaultline ----------------------------------------------------------------------------------------------------
-console.log("\nVaultline (wrangler dev, local workerd):");
-const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
-// The first figures are without change capture (as in earlier runs); the capture section installs it.
-await removeCapture(dev);
-const t0 = performance.now();
-const created = await post(dev, "/admin/backup/create", { type: "full_database" });
-const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
-const backupWallMs = performance.now() - t0;
-if (backup.status !== "completed") throw new Error(`backup failed: ${JSON.stringify(backup.error)}`);
-const memAfterBackup = await peakWorkerdMemory(dev.child.pid!);
-console.log(
-  `  full backup: ${secs(backupWallMs)} s (${backup.manifest.rows} rows, ${mb(backup.manifest.raw_bytes)} MB of rows -> ${mb(backup.manifest.stored_bytes)} MB stored, ${backup.manifest.chunks} chunks)`,
-);
+/** The full backup and its restores (the database part), then the drill and a production restore (the drill part). */
+async function benchVaultline() {
+  console.log("\nVaultline (wrangler dev, local workerd):");
+  const dev = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
+  // The first figures are without change capture (as in earlier runs); the capture section installs it.
+  await removeCapture(dev);
+  const t0 = performance.now();
+  const created = await post(dev, "/admin/backup/create", { type: "full_database" });
+  const backup = await poll(dev, `/admin/backup/${created.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
+  const backupWallMs = performance.now() - t0;
+  if (backup.status !== "completed") throw new Error(`backup failed: ${JSON.stringify(backup.error)}`);
+  const memAfterBackup = await peakWorkerdMemory(dev.child.pid!);
+  console.log(
+    `  full backup: ${secs(backupWallMs)} s (${backup.manifest.rows} rows, ${mb(backup.manifest.raw_bytes)} MB of rows -> ${mb(backup.manifest.stored_bytes)} MB stored, ${backup.manifest.chunks} chunks)`,
+  );
 
-async function timedRestore(label: string) {
-  const t = performance.now();
-  const started = await post(dev, "/admin/backup/restore", { backup_id: created.backup_id, target_environment: "test" });
-  const r = await poll(dev, `/admin/restore/${started.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
-  const ms = performance.now() - t;
-  if (r.status !== "completed") throw new Error(`restore failed: ${JSON.stringify(r.error)}`);
-  console.log(`  restore ${label}: ${secs(ms)} s (${Math.round(r.rows / (ms / 1000))} rows/s)`);
-  // The restore log's timestamps give its phases: read manifest -> loaded -> staging verified -> swapped -> checked.
-  const phases = ["load", "verify staging", "swap", "check target"];
-  const at = (r.log as { at: string }[]).map((l) => Date.parse(l.at));
-  console.log(`    phases: ${phases.map((p, i) => `${p} ${at[i + 1] && at[i] ? secs(at[i + 1]! - at[i]!) : "?"} s`).join(", ")}`);
-  return ms;
+  async function timedRestore(label: string) {
+    const t = performance.now();
+    const started = await post(dev, "/admin/backup/restore", { backup_id: created.backup_id, target_environment: "test" });
+    const r = await poll(dev, `/admin/restore/${started.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
+    const ms = performance.now() - t;
+    if (r.status !== "completed") throw new Error(`restore failed: ${JSON.stringify(r.error)}`);
+    console.log(`  restore ${label}: ${secs(ms)} s (${Math.round(r.rows / (ms / 1000))} rows/s)`);
+    // The restore log's timestamps give its phases: read manifest -> loaded -> staging verified -> swapped -> checked.
+    const phases = ["load", "verify staging", "swap", "check target"];
+    const at = (r.log as { at: string }[]).map((l) => Date.parse(l.at));
+    console.log(`    phases: ${phases.map((p, i) => `${p} ${at[i + 1] && at[i] ? secs(at[i + 1]! - at[i]!) : "?"} s`).join(", ")}`);
+    return ms;
+  }
+  const firstLabel =
+    targetTablesBefore === 0 ? "into the empty RESTORE_TARGET_DB" : "into RESTORE_TARGET_DB (already holding a restored copy)";
+  // Restores into the sandbox (the database part); --only drill goes straight on to the drill.
+  const restoreWallMs = runs("database") ? await timedRestore(firstLabel) : null;
+  const replaceWallMs = runs("database") ? await timedRestore(`again, replacing the ${backup.manifest.rows} rows it now holds`) : null;
+  if (!runs("drill")) {
+    const memPeak = await peakWorkerdMemory(dev.child.pid!);
+    console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restores`);
+    await dev.stop();
+    return { backup, backupWallMs, firstLabel, restoreWallMs, replaceWallMs, memPeak, drill: null };
+  }
+  // A full-system drill: sessions and files next to the database (seeded through the Worker once), one full-system
+  // backup, then a test restore of it: every component into the sandbox, checked and cleaned up, end to end. Its
+  // report's RTO is what an operator would quote for a disaster.
+  const seededSessions = (await (
+    await fetch(`${dev.url}/admin/demo/seed-sessions`, {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ sessions: 50_000, objects: 500 }),
+    })
+  ).json()) as any;
+  const seededAssets = (await (
+    await fetch(`${dev.url}/admin/demo/seed-assets`, {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ objects: 500, bytes: 1 << 20 }),
+    })
+  ).json()) as any;
+  console.log(
+    `  for the drill: ${seededSessions.sessions} sessions in ${seededSessions.objects_after} objects; ${seededAssets.written + seededAssets.skipped} files of 1 MiB`,
+  );
+  const ts = performance.now();
+  const sys = await post(dev, "/admin/backup/create", { type: "full_system" });
+  const sysDone = await poll(dev, `/admin/backup/${sys.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
+  const sysMs = performance.now() - ts;
+  if (sysDone.status !== "completed") throw new Error(`full-system backup failed: ${JSON.stringify(sysDone.error)}`);
+  console.log(`  full-system backup: ${secs(sysMs)} s (${sysDone.component_backups.map((c: any) => `${c.type} ${c.status}`).join(", ")})`);
+  const td = performance.now();
+  const drillStarted = await post(dev, `/admin/backup/${sys.backup_id}/test-restore`, {});
+  const drill = await poll(dev, `/admin/test-restores/${drillStarted.test_id}`, (r) => r.status !== "running");
+  const drillWallMs = performance.now() - td;
+  if (drill.status !== "passed") throw new Error(`test restore failed: ${JSON.stringify(drill.checks.filter((c: any) => !c.passed))}`);
+  const slowest = [...drill.checks].sort((a: any, b: any) => b.ms - a.ms)[0];
+  console.log(
+    `  test restore drill: ${secs(drillWallMs)} s end to end; RTO ${drill.rto_seconds.toFixed(1)} s (restore + ${drill.checks.length} checks, slowest: ${slowest.name} ${secs(slowest.ms)} s), cleanup ${drill.cleanup_seconds.toFixed(1)} s`,
+  );
+  // A production restore through every stage (the gate is the drill above; a second person approves), then rolled
+  // back on request to its safety snapshot.
+  // People with a second factor, signed in through the local demo issuer: production restores accept nothing less.
+  const [adminJwt, approverJwt] = [await demoToken("admin"), await demoToken("approver")];
+  const tpr = performance.now();
+  const prod = await post(
+    dev,
+    "/admin/backup/restore",
+    { backup_id: created.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" },
+    adminJwt,
+  );
+  await poll(dev, `/admin/restore/${prod.restore_id}`, (r) => r.status === "awaiting_approval" || r.status === "failed");
+  const approvedAt = performance.now();
+  const approval = await fetch(`${dev.url}/admin/restore/${prod.restore_id}/approve`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" },
+    body: JSON.stringify({ comment: "bench" }),
+  });
+  if (!approval.ok) throw new Error(`approval refused: ${await approval.text()}`);
+  const prodDone = await poll(
+    dev,
+    `/admin/restore/${prod.restore_id}`,
+    (r) => !["initiated", "running", "awaiting_approval"].includes(r.status),
+  );
+  const prodEnd = performance.now();
+  const prodMs = prodEnd - tpr;
+  if (prodDone.status !== "completed") throw new Error(`production restore ${prodDone.status}: ${JSON.stringify(prodDone.error)}`);
+  const tr = performance.now();
+  const rb = await post(dev, `/admin/restore/${prod.restore_id}/rollback`, {}, adminJwt);
+  // A rollback is a production restore too: a second person approves it (after that, a fresh safety snapshot).
+  await poll(dev, `/admin/restore/${rb.restore_id}`, (r) => r.status === "awaiting_approval" || r.status === "failed");
+  const rbApproval = await fetch(`${dev.url}/admin/restore/${rb.restore_id}/approve`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" },
+    body: JSON.stringify({ comment: "bench: roll back" }),
+  });
+  if (!rbApproval.ok) throw new Error(`rollback approval refused: ${await rbApproval.text()}`);
+  const rbDone = await poll(
+    dev,
+    `/admin/restore/${rb.restore_id}`,
+    (r) => !["initiated", "running", "awaiting_approval"].includes(r.status),
+  );
+  const rollbackMs = performance.now() - tr;
+  if (rbDone.status !== "completed") throw new Error(`rollback ${rbDone.status}: ${JSON.stringify(rbDone.error)}`);
+  console.log(
+    `  production restore of the database backup (gate: a drill of it runs first; approval; safety snapshot; restore; checks): ${secs(prodMs)} s, of which ${secs(prodEnd - approvedAt)} s after approval; rollback on request (approved, fresh safety snapshot, restore): ${secs(rollbackMs)} s`,
+  );
+  const memPeak = await peakWorkerdMemory(dev.child.pid!);
+  console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restores`);
+  await dev.stop();
+  return {
+    backup,
+    backupWallMs,
+    firstLabel,
+    restoreWallMs,
+    replaceWallMs,
+    memPeak,
+    drill: {
+      wallMs: drillWallMs,
+      rto_seconds: drill.rto_seconds as number,
+      cleanup_seconds: drill.cleanup_seconds as number,
+      prodMs,
+      rollbackMs,
+    },
+  };
 }
-const firstLabel =
-  targetTablesBefore === 0 ? "into the empty RESTORE_TARGET_DB" : "into RESTORE_TARGET_DB (already holding a restored copy)";
-const restoreWallMs = await timedRestore(firstLabel);
-const replaceWallMs = await timedRestore(`again, replacing the ${backup.manifest.rows} rows it now holds`);
-// A full-system drill: sessions and files next to the database (seeded through the Worker once), one full-system
-// backup, then a test restore of it: every component into the sandbox, checked and cleaned up, end to end. Its
-// report's RTO is what an operator would quote for a disaster.
-const seededSessions = (await (
-  await fetch(`${dev.url}/admin/demo/seed-sessions`, {
-    method: "POST",
-    headers: ADMIN,
-    body: JSON.stringify({ sessions: 50_000, objects: 500 }),
-  })
-).json()) as any;
-const seededAssets = (await (
-  await fetch(`${dev.url}/admin/demo/seed-assets`, {
-    method: "POST",
-    headers: ADMIN,
-    body: JSON.stringify({ objects: 500, bytes: 1 << 20 }),
-  })
-).json()) as any;
-console.log(
-  `  for the drill: ${seededSessions.sessions} sessions in ${seededSessions.objects_after} objects; ${seededAssets.written + seededAssets.skipped} files of 1 MiB`,
-);
-const ts = performance.now();
-const sys = await post(dev, "/admin/backup/create", { type: "full_system" });
-const sysDone = await poll(dev, `/admin/backup/${sys.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
-const sysMs = performance.now() - ts;
-if (sysDone.status !== "completed") throw new Error(`full-system backup failed: ${JSON.stringify(sysDone.error)}`);
-console.log(`  full-system backup: ${secs(sysMs)} s (${sysDone.component_backups.map((c: any) => `${c.type} ${c.status}`).join(", ")})`);
-const td = performance.now();
-const drillStarted = await post(dev, `/admin/backup/${sys.backup_id}/test-restore`, {});
-const drill = await poll(dev, `/admin/test-restores/${drillStarted.test_id}`, (r) => r.status !== "running");
-const drillWallMs = performance.now() - td;
-if (drill.status !== "passed") throw new Error(`test restore failed: ${JSON.stringify(drill.checks.filter((c: any) => !c.passed))}`);
-const slowest = [...drill.checks].sort((a: any, b: any) => b.ms - a.ms)[0];
-console.log(
-  `  test restore drill: ${secs(drillWallMs)} s end to end; RTO ${drill.rto_seconds.toFixed(1)} s (restore + ${drill.checks.length} checks, slowest: ${slowest.name} ${secs(slowest.ms)} s), cleanup ${drill.cleanup_seconds.toFixed(1)} s`,
-);
-// A production restore through every stage (the gate is the drill above; a second person approves), then rolled
-// back on request to its safety snapshot.
-// People with a second factor, signed in through the local demo issuer: production restores accept nothing less.
-const [adminJwt, approverJwt] = [await demoToken("admin"), await demoToken("approver")];
-const tpr = performance.now();
-const prod = await post(
-  dev,
-  "/admin/backup/restore",
-  { backup_id: created.backup_id, target_environment: "production", confirmation: "I understand this will overwrite current data" },
-  adminJwt,
-);
-await poll(dev, `/admin/restore/${prod.restore_id}`, (r) => r.status === "awaiting_approval" || r.status === "failed");
-const approvedAt = performance.now();
-const approval = await fetch(`${dev.url}/admin/restore/${prod.restore_id}/approve`, {
-  method: "POST",
-  headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" },
-  body: JSON.stringify({ comment: "bench" }),
-});
-if (!approval.ok) throw new Error(`approval refused: ${await approval.text()}`);
-const prodDone = await poll(
-  dev,
-  `/admin/restore/${prod.restore_id}`,
-  (r) => !["initiated", "running", "awaiting_approval"].includes(r.status),
-);
-const prodEnd = performance.now();
-const prodMs = prodEnd - tpr;
-if (prodDone.status !== "completed") throw new Error(`production restore ${prodDone.status}: ${JSON.stringify(prodDone.error)}`);
-const tr = performance.now();
-const rb = await post(dev, `/admin/restore/${prod.restore_id}/rollback`, {}, adminJwt);
-// A rollback is a production restore too: a second person approves it (after that, a fresh safety snapshot).
-await poll(dev, `/admin/restore/${rb.restore_id}`, (r) => r.status === "awaiting_approval" || r.status === "failed");
-const rbApproval = await fetch(`${dev.url}/admin/restore/${rb.restore_id}/approve`, {
-  method: "POST",
-  headers: { authorization: `Bearer ${approverJwt}`, "content-type": "application/json" },
-  body: JSON.stringify({ comment: "bench: roll back" }),
-});
-if (!rbApproval.ok) throw new Error(`rollback approval refused: ${await rbApproval.text()}`);
-const rbDone = await poll(dev, `/admin/restore/${rb.restore_id}`, (r) => !["initiated", "running", "awaiting_approval"].includes(r.status));
-const rollbackMs = performance.now() - tr;
-if (rbDone.status !== "completed") throw new Error(`rollback ${rbDone.status}: ${JSON.stringify(rbDone.error)}`);
-console.log(
-  `  production restore of the database backup (gate: a drill of it runs first; approval; safety snapshot; restore; checks): ${secs(prodMs)} s, of which ${secs(prodEnd - approvedAt)} s after approval; rollback on request (approved, fresh safety snapshot, restore): ${secs(rollbackMs)} s`,
-);
-const memPeak = await peakWorkerdMemory(dev.child.pid!);
-console.log(`  peak memory of workerd: ${mb(memAfterBackup)} MB after the backup, ${mb(memPeak)} MB after the restores`);
-await dev.stop();
+const vaultline = runs("database") || runs("drill") ? await benchVaultline() : null;
 
 // --- change capture: write overhead, RPO, incremental backup, point-in-time restore -----------------------------------
 /**
@@ -483,7 +529,8 @@ async function call(dev: DevServer, method: string, path: string, body?: unknown
   return json;
 }
 
-async function benchCapture(dev: DevServer, fullStoredBytes: number) {
+/** `baseStoredBytes`: the database part's full backup, when it ran; otherwise this part's own full backup's. */
+async function benchCapture(dev: DevServer, baseStoredBytes: number | undefined) {
   const loadSeconds = Number(values["load-seconds"]);
   const rpoSeconds = Number(values["rpo-seconds"]);
   console.log(`\nChange capture (wrangler dev again; sign-in traffic: 25 sign-ins = 100 statements a batch, 4 batches a request):`);
@@ -529,6 +576,7 @@ async function benchCapture(dev: DevServer, fullStoredBytes: number) {
   const fullDone = await poll(dev, `/admin/backup/${full.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
   const fullMs = performance.now() - tf;
   if (fullDone.status !== "completed") throw new Error(`full backup with capture failed: ${JSON.stringify(fullDone.error)}`);
+  const fullStoredBytes: number = baseStoredBytes ?? fullDone.manifest.stored_bytes;
   console.log(
     `  full backup with capture (the base): ${secs(fullMs)} s, scan window ${fullDone.change_log.seq_end - fullDone.change_log.seq_start} changes`,
   );
@@ -569,40 +617,15 @@ async function benchCapture(dev: DevServer, fullStoredBytes: number) {
     incChanges: incDone.manifest.rows,
     pitrMs,
     changed,
+    fullStoredBytes,
   };
 }
 
 // --- peers ----------------------------------------------------------------------------------------------------------
-console.log("\nPeers on the same database:");
-const wholeExport = timed("wrangler d1 export --local (whole database)", "npx", [
-  "wrangler",
-  "d1",
-  "export",
-  "OIDC_DB",
-  "--local",
-  "-c",
-  config,
-  "--output",
-  join(out, "whole.sql"),
-  "-y",
-]);
-const tables = [
-  "users",
-  "oauth_clients",
-  "signing_keys",
-  "refresh_tokens",
-  "authorization_codes",
-  "consents",
-  "auth_events",
-  "d1_migrations",
-];
-let tableMs = 0;
-let tableBytes = 0;
-const failedTables: string[] = [];
-for (const t of tables) {
-  const file = join(out, `table-${t}.sql`);
-  rmSync(file, { force: true });
-  const r = timed(`  wrangler d1 export --table ${t}`, "npx", [
+/** The peers on the same database: wrangler d1 export (whole, table by table), sqlite3 .dump | zstd, the re-import. */
+async function benchPeers() {
+  console.log("\nPeers on the same database:");
+  const wholeExport = timed("wrangler d1 export --local (whole database)", "npx", [
     "wrangler",
     "d1",
     "export",
@@ -610,147 +633,203 @@ for (const t of tables) {
     "--local",
     "-c",
     config,
-    "--table",
-    t,
     "--output",
-    file,
+    join(out, "whole.sql"),
     "-y",
   ]);
-  tableMs += r.ms;
-  if (!r.ok) failedTables.push(`${t} (${r.error})`);
-  if (r.ok && existsSync(file)) tableBytes += statSync(file).size;
-}
-console.log(
-  `  wrangler d1 export, table by table: ${secs(tableMs)} s, ${mb(tableBytes)} MB of SQL${failedTables.length ? `; failed: ${failedTables.join(", ")}` : ""}`,
-);
-
-let dump: { ms: number; bytes: number; zstBytes: number } | null = null;
-if (sqliteFile) {
-  const sql = join(out, "dump.sql");
-  const zst = join(out, "dump.sql.zst");
-  const r = timed("sqlite3 .dump | zstd -3", "bash", [
-    "-c",
-    `set -o pipefail; sqlite3 '${sqliteFile}' .dump | tee '${sql}' | zstd -3 -q -f -o '${zst}'`,
-  ]);
-  dump = { ms: r.ms, bytes: statSync(sql).size, zstBytes: statSync(zst).size };
-  console.log(`  SQL dump ${mb(dump.bytes)} MB, zstd -3 ${mb(dump.zstBytes)} MB (SQLite file ${mb(dbBytes)} MB)`);
-} else {
-  console.log("  sqlite3/zstd unavailable: install Debian's sqlite3 and zstd for the native floor");
-}
-if (values["import-peer"]) {
-  // The way back for a wrangler export: `wrangler d1 execute --file`, table by table (parents first), into an empty database.
-  const drops = [...tables]
-    .reverse()
-    .map((t) => `DROP TABLE IF EXISTS "${t}";`)
-    .join(" ");
-  execFileSync(
-    "npx",
-    ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--command", `PRAGMA defer_foreign_keys = ON; ${drops}`],
-    { stdio: "ignore", env: { ...process.env, CI: "true" } },
-  );
-  let importMs = 0;
+  const tables = [
+    "users",
+    "oauth_clients",
+    "signing_keys",
+    "refresh_tokens",
+    "authorization_codes",
+    "consents",
+    "auth_events",
+    "d1_migrations",
+  ];
+  let tableMs = 0;
+  let tableBytes = 0;
+  const failedTables: string[] = [];
   for (const t of tables) {
     const file = join(out, `table-${t}.sql`);
-    if (!existsSync(file)) continue;
-    importMs += timed(`  wrangler d1 execute --file (${t})`, "npx", [
+    rmSync(file, { force: true });
+    const r = timed(`  wrangler d1 export --table ${t}`, "npx", [
       "wrangler",
       "d1",
-      "execute",
-      "BENCH_IMPORT_DB",
+      "export",
+      "OIDC_DB",
       "--local",
       "-c",
       config,
-      "--file",
+      "--table",
+      t,
+      "--output",
       file,
       "-y",
-    ]).ms;
+    ]);
+    tableMs += r.ms;
+    if (!r.ok) failedTables.push(`${t} (${r.error})`);
+    if (r.ok && existsSync(file)) tableBytes += statSync(file).size;
   }
-  console.log(`  re-import of the exported tables with wrangler d1 execute --file: ${secs(importMs)} s`);
+  console.log(
+    `  wrangler d1 export, table by table: ${secs(tableMs)} s, ${mb(tableBytes)} MB of SQL${failedTables.length ? `; failed: ${failedTables.join(", ")}` : ""}`,
+  );
+
+  let dump: { ms: number; bytes: number; zstBytes: number } | null = null;
+  if (sqliteFile) {
+    const sql = join(out, "dump.sql");
+    const zst = join(out, "dump.sql.zst");
+    const r = timed("sqlite3 .dump | zstd -3", "bash", [
+      "-c",
+      `set -o pipefail; sqlite3 '${sqliteFile}' .dump | tee '${sql}' | zstd -3 -q -f -o '${zst}'`,
+    ]);
+    dump = { ms: r.ms, bytes: statSync(sql).size, zstBytes: statSync(zst).size };
+    console.log(`  SQL dump ${mb(dump.bytes)} MB, zstd -3 ${mb(dump.zstBytes)} MB (SQLite file ${mb(dbBytes)} MB)`);
+  } else {
+    console.log("  sqlite3/zstd unavailable: install Debian's sqlite3 and zstd for the native floor");
+  }
+  if (values["import-peer"]) {
+    // The way back for a wrangler export: `wrangler d1 execute --file`, table by table (parents first), into an empty database.
+    const drops = [...tables]
+      .reverse()
+      .map((t) => `DROP TABLE IF EXISTS "${t}";`)
+      .join(" ");
+    execFileSync(
+      "npx",
+      ["wrangler", "d1", "execute", "BENCH_IMPORT_DB", "--local", "-c", config, "--command", `PRAGMA defer_foreign_keys = ON; ${drops}`],
+      { stdio: "ignore", env: { ...process.env, CI: "true" } },
+    );
+    let importMs = 0;
+    for (const t of tables) {
+      const file = join(out, `table-${t}.sql`);
+      if (!existsSync(file)) continue;
+      importMs += timed(`  wrangler d1 execute --file (${t})`, "npx", [
+        "wrangler",
+        "d1",
+        "execute",
+        "BENCH_IMPORT_DB",
+        "--local",
+        "-c",
+        config,
+        "--file",
+        file,
+        "-y",
+      ]).ms;
+    }
+    console.log(`  re-import of the exported tables with wrangler d1 execute --file: ${secs(importMs)} s`);
+  }
+  return { wholeExport, tableMs, tableBytes, failedTables, dump };
 }
+const peers = runs("database") ? await benchPeers() : null;
 
 // --- change capture, last: its traffic grows the database, so it runs on a copy that is put back afterwards --------
-const d1Dir = join(state, "v3", "d1");
-const d1Saved = join(root, "d1-before-capture");
-rmSync(d1Saved, { recursive: true, force: true });
-cpSync(d1Dir, d1Saved, { recursive: true });
-let capture: Awaited<ReturnType<typeof benchCapture>>;
-const devCapture = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
-try {
-  capture = await benchCapture(devCapture, backup.manifest.stored_bytes as number);
-} finally {
-  await devCapture.stop();
-  rmSync(d1Dir, { recursive: true, force: true });
-  renameSync(d1Saved, d1Dir);
+/** Write overhead, RPO, incremental backup and point-in-time restore, on a copy of the database put back after. */
+async function benchCaptureOnCopy() {
+  const d1Dir = join(state, "v3", "d1");
+  const d1Saved = join(root, "d1-before-capture");
+  rmSync(d1Saved, { recursive: true, force: true });
+  cpSync(d1Dir, d1Saved, { recursive: true });
+  const devCapture = await startDev({ port: Number(values.port), configPath: config, persistTo: state });
+  try {
+    return await benchCapture(devCapture, vaultline?.backup.manifest.stored_bytes as number | undefined);
+  } finally {
+    await devCapture.stop();
+    rmSync(d1Dir, { recursive: true, force: true });
+    renameSync(d1Saved, d1Dir);
+  }
 }
+const capture = runs("capture") ? await benchCaptureOnCopy() : null;
 
 // --- retention, last: a fresh repository of its own ----------------------------------------------------------------
-console.log(`\nRetention (wrangler dev, local workerd), ${values["retention-days"]} daily backups:`);
-const retention = await benchRetention(Number(values["retention-days"]));
+let retention: Awaited<ReturnType<typeof benchRetention>> | null = null;
+if (runs("retention")) {
+  console.log(`\nRetention (wrangler dev, local workerd), ${values["retention-days"]} daily backups:`);
+  retention = await benchRetention(Number(values["retention-days"]));
+}
 
-// --- summary --------------------------------------------------------------------------------------------------------
-const stored = backup.manifest.stored_bytes as number;
-const rows: [string, string, string][] = [
-  [
-    "backup time / table-by-table export time",
-    (backupWallMs / tableMs).toFixed(2),
-    failedTables.length ? "<= 0.50 (peer did not finish)" : "<= 0.50",
-  ],
-  ["stored bytes / SQL dump bytes", dump ? (stored / dump.bytes).toFixed(3) : "n/a", "<= 0.30"],
-  ["stored bytes / sqlite3 .dump | zstd -3", dump ? (stored / dump.zstBytes).toFixed(2) : "n/a", "(native floor)"],
-  ["backup time / sqlite3 .dump | zstd -3 time", dump ? (backupWallMs / dump.ms).toFixed(1) : "n/a", "(native floor)"],
-  ["restore time / backup time", (restoreWallMs / backupWallMs).toFixed(2), "<= 2.0"],
-  ["restore time (replacing) / backup time", (replaceWallMs / backupWallMs).toFixed(2), "<= 2.0"],
-  ["test restore drill RTO (full system), seconds", drill.rto_seconds.toFixed(1), "<= 300"],
-  ["production restore, all stages, seconds", secs(prodMs), ""],
-  ["rollback on request, seconds", secs(rollbackMs), ""],
-  ["write throughput, capture on / off", (capture.onRate / capture.offRate).toFixed(2), ">= 0.7"],
-  ["incremental backup (1 % changed), seconds", secs(capture.incMs), "<= 5"],
-  ["incremental bytes / full backup bytes", `${((capture.incBytes / stored) * 100).toFixed(2)} %`, "<= 2 %"],
-  ["RPO: oldest unshipped change, seconds", secs(capture.rpoMax), "<= 60"],
-  ["point-in-time restore, seconds", secs(capture.pitrMs), "(full restore + replay)"],
-  ["storage, 30 daily full backups (1 %/day) / one full", retention.ratio30.toFixed(2), "(full backups only)"],
-  ["storage, full + 29 daily incrementals / one full", retention.ratio30Incremental.toFixed(2), "<= 1.5"],
-  [
-    `prune ${retention.days} -> 30 daily backups, seconds (both phases)`,
-    secs(retention.forgetMs + retention.phaseTwoMs),
-    `${mb(retention.freed)} MB freed`,
-  ],
-];
-console.log(`\nSummary for ${users} users (${backup.manifest.rows} rows, SQLite file ${mb(dbBytes)} MB):`);
-console.log(`  Vaultline full backup   ${secs(backupWallMs).padStart(7)} s   stored ${mb(stored)} MB (compressed + encrypted)`);
-console.log(
-  `  Vaultline restore       ${secs(restoreWallMs).padStart(7)} s   (${firstLabel}: staging, checksum verify, atomic swap, shape check)`,
-);
-console.log(`  Vaultline restore       ${secs(replaceWallMs).padStart(7)} s   (replacing a populated database)`);
-console.log(`  workerd peak memory     ${mb(memPeak).padStart(7)} MB`);
-console.log(
-  `  d1 export, whole        ${wholeExport.ok ? `${secs(wholeExport.ms).padStart(7)} s` : `failed after ${secs(wholeExport.ms)} s: ${wholeExport.error}`}`,
-);
-console.log(
-  `  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tableBytes)} MB${failedTables.length ? `   (failed: ${failedTables.join(", ")})` : ""}`,
-);
-if (dump) console.log(`  sqlite3 .dump | zstd -3 ${secs(dump.ms).padStart(7)} s   ${mb(dump.zstBytes)} MB`);
+// --- summary: the figures of the parts that ran ---------------------------------------------------------------------
+const rows: [string, string, string][] = [];
+if (vaultline && peers) {
+  const { backupWallMs, backup } = vaultline;
+  const stored = backup.manifest.stored_bytes as number;
+  const { dump, tableMs, failedTables } = peers;
+  rows.push(
+    [
+      "backup time / table-by-table export time",
+      (backupWallMs / tableMs).toFixed(2),
+      failedTables.length ? "<= 0.50 (peer did not finish)" : "<= 0.50",
+    ],
+    ["stored bytes / SQL dump bytes", dump ? (stored / dump.bytes).toFixed(3) : "n/a", "<= 0.30"],
+    ["stored bytes / sqlite3 .dump | zstd -3", dump ? (stored / dump.zstBytes).toFixed(2) : "n/a", "(native floor)"],
+    ["backup time / sqlite3 .dump | zstd -3 time", dump ? (backupWallMs / dump.ms).toFixed(1) : "n/a", "(native floor)"],
+    ["restore time / backup time", (vaultline.restoreWallMs! / backupWallMs).toFixed(2), "<= 2.0"],
+    ["restore time (replacing) / backup time", (vaultline.replaceWallMs! / backupWallMs).toFixed(2), "<= 2.0"],
+  );
+}
+if (vaultline?.drill)
+  rows.push(
+    ["test restore drill RTO (full system), seconds", vaultline.drill.rto_seconds.toFixed(1), "<= 300"],
+    ["production restore, all stages, seconds", secs(vaultline.drill.prodMs), ""],
+    ["rollback on request, seconds", secs(vaultline.drill.rollbackMs), ""],
+  );
+if (capture)
+  rows.push(
+    ["write throughput, capture on / off", (capture.onRate / capture.offRate).toFixed(2), ">= 0.7"],
+    ["incremental backup (1 % changed), seconds", secs(capture.incMs), "<= 5"],
+    ["incremental bytes / full backup bytes", `${((capture.incBytes / capture.fullStoredBytes) * 100).toFixed(2)} %`, "<= 2 %"],
+    ["RPO: oldest unshipped change, seconds", secs(capture.rpoMax), "<= 60"],
+    ["point-in-time restore, seconds", secs(capture.pitrMs), "(full restore + replay)"],
+  );
+if (retention)
+  rows.push(
+    ["storage, 30 daily full backups (1 %/day) / one full", retention.ratio30.toFixed(2), "(full backups only)"],
+    ["storage, full + 29 daily incrementals / one full", retention.ratio30Incremental.toFixed(2), "<= 1.5"],
+    [
+      `prune ${retention.days} -> 30 daily backups, seconds (both phases)`,
+      secs(retention.forgetMs + retention.phaseTwoMs),
+      `${mb(retention.freed)} MB freed`,
+    ],
+  );
+console.log(`\nSummary for ${users} users${only ? ` (--only ${only})` : ""}, SQLite file ${mb(dbBytes)} MB:`);
+if (vaultline) {
+  const { backup, backupWallMs } = vaultline;
+  console.log(
+    `  Vaultline full backup   ${secs(backupWallMs).padStart(7)} s   ${backup.manifest.rows} rows, stored ${mb(backup.manifest.stored_bytes)} MB (compressed + encrypted)`,
+  );
+  if (vaultline.restoreWallMs !== null)
+    console.log(
+      `  Vaultline restore       ${secs(vaultline.restoreWallMs).padStart(7)} s   (${vaultline.firstLabel}: staging, checksum verify, atomic swap, shape check)`,
+    );
+  if (vaultline.replaceWallMs !== null)
+    console.log(`  Vaultline restore       ${secs(vaultline.replaceWallMs).padStart(7)} s   (replacing a populated database)`);
+  console.log(`  workerd peak memory     ${mb(vaultline.memPeak).padStart(7)} MB`);
+}
+if (peers) {
+  const { wholeExport, tableMs, tableBytes, failedTables, dump } = peers;
+  console.log(
+    `  d1 export, whole        ${wholeExport.ok ? `${secs(wholeExport.ms).padStart(7)} s` : `failed after ${secs(wholeExport.ms)} s: ${wholeExport.error}`}`,
+  );
+  console.log(
+    `  d1 export, per table    ${secs(tableMs).padStart(7)} s   ${mb(tableBytes)} MB${failedTables.length ? `   (failed: ${failedTables.join(", ")})` : ""}`,
+  );
+  if (dump) console.log(`  sqlite3 .dump | zstd -3 ${secs(dump.ms).padStart(7)} s   ${mb(dump.zstBytes)} MB`);
+}
 console.log("\n  ratio                                          measured   target");
 for (const [k, v, t] of rows) console.log(`  ${k.padEnd(46)} ${v.padStart(8)}   ${t}`);
 writeFileSync(
-  join(root, "results.json"),
+  join(root, only ? `results-${only}.json` : "results.json"),
   JSON.stringify(
     {
       users,
-      backup: backup.manifest,
-      backupWallMs,
-      restoreWallMs,
-      replaceWallMs,
-      memPeak,
+      only: only ?? null,
+      backup: vaultline?.backup.manifest ?? null,
+      backupWallMs: vaultline?.backupWallMs ?? null,
+      restoreWallMs: vaultline?.restoreWallMs ?? null,
+      replaceWallMs: vaultline?.replaceWallMs ?? null,
+      memPeak: vaultline?.memPeak ?? null,
       capture,
-      drill: { wallMs: drillWallMs, rto_seconds: drill.rto_seconds, cleanup_seconds: drill.cleanup_seconds },
-      prodMs,
-      rollbackMs,
-      wholeExport,
-      tableMs,
-      tableBytes,
-      failedTables,
-      dump,
+      drill: vaultline?.drill ?? null,
+      ...(peers ?? {}),
       dbBytes,
       retention,
     },

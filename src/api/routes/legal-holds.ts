@@ -1,4 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app";
 import { LegalHold, LegalHolds } from "../../../schemas/responses";
 import { ChangeView } from "../../../schemas/changes";
 import { body, ERRORS, idParam, json, routes } from "../openapi";
@@ -46,19 +48,11 @@ export function legalHoldRoutes() {
       responses: { 202: json(ChangeView, "A change request"), ...ERRORS },
     }),
     async (c) => {
-      requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
       const id = c.req.valid("param").id;
       c.set("auditTarget", id);
-      const body = c.req.valid("json");
       const holds = await listHolds(c.env.CATALOG_DB, { active: true, backup_id: id });
       if (holds.length === 0) throw new NotFoundError(`backup ${id} has no active legal hold of its own`);
-      const change = await requestChange(c.env, {
-        payload: { kind: "hold_release", hold_ids: holds.map((h) => h.id), reason: body.reason },
-        target: id,
-        summary: `release legal hold(s) ${holds.map((h) => `${h.id} (${h.reason})`).join(", ")} on backup ${id}: ${body.reason}`,
-        by: c.get("principal").subject,
-      });
-      return c.json(change, 202);
+      return c.json(await askToRelease(c, id, holds, ` on backup ${id}`, c.req.valid("json").reason), 202);
     },
   );
 
@@ -93,20 +87,12 @@ export function legalHoldRoutes() {
       responses: { 202: json(ChangeView, "A change request"), ...ERRORS },
     }),
     async (c) => {
-      requireMfa(c.get("principal"), authConfig(c.env), "releasing a legal hold");
       const id = c.req.valid("param").id;
       c.set("auditTarget", id);
-      const body = c.req.valid("json");
       const hold = await getHold(c.env.CATALOG_DB, id);
       if (!hold) throw new NotFoundError(`legal hold ${id} not found`);
       if (hold.released_at) throw new ConflictError(`legal hold ${id} was already released`);
-      const change = await requestChange(c.env, {
-        payload: { kind: "hold_release", hold_ids: [id], reason: body.reason },
-        target: id,
-        summary: `release legal hold ${id} (${hold.reason}): ${body.reason}`,
-        by: c.get("principal").subject,
-      });
-      return c.json(change, 202);
+      return c.json(await askToRelease(c, id, [hold], "", c.req.valid("json").reason), 202);
     },
   );
 
@@ -125,4 +111,19 @@ export function legalHoldRoutes() {
   );
 
   return r;
+}
+
+/**
+ * Releasing holds is a change request (docs/ACCESS.md, "Two people"): the requester shows a second factor, a second
+ * person approves (POST /admin/changes/{id}/approve), then the holds are released.
+ */
+async function askToRelease(c: Context<AppEnv>, target: string, holds: { id: string; reason: string }[], where: string, reason: string) {
+  const principal = c.get("principal");
+  requireMfa(principal, authConfig(c.env), "releasing a legal hold");
+  return requestChange(c.env, {
+    payload: { kind: "hold_release", hold_ids: holds.map((h) => h.id), reason },
+    target,
+    summary: `release legal hold(s) ${holds.map((h) => `${h.id} (${h.reason})`).join(", ")}${where}: ${reason}`,
+    by: principal.subject,
+  });
 }
