@@ -17,10 +17,15 @@ import { ident } from "../src/db/sql";
 import { replayedSequences, replayNextSegment } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { DatabaseRestoreParams } from "../schemas/workflows";
-
-/** Chunks loaded per step: each is one D1 transaction of ~2 MB of rows. */
-export const LOAD_STEP_CHUNKS = 16;
-export const VERIFY_STEP_BYTES = 64 << 20;
+import {
+  checkStepBudget,
+  databaseRestoreSteps,
+  LOAD_STEP_CHUNKS,
+  REPLAY_CHANGES_PER_STEP,
+  REPLAY_SEGMENTS_PER_STEP,
+  VERIFY_STEP_BYTES,
+} from "../src/workflow-kit/step-budget";
+import { replaySegmentCount } from "../src/restore/replay";
 
 /** One restore's fixed facts, passed to every stage. */
 interface Run {
@@ -91,6 +96,14 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
         await markRestoreStage(this.env.CATALOG_DB, id, "read manifest", null);
         const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
         const scoped = await resolveScope(this.target(r), manifest, scope);
+        // A plan the platform would stop halfway is refused here, before staging touches the target.
+        const steps = databaseRestoreSteps({
+          chunks: scoped.reduce((n, s) => n + manifest.tables[s.index]!.chunks.length, 0),
+          raw_bytes: scoped.reduce((n, s) => n + manifest.tables[s.index]!.raw_bytes, 0),
+          tables: scoped.length,
+          segments: p.replay ? await replaySegmentCount(this.env, p.replay) : 0,
+        });
+        checkStepBudget(this.env, `restore ${id}`, steps);
         return {
           replica_reads: repo.replicaReads(),
           scoped,
@@ -172,7 +185,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       plan.scoped.map((s) => s.index),
     );
     await r.note(
-      `applied ${replayed.applied} change(s) from the change log (through sequence ${replayed.through})${p.replay!.until_ms !== undefined ? ` up to ${new Date(p.replay!.until_ms).toISOString()}` : ""}`,
+      `applied ${replayed.applied} change(s) from ${replayed.segments} segment(s) of the change log in ${replayed.steps} step(s) (through sequence ${replayed.through})${p.replay!.until_ms !== undefined ? ` up to ${new Date(p.replay!.until_ms).toISOString()}` : ""}`,
     );
     const expectedRows = await step.do("count replayed rows", DATA_STEP, () =>
       finalOnPermanent(async () => {
@@ -276,18 +289,38 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     step: WorkflowStep,
     p: DatabaseRestoreParams,
     staged: number[],
-  ): Promise<{ applied: number; through: number; max_inserted: Record<string, number> }> {
+  ): Promise<{ applied: number; through: number; max_inserted: Record<string, number>; segments: number; steps: number }> {
     const plan = p.replay!;
     let cursor = plan.after_seq;
     let applied = 0;
     const max: Record<string, number> = {};
+    let segments = 0;
     for (let n = 1; ; n++) {
       const from = cursor;
-      const r = await step.do(`replay ${n}`, DATA_STEP, () => finalOnPermanent(() => replayNextSegment(this.env, p, staged, from, n)));
+      const before = segments;
+      // Several segments a step (the step count grows with the log's length / REPLAY_SEGMENTS_PER_STEP): replaying
+      // full row images in order is idempotent, so a retried step applies its segments again from `from`.
+      const r = await step.do(`replay ${n}`, DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const out = { last: from, done: false, applied: 0, segments: 0, max_inserted: {} as Record<string, number> };
+          while (!out.done && out.segments < REPLAY_SEGMENTS_PER_STEP && out.applied < REPLAY_CHANGES_PER_STEP) {
+            const prev = out.last;
+            const seg = await replayNextSegment(this.env, p, staged, prev, before + out.segments + 1);
+            if (seg.last > prev) out.segments++;
+            out.last = seg.last;
+            out.done = seg.done;
+            out.applied += seg.applied;
+            for (const [k, v] of Object.entries(seg.max_inserted)) out.max_inserted[k] = Math.max(out.max_inserted[k] ?? 0, v);
+            if (seg.done) break;
+          }
+          return out;
+        }),
+      );
       cursor = r.last;
       applied += r.applied;
+      segments += r.segments;
       for (const [k, v] of Object.entries(r.max_inserted)) max[k] = Math.max(max[k] ?? 0, v);
-      if (r.done) return { applied, through: cursor, max_inserted: max };
+      if (r.done) return { applied, through: cursor, max_inserted: max, segments, steps: n };
     }
   }
 

@@ -102,6 +102,16 @@ export async function segmentsBetween(db: D1Database, source: string, fromSeq: n
   return results;
 }
 
+/** How many shipped segments hold changes in (fromSeq, toSeq]: what a restore replays, for its step budget. */
+export async function countSegmentsBetween(db: D1Database, source: string, fromSeq: number, toSeq: number): Promise<number> {
+  return (
+    (await db
+      .prepare(`SELECT count(*) AS n FROM change_segments WHERE source = ? AND last_seq > ? AND first_seq <= ?`)
+      .bind(source, fromSeq, toSeq)
+      .first<number>("n")) ?? 0
+  );
+}
+
 export async function recordBreak(db: D1Database, b: Omit<BreakRow, "recorded_at">): Promise<void> {
   await db
     .prepare(

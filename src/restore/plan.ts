@@ -5,6 +5,8 @@ import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
 import type { ComponentRestorePlan, RequestSelection } from "../../schemas/workflows";
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
+import { checkStepBudget, databaseRestoreSteps } from "../workflow-kit/step-budget";
+import { replaySegmentCount } from "./replay";
 import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
 import { ConflictError, ValidationError } from "../errors";
 import { checkDatabaseSelection } from "./selection";
@@ -75,6 +77,17 @@ export async function planComponentRestore(
     throw new ValidationError("components: configuration is restored by redeploying, not by a restore", "components");
   const { rows: baseRow, replay } = await databaseReplay(env, backup, pointInTime);
   const scope = body.database ? await checkDatabaseSelection(env, baseRow.id, body.database) : undefined;
+  // Refused now, not at step 10,001: the whole database's shape bounds a scoped restore's too.
+  checkStepBudget(
+    env,
+    `restoring backup ${baseRow.id}`,
+    databaseRestoreSteps({
+      chunks: baseRow.chunks ?? 0,
+      raw_bytes: baseRow.raw_bytes ?? 0,
+      tables: baseRow.tables ?? 0,
+      segments: replay ? await replaySegmentCount(env, replay) : 0,
+    }),
+  );
   const target_binding = RESTORE_TARGETS[env_];
   return {
     component,

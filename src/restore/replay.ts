@@ -5,7 +5,7 @@ import { tupleToParams, tupleValues } from "../db/literals";
 import { ident } from "../db/sql";
 import { IntegrityError, VaultlineError } from "../errors";
 import type { DatabaseRestoreParams } from "../../schemas/workflows";
-import { segmentsAfter } from "../catalog/capture";
+import { segmentsAfter, countSegmentsBetween } from "../catalog/capture";
 import { markRestoreStage } from "../catalog/restores";
 import { decodeSegment } from "../capture/segment";
 import { CAPTURE_SOURCE } from "../capture/ship";
@@ -152,8 +152,13 @@ export function replayedSequences(schema: DatabaseSchema, maxInserted: Record<st
   return [...out].map(([name, seq]) => ({ name, seq })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The shipped segments a replay plan reads (an upper bound for a point in time, which may stop before the last). */
+export async function replaySegmentCount(env: Env, plan: NonNullable<DatabaseRestoreParams["replay"]>): Promise<number> {
+  return countSegmentsBetween(env.CATALOG_DB, CAPTURE_SOURCE, plan.after_seq, plan.through_seq);
+}
+
 /**
- * One step of a restore's replay: the shipped segment holding the change after `from`, its entries applied to
+ * One segment of a restore's replay: the shipped segment holding the change after `from`, its entries applied to
  * staging. `done` once the plan's end is reached; a hole before `through_seq` is an IntegrityError naming where.
  */
 export async function replayNextSegment(
