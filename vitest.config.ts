@@ -79,6 +79,8 @@ export default defineConfig(async () => {
           AUTH_ROLES_CLAIM: TEST_IDP.rolesClaim,
           // Access tokens only (RFC 9068): an ID token from the same issuer is refused.
           AUTH_TOKEN_TYP: "at+jwt",
+          // D1's size cap, simulated (local D1 enforces none): 64 MiB, so test/worker/size-limit.test.ts can pass it.
+          D1_SIZE_LIMIT_BYTES: String(64 << 20),
           // Cloudflare Access in front (test/shared/cloudflare-access.ts stands in for the team's certs).
           ACCESS_TEAM_DOMAIN: TEST_ACCESS.team,
           ACCESS_AUD: TEST_ACCESS.aud,

@@ -46,6 +46,8 @@ interface OptionalSettings {
   EXPORT_STEP_MB?: string;
   /** Steps a Workflow instance may take here (src/workflow-kit/step-budget.ts): 10,000 unless limits.steps says more. */
   WORKFLOW_STEP_LIMIT?: string;
+  /** D1's size cap a restore must stay under (src/restore/size-limit.ts): 10 GB; lower to simulate it locally. */
+  D1_SIZE_LIMIT_BYTES?: string;
   /** D1 Time Travel bookmarks in full backups (src/capture/time-travel.ts): secrets (OIDC_DB_ID is a var). */
   CF_ACCOUNT_ID?: string;
   CF_API_TOKEN?: string;

@@ -26,6 +26,7 @@ import {
   VERIFY_STEP_BYTES,
 } from "../src/workflow-kit/step-budget";
 import { replaySegmentCount } from "../src/restore/replay";
+import { checkRestoreFits, restoredBytes } from "../src/restore/size-limit";
 
 /** One restore's fixed facts, passed to every stage. */
 interface Run {
@@ -104,6 +105,8 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
           segments: p.replay ? await replaySegmentCount(this.env, p.replay) : 0,
         });
         checkStepBudget(this.env, `restore ${id}`, steps);
+        // And the target's peak under D1's cap, checked again now that the restore is about to stage.
+        await checkRestoreFits(this.env, p.target_binding, restoredBytes(manifest, scope));
         return {
           replica_reads: repo.replicaReads(),
           scoped,

@@ -7,6 +7,8 @@ import type { ComponentRestorePlan, RequestSelection } from "../../schemas/workf
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
 import { checkStepBudget, databaseRestoreSteps } from "../workflow-kit/step-budget";
 import { replaySegmentCount } from "./replay";
+import { openDatabaseManifest } from "../repo/open";
+import { checkRestoreFits, restoredBytes } from "./size-limit";
 import { ASSET_RESTORE_TARGETS, type Env, RESTORE_TARGETS, SESSION_RESTORE_PREFIX } from "../env";
 import { ConflictError, ValidationError } from "../errors";
 import { checkDatabaseSelection } from "./selection";
@@ -89,6 +91,9 @@ export async function planComponentRestore(
     }),
   );
   const target_binding = RESTORE_TARGETS[env_];
+  // The target must hold its peak under D1's cap: a whole database over half of it is restored table by table.
+  const { manifest } = await openDatabaseManifest(env, baseRow.id);
+  await checkRestoreFits(env, target_binding, restoredBytes(manifest, scope ?? { kind: "full" }));
   return {
     component,
     backup,

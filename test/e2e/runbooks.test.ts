@@ -12,6 +12,7 @@ it("each disaster-recovery runbook names tests that exist, and the titles it quo
     "complete-system-failure.md",
     "data-corruption.md",
     "human-error.md",
+    "large-database.md",
     "provider-down.md",
     "regional-outage.md",
     "security-breach.md",
