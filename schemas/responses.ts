@@ -66,13 +66,23 @@ export const BackupView = BackupSummary.extend({
   manifest: z.looseObject({ key: z.string().nullable(), rows: z.number().nullable() }).nullable(),
 }).loose();
 
-export const RestorePoints = z.object({
-  component: z.literal("database"),
-  ranges: z.array(z.object({ from: iso, to: iso, base_backup_id: Id, ends: z.string().nullable() })),
-  merged: z.array(z.object({ from: iso, to: iso })),
-  latest: iso.nullable(),
-  rpo_seconds: z.number().nullable(),
-});
+export const RestorePoints = z.discriminatedUnion("component", [
+  /** The database: continuous ranges (a full backup and the change log after it). */
+  z.object({
+    component: z.literal("database"),
+    ranges: z.array(z.object({ from: iso, to: iso, base_backup_id: Id, ends: z.string().nullable() })),
+    merged: z.array(z.object({ from: iso, to: iso })),
+    latest: iso.nullable(),
+    rpo_seconds: z.number().nullable(),
+  }),
+  /** Sessions and assets: the instants their backups completed, newest first (an instant restore reads the newest at or before it). */
+  z.object({
+    component: z.enum(["sessions", "assets"]),
+    points: z.array(z.object({ at: iso, backup_id: Id })),
+    latest: iso.nullable(),
+    rpo_seconds: z.number().nullable(),
+  }),
+]);
 
 export const ConfigBackupContent = z.object({ backup_id: Id, captured_at: iso, config: z.unknown() });
 export const ConfigDiff = z.object({ from: Id, to: Id, changes: z.array(z.unknown()) });

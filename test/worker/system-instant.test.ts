@@ -64,6 +64,13 @@ describe("one instant across the system", () => {
       },
     ]);
     expect(started.json.instants[2].skew_seconds).toBeGreaterThanOrEqual(1);
+    // What an instant restore of the files can read: their backups' instants, newest first.
+    const points = (await api("GET", "/admin/backup/restore-points?component=assets")).json;
+    expect(points.component).toBe("assets");
+    expect(points.points.map((p: any) => p.backup_id)).toContain(children.assets.backup_id);
+    expect(points.points[0].at >= children.assets.completed_at).toBe(true);
+    expect(points.latest).toBe(points.points[0].at);
+    expect((await api("GET", "/admin/backup/restore-points?component=config")).status).toBe(400);
 
     for (const r of started.json.restores) {
       const done = await waitRestore(r.restore_id);

@@ -3,17 +3,17 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { BackupCreated, BackupList, BackupView, RestorePoints } from "../../../schemas/responses";
 import { body, ERRORS, eventStream, idParam, json, routes } from "../openapi";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
-import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
+import { childBackups, completedPoints, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
 import { startBackup } from "../../backup/start";
-import { NotFoundError, ValidationError } from "../../errors";
+import { NotFoundError } from "../../errors";
 import type { Env } from "../../env";
 import { statusEvents } from "../status-events";
 import { restorePoints } from "../../capture/coverage";
 import { progressOf } from "../progress";
-import { BackupId, SYSTEM_TYPES } from "../../../schemas/api";
+import { BackupId, COMPONENT_TYPE, SYSTEM_TYPES } from "../../../schemas/api";
 import { backupBinding, workflowOf } from "../../launch";
 
-const RestorePointsQuery = z.strictObject({ component: z.string().default("database") });
+const RestorePointsQuery = z.strictObject({ component: z.enum(["database", "sessions", "assets"]).default("database") });
 const _SSE = {
   description: "Server-Sent Events: `status` with the whole view at each change, then `end`",
   content: { "text/event-stream": { schema: z.string() } },
@@ -70,15 +70,17 @@ export function backupRoutes() {
     createRoute({
       method: "get",
       path: "/backup/restore-points",
-      summary: "Instants a point-in-time restore can reach",
+      summary: "Instants a restore to an instant can reach: the database's ranges, or sessions' and assets' backups",
       request: { query: RestorePointsQuery },
       responses: { 200: json(RestorePoints, "Restorable ranges and the RPO"), ...ERRORS },
     }),
     async (c) => {
       const { component } = c.req.valid("query");
-      if (component !== "database")
-        throw new ValidationError(`component: point-in-time restore covers the database only, not ${component}`, "component");
-      return c.json({ component: "database" as const, ...(await restorePoints(c.env)) }, 200);
+      if (component === "database") return c.json({ component, ...(await restorePoints(c.env)) }, 200);
+      const points = await completedPoints(c.env.CATALOG_DB, COMPONENT_TYPE[component], 200);
+      const latest = points[0]?.at ?? null;
+      const rpo_seconds = latest === null ? null : Math.max(0, Math.round((Date.now() - Date.parse(latest)) / 1000));
+      return c.json({ component, points, latest, rpo_seconds }, 200);
     },
   );
 
