@@ -76,23 +76,34 @@ export async function complianceFacts(db: D1Database, from: string, to: string, 
   };
 }
 
+/** When each backup holding `component` completed before `before` (ms), oldest first: recovery points. */
+export async function completionInstants(db: D1Database, component: string, before: string): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT CAST((julianday(completed_at) - 2440587.5) * 86400000 AS INTEGER) AS t FROM backups
+       WHERE status IN ('completed', 'forgetting', 'forgotten') AND completed_at IS NOT NULL AND completed_at < ?
+         AND EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?) ORDER BY completed_at`,
+    )
+    .bind(before, component)
+    .all<{ t: number }>();
+  return results.map((r) => r.t);
+}
+
 /**
- * The worst RPO in [from, to] for a component: at each instant, the time since the newest recovery point before it
- * (a completed backup holding the component; for the database also each shipped change-log segment, by the instant
- * it covers). So the first gap runs from the last point before the period, or from its start if there was none.
+ * The worst RPO in [from, to] for a component other than the database (src/capture/coverage.ts has the database's):
+ * at each instant, the time since the newest completed backup holding the component before it. So the first gap
+ * runs from the last point before the period, or from its start if there was none.
  */
 export async function worstGapSeconds(db: D1Database, component: string, from: string, to: string): Promise<number | null> {
   const end = Math.min(Date.parse(to), Date.now());
   const start = Date.parse(from);
   if (end <= start) return null;
-  const segments = component === "database" ? `UNION ALL SELECT last_at AS t FROM change_segments WHERE last_at < ?3` : "";
   const worst = await db
     .prepare(
       `WITH points AS (
          SELECT CAST((julianday(completed_at) - 2440587.5) * 86400000 AS INTEGER) AS t FROM backups
          WHERE status IN ('completed', 'forgetting', 'forgotten') AND completed_at IS NOT NULL AND completed_at < ?4
            AND EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?1)
-         ${segments}
        ),
        win AS (
          SELECT t FROM points WHERE t >= ?2 AND t < ?3

@@ -46,6 +46,12 @@ describe("RPO from what is restorable", () => {
     expect(points.rpo_seconds).toBeGreaterThanOrEqual(120);
     expect(rpoAlerts(await evaluateAlerts(env))).toEqual({ fired: ["rpo:database"], resolved: [] });
     expect(rpoAlerts(await evaluateAlerts(env))).toEqual({ fired: [], resolved: [] });
+    // The compliance report counts the same: the segments shipped after the break are not recovery points.
+    const period = `from=${new Date(Date.now() - 600_000).toISOString()}&to=${new Date().toISOString()}`;
+    const report = (await api("GET", `/admin/reports/compliance?${period}`, { as: "auditor" })).json;
+    const db = report.rpo.find((x: any) => x.component === "database");
+    expect(db.worst_gap_seconds).toBeGreaterThanOrEqual(120);
+    expect(db.met).toBe(false);
 
     // A full backup after the break starts a new chain: restorable up to now again.
     await runBackup();
