@@ -3,9 +3,9 @@ import { recordShipError } from "../catalog/capture";
 import type { Env } from "../env";
 import { CAPTURE_SOURCE, type ShipResult, shipChanges } from "./ship";
 
-/** Seconds between ship runs (CAPTURE_SHIP_INTERVAL_SECONDS, default 10); 0 turns the alarm off (tests ship on demand). */
+/** Seconds between ship runs (CAPTURE_SHIP_INTERVAL_SECONDS, default 2); 0 turns the alarm off (tests ship on demand). */
 export function shipIntervalMs(env: Env): number {
-  const s = Number(env.CAPTURE_SHIP_INTERVAL_SECONDS ?? "10");
+  const s = Number(env.CAPTURE_SHIP_INTERVAL_SECONDS ?? "2");
   return Number.isFinite(s) && s > 0 ? Math.max(1, s) * 1000 : 0;
 }
 

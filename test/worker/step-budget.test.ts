@@ -13,8 +13,9 @@ describe("a database restore's steps", () => {
     const at100k = databaseRestoreSteps(shape(224 * MB));
     const at1m = databaseRestoreSteps(shape(2240 * MB));
     expect(at1m / at100k).toBeLessThanOrEqual(11);
-    // A day of changes shipped every 10 s is 8,640 segments: one step each would be most of the limit by itself.
-    const day = 8_640;
+    // A day of changes shipped every 2 s (the default) is 43,200 segments: one step each would be four times the
+    // limit by itself. A week of them after the base still fits.
+    const day = 43_200;
     const cap = databaseRestoreSteps(shape(10_240 * MB, day));
     expect(cap).toBeLessThan(DEFAULT_STEP_LIMIT / 5);
     expect(databaseRestoreSteps(shape(10_240 * MB, 7 * day))).toBeLessThan(DEFAULT_STEP_LIMIT);

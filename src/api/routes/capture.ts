@@ -33,7 +33,7 @@ export function captureRoutes() {
       return c.json(
         {
           ...report,
-          shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 10} s`,
+          shipping: next === null ? "on demand (CAPTURE_SHIP_INTERVAL_SECONDS=0)" : `every ${c.env.CAPTURE_SHIP_INTERVAL_SECONDS ?? 2} s`,
         },
         200,
       );
