@@ -14,17 +14,10 @@ import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { resumeCapture } from "../src/capture/resume";
 import { fullBackupAfterBreak } from "../src/capture/after-break";
 import { ident } from "../src/db/sql";
-import { replayedSequences, replayNextSegment } from "../src/restore/replay";
+import { replayedSequences, replaySegments } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { DatabaseRestoreParams } from "../schemas/workflows";
-import {
-  checkStepBudget,
-  databaseRestoreSteps,
-  LOAD_STEP_CHUNKS,
-  REPLAY_CHANGES_PER_STEP,
-  REPLAY_SEGMENTS_PER_STEP,
-  VERIFY_STEP_BYTES,
-} from "../src/workflow-kit/step-budget";
+import { checkStepBudget, databaseRestoreSteps, LOAD_STEP_CHUNKS, VERIFY_STEP_BYTES } from "../src/workflow-kit/step-budget";
 import { replaySegmentCount } from "../src/restore/replay";
 import { checkRestoreFits, restoredBytes } from "../src/restore/size-limit";
 
@@ -301,24 +294,8 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     for (let n = 1; ; n++) {
       const from = cursor;
       const before = segments;
-      // Several segments a step (the step count grows with the log's length / REPLAY_SEGMENTS_PER_STEP): replaying
-      // full row images in order is idempotent, so a retried step applies its segments again from `from`.
-      const r = await step.do(`replay ${n}`, DATA_STEP, () =>
-        finalOnPermanent(async () => {
-          const out = { last: from, done: false, applied: 0, segments: 0, max_inserted: {} as Record<string, number> };
-          while (!out.done && out.segments < REPLAY_SEGMENTS_PER_STEP && out.applied < REPLAY_CHANGES_PER_STEP) {
-            const prev = out.last;
-            const seg = await replayNextSegment(this.env, p, staged, prev, before + out.segments + 1);
-            if (seg.last > prev) out.segments++;
-            out.last = seg.last;
-            out.done = seg.done;
-            out.applied += seg.applied;
-            for (const [k, v] of Object.entries(seg.max_inserted)) out.max_inserted[k] = Math.max(out.max_inserted[k] ?? 0, v);
-            if (seg.done) break;
-          }
-          return out;
-        }),
-      );
+      // Several segments a step (src/restore/replay.ts): a retried step applies them again from `from`.
+      const r = await step.do(`replay ${n}`, DATA_STEP, () => finalOnPermanent(() => replaySegments(this.env, p, staged, from, before)));
       cursor = r.last;
       applied += r.applied;
       segments += r.segments;

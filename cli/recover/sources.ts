@@ -105,9 +105,12 @@ export class S3Bucket implements ReadOnlyBucket {
       secretAccessKey: string;
       fetch?: typeof fetch;
     },
-  ) {}
+  ) {
+    const { accessKeyId, secretAccessKey, region } = o;
+    this.signer = new AwsClient({ accessKeyId, secretAccessKey, service: "s3", region });
+  }
 
-  private signer: AwsClient | undefined;
+  private readonly signer: AwsClient;
 
   /** A path-style request (endpoint/bucket/key), signed with Signature Version 4 by aws4fetch. */
   private async request(method: "GET" | "HEAD", key: string, query: Record<string, string> = {}): Promise<Response> {
@@ -115,12 +118,6 @@ export class S3Bucket implements ReadOnlyBucket {
     const base = url.pathname.replace(/\/$/, "");
     url.pathname = `${base}/${encodeURIComponent(this.o.bucket)}${key ? `/${key.split("/").map(encodeURIComponent).join("/")}` : ""}`;
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    this.signer ??= new AwsClient({
-      accessKeyId: this.o.accessKeyId,
-      secretAccessKey: this.o.secretAccessKey,
-      service: "s3",
-      region: this.o.region,
-    });
     return (this.o.fetch ?? fetch)(await this.signer.sign(url.toString(), { method }));
   }
 

@@ -3,8 +3,9 @@ import type { Role } from "../../schemas/config";
 /**
  * Who may call what: every route the Worker serves, with the roles that may call it (any one of them; docs/ACCESS.md
  * is this table in prose). `public` needs no token; `demo` exists only with DEMO_MODE (and then needs admin).
- * `mfa`: the call also needs a person signed in with a second factor (a JWT whose `amr` shows one), checked by the
- * handler because it depends on the body. A route whose access depends on its body names the least roles, and
+ * `mfa`: the call also needs a person signed in with a second factor (a JWT whose `amr` shows one): `always` is
+ * checked by the middleware (src/api/app.ts), `production` by the handler because it depends on the body (only a
+ * production restore that is not a dry run needs it). A route whose access depends on its body names the least roles, and
  * the stricter rule in `note`. test/worker/access-matrix.test.ts walks every served route against this table: a
  * route missing here fails it, and the middleware refuses it to everyone.
  */

@@ -3,7 +3,7 @@
 // builds the OpenAPI document from the same objects, so the document cannot describe another shape than the one
 // enforced. This module holds what every route shares: the router, the validation hook that turns a zod issue into
 // our 400 naming its field, and the answers every route can give (errors).
-import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { ValidationError } from "../errors";
 import { ErrorBody } from "../../schemas/api";
@@ -88,5 +88,3 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknow
   };
   return doc;
 }
-
-export type { RouteConfig };

@@ -21,7 +21,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
 }
 
 /** Refuses a body over MAX_BODY_BYTES by its declared length, before anything else reads it. */
-export function checkDeclaredLength(req: Request): void {
+function checkDeclaredLength(req: Request): void {
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body is ${declared} bytes; the limit is ${MAX_BODY_BYTES}`);
 }

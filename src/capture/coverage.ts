@@ -74,27 +74,9 @@ export async function restorableUntil(env: Env): Promise<number | null> {
   return rs.length ? Math.max(...rs.map((r) => r.to)) : null;
 }
 
-/**
- * The longest stretch of [start, end] (ms) the database could not be restored to, in seconds: the restorable ranges
- * (breaks end them, as for the RPO) and the instants of backups without capture (`points`) are what is covered; the
- * stretch before the first covered moment counts from the last one before `start`. The compliance report's figure.
- */
-export async function worstUncoveredSeconds(env: Env, start: number, end: number, points: number[]): Promise<number | null> {
-  if (end <= start) return null;
-  const { ranges: rs } = await ranges(env);
-  const covered = [...rs.map((r) => ({ from: r.from, to: r.to })), ...points.map((t) => ({ from: t, to: t }))].sort(
-    (a, b) => a.from - b.from,
-  );
-  let reached = Math.max(...covered.filter((c) => c.from < start).map((c) => Math.min(c.to, start)), start);
-  let worst = 0;
-  for (const c of covered) {
-    if (c.to < start) continue;
-    if (c.from >= end) break;
-    worst = Math.max(worst, c.from - reached);
-    reached = Math.max(reached, Math.min(c.to, end));
-  }
-  worst = Math.max(worst, end - reached);
-  return Math.round(worst / 1000);
+/** The database's restorable ranges (ms): what restore-points lists, for the compliance report's RPO. */
+export async function restorableRanges(env: Env): Promise<{ from: number; to: number }[]> {
+  return (await ranges(env)).ranges.map((r) => ({ from: r.from, to: r.to }));
 }
 
 export async function restorePoints(

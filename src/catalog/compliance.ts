@@ -76,43 +76,17 @@ export async function complianceFacts(db: D1Database, from: string, to: string, 
   };
 }
 
-/** When each backup holding `component` completed before `before` (ms), oldest first: recovery points. */
-export async function completionInstants(db: D1Database, component: string, before: string): Promise<number[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT CAST((julianday(completed_at) - 2440587.5) * 86400000 AS INTEGER) AS t FROM backups
-       WHERE status IN ('completed', 'forgetting', 'forgotten') AND completed_at IS NOT NULL AND completed_at < ?
-         AND EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?) ORDER BY completed_at`,
-    )
-    .bind(before, component)
-    .all<{ t: number }>();
-  return results.map((r) => r.t);
-}
-
 /**
- * The worst RPO in [from, to] for a component other than the database (src/capture/coverage.ts has the database's):
- * at each instant, the time since the newest completed backup holding the component before it. So the first gap
- * runs from the last point before the period, or from its start if there was none.
+ * A component's recovery points for a period (ms): each backup holding it that completed in [from, to), and the last
+ * one before `from` (the period's first stretch runs from it). Bounded by the period, not by the history.
  */
-export async function worstGapSeconds(db: D1Database, component: string, from: string, to: string): Promise<number | null> {
-  const end = Math.min(Date.parse(to), Date.now());
-  const start = Date.parse(from);
-  if (end <= start) return null;
-  const worst = await db
-    .prepare(
-      `WITH points AS (
-         SELECT CAST((julianday(completed_at) - 2440587.5) * 86400000 AS INTEGER) AS t FROM backups
-         WHERE status IN ('completed', 'forgetting', 'forgotten') AND completed_at IS NOT NULL AND completed_at < ?4
-           AND EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?1)
-       ),
-       win AS (
-         SELECT t FROM points WHERE t >= ?2 AND t < ?3
-         UNION ALL SELECT coalesce((SELECT max(t) FROM points WHERE t < ?2), ?2)
-         UNION ALL SELECT ?3
-       )
-       SELECT max(gap) AS worst FROM (SELECT t - lag(t) OVER (ORDER BY t) AS gap FROM win)`,
-    )
-    .bind(component, start, end, new Date(end).toISOString())
-    .first<number | null>("worst");
-  return worst === null ? null : Math.round(worst / 1000);
+export async function recoveryPoints(db: D1Database, component: string, from: string, to: string): Promise<number[]> {
+  const points = `SELECT CAST((julianday(completed_at) - 2440587.5) * 86400000 AS INTEGER) AS t FROM backups
+    WHERE status IN ('completed', 'forgetting', 'forgotten') AND completed_at IS NOT NULL
+      AND EXISTS (SELECT 1 FROM json_each(components) WHERE value = ?1)`;
+  const [within, before] = await db.batch<{ t: number | null }>([
+    db.prepare(`${points} AND completed_at >= ?2 AND completed_at < ?3 ORDER BY completed_at`).bind(component, from, to),
+    db.prepare(`SELECT max(t) AS t FROM (${points} AND completed_at < ?2)`).bind(component, from),
+  ]);
+  return [...before!.results, ...within!.results].flatMap((r) => (r.t === null ? [] : [r.t]));
 }

@@ -1,7 +1,7 @@
-import { worstUncoveredSeconds } from "../capture/coverage";
+import { restorableRanges } from "../capture/coverage";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import { audit } from "../catalog/audit-log";
-import { complianceFacts, worstGapSeconds, completionInstants } from "../catalog/compliance";
+import { complianceFacts, recoveryPoints } from "../catalog/compliance";
 import { verifyAuditChain } from "../audit/verify";
 import { parseJsonVar } from "../config";
 import type { Env } from "../env";
@@ -37,17 +37,14 @@ export async function complianceReport(env: Env, from: string, to: string, by: s
   }));
 
   const rpo = [];
+  const start = Date.parse(from);
+  const end = Math.min(Date.parse(to), Date.now());
   for (const [component, target] of Object.entries(targets.rpo_seconds)) {
-    // The database's figure is what was restorable (breaks end the change log's coverage), as health's RPO.
-    const worst =
-      component === "database"
-        ? await worstUncoveredSeconds(
-            env,
-            Date.parse(from),
-            Math.min(Date.parse(to), Date.now()),
-            await completionInstants(db, component, new Date(Math.min(Date.parse(to), Date.now())).toISOString()),
-          )
-        : await worstGapSeconds(db, component, from, to);
+    // Backups are recovery points; for the database, so is every instant of its restorable ranges (which a break in
+    // the change log ends, as for health's RPO).
+    const points = await recoveryPoints(db, component, new Date(start).toISOString(), new Date(end).toISOString());
+    const covered = [...points.map((t) => ({ from: t, to: t })), ...(component === "database" ? await restorableRanges(env) : [])];
+    const worst = worstGapSeconds(start, end, covered);
     rpo.push({ component, target_seconds: target, worst_gap_seconds: worst, met: worst !== null && worst <= target });
   }
 
@@ -95,4 +92,23 @@ export async function complianceReport(env: Env, from: string, to: string, by: s
 
 function round(n: number): number {
   return Math.round(n * 10_000) / 10_000;
+}
+
+/**
+ * The worst RPO in [start, end] (ms), in seconds: the longest stretch without a recovery point, each stretch running
+ * from the last covered moment before it (before `start` too, when there was one). Null for an empty period.
+ */
+export function worstGapSeconds(start: number, end: number, covered: { from: number; to: number }[]): number | null {
+  if (end <= start) return null;
+  const sorted = [...covered].sort((a, b) => a.from - b.from);
+  const before = sorted.filter((c) => c.from < start);
+  let reached = before.length ? Math.min(start, Math.max(...before.map((c) => c.to))) : start;
+  let worst = 0;
+  for (const c of sorted) {
+    if (c.from < start && c.to < start) continue;
+    if (c.from >= end) break;
+    worst = Math.max(worst, Math.max(c.from, start) - reached);
+    reached = Math.max(reached, Math.min(c.to, end));
+  }
+  return Math.round(Math.max(worst, end - reached) / 1000);
 }

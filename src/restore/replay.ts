@@ -1,3 +1,4 @@
+import { REPLAY_CHANGES_PER_STEP, REPLAY_SEGMENTS_PER_STEP } from "../workflow-kit/step-budget";
 import type { ChangeEntry, ReplayPlan } from "../../schemas/capture";
 import type { DatabaseSchema, TableInfo } from "../../schemas/manifest";
 import { STAGE_ROWID, STAGE_SEQ } from "../db/scan";
@@ -161,7 +162,7 @@ export async function replaySegmentCount(env: Env, plan: NonNullable<DatabaseRes
  * One segment of a restore's replay: the shipped segment holding the change after `from`, its entries applied to
  * staging. `done` once the plan's end is reached; a hole before `through_seq` is an IntegrityError naming where.
  */
-export async function replayNextSegment(
+async function replayNextSegment(
   env: Env,
   p: DatabaseRestoreParams,
   staged: number[],
@@ -190,4 +191,30 @@ export async function replayNextSegment(
   await markRestoreStage(env.CATALOG_DB, p.restore_id, "replay changes", { segments: n, through_seq: seg.last_seq });
   const done = out.reached_end || (plan.until_ms === undefined && seg.last_seq >= plan.through_seq);
   return { last: seg.last_seq, done, applied: out.applied, max_inserted: out.max_inserted };
+}
+
+/**
+ * One step of a restore's replay: segments from the change after `from`, in order, until the plan's end, or
+ * REPLAY_SEGMENTS_PER_STEP segments, or REPLAY_CHANGES_PER_STEP changes (so the step count grows with the log's length
+ * divided by those, not with its segments). Replaying full row images in order is idempotent: a retried step applies
+ * its segments again from `from`. `before` counts the segments earlier steps applied (for progress).
+ */
+export async function replaySegments(
+  env: Env,
+  p: DatabaseRestoreParams,
+  staged: number[],
+  from: number,
+  before: number,
+): Promise<{ last: number; done: boolean; applied: number; segments: number; max_inserted: Record<string, number> }> {
+  const out = { last: from, done: false, applied: 0, segments: 0, max_inserted: {} as Record<string, number> };
+  while (!out.done && out.segments < REPLAY_SEGMENTS_PER_STEP && out.applied < REPLAY_CHANGES_PER_STEP) {
+    const prev = out.last;
+    const seg = await replayNextSegment(env, p, staged, prev, before + out.segments + 1);
+    if (seg.last > prev) out.segments++;
+    out.last = seg.last;
+    out.done = seg.done;
+    out.applied += seg.applied;
+    for (const [k, v] of Object.entries(seg.max_inserted)) out.max_inserted[k] = Math.max(out.max_inserted[k] ?? 0, v);
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 import { COMPONENT_TYPE, type Component } from "../../schemas/api";
 import type { ReplayPlan } from "../../schemas/capture";
 import { NotRestorableError, planPointInTime } from "../capture/coverage";
-import { type BackupRow, backupsAround } from "../catalog/backups";
+import type { BackupRow } from "../catalog/backups";
+import { backupsAround } from "../catalog/backup-instants";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
 

@@ -147,3 +147,18 @@ describe("compliance report", () => {
     expect(JSON.parse(again!)).toMatchObject({ written: false });
   });
 });
+
+describe("the report's RPO arithmetic", () => {
+  it("the worst stretch without a recovery point counts from the last one before the period, and a range covers what it spans", async () => {
+    const { worstGapSeconds } = await import("../../src/reports/compliance");
+    const s = 1_000_000;
+    const at = (t: number) => ({ from: s + t * 1000, to: s + t * 1000 });
+    // A backup 600 s before the period, the next 100 s into it, the period 1,000 s long: 700 s, then 900 s to the end.
+    expect(worstGapSeconds(s, s + 1_000_000, [at(-600), at(100)])).toBe(900);
+    expect(worstGapSeconds(s, s + 200_000, [at(-600), at(100)])).toBe(700);
+    // Nothing at all: the whole period. A range spanning it: nothing uncovered but the tail past its end.
+    expect(worstGapSeconds(s, s + 300_000, [])).toBe(300);
+    expect(worstGapSeconds(s, s + 300_000, [{ from: s - 5_000, to: s + 290_000 }])).toBe(10);
+    expect(worstGapSeconds(s, s, [])).toBeNull();
+  });
+});

@@ -8,8 +8,6 @@ import { rollbackPlans } from "../../restore/plan";
 import type { Component } from "../../../schemas/api";
 import { getApproval, getRestore, recordApproval, restoreInProgress } from "../../catalog/restores";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../errors";
-import { authConfig } from "../../auth/authenticate";
-import { requireMfa } from "../../auth/roles";
 import { startProductionRestore } from "../../restore/start";
 
 /**
@@ -30,7 +28,6 @@ export function approvalRoutes() {
       }),
       async (c) => {
         const principal = c.get("principal");
-        requireMfa(principal, authConfig(c.env), `${decision === "approve" ? "approving" : "rejecting"} a production restore`);
         const id = c.req.valid("param").id;
         c.set("auditTarget", id);
         const body = c.req.valid("json");
@@ -79,7 +76,6 @@ export function approvalRoutes() {
     }),
     async (c) => {
       const principal = c.get("principal");
-      requireMfa(principal, authConfig(c.env), "rolling back a production restore");
       const id = c.req.valid("param").id;
       c.set("auditTarget", id);
       const row = await getRestore(c.env.CATALOG_DB, id);

@@ -1,6 +1,7 @@
 import { sealApproval } from "../../repo/catalog-records";
 import { createRoute } from "@hono/zod-openapi";
 import { BreakGlassStarted } from "../../../schemas/responses";
+import { parseOrThrow } from "../validate";
 import { body, ERRORS, json, routes } from "../openapi";
 import { RestoreBody } from "../../../schemas/api";
 import { BreakGlassSubmission } from "../../../schemas/break-glass";
@@ -32,12 +33,7 @@ export function breakGlassRoutes() {
       const db = c.env.CATALOG_DB;
       const submission = c.req.valid("json");
       const v = await verifyBreakGlass(c.env, submission);
-      const restore = RestoreBody.safeParse(v.request.restore);
-      if (!restore.success) {
-        const issue = restore.error.issues[0]!;
-        throw new ValidationError(`request.restore.${issue.path.join(".")}: ${issue.message}`, `request.restore.${issue.path.join(".")}`);
-      }
-      const body = restore.data;
+      const body = parseOrThrow(RestoreBody, v.request.restore, "request.restore");
       if (body.target_environment !== "production" || body.dry_run)
         throw new ValidationError(
           "break-glass starts production restores only (a test restore or a dry run needs no custodians)",

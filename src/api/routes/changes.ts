@@ -4,8 +4,6 @@ import { ChangeList } from "../../../schemas/responses";
 import { ChangeView } from "../../../schemas/changes";
 import { body, ERRORS, idParam, json, routes } from "../openapi";
 import { ChangeId, ListChangesQuery } from "../../../schemas/changes";
-import { authConfig } from "../../auth/authenticate";
-import { requireMfa } from "../../auth/roles";
 import { getChange, listChanges } from "../../catalog/change-requests";
 import { changeView, decide } from "../../changes/two-person";
 import { NotFoundError } from "../../errors";
@@ -52,7 +50,6 @@ export function changeRoutes() {
       }),
       async (c) => {
         const principal = c.get("principal");
-        requireMfa(principal, authConfig(c.env), `${decision === "approve" ? "approving" : "rejecting"} a destructive change`);
         const id = c.req.valid("param").id;
         c.set("auditTarget", id);
         const body = c.req.valid("json");
