@@ -379,6 +379,11 @@ async function benchVaultline() {
     const phases = ["load", "verify staging", "swap", "check target"];
     const at = (r.log as { at: string }[]).map((l) => Date.parse(l.at));
     console.log(`    phases: ${phases.map((p, i) => `${p} ${at[i + 1] && at[i] ? secs(at[i + 1]! - at[i]!) : "?"} s`).join(", ")}`);
+    // The swap's and the drops' own count of D1 calls and the longest one (each must stay far under D1's 30 s).
+    for (const l of r.log as { message: string }[]) {
+      const m = /^(swapped the restored tables in|dropped the \d+ table\(s\) the restore replaced).*?(\d+) D1 calls, the longest (\d+) ms(?: \(([^)]*)\))?/.exec(l.message);
+      if (m) console.log(`    ${m[1]!.startsWith("swapped") ? "swap" : "drops"}: ${m[2]} D1 calls, the longest ${secs(Number(m[3]))} s${m[4] ? ` (${m[4]})` : ""}`);
+    }
     return ms;
   }
   const firstLabel =
@@ -798,7 +803,7 @@ if (vaultline) {
   );
   if (vaultline.restoreWallMs !== null)
     console.log(
-      `  Vaultline restore       ${secs(vaultline.restoreWallMs).padStart(7)} s   (${vaultline.firstLabel}: staging, checksum verify, atomic swap, shape check)`,
+      `  Vaultline restore       ${secs(vaultline.restoreWallMs).padStart(7)} s   (${vaultline.firstLabel}: staging, checksum verify, bounded swap, shape check)`,
     );
   if (vaultline.replaceWallMs !== null)
     console.log(`  Vaultline restore       ${secs(vaultline.replaceWallMs).padStart(7)} s   (replacing a populated database)`);

@@ -5,10 +5,19 @@ import { type ScanSpec, stagingScanSpec } from "../src/db/scan";
 import type { Env } from "../src/env";
 import { openDatabaseManifest } from "../src/repo/open";
 import { type RestoreScope, resolveScope, type ScopedTable } from "../src/restore/scope";
-import { planScopedSwap, verifyScoped } from "../src/restore/scoped-swap";
+import { planScopedSwap, prepareAll, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
-import { dropReplaced, planSwap, prepareAll } from "../src/restore/swap";
+import {
+  addProgress,
+  beginSwap,
+  cleanUpSwap,
+  completeSwap,
+  fillSwap,
+  rollbackSwap,
+  type SwapProgress,
+  swapInProgress,
+} from "../src/restore/swap";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { resumeCapture } from "../src/capture/resume";
@@ -17,7 +26,13 @@ import { ident } from "../src/db/sql";
 import { replayedSequences, replaySegments } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { DatabaseRestoreParams } from "../schemas/workflows";
-import { checkStepBudget, databaseRestoreSteps, LOAD_STEP_CHUNKS, VERIFY_STEP_BYTES } from "../src/workflow-kit/step-budget";
+import {
+  checkStepBudget,
+  databaseRestoreSteps,
+  LOAD_STEP_CHUNKS,
+  SWAP_STEP_CALLS,
+  VERIFY_STEP_BYTES,
+} from "../src/workflow-kit/step-budget";
 import { replaySegmentCount } from "../src/restore/replay";
 import { checkRestoreFits, restoredBytes } from "../src/restore/size-limit";
 
@@ -38,8 +53,9 @@ type Plan = {
 /**
  * Restores a database backup into a D1 binding without ever leaving it half-restored:
  * load every chunk into staging tables, prove the staging copy equals the manifest (every chunk re-derived and
- * compared), swap it in with one transaction, then check the target's schema objects and row counts. On failure
- * before the swap commits, the staging tables are dropped and the target is exactly as it was.
+ * compared), swap it in with bounded D1 calls (src/restore/swap.ts), then check the target's schema objects and row
+ * counts. On failure before the swap completes, the swap is rolled back (the target's own tables rebuilt from the
+ * copies set aside), the staging tables are dropped and the target is exactly as it was.
  */
 export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRestoreParams> {
   override async run(event: WorkflowEvent<DatabaseRestoreParams>, step: WorkflowStep) {
@@ -63,14 +79,20 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       );
       await r.note("staging matches the manifest: every table's rows and checksums");
       const replayed = p.replay ? await this.replayStage(step, r, plan) : { sequences: {}, expectedRows: undefined }; // the change log on top
-      const swappedAt = await this.swap(step, r, plan, replayed.sequences); // one transaction
+      const swappedAt = await this.swap(step, r, plan, replayed.sequences); // bounded calls, journaled in the target
       await this.checkTarget(step, r, plan, replayed.expectedRows); // schema objects and row counts, or the scope's rows
       await this.finish(step, r, plan, swappedAt); // capture resumed, completion recorded, replaced tables dropped
       return { restore_id: r.id, backup_id: p.backup_id, rows: plan.rows, tables: plan.tables.length };
     } catch (e) {
       const err = parseError(e);
-      await step.do("discard staging", CATALOG_STEP, () => dropStaging(this.target(r), r.id));
-      await r.note(`restore failed, target left as it was: [${err.code}] ${err.message}`, "error");
+      const undone = await this.rollBack(step, r);
+      if (undone) await step.do("discard staging", CATALOG_STEP, () => dropStaging(this.target(r), r.id));
+      await r.note(
+        undone
+          ? `restore failed, target left as it was: [${err.code}] ${err.message}`
+          : `restore failed and its swap could not be rolled back: [${err.code}] ${err.message}`,
+        "error",
+      );
       await step.do("record failure", CATALOG_STEP, () =>
         finishRestore(this.env.CATALOG_DB, r.id, { status: "failed", error_code: err.code, error: err.message }),
       );
@@ -199,37 +221,98 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     return { sequences: replayed.max_inserted, expectedRows };
   }
 
-  /** Staging into the target in one transaction: the whole database, or the scope's rows (upserts by primary key). */
+  /**
+   * Staging into the target. The whole database: begin, fill and complete (src/restore/swap.ts), every D1 call
+   * bounded and journaled in the target. A scope: its rows in one transaction (upserts by primary key).
+   */
   private async swap(step: WorkflowStep, r: Run, plan: Plan, sequencesAfterReplay: Record<string, number>): Promise<number> {
     const { p, id, scope } = r;
-    const swappedAt = await step.do("swap", DATA_STEP, () =>
-      finalOnPermanent(async () => {
-        const began = Date.now();
-        const target = this.target(r);
-        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
-        const schema = { ...manifest.schema, sequences: replayedSequences(manifest.schema, sequencesAfterReplay) };
-        const stillStaged = await target
-          .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
-          .bind(stageName(id, plan.scoped[0]?.index ?? 0))
-          .first<number>("n");
-        if (scope.kind === "full") {
-          // A retry after a swap that committed finds no staging left: the swap is done, do not run it twice.
-          if (manifest.schema.tables.length > 0 && stillStaged === 0) return began;
-          await target.batch(prepareAll(target, await planSwap(target, id, schema)));
-        } else {
+    if (scope.kind !== "full") {
+      const at = await step.do("swap", DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const began = Date.now();
+          const target = this.target(r);
+          const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
           // A scoped swap keeps staging until it is checked; running it twice gives the same rows.
           await target.batch(prepareAll(target, await planScopedSwap(target, id, manifest, plan.scoped)));
-        }
+          await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
+          return began;
+        }),
+      );
+      await r.note("put the scoped rows back (one transaction, upserts by primary key)");
+      return at;
+    }
+    const begun = await step.do("swap: begin", DATA_STEP, () =>
+      finalOnPermanent(async () => {
+        const began = Date.now();
+        const { manifest } = await openDatabaseManifest(this.env, p.backup_id);
+        const schema = { ...manifest.schema, sequences: replayedSequences(manifest.schema, sequencesAfterReplay) };
+        // From here the target changes: a failure rolls it back (the production restore reads this stage).
         await markRestoreStage(this.env.CATALOG_DB, id, "swap", null);
-        return began;
+        return { began, ...(await beginSwap(this.target(r), id, schema)) };
       }),
     );
+    const total: SwapProgress = { ...begun, done: false };
+    for (let n = 1; ; n++) {
+      const filled = await step.do(`swap: fill ${n}`, DATA_STEP, () =>
+        finalOnPermanent(() => fillSwap(this.target(r), id, { maxCalls: SWAP_STEP_CALLS })),
+      );
+      addProgress(total, filled);
+      if (filled.done) break;
+    }
+    const completed = await step.do("swap: complete", DATA_STEP, () => finalOnPermanent(() => completeSwap(this.target(r), id)));
+    addProgress(total, completed);
     await r.note(
-      scope.kind === "full"
-        ? "swapped the restored tables in (one transaction)"
-        : "put the scoped rows back (one transaction, upserts by primary key)",
+      `swapped the restored tables in: ${total.calls} D1 calls, the longest ${total.longest_ms} ms (${total.longest})${
+        completed.whole?.length ? `; copied in one call each because of a cycle of foreign keys: ${completed.whole.join(", ")}` : ""
+      }`,
     );
-    return swappedAt;
+    return begun.began;
+  }
+
+  /**
+   * After a failure: a swap begun and not completed is rolled back, in bounded steps, and what it set aside dropped.
+   * Returns false when the rollback itself failed (the journal stays in the target for another attempt).
+   */
+  private async rollBack(step: WorkflowStep, r: Run): Promise<boolean> {
+    try {
+      const begun = await step.do("swap begun?", DATA_STEP, () => swapInProgress(this.target(r), r.id));
+      if (!begun) return true;
+      const total: SwapProgress = { done: false, calls: 0, longest_ms: 0, longest: "" };
+      for (let n = 1; !total.done; n++) {
+        const back = await step.do(`roll back swap ${n}`, DATA_STEP, () =>
+          finalOnPermanent(() => rollbackSwap(this.target(r), r.id, { maxCalls: SWAP_STEP_CALLS })),
+        );
+        addProgress(total, back);
+        total.done = back.done;
+      }
+      await step.do("record rollback", CATALOG_STEP, () => markRestoreStage(this.env.CATALOG_DB, r.id, "rolled back", null));
+      await r.note(
+        `rolled the swap back: the target's own tables rebuilt from the copies set aside (${total.calls} D1 calls, the longest ${total.longest_ms} ms)`,
+        "warn",
+      );
+      await this.cleanUp(step, r, "drop what the rollback set aside");
+      return true;
+    } catch (e) {
+      const err = parseError(e);
+      await r.note(
+        `ROLLBACK FAILED: [${err.code}] ${err.message}. The swap's journal (_vaultline_swap_${r.id}) and the tables set aside are still in ${r.p.target_binding}; a retry of the rollback resumes from there.`,
+        "error",
+      );
+      return false;
+    }
+  }
+
+  /** Drops the tables a swap set aside and its staging, a bounded number per step; answers how many it replaced. */
+  private async cleanUp(step: WorkflowStep, r: Run, name: string): Promise<SwapProgress & { replaced: number }> {
+    const total = { done: false, calls: 0, longest_ms: 0, longest: "", replaced: -1 };
+    for (let n = 1; !total.done; n++) {
+      const c = await step.do(`${name} ${n}`, DATA_STEP, () => cleanUpSwap(this.target(r), r.id, { maxCalls: SWAP_STEP_CALLS }));
+      if (total.replaced < 0) total.replaced = c.replaced;
+      addProgress(total, c);
+      total.done = c.done;
+    }
+    return total;
   }
 
   /** The target after the swap: every schema object and row count (whole database), or the scope's rows value for value. */
@@ -275,8 +358,11 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     );
     if (scope.kind === "full") {
       // The target is restored and verified; the tables it replaced are dropped now, off the critical path.
-      const dropped = await step.do("drop replaced tables", DATA_STEP, () => dropReplaced(this.target(r), id));
-      if (dropped) await r.note(`dropped the ${dropped} table(s) the restore replaced`);
+      const dropped = await this.cleanUp(step, r, "drop replaced tables");
+      if (dropped.replaced)
+        await r.note(
+          `dropped the ${dropped.replaced} table(s) the restore replaced, and staging: ${dropped.calls} D1 calls, the longest ${dropped.longest_ms} ms`,
+        );
     }
   }
 

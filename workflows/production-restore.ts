@@ -8,7 +8,8 @@ import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores
 import type { Env } from "../src/env";
 import { ConflictError } from "../src/errors";
 import { startComponentRestore } from "../src/restore/start";
-import { dropReplaced } from "../src/restore/swap";
+import { cleanUpSwap } from "../src/restore/swap";
+import { SWAP_STEP_CALLS } from "../src/workflow-kit/step-budget";
 import { startTestRestore } from "../src/test-restore/start";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
@@ -206,9 +207,10 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
       try {
         await this.waitForRestore(step, `restore ${plan.component}`, cid);
       } catch (e) {
-        // A database restore that failed before its one-transaction swap left the target as it was: nothing to roll
-        // back. After the swap (its target check failed), it did change it. Asset and session restores write object
-        // by object, so a failed one may have written some.
+        // A database restore that failed before its swap, or whose swap it rolled back itself, left the target as it
+        // was: nothing to roll back. After the swap completed (its target check failed), or when its own rollback
+        // failed, it did change it. Asset and session restores write object by object, so a failed one may have
+        // written some.
         const changed = await step.do(`restore ${plan.component}: target changed?`, CATALOG_STEP, async () => {
           if (plan.component !== "database") return true;
           const child = await getRestore(this.env.CATALOG_DB, cid);
@@ -309,9 +311,12 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
         if (c === "database") {
           // A database stage that failed after its swap kept the tables it replaced (renamed aside): the safety
           // snapshot is back now, so they go.
-          await step.do("drop tables the failed stage set aside", DATA_STEP, () =>
-            dropReplaced(this.env.OIDC_DB, `rs_${id.slice(3)}_database`),
-          );
+          for (let n = 1; ; n++) {
+            const c = await step.do(`drop tables the failed stage set aside ${n}`, DATA_STEP, () =>
+              cleanUpSwap(this.env.OIDC_DB, `rs_${id.slice(3)}_database`, { maxCalls: SWAP_STEP_CALLS, abandon: true }),
+            );
+            if (c.done) break;
+          }
         }
         await note(`rolled back ${c} from safety snapshot ${safety[c]} (${rid}) and checked it`);
       }

@@ -1,10 +1,5 @@
 import { ident } from "../db/sql";
-
-interface ForeignKey {
-  child: string;
-  parent: string;
-  columns: string[];
-}
+import { type ForeignKey, foreignKeys, parentsFirst } from "./table-order";
 
 export interface DropPlan {
   /** Tables in the order to drop them: each before the tables it references. */
@@ -38,22 +33,39 @@ export async function planDrops(db: D1Database, tables: string[]): Promise<DropP
   return { order, lookupIndexes };
 }
 
-async function foreignKeys(db: D1Database, tables: string[]): Promise<ForeignKey[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT m.name AS child, f.id AS id, f.seq AS seq, f."table" AS parent, f."from" AS col
-       FROM sqlite_master m, pragma_foreign_key_list(m.name) f
-       WHERE m.type = 'table' AND m.name IN (SELECT value FROM json_each(?)) ORDER BY m.name, f.id, f.seq`,
-    )
-    .bind(JSON.stringify(tables))
-    .all<{ child: string; id: number; seq: number; parent: string; col: string }>();
-  const byKey = new Map<string, ForeignKey>();
-  for (const r of results) {
-    const key = `${r.child}\u0000${r.id}`;
-    if (!byKey.has(key)) byKey.set(key, { child: r.child, parent: r.parent, columns: [] });
-    byKey.get(key)!.columns.push(r.col);
+/**
+ * Drops tables one D1 call at a time, children before parents, so no call grows with the number of tables and a
+ * table nothing references any more is dropped without SQLite's implicit per-row DELETE (it only frees pages). A
+ * table that references itself, or a cycle of tables, goes in one call with planDrops' lookup indexes. Stops after
+ * `maxCalls` calls; returns what it dropped and whether tables are left.
+ */
+export async function dropTablesBounded(
+  db: D1Database,
+  tables: string[],
+  maxCalls = Number.POSITIVE_INFINITY,
+): Promise<{ dropped: number; more: boolean; longest_ms: number }> {
+  const groups = parentsFirst(tables, await foreignKeys(db, tables)).reverse();
+  let calls = 0;
+  let dropped = 0;
+  let longest = 0;
+  for (const g of groups) {
+    if (calls >= maxCalls) return { dropped, more: true, longest_ms: longest };
+    const names = g.tables.map((i) => tables[i]!);
+    const began = Date.now();
+    if (!g.cyclic) await db.prepare(`DROP TABLE IF EXISTS ${ident(names[0]!)}`).run();
+    else {
+      const plan = await planDrops(db, names);
+      await db.batch(
+        ["PRAGMA defer_foreign_keys = ON", ...plan.lookupIndexes, ...plan.order.map((t) => `DROP TABLE IF EXISTS ${ident(t)}`)].map((q) =>
+          db.prepare(q),
+        ),
+      );
+    }
+    longest = Math.max(longest, Date.now() - began);
+    calls++;
+    dropped += names.length;
   }
-  return [...byKey.values()];
+  return { dropped, more: false, longest_ms: longest };
 }
 
 /** Whether some index (or the rowid) leads with exactly these columns, so a lookup by them is not a scan. */

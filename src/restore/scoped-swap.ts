@@ -3,8 +3,16 @@ import { TRIGGER_PREFIX } from "../capture/triggers";
 import { ident } from "../db/sql";
 import { keyColumnsForUpsert, type ScopedTable } from "./scope";
 import { stageName } from "./staging";
-import type { SwapStatement } from "./swap";
 import { VerificationError } from "./verify-against-manifest";
+
+export interface SwapStatement {
+  sql: string;
+  binds?: (string | number)[];
+}
+
+export function prepareAll(db: D1Database, plan: SwapStatement[]): D1PreparedStatement[] {
+  return plan.map((s) => (s.binds ? db.prepare(s.sql).bind(...s.binds) : db.prepare(s.sql)));
+}
 
 /**
  * Statements that put the scoped rows of each table back as they were in the backup, in one transaction, without

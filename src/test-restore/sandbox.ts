@@ -2,7 +2,7 @@ import type { SessionManifest } from "../../schemas/sessions";
 import { sessionStub } from "../sessions/objects";
 import { ident } from "../db/sql";
 import type { Env } from "../env";
-import { planDrops } from "../restore/drop-plan";
+import { dropTablesBounded } from "../restore/drop-plan";
 import type { Repository } from "../repo/repository";
 import { mapLimit } from "../sessions/limit";
 import { readSessionSegment } from "../sessions/restore-sessions";
@@ -12,7 +12,10 @@ import { readSessionSegment } from "../sessions/restore-sessions";
  * RESTORE_TARGET_BUCKET) and `sandbox:` session objects: the function signatures take nothing else.
  */
 
-/** Drops every table, view and trigger in the sandbox database (children before parents), in one transaction. */
+/**
+ * Drops every table, view and trigger in the sandbox database: views and triggers in one call, then the tables one
+ * call each, children before parents (src/restore/drop-plan.ts), so no call grows with the sandbox's size.
+ */
 export async function clearSandboxDatabase(db: D1Database): Promise<number> {
   const { results } = await db
     .prepare(
@@ -20,14 +23,9 @@ export async function clearSandboxDatabase(db: D1Database): Promise<number> {
     )
     .all<{ type: string; name: string }>();
   const tables = results.filter((r) => r.type === "table").map((r) => r.name);
-  const plan = await planDrops(db, tables);
-  const sql = [
-    "PRAGMA defer_foreign_keys = ON",
-    ...results.filter((r) => r.type !== "table").map((r) => `DROP ${r.type.toUpperCase()} IF EXISTS ${ident(r.name)}`),
-    ...plan.lookupIndexes,
-    ...plan.order.map((t) => `DROP TABLE IF EXISTS ${ident(t)}`),
-  ];
-  if (results.length) await db.batch(sql.map((q) => db.prepare(q)));
+  const others = results.filter((r) => r.type !== "table");
+  if (others.length) await db.batch(others.map((r) => db.prepare(`DROP ${r.type.toUpperCase()} IF EXISTS ${ident(r.name)}`)));
+  await dropTablesBounded(db, tables);
   // AUTOINCREMENT counters of the dropped tables would otherwise linger in sqlite_sequence.
   const seq = await db.prepare("SELECT 1 AS x FROM sqlite_master WHERE name = 'sqlite_sequence'").first("x");
   if (seq) await db.prepare("DELETE FROM sqlite_sequence").run();

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
+import { SWAP_CALL_ROWS } from "../restore/swap";
 
 /**
  * How many steps a Workflow instance may take: the platform's limit (10,000 by default, up to 25,000 with
@@ -16,6 +17,10 @@ export const VERIFY_STEP_BYTES = 64 << 20;
 export const REPLAY_SEGMENTS_PER_STEP = 50;
 /** Changes one replay step applies at most: a step ends after the segment that passes it. */
 export const REPLAY_CHANGES_PER_STEP = 50_000;
+/** D1 calls one swap step makes at most (each is bounded: src/restore/swap.ts). */
+export const SWAP_STEP_CALLS = 25;
+/** The fewest bytes one swap fill call copies: SWAP_CALL_ROWS rows of a small row (64 bytes). */
+const SWAP_CALL_MIN_BYTES = SWAP_CALL_ROWS * 64;
 /** The steps a database restore takes besides loading, verifying and replaying: reading, staging, notes, swap, checks. */
 const RESTORE_FIXED_STEPS = 24;
 
@@ -38,13 +43,16 @@ export interface DatabaseRestoreShape {
 
 /**
  * The steps a database restore takes at most, from its shape: grows with the data (about one step per 32 MB of rows
- * and per 64 MB verified) and with the change log (one step per REPLAY_SEGMENTS_PER_STEP segments), not per row.
+ * loaded, per 64 MB verified and per 80 MB swapped) and with the change log (one step per REPLAY_SEGMENTS_PER_STEP segments), not per row.
  */
 export function databaseRestoreSteps(s: DatabaseRestoreShape): number {
   const load = Math.ceil(s.chunks / LOAD_STEP_CHUNKS);
   const verify = Math.ceil(s.raw_bytes / VERIFY_STEP_BYTES) + s.tables;
   const replay = s.segments ? Math.ceil(s.segments / REPLAY_SEGMENTS_PER_STEP) + 2 : 0;
-  return RESTORE_FIXED_STEPS + load + verify + replay;
+  // The swap's fill calls, twice over (a rollback copies the target's own rows back), and one drop per table set aside.
+  const fillCalls = Math.ceil(s.raw_bytes / SWAP_CALL_MIN_BYTES) + 2 * s.tables;
+  const swap = 2 * Math.ceil(fillCalls / SWAP_STEP_CALLS) + Math.ceil((3 * s.tables) / SWAP_STEP_CALLS);
+  return RESTORE_FIXED_STEPS + load + verify + replay + swap;
 }
 
 /** A plan the platform would stop halfway: refused before anything runs, with what to change. */

@@ -16,7 +16,7 @@ describe("restores never leave a target half-restored", () => {
     await using wf = await introspectWorkflow(env.DATABASE_RESTORE);
     await wf.modifyAll(async (m) => {
       await m.disableRetryDelays();
-      await m.mockStepError({ name: "swap" }, new Error("injected: D1 went away mid-restore"));
+      await m.mockStepError({ name: "swap: fill 1" }, new Error("injected: D1 went away mid-restore"));
     });
     const restore = await runRestore(backup.backup_id, "test");
     expect(restore.status).toBe("failed");
