@@ -1,8 +1,9 @@
 // npm run bench -- [--users 100000] [--import-peer] [--reseed] [--skip-workerd] [--load-seconds 60] [--rpo-seconds 180]
-//                   [--retention-days 90] [--only database|assets|sessions|capture|retention|drill]
+//                   [--retention-days 90] [--only database|assets|sessions|capture|retention|drill|memory]
 // --only runs one part and prints its figures (--retention-only is --only retention): database (backup, restores,
 // the peers), assets and sessions (inside workerd), capture (write overhead, RPO, incremental, point in time),
-// retention, drill (full-system backup and drill, a production restore and its rollback).
+// retention, drill (full-system backup and drill, a production restore and its rollback), memory (what each step kind
+// of a database backup and restore holds, run in Node under a capped heap against the same local D1 and R2).
 // Full backup and restore of the demo database through a real `wrangler dev`, against the peers measured in the
 // same run on the same database: `wrangler d1 export --local` (whole, then table by table) and the native floor
 // `sqlite3 .dump | zstd -3`. Before that, inside workerd: compression options, and R2 asset backup and restore
@@ -26,6 +27,7 @@ import { parseArgs } from "node:util";
 import { demoToken } from "./lib/demo-idp.ts";
 import { peakWorkerdMemory, startDev, type DevServer } from "./lib/dev-server.ts";
 import { applyLocalMigrations } from "./lib/local-setup.ts";
+import { ISOLATE_MB, measureStepMemory } from "./lib/step-memory.ts";
 import { seed } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -44,7 +46,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-const PARTS = ["database", "assets", "sessions", "capture", "retention", "drill"] as const;
+const PARTS = ["database", "assets", "sessions", "capture", "retention", "drill", "memory"] as const;
 type Part = (typeof PARTS)[number];
 const only = (values["retention-only"] ? "retention" : values.only) as Part | undefined;
 if (only !== undefined && !PARTS.includes(only)) {
@@ -195,6 +197,27 @@ const targetTablesBefore = Number(
     ),
   )?.[1] ?? "-1",
 );
+// --- memory per step: the step functions in Node, heap capped, against this state (before wrangler dev holds it) -------
+let stepMemory: Awaited<ReturnType<typeof measureStepMemory>> | null = null;
+if (runs("memory")) {
+  console.log(`\nMemory per step kind (Node, heap capped; the step functions of a backup and a restore, ${users} users):`);
+  stepMemory = await measureStepMemory(config, join(state, "v3"), out);
+  console.log(`  heap limit ${stepMemory.heapLimitMb} MB (the isolate's ${ISOLATE_MB} MB above the local platform proxy's own)`);
+  console.log("  step kind                        over                                          held     time   D1 (stmts)   R2   result");
+  for (const m of stepMemory.rows)
+    console.log(
+      `  ${m.kind.padEnd(32)} ${m.detail.padEnd(45)} ${m.held_mb.toFixed(1).padStart(6)} MB ${secs(m.ms).padStart(6)} s ${String(m.d1).padStart(4)} (${String(m.statements).padStart(5)}) ${String(m.r2).padStart(4)} ${(m.output_bytes / 1024).toFixed(1).padStart(6)} KiB`,
+    );
+  console.log(
+    `  limits per step: D1 calls ${Math.max(...stepMemory.rows.map((m) => m.d1))} of 1,000 (statements ${Math.max(...stepMemory.rows.map((m) => m.statements))}); R2 operations ${Math.max(...stepMemory.rows.map((m) => m.r2))} of 1,000; result ${(Math.max(...stepMemory.rows.map((m) => m.output_bytes)) / 1024).toFixed(1)} KiB of 1,024 KiB`,
+  );
+  const worst = Math.max(...stepMemory.rows.map((m) => m.held_mb));
+  console.log(`  the most any step held: ${worst.toFixed(1)} MB (target: under ${ISOLATE_MB} MB)`);
+  if (only === "memory") {
+    writeFileSync(join(root, "results-memory.json"), JSON.stringify({ users, ...stepMemory }, null, 2));
+    process.exit(0);
+  }
+}
 const haveNative = ensureTool("sqlite3", "sqlite3") && ensureTool("zstd", "zstd");
 const sqliteFile = haveNative ? oidcSqliteFile() : null;
 const dbBytes = sqliteFile ? statSync(sqliteFile).size : 0;
@@ -381,8 +404,14 @@ async function benchVaultline() {
     console.log(`    phases: ${phases.map((p, i) => `${p} ${at[i + 1] && at[i] ? secs(at[i + 1]! - at[i]!) : "?"} s`).join(", ")}`);
     // The swap's and the drops' own count of D1 calls and the longest one (each must stay far under D1's 30 s).
     for (const l of r.log as { message: string }[]) {
-      const m = /^(swapped the restored tables in|dropped the \d+ table\(s\) the restore replaced).*?(\d+) D1 calls, the longest (\d+) ms(?: \(([^)]*)\))?/.exec(l.message);
-      if (m) console.log(`    ${m[1]!.startsWith("swapped") ? "swap" : "drops"}: ${m[2]} D1 calls, the longest ${secs(Number(m[3]))} s${m[4] ? ` (${m[4]})` : ""}`);
+      const m =
+        /^(swapped the restored tables in|dropped the \d+ table\(s\) the restore replaced).*?(\d+) D1 calls, the longest (\d+) ms(?: \(([^)]*)\))?/.exec(
+          l.message,
+        );
+      if (m)
+        console.log(
+          `    ${m[1]!.startsWith("swapped") ? "swap" : "drops"}: ${m[2]} D1 calls, the longest ${secs(Number(m[3]))} s${m[4] ? ` (${m[4]})` : ""}`,
+        );
     }
     return ms;
   }

@@ -1,7 +1,7 @@
 import { openRepository } from "../src/repo/open";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { DatabaseManifest, type DatabaseSchema } from "../schemas/manifest";
-import { type ExportPosition, type ExportStepResult, exportSlice } from "../src/backup/export-tables";
+import { type ExportPosition, type ExportStepResult, exportSlice, exportStepBytes } from "../src/backup/export-tables";
 import { buildDatabaseManifest } from "../src/backup/manifest";
 import { markBackupCompleted, markBackupProgress } from "../src/catalog/backups";
 import { recordCapturePoint, segmentsBetween, setTimeTravelBookmark, toSegmentRef } from "../src/catalog/capture";
@@ -19,14 +19,6 @@ import { openRepositoryStep, recordingFailure, verifyWrittenSteps, replicateStep
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parsePayload } from "../src/workflow-kit/step-policy";
 import { FullDatabaseBackupParams } from "../schemas/workflows";
 
-/**
- * Bytes of rows one export step handles (EXPORT_STEP_MB, default 64): here about 0.5 s of D1 reads and
- * compression, far inside the 30 s CPU limit of a step, and few enough steps for a 10 GB database (about 160).
- */
-export function exportStepBytes(env: Env): number {
-  const mb = Number(env.EXPORT_STEP_MB || "64");
-  return (Number.isFinite(mb) && mb >= 1 ? mb : 64) << 20;
-}
 /**
  * Full backup of OIDC_DB: schema snapshot, bounded export slices (chunked, deduplicated, sealed),
  * read-back verification of every new object, then the manifest (the commit point), then the catalog row.
