@@ -27,45 +27,85 @@ export async function planDrops(db: D1Database, tables: string[]): Promise<DropP
     if (parentAt === undefined || childAt < parentAt) continue; // the child is gone before its parent's rows are deleted
     if (await isIndexed(db, fk.child, fk.columns)) continue;
     lookupIndexes.push(
-      `CREATE INDEX ${ident(`_vaultline_fk_${lookupIndexes.length}`)} ON ${ident(fk.child)} (${fk.columns.map(ident).join(", ")})`,
+      `CREATE INDEX IF NOT EXISTS ${ident(`_vaultline_fk_${fk.child}_${lookupIndexes.length}`)} ON ${ident(fk.child)} (${fk.columns.map(ident).join(", ")})`,
     );
   }
   return { order, lookupIndexes };
 }
 
+/** Rows one call deletes from a table that references itself, before it is dropped. */
+const DELETE_SLICE_ROWS = 50_000;
+
 /**
  * Drops tables one D1 call at a time, children before parents, so no call grows with the number of tables and a
  * table nothing references any more is dropped without SQLite's implicit per-row DELETE (it only frees pages). A
- * table that references itself, or a cycle of tables, goes in one call with planDrops' lookup indexes. Stops after
+ * table that references itself is emptied first in slices from its newest rows (children usually come after their
+ * parents), with planDrops' lookup index so each deleted row's check is a lookup; if a slice would leave a row
+ * whose parent it deleted, the rest goes in one call. A cycle of several tables goes in one call. Stops after
  * `maxCalls` calls; returns what it dropped and whether tables are left.
  */
 export async function dropTablesBounded(
   db: D1Database,
   tables: string[],
   maxCalls = Number.POSITIVE_INFINITY,
-): Promise<{ dropped: number; more: boolean; longest_ms: number }> {
+): Promise<{ dropped: number; more: boolean; calls: number; longest_ms: number }> {
   const groups = parentsFirst(tables, await foreignKeys(db, tables)).reverse();
   let calls = 0;
   let dropped = 0;
   let longest = 0;
-  for (const g of groups) {
-    if (calls >= maxCalls) return { dropped, more: true, longest_ms: longest };
-    const names = g.tables.map((i) => tables[i]!);
+  const call = async (work: () => Promise<unknown>) => {
     const began = Date.now();
-    if (!g.cyclic) await db.prepare(`DROP TABLE IF EXISTS ${ident(names[0]!)}`).run();
-    else {
-      const plan = await planDrops(db, names);
-      await db.batch(
+    await work();
+    longest = Math.max(longest, Date.now() - began);
+    calls++;
+  };
+  for (const g of groups) {
+    const names = g.tables.map((i) => tables[i]!);
+    if (!g.cyclic) {
+      if (calls >= maxCalls) return { dropped, more: true, calls, longest_ms: longest };
+      await call(() => db.prepare(`DROP TABLE IF EXISTS ${ident(names[0]!)}`).run());
+      dropped++;
+      continue;
+    }
+    const plan = await planDrops(db, names);
+    if (names.length === 1 && (await hasRowid(db, names[0]!))) {
+      const t = ident(names[0]!);
+      if (plan.lookupIndexes.length) {
+        if (calls >= maxCalls) return { dropped, more: true, calls, longest_ms: longest };
+        await call(() => db.batch(plan.lookupIndexes.map((q) => db.prepare(q))));
+      }
+      for (;;) {
+        if (calls >= maxCalls) return { dropped, more: true, calls, longest_ms: longest };
+        const left = await db.prepare(`SELECT EXISTS (SELECT 1 FROM ${t}) AS n`).first<number>("n");
+        if (!left) break;
+        try {
+          await call(() =>
+            db.batch([
+              db.prepare("PRAGMA defer_foreign_keys = ON"),
+              db.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} ORDER BY rowid DESC LIMIT ?)`).bind(DELETE_SLICE_ROWS),
+            ]),
+          );
+        } catch {
+          break; // a row referring forward: the drop below takes the rest in one call
+        }
+      }
+    }
+    if (calls >= maxCalls) return { dropped, more: true, calls, longest_ms: longest };
+    await call(() =>
+      db.batch(
         ["PRAGMA defer_foreign_keys = ON", ...plan.lookupIndexes, ...plan.order.map((t) => `DROP TABLE IF EXISTS ${ident(t)}`)].map((q) =>
           db.prepare(q),
         ),
-      );
-    }
-    longest = Math.max(longest, Date.now() - began);
-    calls++;
+      ),
+    );
     dropped += names.length;
   }
-  return { dropped, more: false, longest_ms: longest };
+  return { dropped, more: false, calls, longest_ms: longest };
+}
+
+async function hasRowid(db: D1Database, table: string): Promise<boolean> {
+  const sql = await db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").bind(table).first<string>("sql");
+  return sql !== null && !/\bWITHOUT\s+ROWID\b/i.test(sql.slice(sql.lastIndexOf(")") + 1));
 }
 
 /** Whether some index (or the rowid) leads with exactly these columns, so a lookup by them is not a scan. */

@@ -20,6 +20,8 @@ export const SwapState = z.object({
   cursor: z.string().nullable(),
   /** Rows one fill call copies, per table of the schema being built (from a sample of row sizes). */
   rows_per_call: z.array(z.number().int().positive()),
+  /** Indexes created (one call each, after the rows: a sorted build is several times faster than upkeep per row). */
+  indexes: z.number().int().default(0),
   /** Tables copied in one call because their rows refer to rows copied after them (a cycle of foreign keys). */
   whole: z.array(z.string()),
 });
