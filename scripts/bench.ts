@@ -211,6 +211,7 @@ if (runs("memory")) {
   console.log(
     `  limits per step: D1 calls ${Math.max(...stepMemory.rows.map((m) => m.d1))} of 1,000 (statements ${Math.max(...stepMemory.rows.map((m) => m.statements))}); R2 operations ${Math.max(...stepMemory.rows.map((m) => m.r2))} of 1,000; result ${(Math.max(...stepMemory.rows.map((m) => m.output_bytes)) / 1024).toFixed(1)} KiB of 1,024 KiB`,
   );
+  if (stepMemory.failed) console.log(`  FAILED ${stepMemory.failed} (the heap limit is ${stepMemory.heapLimitMb} MB)`);
   const worst = Math.max(...stepMemory.rows.map((m) => m.held_mb));
   console.log(`  the most any step held: ${worst.toFixed(1)} MB (target: under ${ISOLATE_MB} MB)`);
   if (only === "memory") {

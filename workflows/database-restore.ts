@@ -6,7 +6,7 @@ import type { Env } from "../src/env";
 import { openDatabaseManifest } from "../src/repo/open";
 import { type RestoreScope, resolveScope, type ScopedTable } from "../src/restore/scope";
 import { planScopedSwap, prepareAll, verifyScoped } from "../src/restore/scoped-swap";
-import { loadChunks } from "../src/restore/load";
+import { loadChunks, loadSteps } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
 import {
   addProgress,
@@ -46,7 +46,7 @@ interface Run {
 type Plan = {
   replica_reads: string[];
   scoped: ScopedTable[];
-  tables: { index: number; name: string; rows: number; chunks: number }[];
+  tables: { index: number; name: string; rows: number; raw_bytes?: number; chunks: number }[];
   rows: number;
 };
 
@@ -129,6 +129,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             index: s.index,
             name: s.name,
             rows: manifest.tables[s.index]!.rows,
+            raw_bytes: manifest.tables[s.index]!.raw_bytes,
             chunks: manifest.tables[s.index]!.chunks.length,
           })),
           rows: scoped.reduce((n, s) => n + manifest.tables[s.index]!.rows, 0),
@@ -159,10 +160,13 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       }),
     );
     const fromReplica = [...plan.replica_reads];
-    const work = plan.tables.flatMap((t) => Array.from({ length: t.chunks }, (_, ci) => [t.index, ci] as const));
-    for (let i = 0; i < work.length; i += LOAD_STEP_CHUNKS) {
-      const batch = work.slice(i, i + LOAD_STEP_CHUNKS);
-      const loaded = await step.do(`load ${i / LOAD_STEP_CHUNKS + 1}`, DATA_STEP, () =>
+    const steps = loadSteps(plan.tables, LOAD_STEP_CHUNKS);
+    const total = steps.reduce((n, b) => n + b.length, 0);
+    let done = 0;
+    for (const [k, batch] of steps.entries()) {
+      const before = done;
+      done += batch.length;
+      const loaded = await step.do(`load ${k + 1}`, DATA_STEP, () =>
         finalOnPermanent(async () => {
           const { repo, manifest } = await openDatabaseManifest(this.env, p.backup_id);
           await loadChunks(
@@ -171,8 +175,8 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
             batch.map(([ti, ci]) => ({ stage: stageName(id, ti), table: manifest.tables[ti]!, chunkIndex: ci })),
           );
           await markRestoreStage(this.env.CATALOG_DB, id, "load", {
-            chunks_loaded: i + batch.length,
-            chunks_total: work.length,
+            chunks_loaded: before + batch.length,
+            chunks_total: total,
             rows_total: plan.rows,
           });
           return { replica_reads: repo.replicaReads().slice(0, 20), replica_count: repo.replicaReads().length };
@@ -182,7 +186,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       if (loaded.replica_count > loaded.replica_reads.length)
         fromReplica.push(...Array(loaded.replica_count - loaded.replica_reads.length).fill(""));
     }
-    await r.note(`loaded ${work.length} chunks into staging`);
+    await r.note(`loaded ${total} chunks into staging in ${steps.length} step(s)`);
     if (fromReplica.length)
       await r.note(
         `read ${fromReplica.length} object(s) from the replica (BACKUP_REPLICA_BUCKET) because the primary could not serve them; first: ${fromReplica[0]}`,

@@ -96,11 +96,17 @@ export async function exportAssetSlice(
     const previous = base ? await base.get(obj.key) : undefined;
     if (previous) out.base_keys_seen++;
     if (previous && previous.etag === obj.etag && previous.size === obj.size) {
-      slots.push({ key: obj.key, size: obj.size, job: null, reused: { ...previous, http: httpMetadata(obj), custom: obj.customMetadata ?? {} } });
+      slots.push({
+        key: obj.key,
+        size: obj.size,
+        job: null,
+        reused: { ...previous, http: httpMetadata(obj), custom: obj.customMetadata ?? {} },
+      });
     } else {
       const weight = Math.min(obj.size, PART_BYTES);
       // Wait for the oldest copies until this one fits (settled in order, so entries keep the list's order).
-      while (slots.length && (inFlight + weight > COPY_IN_FLIGHT_BYTES || slots.length >= COPY_IN_FLIGHT_OBJECTS)) await settle(slots.shift()!);
+      while (slots.length && (inFlight + weight > COPY_IN_FLIGHT_BYTES || slots.length >= COPY_IN_FLIGHT_OBJECTS))
+        await settle(slots.shift()!);
       inFlight += weight;
       planned += obj.size;
       slots.push({ key: obj.key, size: obj.size, job: copyObject(bucket, repo, obj.key), reused: null });

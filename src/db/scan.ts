@@ -66,7 +66,9 @@ export async function scanChunks(
   const chunker = new RowChunker(limits.chunker);
   const cursorCols = spec.cursor.map((c, i) => `quote(${c}) AS c${i}`).join(", ");
   const order = spec.cursor.join(", ");
-  let pageLimit = 1000;
+  // The first page is a few rows: their size sets the next pages' (a page of 1,000 rows of 60 kB would be a 60 MB
+  // result, past D1's 50 MB and half an isolate's memory).
+  let pageLimit = 8;
   let cursor = after;
   let lastCutCursor = after;
   let bytes = 0;
@@ -99,7 +101,7 @@ export async function scanChunks(
     cursor = spec.cursor.map((_, i) => results[results.length - 1]![`c${i}`]!);
     // Aim pages at a few MB whatever the row size: D1 caps a result at 50 MB.
     const perRow = Math.max(1, pageBytes / results.length);
-    pageLimit = Math.max(20, Math.min(5000, Math.floor(PAGE_TARGET_BYTES / perRow)));
+    pageLimit = Math.max(1, Math.min(5000, Math.floor(PAGE_TARGET_BYTES / perRow)));
   }
   const last = chunker.flush();
   if (last) await emit(last);

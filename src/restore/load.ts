@@ -12,6 +12,45 @@ const STATEMENT_BYTES = 90_000;
 const INLINE_ROW_BYTES = 60_000;
 const ROWS_PER_STATEMENT = 400;
 
+/** D1 statements one load step runs at most (the platform allows 1,000 queries an invocation; a few are the catalog's). */
+export const LOAD_STEP_STATEMENTS = 800;
+
+/**
+ * The chunks each load step loads: up to `maxChunks` of them, and no more than LOAD_STEP_STATEMENTS statements by the
+ * table's average row (a table of 60 kB rows runs one statement a row, so fewer of its chunks fit a step). Returns
+ * (table index, chunk index) pairs per step, in order.
+ */
+export function loadSteps(
+  tables: { index: number; rows: number; chunks: number; raw_bytes?: number }[],
+  maxChunks: number,
+): (readonly [number, number])[][] {
+  const steps: (readonly [number, number])[][] = [];
+  let current: (readonly [number, number])[] = [];
+  let statements = 0;
+  for (const t of tables) {
+    const perChunk = statementsPerChunk(t);
+    for (let ci = 0; ci < t.chunks; ci++) {
+      if (current.length && (current.length >= maxChunks || statements + perChunk > LOAD_STEP_STATEMENTS)) {
+        steps.push(current);
+        current = [];
+        statements = 0;
+      }
+      current.push([t.index, ci] as const);
+      statements += perChunk;
+    }
+  }
+  if (current.length) steps.push(current);
+  return steps;
+}
+
+function statementsPerChunk(t: { rows: number; chunks: number; raw_bytes?: number }): number {
+  if (!t.chunks || !t.rows) return 1;
+  const rows = t.rows / t.chunks;
+  const bytes = (t.raw_bytes ?? 0) / t.chunks;
+  if ((t.raw_bytes ?? 0) / t.rows > INLINE_ROW_BYTES) return Math.ceil(rows);
+  return Math.max(1, Math.ceil(bytes / STATEMENT_BYTES), Math.ceil(rows / ROWS_PER_STATEMENT));
+}
+
 export interface ChunkLoad {
   stage: string;
   table: TableManifest;

@@ -7,9 +7,7 @@ import { copyToReplica } from "../replication/copy";
 import { replicaOf } from "../replication/replica";
 import type { Env } from "../env";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError } from "./step-policy";
-
-/** Chunks one verify step reads back. */
-export const VERIFY_STEP_CHUNKS = 48;
+import { VERIFY_STEP_CHUNKS } from "./step-budget";
 
 /**
  * Steps shared by every backup workflow: read back each object the backup wrote (exists, matches its upload

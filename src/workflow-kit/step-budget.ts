@@ -9,6 +9,8 @@ import { SWAP_CALL_ROWS } from "../restore/swap";
  */
 export const DEFAULT_STEP_LIMIT = 10_000;
 
+/** Chunks one backup verify step reads back (each written object: exists, digest, decrypts, hashes to its id). */
+export const VERIFY_STEP_CHUNKS = 48;
 /** Chunks a database restore loads per step: each is one D1 transaction of about 2 MB of rows. */
 export const LOAD_STEP_CHUNKS = 16;
 /** Row bytes a verification step re-derives and compares (staging against the manifest). */

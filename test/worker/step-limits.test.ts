@@ -7,7 +7,7 @@ import { exportSlice, EXPORT_STEP_BYTES } from "../../src/backup/export-tables";
 import { readSchema } from "../../src/db/schema";
 import { CHUNKER } from "../../src/repo/repository-config";
 import { openRepository } from "../../src/repo/open";
-import { loadChunks } from "../../src/restore/load";
+import { LOAD_STEP_STATEMENTS, loadChunks, loadSteps } from "../../src/restore/load";
 import { createStaging, stageName } from "../../src/restore/staging";
 import { beginSwap, cleanUpSwap, completeSwap, fillSwap } from "../../src/restore/swap";
 import { openDatabaseManifest } from "../../src/repo/open";
@@ -46,6 +46,44 @@ describe("one step's work is bounded by its budget", () => {
     // last of each table) a step lists at most 64 + tables of them.
     const perChunk = Math.max(...steps.filter((s) => s.chunks).map((s) => (s.out - 200) / s.chunks));
     expect((EXPORT_STEP_BYTES / CHUNKER.min + tables.length) * perChunk + 200).toBeLessThan(STEP_RESULT_BYTES / 4);
+  });
+
+  it("load steps group fewer chunks of wide rows, so a step's statements stay under the platform's queries", async () => {
+    // 2,000 rows of 60 kB: one statement a row (too wide to inline), 133 a chunk of 8 MB.
+    const wide = loadSteps([{ index: 0, rows: 2000, chunks: 15, raw_bytes: 2000 * 60_100 }], LOAD_STEP_CHUNKS);
+    expect(Math.max(...wide.map((s) => s.length))).toBeLessThanOrEqual(Math.floor(LOAD_STEP_STATEMENTS / 133));
+    expect(wide.flat()).toHaveLength(15);
+    // Rows of about 100 bytes in 2 MB chunks: 50 statements a chunk, 16 chunks a step as before.
+    const narrow = loadSteps([{ index: 0, rows: 640_000, chunks: 32, raw_bytes: 64 << 20 }], LOAD_STEP_CHUNKS);
+    expect(narrow.map((s) => s.length)).toEqual([16, 16]);
+    // And measured: loading real wide rows, a step's statements stay within its estimate.
+    const db = env.RESTORE_TARGET_DB;
+    await db.prepare("CREATE TABLE wide (id INTEGER PRIMARY KEY, v TEXT)").run();
+    for (let i = 0; i < 120; i += 20)
+      await db
+        .prepare(
+          "WITH RECURSIVE n(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM n WHERE x < ?) INSERT INTO wide SELECT x, hex(randomblob(30050)) FROM n",
+        )
+        .bind(i + 1, i + 20)
+        .run();
+    const m = newMeter();
+    const repo = await openRepository(env);
+    const { tables } = await readSchema(db);
+    const t = tables.find((x) => x.name === "wide")!;
+    const slice = await exportSlice(db, repo, [t], { table: 0, after: null }, EXPORT_STEP_BYTES);
+    const chunks = slice.tables[0]!.chunks;
+    const manifest = { name: "wide", rows: 120, raw_bytes: slice.raw_bytes, checksum: "0".repeat(64), chunks };
+    await createStaging(db, "rs_wide", [t]);
+    for (const step of loadSteps([{ index: 0, rows: 120, chunks: chunks.length, raw_bytes: slice.raw_bytes }], LOAD_STEP_CHUNKS)) {
+      resetMeter(m);
+      await loadChunks(
+        meteredD1(db, m),
+        repo,
+        step.map(([, ci]) => ({ stage: stageName("rs_wide", 0), table: manifest, chunkIndex: ci })),
+      );
+      expect(m.statements).toBeLessThanOrEqual(LOAD_STEP_STATEMENTS);
+      expect(m.statements).toBeGreaterThanOrEqual(step.reduce((n, [, ci]) => n + chunks[ci]!.rows, 0)); // a statement a row
+    }
   });
 
   it("load, fill and drop steps: a fixed number of D1 calls each, and a small result", async () => {

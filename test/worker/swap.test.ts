@@ -11,7 +11,7 @@ describe("replacing a populated target", () => {
     for (const child of ["refresh_tokens", "authorization_codes", "consents", "auth_events"]) expect(at(child)).toBeLessThan(at("users"));
     for (const child of ["refresh_tokens", "authorization_codes", "consents"]) expect(at(child)).toBeLessThan(at("oauth_clients"));
     // refresh_tokens.parent_id references refresh_tokens and has no index; user_id is covered by refresh_tokens_user.
-    expect(plan.lookupIndexes).toEqual([`CREATE INDEX "_vaultline_fk_0" ON "refresh_tokens" ("parent_id")`]);
+    expect(plan.lookupIndexes).toEqual([`CREATE INDEX IF NOT EXISTS "_vaultline_fk_refresh_tokens_0" ON "refresh_tokens" ("parent_id")`]);
   });
 
   it("restores over tables that reference each other in a cycle", async () => {
