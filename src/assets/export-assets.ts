@@ -3,7 +3,7 @@ import { toHex } from "../repo/bytes";
 import { writeSegment } from "../repo/index-segment";
 import type { Repository } from "../repo/repository";
 import type { IndexLookup } from "./index-lookup";
-import { PART_BYTES, streamParts } from "./parts";
+import { streamParts } from "./parts";
 
 export interface AssetSliceResult {
   /** The last key this slice covered; the next slice lists after it. Null when the bucket is done. */
@@ -23,12 +23,6 @@ export interface AssetSliceResult {
 }
 
 const LIST_LIMIT = 1000;
-/** Object bytes being copied at once (each object counts at most one part): 3 parts' worth, about 24 MiB. */
-const COPY_IN_FLIGHT_BYTES = 3 * PART_BYTES;
-/** And at most this many objects (listed ones waiting included), so small objects do not open hundreds of reads. */
-const COPY_IN_FLIGHT_OBJECTS = 8;
-
-type Copied = NonNullable<Awaited<ReturnType<typeof copyObject>>>;
 
 /**
  * One bounded slice of an asset backup: objects after `after` in key order, until a list page ends or
@@ -61,24 +55,20 @@ export async function exportAssetSlice(
     include: ["httpMetadata", "customMetadata"],
     ...(after ? { startAfter: after } : {}),
   });
-  // Objects are copied a few at a time (their reads, hashing, sealing and writes overlap), in list order, with at
-  // most COPY_IN_FLIGHT_BYTES of them in flight: an object holds one part (up to PART_BYTES) while it streams.
-  const slots: { key: string; size: number; job: Promise<Copied | null> | null; reused: AssetEntry | null }[] = [];
-  let inFlight = 0;
-  let planned = 0;
   const entries: AssetEntry[] = [];
   let last: string | null = null;
-  const settle = async (slot: (typeof slots)[number]) => {
+  for (const obj of page.objects) {
+    const previous = base ? await base.get(obj.key) : undefined;
+    if (previous) out.base_keys_seen++;
     let entry: AssetEntry;
-    if (slot.reused) {
-      entry = slot.reused;
+    if (previous && previous.etag === obj.etag && previous.size === obj.size) {
+      entry = { ...previous, http: httpMetadata(obj), custom: obj.customMetadata ?? {} };
       out.reused_objects++;
     } else {
-      const copied = await slot.job!;
-      inFlight -= Math.min(slot.size, PART_BYTES);
+      const copied = await copyObject(bucket, repo, obj.key);
       if (!copied) {
-        last = slot.key; // deleted between list and get: not part of this point in time
-        return;
+        last = obj.key; // deleted between list and get: not part of this point in time
+        continue;
       }
       entry = copied.entry;
       out.written.push(...copied.written);
@@ -89,30 +79,9 @@ export async function exportAssetSlice(
     entries.push(entry);
     out.objects++;
     out.bytes += entry.size;
-    last = slot.key;
-  };
-  for (const obj of page.objects) {
-    if (planned >= budgetBytes) break;
-    const previous = base ? await base.get(obj.key) : undefined;
-    if (previous) out.base_keys_seen++;
-    if (previous && previous.etag === obj.etag && previous.size === obj.size) {
-      slots.push({
-        key: obj.key,
-        size: obj.size,
-        job: null,
-        reused: { ...previous, http: httpMetadata(obj), custom: obj.customMetadata ?? {} },
-      });
-    } else {
-      const weight = Math.min(obj.size, PART_BYTES);
-      // Wait for the oldest copies until this one fits (settled in order, so entries keep the list's order).
-      while (slots.length && (inFlight + weight > COPY_IN_FLIGHT_BYTES || slots.length >= COPY_IN_FLIGHT_OBJECTS))
-        await settle(slots.shift()!);
-      inFlight += weight;
-      planned += obj.size;
-      slots.push({ key: obj.key, size: obj.size, job: copyObject(bucket, repo, obj.key), reused: null });
-    }
+    last = obj.key;
+    if (out.copied_bytes >= budgetBytes) break;
   }
-  while (slots.length) await settle(slots.shift()!);
   const finishedPage = last === (page.objects.at(-1)?.key ?? null);
   out.next = finishedPage && !page.truncated ? null : (last ?? after);
   const segment = await writeSegment(repo, entries, (e) => e.key);

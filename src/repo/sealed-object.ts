@@ -16,15 +16,27 @@ export const ObjectKind = { chunk: 1, manifest: 2, segment: 3, audit: 4, report:
 export type ObjectKind = (typeof ObjectKind)[keyof typeof ObjectKind];
 const Compression = { none: 0, brotli: 1 } as const;
 
+/** Bytes above which a sample decides whether compressing is worth it, and the sample's size. */
+const SAMPLE_ABOVE = 256 << 10;
+const SAMPLE_BYTES = 64 << 10;
+
+/** Whether the content compresses: small content is simply tried; large content by a sample from its middle. */
+function worthCompressing(plaintext: Uint8Array): boolean {
+  if (plaintext.length <= SAMPLE_ABOVE) return true;
+  const at = Math.floor((plaintext.length - SAMPLE_BYTES) / 2);
+  return compress(plaintext.subarray(at, at + SAMPLE_BYTES)).length < SAMPLE_BYTES * 0.95;
+}
+
 export async function seal(key: DataKey, kind: ObjectKind, name: string, plaintext: Uint8Array): Promise<Uint8Array> {
   const header = new Uint8Array(HEADER_BYTES);
   header.set(MAGIC, 0);
   header[4] = kind;
   header.set(fromHex(key.id), 6);
   header.set(crypto.getRandomValues(new Uint8Array(12)), 22);
-  // Already-compressed content (images, archives) is stored as it is: compressing it again only costs time.
-  const packed = compress(plaintext);
-  const body = packed.length < plaintext.length * 0.95 ? packed : plaintext;
+  // Already-compressed content (images, archives) is stored as it is: compressing it again only costs time. A large
+  // object is tried on a sample first, so an incompressible one is not compressed in full only to be thrown away.
+  const packed = worthCompressing(plaintext) ? compress(plaintext) : null;
+  const body = packed && packed.length < plaintext.length * 0.95 ? packed : plaintext;
   header[5] = body === packed ? Compression.brotli : Compression.none;
   const ct = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv: header.subarray(22, 34), additionalData: concatBytes(header, utf8.encode(name)) },

@@ -34,6 +34,9 @@ function failingAt(db: D1Database, n: number): { db: D1Database; batches: () => 
 async function addForwardReferences(db: D1Database): Promise<void> {
   await db.batch([
     db.prepare("CREATE TABLE nodes (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES nodes(id), label TEXT)"),
+    // No rowid to slice by: a rollback rebuilds it in one call.
+    db.prepare("CREATE TABLE settings (k TEXT PRIMARY KEY, v) WITHOUT ROWID"),
+    db.prepare("INSERT INTO settings VALUES ('a', 1), ('b', x'00ff'), ('c', 'three')"),
     db.prepare("PRAGMA defer_foreign_keys = ON"),
     ...Array.from({ length: 20 }, (_, i) =>
       db.prepare("INSERT INTO nodes VALUES (?, ?, ?)").bind(i + 1, i < 19 ? 20 - i : null, `node ${i + 1}`),
