@@ -8,16 +8,8 @@ import { type RestoreScope, resolveScope, type ScopedTable } from "../src/restor
 import { planScopedSwap, prepareAll, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks, loadSteps } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
-import {
-  addProgress,
-  beginSwap,
-  cleanUpSwap,
-  completeSwap,
-  fillSwap,
-  rollbackSwap,
-  type SwapProgress,
-  swapInProgress,
-} from "../src/restore/swap";
+import { beginSwap, cleanUpSwap, completeSwap, fillSwap, rollbackSwap, swapInProgress } from "../src/restore/swap";
+import { addProgress, type SwapProgress } from "../src/restore/swap-calls";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { resumeCapture } from "../src/capture/resume";

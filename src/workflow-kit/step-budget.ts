@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
-import { SWAP_CALL_ROWS } from "../restore/swap";
+import { SWAP_CALL_ROWS } from "../restore/swap-calls";
 
 /**
  * How many steps a Workflow instance may take: the platform's limit (10,000 by default, up to 25,000 with

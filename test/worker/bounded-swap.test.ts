@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { openDatabaseManifest } from "../../src/repo/open";
 import { loadChunks } from "../../src/restore/load";
 import { createStaging, stageName } from "../../src/restore/staging";
-import { beginSwap, cleanUpSwap, completeSwap, fillSwap, rollbackSwap, type SwapOptions } from "../../src/restore/swap";
+import { beginSwap, cleanUpSwap, completeSwap, fillSwap, rollbackSwap } from "../../src/restore/swap";
+import type { SwapOptions } from "../../src/restore/swap-calls";
 import { env, migrate, runBackup, seedWithEdgeCases, snapshot, userTables } from "./helpers";
 
 /** Small slices, so even a small database takes many calls. */
