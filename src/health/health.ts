@@ -54,9 +54,12 @@ export async function healthReport(env: Env, now = Date.now()) {
       "GET /admin/backup/list?status=failed shows each error; a retry: POST /admin/backup/create",
     );
 
-  // Each backup type against its schedule, read by a cron library: overdue when the run due last (more than the
-  // grace period ago) has not completed since. Before the catalog existed nothing was due: a fresh install waits.
+  // Each backup type against its schedule, read by a cron library: overdue when the last run due more than the
+  // grace period ago has not completed since. Before the catalog existed nothing was due: a fresh install waits.
   const due = backupDueTimes(env.BACKUP_SCHEDULES, now);
+  // The run that was due more than the grace period ago: the one a success must follow. (The run due last may still
+  // be inside its grace period while the one before it was missed as well.)
+  const dueBeforeGrace = backupDueTimes(env.BACKUP_SCHEDULES, now - GRACE_MS);
   const installedAt = await catalogCreatedAt(db);
   const last_success: Record<
     string,
@@ -65,8 +68,9 @@ export async function healthReport(env: Env, now = Date.now()) {
   for (const [type, d] of Object.entries(due)) {
     const at = await lastCompletedOfType(db, type);
     const lastOk = at ? Date.parse(at) : null;
-    const dueSinceInstall = d.last_due !== null && (installedAt === null || d.last_due >= installedAt);
-    const overdue = dueSinceInstall && now - d.last_due! > GRACE_MS && (lastOk === null || lastOk < d.last_due!);
+    const mustFollow = dueBeforeGrace[type]?.last_due ?? null;
+    const dueSinceInstall = mustFollow !== null && (installedAt === null || mustFollow >= installedAt);
+    const overdue = dueSinceInstall && (lastOk === null || lastOk < mustFollow!);
     last_success[type] = {
       at,
       expected_every_hours: d.every_ms ? Math.round((d.every_ms / HOUR) * 10) / 10 : null,
