@@ -8,23 +8,18 @@ import { type RestoreScope, resolveScope, type ScopedTable } from "../src/restor
 import { planScopedSwap, prepareAll, verifyScoped } from "../src/restore/scoped-swap";
 import { loadChunks, loadSteps } from "../src/restore/load";
 import { createStaging, dropStaging, stageName } from "../src/restore/staging";
-import { beginSwap, cleanUpSwap, completeSwap, fillSwap, rollbackSwap, swapInProgress } from "../src/restore/swap";
+import { beginSwap, completeSwap, fillSwap, rollbackSwap, swapInProgress } from "../src/restore/swap";
 import { addProgress, type SwapProgress } from "../src/restore/swap-calls";
 import { type VerifyPosition, verifySlice, verifyTargetShape } from "../src/restore/verify-against-manifest";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
+import { cleanUpSwapSteps, swapSteps } from "../src/workflow-kit/swap-steps";
 import { resumeCapture } from "../src/capture/resume";
 import { fullBackupAfterBreak } from "../src/capture/after-break";
 import { ident } from "../src/db/sql";
 import { replayedSequences, replaySegments } from "../src/restore/replay";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { DatabaseRestoreParams } from "../schemas/workflows";
-import {
-  checkStepBudget,
-  databaseRestoreSteps,
-  LOAD_STEP_CHUNKS,
-  SWAP_STEP_CALLS,
-  VERIFY_STEP_BYTES,
-} from "../src/workflow-kit/step-budget";
+import { checkStepBudget, databaseRestoreSteps, LOAD_STEP_CHUNKS, VERIFY_STEP_BYTES } from "../src/workflow-kit/step-budget";
 import { replaySegmentCount } from "../src/restore/replay";
 import { checkRestoreFits, restoredBytes } from "../src/restore/size-limit";
 
@@ -249,13 +244,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       }),
     );
     const total: SwapProgress = { ...begun, done: false };
-    for (let n = 1; ; n++) {
-      const filled = await step.do(`swap: fill ${n}`, DATA_STEP, () =>
-        finalOnPermanent(() => fillSwap(this.target(r), id, { maxCalls: SWAP_STEP_CALLS })),
-      );
-      addProgress(total, filled);
-      if (filled.done) break;
-    }
+    addProgress(total, (await swapSteps(step, "swap: fill", (maxCalls) => fillSwap(this.target(r), id, { maxCalls }))).total);
     const completed = await step.do("swap: complete", DATA_STEP, () => finalOnPermanent(() => completeSwap(this.target(r), id)));
     addProgress(total, completed);
     await r.note(
@@ -274,20 +263,13 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     try {
       const begun = await step.do("swap begun?", DATA_STEP, () => swapInProgress(this.target(r), r.id));
       if (!begun) return true;
-      const total: SwapProgress = { done: false, calls: 0, longest_ms: 0, longest: "" };
-      for (let n = 1; !total.done; n++) {
-        const back = await step.do(`roll back swap ${n}`, DATA_STEP, () =>
-          finalOnPermanent(() => rollbackSwap(this.target(r), r.id, { maxCalls: SWAP_STEP_CALLS })),
-        );
-        addProgress(total, back);
-        total.done = back.done;
-      }
+      const { total } = await swapSteps(step, "roll back swap", (maxCalls) => rollbackSwap(this.target(r), r.id, { maxCalls }));
       await step.do("record rollback", CATALOG_STEP, () => markRestoreStage(this.env.CATALOG_DB, r.id, "rolled back", null));
       await r.note(
         `rolled the swap back: the target's own tables rebuilt from the copies set aside (${total.calls} D1 calls, the longest ${total.longest_ms} ms)`,
         "warn",
       );
-      await this.cleanUp(step, r, "drop what the rollback set aside");
+      await cleanUpSwapSteps(step, "drop what the rollback set aside", this.target(r), r.id);
       return true;
     } catch (e) {
       const err = parseError(e);
@@ -297,18 +279,6 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
       );
       return false;
     }
-  }
-
-  /** Drops the tables a swap set aside and its staging, a bounded number per step; answers how many it replaced. */
-  private async cleanUp(step: WorkflowStep, r: Run, name: string): Promise<SwapProgress & { replaced: number }> {
-    const total = { done: false, calls: 0, longest_ms: 0, longest: "", replaced: -1 };
-    for (let n = 1; !total.done; n++) {
-      const c = await step.do(`${name} ${n}`, DATA_STEP, () => cleanUpSwap(this.target(r), r.id, { maxCalls: SWAP_STEP_CALLS }));
-      if (total.replaced < 0) total.replaced = c.replaced;
-      addProgress(total, c);
-      total.done = c.done;
-    }
-    return total;
   }
 
   /** The target after the swap: every schema object and row count (whole database), or the scope's rows value for value. */
@@ -354,7 +324,7 @@ export class DatabaseRestoreWorkflow extends WorkflowEntrypoint<Env, DatabaseRes
     );
     if (scope.kind === "full") {
       // The target is restored and verified; the tables it replaced are dropped now, off the critical path.
-      const dropped = await this.cleanUp(step, r, "drop replaced tables");
+      const dropped = await cleanUpSwapSteps(step, "drop replaced tables", this.target(r), id);
       if (dropped.replaced)
         await r.note(
           `dropped the ${dropped.replaced} table(s) the restore replaced, and staging: ${dropped.calls} D1 calls, the longest ${dropped.longest_ms} ms`,

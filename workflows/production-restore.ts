@@ -8,8 +8,7 @@ import { getTestRestore, passingTestRestore } from "../src/catalog/test-restores
 import type { Env } from "../src/env";
 import { ConflictError } from "../src/errors";
 import { startComponentRestore } from "../src/restore/start";
-import { cleanUpSwap } from "../src/restore/swap";
-import { SWAP_STEP_CALLS } from "../src/workflow-kit/step-budget";
+import { cleanUpSwapSteps } from "../src/workflow-kit/swap-steps";
 import { startTestRestore } from "../src/test-restore/start";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
@@ -311,12 +310,9 @@ export class ProductionRestoreWorkflow extends WorkflowEntrypoint<Env, Productio
         if (c === "database") {
           // A database stage that failed after its swap kept the tables it replaced (renamed aside): the safety
           // snapshot is back now, so they go.
-          for (let n = 1; ; n++) {
-            const c = await step.do(`drop tables the failed stage set aside ${n}`, DATA_STEP, () =>
-              cleanUpSwap(this.env.OIDC_DB, `rs_${id.slice(3)}_database`, { maxCalls: SWAP_STEP_CALLS, abandon: true }),
-            );
-            if (c.done) break;
-          }
+          await cleanUpSwapSteps(step, "drop tables the failed stage set aside", this.env.OIDC_DB, `rs_${id.slice(3)}_database`, {
+            abandon: true,
+          });
         }
         await note(`rolled back ${c} from safety snapshot ${safety[c]} (${rid}) and checked it`);
       }

@@ -48,13 +48,16 @@ export class UnsupportedSchemaError extends VaultlineError {
   }
 }
 
+/** Whether a table's CREATE statement makes it WITHOUT ROWID (table options follow the column list's closing parenthesis). */
+export function isWithoutRowid(createSql: string): boolean {
+  return /\bWITHOUT\s+ROWID\b/i.test(createSql.slice(createSql.lastIndexOf(")") + 1));
+}
+
 async function describeTable(db: D1Database, name: string, sql: string): Promise<TableInfo> {
   const { results } = await db.prepare(`SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid`).bind(name).all<ColumnRow>();
   const columns = results.map((c) => ({ name: c.name, type: c.type ?? "", pk: c.pk }));
   const pkCols = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
-  // Table options (WITHOUT ROWID, STRICT) follow the closing parenthesis of the column list.
-  const withoutRowid = /\bWITHOUT\s+ROWID\b/i.test(sql.slice(sql.lastIndexOf(")") + 1));
-  if (withoutRowid) {
+  if (isWithoutRowid(sql)) {
     return { name, mode: "pk", rowidColumn: false, columns, keyColumns: pkCols.map((c) => c.name) };
   }
   // An INTEGER PRIMARY KEY column is the rowid itself; any other ordinary table keeps its rowid as an extra value.

@@ -1,5 +1,6 @@
+import { isWithoutRowid } from "../db/schema";
 import { ident } from "../db/sql";
-import { type ForeignKey, foreignKeys, parentsFirst } from "./table-order";
+import { foreignKeys, parentsFirst } from "./table-order";
 
 export interface DropPlan {
   /** Tables in the order to drop them: each before the tables it references. */
@@ -18,7 +19,10 @@ export interface DropPlan {
 export async function planDrops(db: D1Database, tables: string[]): Promise<DropPlan> {
   if (!tables.length) return { order: [], lookupIndexes: [] };
   const fks = await foreignKeys(db, tables);
-  const order = childrenFirst(tables, fks);
+  // Each table before the tables it references; the tables of a cycle together.
+  const order = parentsFirst(tables, fks)
+    .reverse()
+    .flatMap((g) => g.tables.map((i) => tables[i]!));
   const position = new Map(order.map((t, i) => [t.toLowerCase(), i]));
   const lookupIndexes: string[] = [];
   for (const fk of fks) {
@@ -105,7 +109,7 @@ export async function dropTablesBounded(
 
 async function hasRowid(db: D1Database, table: string): Promise<boolean> {
   const sql = await db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").bind(table).first<string>("sql");
-  return sql !== null && !/\bWITHOUT\s+ROWID\b/i.test(sql.slice(sql.lastIndexOf(")") + 1));
+  return sql !== null && !isWithoutRowid(sql);
 }
 
 /** Whether some index (or the rowid) leads with exactly these columns, so a lookup by them is not a scan. */
@@ -132,26 +136,4 @@ async function isIndexed(db: D1Database, table: string, columns: string[]): Prom
     leading.get(r.idx)!.push((r.col ?? "").toLowerCase());
   }
   return [...leading.values()].some((cols) => cols.length >= want.size && cols.slice(0, want.size).every((c) => want.has(c)));
-}
-
-/** Each table before the tables it references; a cycle (rare) keeps its original order. */
-function childrenFirst(tables: string[], fks: ForeignKey[]): string[] {
-  const childrenOf = new Map<string, Set<string>>();
-  for (const fk of fks) {
-    if (fk.child === fk.parent) continue;
-    const parent = tables.find((t) => t.toLowerCase() === fk.parent.toLowerCase());
-    if (!parent) continue;
-    if (!childrenOf.has(parent)) childrenOf.set(parent, new Set());
-    childrenOf.get(parent)!.add(fk.child);
-  }
-  const order: string[] = [];
-  const left = new Set(tables);
-  while (left.size) {
-    const ready = [...left].filter((t) => ![...(childrenOf.get(t) ?? [])].some((c) => left.has(c)));
-    for (const t of ready.length ? ready : [...left]) {
-      order.push(t);
-      left.delete(t);
-    }
-  }
-  return order;
 }

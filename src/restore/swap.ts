@@ -40,7 +40,7 @@ import { foreignKeys, parentsFirst } from "./table-order";
  * aside, one table per call.
  */
 
-/** Step 1. Returns false when the journal shows it already ran (a retried step). */
+/** Step 1. Does nothing when the journal shows it already ran (a retried step). */
 export async function beginSwap(db: D1Database, restoreId: string, build: DatabaseSchema, o: SwapOptions = {}): Promise<SwapProgress> {
   if (await readJournal(db, restoreId)) return progress(true);
   const live = await readSchema(db, build.excluded);
@@ -85,11 +85,9 @@ export async function fillSwap(db: D1Database, restoreId: string, o: SwapOptions
   while (out.calls < maxCalls) {
     const group = state.order[state.group];
     if (!group) {
-      const indexes = createObjects(j.build, ["index"]);
-      if (state.indexes < indexes.length) {
-        const sql = indexes[state.indexes]!;
-        const name = j.build.objects.filter((o) => o.type === "index")[state.indexes]!.name;
-        await copyCall(db, restoreId, state, `index ${name}`, [sql], [], out, (s) => {
+      const index = indexesOf(j.build)[state.indexes];
+      if (index) {
+        await copyCall(db, restoreId, state, `index ${index.name}`, [index.sql], [], out, (s) => {
           s.indexes++;
         });
         continue;
@@ -152,15 +150,14 @@ export async function fillSwap(db: D1Database, restoreId: string, o: SwapOptions
       );
     }
   }
-  return { ...out, done: !state.order[state.group] && state.indexes >= j.build.objects.filter((o) => o.type === "index").length };
+  return { ...out, done: filled(state, j.build) };
 }
 
 /** Step 3 (either direction): triggers, views, counters; the direction is done. */
 export async function completeSwap(db: D1Database, restoreId: string): Promise<SwapProgress> {
   const j = await journalOrThrow(db, restoreId);
   if (j.state.phase === "done") return progress(true);
-  if ((j.build.tables.length && j.state.order[j.state.group]) || j.state.indexes < j.build.objects.filter((o) => o.type === "index").length)
-    throw new Error(`swap ${restoreId}: rows are still being copied`);
+  if (!filled(j.state, j.build)) throw new Error(`swap ${restoreId}: rows are still being copied`);
   const sql = [
     "PRAGMA defer_foreign_keys = ON",
     // Triggers after the rows, so none fired on them; views last.
@@ -228,7 +225,7 @@ export async function cleanUpSwap(
   db: D1Database,
   restoreId: string,
   o: SwapOptions & { abandon?: boolean } = {},
-): Promise<SwapProgress & { dropped: number; replaced: number }> {
+): Promise<SwapProgress & { replaced: number }> {
   const j = await readJournal(db, restoreId);
   if (j && j.state.phase !== "done" && !o.abandon) {
     throw new VaultlineError("swap_in_progress", `the swap of restore ${restoreId} is half done: roll it back before cleaning up`, 409);
@@ -251,9 +248,19 @@ export async function cleanUpSwap(
     calls: r.calls,
     longest_ms: r.longest_ms,
     longest: "drop a table set aside",
-    dropped: r.dropped,
     replaced: results.filter((x) => x.name.startsWith(prefixes[0]!)).length,
   };
+}
+
+/** The schema's indexes, in the order the fill creates them. */
+function indexesOf(schema: DatabaseSchema): DatabaseSchema["objects"] {
+  return schema.objects.filter((o) => o.type === "index");
+}
+
+/** Whether every table's rows and every index are in (the key order is computed on the first fill call). */
+function filled(state: SwapState, build: DatabaseSchema): boolean {
+  const rowsIn = build.tables.length === 0 || (state.order.length > 0 && !state.order[state.group]);
+  return rowsIn && state.indexes >= indexesOf(build).length;
 }
 
 /** Whether a swap was begun and not finished (so the target holds a half-built database until it is rolled back). */
