@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AssetSelection, DatabaseSelection, SessionSelection } from "./api";
 import { ReplayPlan } from "./capture";
+import { SessionFeedReplay } from "./sessions";
 import { ProviderProfile } from "./provider";
 
 /**
@@ -71,6 +72,8 @@ export const SessionRestoreOptions = z.strictObject({
   skip_expired: z.boolean(),
   /** Restored objects are named prefix + original name ("" for production; a sandbox prefix for tests). */
   name_prefix: z.string().max(100),
+  /** A restore to an instant: the change feed's segments applied over the base backup (docs/SESSIONS.md). */
+  feed: SessionFeedReplay.optional(),
 });
 export const SessionRestoreParams = SessionRestoreOptions.extend(RestoreIds);
 

@@ -12,7 +12,7 @@ import { evaluatePolicy } from "../src/retention/policy";
 import { finishRun, type RetentionReport, startRun } from "../src/retention/runs";
 import { recordStorageSample } from "../src/retention/storage";
 import { tierPage } from "../src/retention/tiers";
-import { pruneSegments } from "../src/retention/segments";
+import { pruneFeedSegments, pruneSegments } from "../src/retention/segments";
 import { Layout } from "../src/repo/layout";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { RetentionParams } from "../schemas/workflows";
@@ -76,6 +76,9 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
       // The change log before the oldest kept base serves no restore any more.
       report.change_log = await step.do("prune change log", DATA_STEP, () =>
         finalOnPermanent(async () => pruneSegments(this.env, (await currentPolicy(this.env)).policy.min_retention_days)),
+      );
+      report.session_feed = await step.do("prune session feed", DATA_STEP, () =>
+        finalOnPermanent(async () => pruneFeedSegments(this.env, (await currentPolicy(this.env)).policy.min_retention_days)),
       );
 
       const pending = await step.do("phase two: ready?", CATALOG_STEP, () => pendingCollection(this.env.CATALOG_DB));

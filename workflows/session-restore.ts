@@ -3,6 +3,8 @@ import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { Env } from "../src/env";
 import { openSessionManifest } from "../src/repo/open";
 import { restoreSessionSegment } from "../src/sessions/restore-sessions";
+import { replayFeedStep } from "../src/sessions/replay-feed";
+import { openRepository } from "../src/repo/open";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { SessionRestoreParams } from "../schemas/workflows";
@@ -48,6 +50,7 @@ export class SessionRestoreWorkflow extends WorkflowEntrypoint<Env, SessionResto
         skipped += r.skipped;
       }
       await note(`restored ${objects} objects: ${applied} entries written, ${skipped} expired entries left out`);
+      if (p.feed) await this.carryForward(step, id, p, note);
       await step.do("record completion", CATALOG_STEP, () =>
         finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: applied }),
       );
@@ -60,5 +63,29 @@ export class SessionRestoreWorkflow extends WorkflowEntrypoint<Env, SessionResto
       );
       throw e;
     }
+  }
+
+  /** A restore to an instant: the change feed's segments over the base, a few a step (src/sessions/replay-feed.ts). */
+  private async carryForward(step: WorkflowStep, id: string, p: SessionRestoreParams, note: ReturnType<typeof restoreNotes>) {
+    const feed = p.feed!;
+    let from: number | null = feed.first_seq;
+    const done = { segments: 0, objects: 0, deleted: 0 };
+    for (let n = 1; from !== null; n++) {
+      const at: number = from;
+      const r = await step.do(`replay feed ${n}`, DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const out = await replayFeedStep(this.env, await openRepository(this.env), id, feed, p, at);
+          await markRestoreStage(this.env.CATALOG_DB, id, "replay session feed", { segment: at, through: feed.last_seq });
+          return out;
+        }),
+      );
+      done.segments += r.segments;
+      done.objects += r.objects;
+      done.deleted += r.deleted;
+      from = r.next;
+    }
+    await note(
+      `carried forward by the session change feed (segments ${feed.first_seq}..${feed.last_seq}): ${done.objects} object states applied, ${done.deleted} objects deleted`,
+    );
   }
 }

@@ -10,8 +10,11 @@ import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { sha256Hex } from "../repo/bytes";
 import { decodeSegment } from "../capture/segment";
+import { decodeFeedSegment } from "../sessions/feed-segment";
+import { CLOCK_MARGIN_MS, FEED_SOURCE } from "../sessions/ship-feed";
+import { recordFeedSegment } from "./session-feed";
 import { CAPTURE_SOURCE } from "../capture/ship";
-import { getCaptureState, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
+import { getCaptureState, recordBreak, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
 import { insertHold, releaseHoldRow } from "./legal-holds";
 import { insertApproval } from "./restores";
 import { insertPolicyVersion } from "./retention-policies";
@@ -53,7 +56,7 @@ export async function rebuildCatalog(
     }
     existed ? out.updated++ : out.inserted++;
   }
-  out.segments = await rebuildSegments(env, repo, out.unreadable);
+  out.segments = (await rebuildSegments(env, repo, out.unreadable)) + (await rebuildFeedSegments(env, repo, out.unreadable));
   for await (const record of catalogRecords(repo, out.unreadable)) {
     if (await restoreRecord(env.CATALOG_DB, record)) out.records++;
   }
@@ -113,5 +116,60 @@ async function rebuildSegments(env: Env, repo: Repository, unreadable: string[])
       schema_fingerprint: state?.schema_fingerprint ?? null,
     });
   }
+  return n;
+}
+
+/**
+ * Session change-feed segments the catalog does not list (docs/SESSIONS.md), recovered the same way: each read,
+ * checked and recorded with its run's coverage; the feed's position follows the last one.
+ */
+async function rebuildFeedSegments(env: Env, repo: Repository, unreadable: string[]): Promise<number> {
+  let n = 0;
+  let last: { seq: number; covered: number | null } | null = null;
+  for await (const key of repo.listKeys(Layout.segmentPrefix(FEED_SOURCE))) {
+    const m = /(\d{16})-(\d{16})$/.exec(key);
+    if (!m) continue;
+    const seq = Number(m[1]);
+    try {
+      const plaintext = await repo.getSegment(key, null);
+      const { header, lines } = decodeFeedSegment(key, plaintext);
+      const ats = lines.length ? lines.map((l) => l.at) : [header.covered_until ?? 0];
+      await recordFeedSegment(env.CATALOG_DB, FEED_SOURCE, {
+        first_seq: seq,
+        last_seq: seq,
+        first_at: Math.min(...ats),
+        last_at: Math.max(...ats),
+        entries: lines.length,
+        key,
+        sha256: await sha256Hex(plaintext),
+        covered_from: header.covered_from,
+        covered_until: header.covered_until,
+        raw_bytes: plaintext.length,
+        stored_bytes: 0,
+      });
+      if (header.covered_from === null)
+        // The feed's first run: the break it recorded (no backup that started before it is carried forward).
+        await recordBreak(env.CATALOG_DB, {
+          source: FEED_SOURCE,
+          after_seq: seq - 1,
+          kind: "gap",
+          next_seq: seq,
+          known_until: header.covered_until !== null ? header.covered_until + CLOCK_MARGIN_MS : Math.min(...ats) - CLOCK_MARGIN_MS,
+          detail: "the session change feed started (recovered from the repository)",
+        });
+      if (!last || seq > last.seq) last = { seq, covered: header.covered_until ?? header.covered_from };
+      n++;
+    } catch {
+      unreadable.push(key);
+    }
+  }
+  const state = await getCaptureState(env.CATALOG_DB, FEED_SOURCE);
+  if (last && (!state || state.last_seq < last.seq))
+    await saveCaptureState(env.CATALOG_DB, {
+      source: FEED_SOURCE,
+      last_seq: last.seq,
+      covered_until: last.covered,
+      schema_fingerprint: null,
+    });
   return n;
 }

@@ -31,6 +31,8 @@ export interface RestoreRow {
   /** JSON: the selection as asked for (RequestSelection), which a rollback covers again. */
   scope: string | null;
   rollback_until: string | null;
+  /** The instant a restore to target_timestamp reaches, when its plan fixed it (sessions carried by the change feed). */
+  reached_at: string | null;
 }
 
 const now = () => new Date().toISOString();
@@ -50,13 +52,14 @@ export async function insertRestore(
     selection?: unknown;
     /** The selection as asked for (the API's shape), for a rollback to cover the same scope. */
     scope?: unknown;
+    reached_at?: string;
   },
 ): Promise<void> {
   const t = now();
   await db
     .prepare(
-      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id, selection, scope)
-       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO restores (id, backup_id, components, target_environment, target_binding, status, requested_by, created_at, updated_at, target_timestamp, parent_id, selection, scope, reached_at)
+       VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       r.id,
@@ -71,6 +74,7 @@ export async function insertRestore(
       r.parent_id ?? null,
       r.selection === undefined ? null : JSON.stringify(r.selection),
       r.scope === undefined ? null : JSON.stringify(r.scope),
+      r.reached_at ?? null,
     )
     .run()
     .catch(async (e) => {

@@ -1,6 +1,7 @@
 import { humanDuration } from "../units";
 import { humanBytes } from "../units";
 import { restorableUntil } from "../capture/coverage";
+import { sessionsRestorableUntil } from "../sessions/feed-plan";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import {
   awaitingApproval,
@@ -98,6 +99,11 @@ export async function healthReport(env: Env, now = Date.now()) {
       const restorable = await restorableUntil(env);
       if (restorable !== null && (latest === null || restorable > latest)) latest = restorable;
     }
+    if (component === "sessions") {
+      // The newest session backup carried forward by the change feed (src/sessions/feed-plan.ts).
+      const carried = await sessionsRestorableUntil(env);
+      if (carried && (latest === null || carried.reached > latest)) latest = carried.reached;
+    }
     const seconds = latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
     // Nothing to restore yet, on an install younger than the target: what could be lost is what was written since
     // the install, within the target; it is waiting for its first backup, not failing one.
@@ -112,7 +118,9 @@ export async function healthReport(env: Env, now = Date.now()) {
       const hint =
         component === "database"
           ? "is change capture installed and shipping? npx vaultline capture status"
-          : `back it up more often (BACKUP_SCHEDULES)`;
+          : component === "sessions"
+            ? "is the session change feed shipping (its objects call changed(); SESSION_SHIP_INTERVAL_SECONDS)? else back sessions up more often (BACKUP_SCHEDULES)"
+            : `back it up more often (BACKUP_SCHEDULES)`;
       add(
         "warning",
         "rpo",

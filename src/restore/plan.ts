@@ -1,11 +1,12 @@
 import type { BackupType, Component, RestoreBody } from "../../schemas/api";
 import { COMPONENT_TYPE, SYSTEM_TYPES, TYPE_COMPONENTS } from "../../schemas/api";
-import { openAssetManifest } from "../repo/open";
+import { openAssetManifest, openSessionManifest } from "../repo/open";
 import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
 import type { ComponentRestorePlan, RequestSelection } from "../../schemas/workflows";
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
-import { checkStepBudget, databaseRestoreSteps } from "../workflow-kit/step-budget";
+import { checkStepBudget, databaseRestoreSteps, sessionRestoreSteps } from "../workflow-kit/step-budget";
+import type { SessionFeedReplay } from "../../schemas/sessions";
 import { replaySegmentCount } from "./replay";
 import { openDatabaseManifest } from "../repo/open";
 import { checkRestoreFits, restoredBytes } from "./size-limit";
@@ -29,7 +30,7 @@ export async function planComponentRestore(
   requested: BackupRow,
   body: RestoreBody,
   component: Component,
-  pointInTime?: ReplayPlan,
+  instant: { pointInTime?: ReplayPlan; sessionFeed?: SessionFeedReplay } = {},
 ): Promise<ComponentRestorePlan> {
   const backup = SYSTEM_TYPES.includes(requested.type) ? await componentOf(env, requested, component) : requested;
   if (backup.status !== "completed")
@@ -64,20 +65,31 @@ export async function planComponentRestore(
     };
   }
   if (component === "sessions") {
-    if (body.sessions?.objects) await checkSessionObjects(env, backup.id, body.sessions.objects);
+    const feed = instant.sessionFeed;
+    if (body.sessions?.objects && !feed) await checkSessionObjects(env, backup.id, body.sessions.objects);
     const name_prefix = SESSION_RESTORE_PREFIX[env_];
+    if (feed) {
+      const indexSegments = (await openSessionManifest(env, backup.id)).manifest.segments.length;
+      checkStepBudget(env, `restoring sessions to an instant from ${backup.id}`, sessionRestoreSteps(indexSegments, feed));
+    }
     return {
       component,
       backup,
       target_binding: `SESSIONS${name_prefix ? `:${name_prefix}` : ""}`,
-      params: { backup_id: backup.id, objects: body.sessions?.objects, skip_expired: body.sessions?.skip_expired ?? false, name_prefix },
+      params: {
+        backup_id: backup.id,
+        objects: body.sessions?.objects,
+        skip_expired: body.sessions?.skip_expired ?? false,
+        name_prefix,
+        ...(feed ? { feed } : {}),
+      },
       estimated_seconds: (backup.rows ?? 0) / RESTORE_ROWS_PER_SECOND,
     };
   }
   // The API refuses config first (it is restored by redeploying); a plan never carries it.
   if (component === "config")
     throw new ValidationError("components: configuration is restored by redeploying, not by a restore", "components");
-  const { rows: baseRow, replay } = await databaseReplay(env, backup, pointInTime);
+  const { rows: baseRow, replay } = await databaseReplay(env, backup, instant.pointInTime);
   const scope = body.database ? await checkDatabaseSelection(env, baseRow.id, body.database) : undefined;
   // Refused now, not at step 10,001: the whole database's shape bounds a scoped restore's too.
   checkStepBudget(

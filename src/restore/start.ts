@@ -5,6 +5,7 @@ import { newId } from "../ids";
 import type { Env } from "../env";
 import { launch, restoreBinding } from "../launch";
 import type { WorkflowParams } from "../../schemas/workflows";
+import type { SessionFeedReplay } from "../../schemas/sessions";
 
 /**
  * Records a component restore in the catalog, then starts its Workflow instance (same id). Idempotent for a caller
@@ -16,6 +17,9 @@ export async function startComponentRestore(
   r: { id: string; target_environment: "production" | "test"; requested_by: string; target_timestamp?: string; parent_id?: string },
 ): Promise<void> {
   if (await getRestore(env.CATALOG_DB, r.id)) return;
+  // Sessions carried by the change feed reach the instant their plan fixed (src/sessions/feed-plan.ts).
+  const feed = plan.component === "sessions" ? (plan.params as { feed?: SessionFeedReplay }).feed : undefined;
+  const reachedAt = feed ? new Date(feed.reached_ms).toISOString() : undefined;
   await launch(env, restoreBinding(plan.component), {
     id: r.id,
     params: { ...plan.params, restore_id: r.id, requested_by: r.requested_by } as WorkflowParams<"DATABASE_RESTORE">,
@@ -29,6 +33,7 @@ export async function startComponentRestore(
         requested_by: r.requested_by,
         target_timestamp: r.target_timestamp,
         parent_id: r.parent_id,
+        ...(reachedAt ? { reached_at: reachedAt } : {}),
       }),
     failed: (error) => finishRestore(env.CATALOG_DB, r.id, { status: "failed", error_code: "workflow_start_failed", error }),
   });

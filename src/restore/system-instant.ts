@@ -5,6 +5,8 @@ import type { BackupRow } from "../catalog/backups";
 import { backupsAround } from "../catalog/backup-instants";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
+import type { SessionFeedReplay } from "../../schemas/sessions";
+import { planSessionFeed } from "../sessions/feed-plan";
 
 /** Where one component lands for a requested instant: the backup read, the instant reached, how far before it. */
 export interface ComponentInstant {
@@ -28,15 +30,21 @@ export class SystemInstantError extends VaultlineError {
 
 /**
  * One instant across the system (docs/RESTORE.md, "One instant"): the database exactly as it was (its full backup
- * and the change log replayed to the instant), each other component from its newest backup completed at or before
- * the instant, with the instant it reached and the skew. Every component is resolved before anything starts; when
+ * and the change log replayed to the instant), sessions from their newest backup completed at or before the instant
+ * carried forward by the session change feed, assets from their newest backup completed at or before it; each with
+ * the instant it reached and the skew. Every component is resolved before anything starts; when
  * one cannot reach the instant, nothing does, and the error names the nearest restorable instants per component.
  */
 export async function planSystemInstant(
   env: Env,
   at: string,
   components: Component[],
-): Promise<{ backups: Map<Component, BackupRow>; pointInTime?: ReplayPlan; instants: ComponentInstant[] }> {
+): Promise<{
+  backups: Map<Component, BackupRow>;
+  pointInTime?: ReplayPlan;
+  sessionFeed?: SessionFeedReplay;
+  instants: ComponentInstant[];
+}> {
   const ms = Date.parse(at);
   const iso = new Date(ms).toISOString();
   const backups = new Map<Component, BackupRow>();
@@ -45,6 +53,7 @@ export async function planSystemInstant(
   let databaseError: NotRestorableError | undefined;
   const nearest: Partial<Record<Component, { before: string | null; after: string | null }>> = {};
   let pointInTime: ReplayPlan | undefined;
+  let sessionFeed: SessionFeedReplay | undefined;
   for (const component of components) {
     if (component === "database") {
       try {
@@ -68,7 +77,13 @@ export async function planSystemInstant(
       nearest[component] = { before: null, after: around.after };
       continue;
     }
-    const reached = around.before.completed_at!;
+    let reached = around.before.completed_at!;
+    if (component === "sessions") {
+      // The change feed carries the session backup forward toward the instant (src/sessions/feed-plan.ts).
+      const carried = await planSessionFeed(env, around.before, ms);
+      reached = new Date(carried.reached).toISOString();
+      if (carried.feed) sessionFeed = carried.feed;
+    }
     backups.set(component, around.before);
     instants.push({
       component,
@@ -83,5 +98,5 @@ export async function planSystemInstant(
     if (components.length === 1 && databaseError) throw databaseError;
     throw new SystemInstantError(`${iso} cannot be restored for every component: ${problems.join("; ")}`, nearest);
   }
-  return { backups, pointInTime, instants };
+  return { backups, pointInTime, sessionFeed, instants };
 }

@@ -2,6 +2,8 @@ import { CAPTURE_SOURCE } from "../capture/ship";
 import type { Env } from "../env";
 import { replicaOf } from "../replication/replica";
 import { deleteSegmentRows, oldestKeptScanStart, prunableSegments } from "../catalog/retention";
+import { oldestKeptStart, prunableFeedSegments } from "../catalog/session-feed";
+import { FEED_SOURCE } from "../sessions/ship-feed";
 
 const PAGE = 500;
 
@@ -27,4 +29,28 @@ export async function pruneSegments(env: Env, floorDays: number): Promise<{ dele
     results.map((r) => r.first_seq),
   );
   return { deleted: results.length, bytes: results.reduce((n, r) => n + r.stored_bytes, 0), before_seq: oldest };
+}
+
+/**
+ * Session change-feed segments no kept session backup can use: every line of them was read before the oldest kept
+ * session backup started, so that backup already holds a newer state of each object. Shipped before the retention
+ * floor only, objects first, then rows, like the database's.
+ */
+export async function pruneFeedSegments(env: Env, floorDays: number): Promise<{ deleted: number; bytes: number; before: string | null }> {
+  const db = env.CATALOG_DB;
+  const oldest = await oldestKeptStart(db, "sessions");
+  if (oldest === null) return { deleted: 0, bytes: 0, before: null };
+  const cutoff = new Date(Date.now() - floorDays * 86_400_000).toISOString();
+  const results = await prunableFeedSegments(db, FEED_SOURCE, oldest, cutoff, PAGE);
+  const before = new Date(oldest).toISOString();
+  if (results.length === 0) return { deleted: 0, bytes: 0, before };
+  const keys = results.map((r) => r.key);
+  await env.BACKUP_BUCKET.delete(keys);
+  await replicaOf(env)?.delete(keys);
+  await deleteSegmentRows(
+    db,
+    FEED_SOURCE,
+    results.map((r) => r.first_seq),
+  );
+  return { deleted: results.length, bytes: results.reduce((n, r) => n + r.stored_bytes, 0), before };
 }

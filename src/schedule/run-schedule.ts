@@ -16,16 +16,31 @@ import { replicaOf } from "../replication/replica";
 import { startCatchUp, startScrub } from "../replication/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
-import { shipper } from "../capture/shipper-object";
+import { sessionShipper, shipper } from "../capture/shipper-object";
+import { recordShipError } from "../catalog/capture";
 import { CAPTURE_SOURCE } from "../capture/ship";
 
-/** The cron side of shipping: re-arms the shipper's alarm (which ships every few seconds) and ships once now. */
+/**
+ * The cron side of shipping: re-arms the shippers' alarms (the database's ships every few seconds, the session
+ * feed's every SESSION_SHIP_INTERVAL_SECONDS) and ships once now.
+ */
 async function shipOnSchedule(env: Env): Promise<string> {
-  if (!(await hasChangeLog(env[CAPTURE_SOURCE]))) return "capture:not-installed";
+  let fed = "";
+  try {
+    const feed = sessionShipper(env);
+    await feed.ensureScheduled("SESSIONS");
+    const sessions = await feed.shipSessions();
+    fed = sessions.on ? `, sessions:${sessions.last_seq}` : "";
+  } catch (e) {
+    // The database's shipping goes on; health reports the feed's error.
+    await recordShipError(env.CATALOG_DB, "SESSIONS", (e as Error).message).catch(() => undefined);
+    fed = ", sessions:error";
+  }
+  if (!(await hasChangeLog(env[CAPTURE_SOURCE]))) return `capture:not-installed${fed}`;
   const stub = shipper(env);
   await stub.ensureScheduled();
   const r = await stub.ship();
-  return `shipped:${r.last_seq}`;
+  return `shipped:${r.last_seq}${fed}`;
 }
 
 /** What one cron firing does, looked up in BACKUP_SCHEDULES. A cron with no entry is audited and does nothing. */

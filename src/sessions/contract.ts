@@ -12,6 +12,12 @@ import { decodeValue, encodeValue } from "./value-codec";
 /** The registry's default table name in the provider's database (the profile's `sessions.registry_table`). */
 export const REGISTRY_TABLE = "durable_object_registry";
 
+/**
+ * The change feed's marks, in the provider's database: one row per object changed since Vaultline last shipped it
+ * (docs/SESSIONS.md, "The change feed"). Internal (`_vaultline_`): database backups, capture and restores leave it out.
+ */
+export const MARKS_TABLE = "_vaultline_session_marks";
+
 /** One row of a SQL table (its rowid, then its values as an SQL tuple) or one KV entry. */
 export type StateEntry = { t: string; r: number; v: string } | { k: string; v: unknown };
 
@@ -36,6 +42,15 @@ export interface BackupableObject {
   /** Deletes all of the object's state without touching the registry: how test restores clean their sandbox copies. */
   vaultlineDiscard(): Promise<void> | void;
   vaultlineImport(page: ImportPage): Promise<{ applied: number; skipped: number } | null> | { applied: number; skipped: number } | null;
+}
+
+/** An object that also takes part in the change feed (docs/SESSIONS.md, "The change feed"). */
+export interface ShippableObject extends BackupableObject {
+  /**
+   * As vaultlineExport, but the first page (cursor null) clears the object's changed flag, so a write after it marks
+   * the object again; expired rows and entries are left out.
+   */
+  vaultlineShip(cursor: string | null, limit: number): Promise<ExportPage> | ExportPage;
 }
 
 /** Per table, the column holding an expiry time in ms since epoch; for KV, a function reading it from a value. */
@@ -64,8 +79,16 @@ function userTables(sql: SqlStorage): { name: string; columns: string[] }[] {
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Exports up to `limit` entries after `cursor`: SQL tables by name then rowid, then KV keys in order. */
-export function exportState(storage: DurableObjectStorage, cursor: string | null, limit: number): ExportPage {
+/**
+ * Exports up to `limit` entries after `cursor`: SQL tables by name then rowid, then KV keys in order. With
+ * `liveAt` (ms since epoch), rows and KV entries whose expiry (ExpiryRules) is before it are left out.
+ */
+export function exportState(
+  storage: DurableObjectStorage,
+  cursor: string | null,
+  limit: number,
+  live?: { at: number; expiry: ExpiryRules },
+): ExportPage {
   const pos = cursor ? (JSON.parse(cursor) as { t: number; r: number } | { k: string | null }) : { t: 0, r: 0 };
   const entries: StateEntry[] = [];
   if ("t" in pos) {
@@ -73,9 +96,11 @@ export function exportState(storage: DurableObjectStorage, cursor: string | null
     for (let ti = pos.t, after = pos.r; ti < tables.length; ti++, after = 0) {
       const t = tables[ti]!;
       const tuple = t.columns.map((c) => `quote(${q(c)})`).join(" || ',' || ");
+      const col = live ? live.expiry.columns[t.name] : undefined;
+      const unexpired = live && col ? ` AND (${q(col)} IS NULL OR ${q(col)} >= ${Math.floor(live.at)})` : "";
       const rows = storage.sql
         .exec<{ r: number; v: string }>(
-          `SELECT rowid AS r, ${tuple} AS v FROM ${q(t.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+          `SELECT rowid AS r, ${tuple} AS v FROM ${q(t.name)} WHERE rowid > ?${unexpired} ORDER BY rowid LIMIT ?`,
           after,
           limit - entries.length,
         )
@@ -91,6 +116,8 @@ export function exportState(storage: DurableObjectStorage, cursor: string | null
     if (entries.length >= limit) return { entries, cursor: JSON.stringify({ k: last }) };
     last = k;
     if (k.startsWith("_vl_")) continue; // Vaultline's own bookkeeping
+    const expires = live ? (live.expiry.kv?.(k, v) ?? null) : null;
+    if (expires !== null && expires < live!.at) continue;
     entries.push({ k, v: encodeValue(v, `kv[${k}]`) });
   }
   return { entries, cursor: batch.length > want ? JSON.stringify({ k: last }) : null };
@@ -176,6 +203,27 @@ export async function registerObject(db: D1Database, namespace: string, name: st
   ]);
 }
 
+/**
+ * Marks objects changed for the change feed (MARKS_TABLE, created on first use like the registry). Each mark gets a
+ * new token: Vaultline removes a mark after shipping only if it still holds the token it read, so a mark made while
+ * it shipped survives until the next run.
+ */
+export async function markChanged(db: D1Database, namespace: string, names: string[]): Promise<void> {
+  const now = Date.now();
+  await db.batch([
+    db.prepare(
+      `CREATE TABLE IF NOT EXISTS ${quoteName(MARKS_TABLE)} (namespace TEXT NOT NULL, name TEXT NOT NULL, token TEXT NOT NULL, changed_at INTEGER NOT NULL, PRIMARY KEY (namespace, name)) WITHOUT ROWID`,
+    ),
+    ...names.map((name) =>
+      db
+        .prepare(
+          `INSERT INTO ${quoteName(MARKS_TABLE)} (namespace, name, token, changed_at) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, name) DO UPDATE SET token = excluded.token, changed_at = excluded.changed_at`,
+        )
+        .bind(namespace, name, crypto.randomUUID(), now),
+    ),
+  ]);
+}
+
 /** Objects call this when they delete all their state, so the registry holds only objects that exist. */
 export async function unregisterObject(db: D1Database, namespace: string, name: string, table = REGISTRY_TABLE): Promise<void> {
   await db
@@ -184,16 +232,53 @@ export async function unregisterObject(db: D1Database, namespace: string, name: 
     .run();
 }
 
+/** The object's changed flag (KV): set from its first write after a ship until the next ship reads it. */
+const DIRTY = "_vl_changed";
+const MARKING = 1;
+const MARKED = 2;
+
 /**
  * Everything an object needs, in one place: a provider's Durable Object class makes one in its constructor, calls
- * `register(name)` before it first writes and `forget(name)` when it deletes all its state, and forwards the three
- * contract methods (docs/SESSIONS.md has the whole example).
+ * `register(name)` before it first writes, `changed(name)` after each write, `forget(name)` when it deletes all its
+ * state, and forwards the four contract methods (docs/SESSIONS.md has the whole example).
  */
 export class VaultlineSessions {
+  /** A mark being written: later writes wait for it, so no write returns before its object is marked. */
+  private marking: Promise<void> | null = null;
+
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly opts: { namespace: string; registry: D1Database; registryTable?: string; expiry?: ExpiryRules },
   ) {}
+
+  /**
+   * Call after every write (awaited, before answering): the change feed ships the object within a minute. Only the
+   * first write after a ship costs a D1 write (the mark); later ones find the flag set and cost nothing. On failure
+   * the flag is cleared and the error thrown, so the next write tries again.
+   */
+  async changed(name: string): Promise<void> {
+    const flag = this.storage.kv.get<number>(DIRTY);
+    if (flag === MARKED) return;
+    if (flag === MARKING && this.marking) return this.marking;
+    // Unmarked, or a mark this instance never saw land (the object restarted mid-way): mark (again).
+    this.storage.kv.put(DIRTY, MARKING);
+    const mark = markChanged(this.opts.registry, this.opts.namespace, [name]).then(
+      () => {
+        // A ship may have cleared the flag meanwhile (it read this write): then it stays clear.
+        if (this.storage.kv.get(DIRTY) === MARKING) this.storage.kv.put(DIRTY, MARKED);
+      },
+      (e: unknown) => {
+        this.storage.kv.delete(DIRTY);
+        throw e;
+      },
+    );
+    this.marking = mark;
+    try {
+      await mark;
+    } finally {
+      if (this.marking === mark) this.marking = null;
+    }
+  }
 
   /** Registers the object once (remembered in its own storage); cheap to call before every write. */
   async register(name: string): Promise<void> {
@@ -202,14 +287,21 @@ export class VaultlineSessions {
     this.storage.kv.put("_vl_registered", true);
   }
 
-  /** Leaves the registry and deletes all of the object's state. */
+  /** Leaves the registry and deletes all of the object's state; the change feed ships its deletion. */
   async forget(name: string): Promise<void> {
     await unregisterObject(this.opts.registry, this.opts.namespace, name, this.opts.registryTable);
     await this.storage.deleteAll();
+    await markChanged(this.opts.registry, this.opts.namespace, [name]);
   }
 
   export(cursor: string | null, limit: number): ExportPage {
     return exportState(this.storage, cursor, limit);
+  }
+
+  /** The change feed's export (BackupableObject.vaultlineShip): the first page clears the changed flag. */
+  ship(cursor: string | null, limit: number): ExportPage {
+    if (cursor === null) this.storage.kv.delete(DIRTY);
+    return exportState(this.storage, cursor, limit, { at: Date.now(), expiry: this.opts.expiry ?? { columns: {} } });
   }
 
   async discard(): Promise<void> {

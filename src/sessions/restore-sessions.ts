@@ -3,7 +3,8 @@ import { SessionObjectEntry, type SessionManifest } from "../../schemas/sessions
 import type { Env } from "../env";
 import { fromUtf8 } from "../repo/bytes";
 import type { Repository } from "../repo/repository";
-import { type StateEntry, registerObject } from "./contract";
+import { type StateEntry, markChanged, registerObject } from "./contract";
+import { marksTableExists } from "./marks";
 import { CONCURRENCY, ENTRIES_PER_CALL } from "./export-sessions";
 import { mapLimit } from "./limit";
 import { sessionRegistry, sessionStub } from "./objects";
@@ -55,6 +56,14 @@ export async function restoreSessionSegment(
     if (!opts.name_prefix && registry) await registerObject(env.OIDC_DB, registry.namespace, target, registry.table);
     return result ?? { applied: 0, skipped: 0 };
   });
+  // With the change feed on, production objects a restore wrote are shipped again: their restored state is the newest.
+  const registry = sessionRegistry(env);
+  if (!opts.name_prefix && registry && chosen.length && (await marksTableExists(env.OIDC_DB)))
+    await markChanged(
+      env.OIDC_DB,
+      registry.namespace,
+      chosen.map((e) => e.name),
+    );
   return {
     objects: chosen.length,
     applied: results.reduce((n, r) => n + r.applied, 0),

@@ -9,7 +9,7 @@ export interface AuthEnv {
 
 /**
  * One user's live sessions, keyed by token, with an expiry: this provider's session Durable Object. Everything it
- * does for Vaultline is the four lines that involve `this.vaultline` (docs/SESSIONS.md).
+ * does for Vaultline is the lines that involve `this.vaultline` (docs/SESSIONS.md).
  */
 export class SessionStore extends DurableObject<AuthEnv> {
   private readonly vaultline: VaultlineSessions;
@@ -31,6 +31,7 @@ export class SessionStore extends DurableObject<AuthEnv> {
     await this.vaultline.register(name);
     this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO live VALUES (?, ?, ?, ?)`, s.token, s.userId, s.device, s.expires);
     this.ctx.storage.kv.put("lastSeen", { at: s.expires - 3_600_000, device: s.device });
+    await this.vaultline.changed(name); // the change feed ships this object within a minute
   }
 
   list(): { token: string; userId: string; device: string | null; expires: number }[] {
@@ -41,6 +42,10 @@ export class SessionStore extends DurableObject<AuthEnv> {
 
   vaultlineExport(cursor: string | null, limit: number): ExportPage {
     return this.vaultline.export(cursor, limit);
+  }
+
+  vaultlineShip(cursor: string | null, limit: number): ExportPage {
+    return this.vaultline.ship(cursor, limit);
   }
 
   async vaultlineDiscard(): Promise<void> {

@@ -8,8 +8,8 @@ export const SESSIONS_NAMESPACE = "SESSIONS";
 /**
  * The demo provider's session shard: live sessions, authorization codes and token state, each with an expiry
  * (ms since epoch), in SQL tables, plus a little KV metadata. It takes part in Vaultline's backups through the
- * session contract (src/sessions/contract.ts): it registers in OIDC_DB when it first holds state, and forwards the
- * three contract methods.
+ * session contract (src/sessions/contract.ts): it registers in OIDC_DB when it first holds state, marks itself
+ * changed after each write (the change feed), and forwards the four contract methods.
  */
 export class SessionObject extends DurableObject<DemoEnv> {
   private readonly vaultline: VaultlineSessions;
@@ -40,6 +40,7 @@ export class SessionObject extends DurableObject<DemoEnv> {
       sessions_written: 0,
     };
     this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
+    await this.vaultline.changed(name);
   }
 
   /** Many sessions in one call and one transaction (seeding, bulk imports). */
@@ -60,6 +61,7 @@ export class SessionObject extends DurableObject<DemoEnv> {
       };
       this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + list.length });
     });
+    await this.vaultline.changed(name);
   }
 
   async putCode(
@@ -75,11 +77,13 @@ export class SessionObject extends DurableObject<DemoEnv> {
       c.pkce,
       c.expires_at,
     );
+    await this.vaultline.changed(name);
   }
 
   async putToken(name: string, t: { jti: string; user_id: number; revoked: boolean; expires_at: number }): Promise<void> {
     await this.vaultline.register(name);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO token_state VALUES (?, ?, ?, ?)", t.jti, t.user_id, t.revoked ? 1 : 0, t.expires_at);
+    await this.vaultline.changed(name);
   }
 
   /** Provider metadata in KV, any structured-clone value (a Map, say: what JSON cannot carry). */
@@ -113,6 +117,10 @@ export class SessionObject extends DurableObject<DemoEnv> {
 
   vaultlineExport(cursor: string | null, limit: number): ExportPage {
     return this.vaultline.export(cursor, limit);
+  }
+
+  vaultlineShip(cursor: string | null, limit: number): ExportPage {
+    return this.vaultline.ship(cursor, limit);
   }
 
   async vaultlineDiscard(): Promise<void> {

@@ -4,6 +4,7 @@ import { BackupCreated, BackupList, BackupView, RestorePoints } from "../../../s
 import { body, ERRORS, eventStream, idParam, json, routes } from "../openapi";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
 import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
+import { sessionsRestorableUntil } from "../../sessions/feed-plan";
 import { completedPoints } from "../../catalog/backup-instants";
 import { startBackup } from "../../backup/start";
 import { NotFoundError } from "../../errors";
@@ -79,9 +80,16 @@ export function backupRoutes() {
       const { component } = c.req.valid("query");
       if (component === "database") return c.json({ component, ...(await restorePoints(c.env)) }, 200);
       const points = await completedPoints(c.env.CATALOG_DB, COMPONENT_TYPE[component], 200);
-      const latest = points[0]?.at ?? null;
+      let latest = points[0]?.at ?? null;
+      // Sessions: the change feed carries the newest backup forward (src/sessions/feed-plan.ts), as health's RPO says.
+      const carried = component === "sessions" ? await sessionsRestorableUntil(c.env) : null;
+      const feed =
+        carried && carried.reached > Date.parse(carried.base.completed_at!)
+          ? { from: carried.base.completed_at!, to: new Date(carried.reached).toISOString(), base_backup_id: carried.base.id }
+          : null;
+      if (feed) latest = feed.to;
       const rpo_seconds = latest === null ? null : Math.max(0, Math.round((Date.now() - Date.parse(latest)) / 1000));
-      return c.json({ component, points, latest, rpo_seconds }, 200);
+      return c.json({ component, points, latest, rpo_seconds, ...(feed ? { feed } : {}) }, 200);
     },
   );
 

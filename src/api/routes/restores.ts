@@ -219,12 +219,13 @@ async function stagesView(db: D1Database, row: RestoreRow) {
 
 /**
  * The instant a component restore to `target_timestamp` reaches: the instant itself for the database (its change log
- * is replayed to it), else the completion of the backup it reads; and the skew between the two, in seconds.
+ * is replayed to it), for sessions carried by the change feed the instant its plan fixed, else the completion of the
+ * backup it reads; and the skew between the two, in seconds.
  */
 async function instantReached(db: D1Database, r: RestoreRow) {
   const component = (JSON.parse(r.components) as string[])[0];
   const target = r.target_timestamp!;
-  const reached = component === "database" ? target : ((await getBackup(db, r.backup_id))?.completed_at ?? null);
+  const reached = component === "database" ? target : (r.reached_at ?? (await getBackup(db, r.backup_id))?.completed_at ?? null);
   return { target, reached, skew_seconds: reached === null ? null : Math.round((Date.parse(target) - Date.parse(reached)) / 1000) };
 }
 

@@ -1,0 +1,144 @@
+// The session change feed (issue 17, item 1; docs/SESSIONS.md, "The change feed"): objects mark themselves changed
+// after a write (one D1 write per object between ships), the shipper ships marked objects as sealed segments within
+// a minute, and a session restore to an instant carries its base backup forward with them, deletions included.
+import { describe, expect, it } from "vitest";
+import type { SessionObject } from "../../examples/demo-provider/src/session-object";
+import { sessionShipper } from "../../src/capture/shipper-object";
+import { decodeFeedSegment } from "../../src/sessions/feed-segment";
+import { openRepository } from "../../src/repo/open";
+import { api, env, waitFor, waitRestore } from "./helpers";
+
+const HOUR = 3_600_000;
+const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
+const tick = () => new Promise((r) => setTimeout(r, 1100));
+const ship = () => sessionShipper(env).shipSessions();
+const marks = async () =>
+  (await env.OIDC_DB.prepare("SELECT name, token FROM _vaultline_session_marks ORDER BY name").all<{ name: string; token: string }>())
+    .results;
+
+async function putSession(name: string, id: string, v: number, expires_at = Date.now() + HOUR) {
+  await stub(name).putSession(name, { id, user_id: v, data: { v }, expires_at });
+}
+
+async function sessionBackup() {
+  const created = await api("POST", "/admin/backup/create", { body: { type: "sessions" } });
+  expect(created.status).toBe(202);
+  const b = await waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (x) => x.status === "completed" || x.status === "failed",
+  );
+  expect(b.status, JSON.stringify(b.error)).toBe("completed");
+  return b;
+}
+
+async function restoreTo(at: string) {
+  const started = await api("POST", "/admin/backup/restore", {
+    body: { target_environment: "test", target_timestamp: at, components: ["sessions"] },
+  });
+  expect(started.status, JSON.stringify(started.json)).toBe(202);
+  const done = await waitRestore(started.json.restore_id);
+  expect(done.status, JSON.stringify(done.error)).toBe("completed");
+  return { started: started.json, done };
+}
+
+const sessionData = async (name: string) =>
+  Object.fromEntries(((await stub(name).dump()).tables.sessions as any[]).map((r) => [r.id, JSON.parse(r.data).v]));
+
+describe("session change feed", () => {
+  it("marks an object once between ships, ships it with expired entries left out, and marks it again after", async () => {
+    expect((await ship()).on).toBe(false); // no object has marked itself: the feed is off, nothing is claimed
+    await putSession("feed-m", "live", 1);
+    await putSession("feed-m", "gone", 2, Date.now() - HOUR); // already expired
+    const first = await marks();
+    expect(first.map((m) => m.name)).toEqual(["feed-m"]);
+    await putSession("feed-m", "live", 3);
+    expect(await marks(), "a second write before the ship writes no new mark").toEqual(first);
+
+    const r = await ship();
+    expect(r).toMatchObject({ on: true, objects: 1, deleted: 0, failed: [], more: false });
+    expect(r.covered_until).toBeGreaterThan(Date.now() - 60_000);
+    expect(await marks(), "shipped: the mark is gone").toEqual([]);
+    const row = await env.CATALOG_DB.prepare(
+      "SELECT key, sha256 FROM change_segments WHERE source = 'SESSIONS' ORDER BY first_seq DESC LIMIT 1",
+    ).first<{
+      key: string;
+      sha256: string;
+    }>();
+    const { header, lines } = decodeFeedSegment(row!.key, await (await openRepository(env)).getSegment(row!.key, row!.sha256));
+    expect(header).toMatchObject({ feed: "sessions", covered_from: null });
+    const shipped = lines.flatMap((l) => ("e" in l ? l.e : [])).map((e) => JSON.stringify(e));
+    expect(shipped.some((e) => e.includes("'live'"))).toBe(true);
+    expect(
+      shipped.some((e) => e.includes("'gone'")),
+      "an expired session is not shipped",
+    ).toBe(false);
+
+    await putSession("feed-m", "live", 4);
+    expect(
+      (await marks()).map((m) => m.name),
+      "a write after the ship marks the object again",
+    ).toEqual(["feed-m"]);
+    expect((await marks())[0]!.token).not.toBe(first[0]!.token);
+    // The feed's first run recorded where it started: a session backup from before it is not carried forward.
+    const breaks = await env.CATALOG_DB.prepare("SELECT kind FROM capture_breaks WHERE source = 'SESSIONS'").all();
+    expect(breaks.results).toEqual([{ kind: "gap" }]);
+  });
+
+  it("restores sessions to an instant between two changes made after the backup, deletions included", async () => {
+    await putSession("feed-a", "s1", 1);
+    await ship(); // the feed starts (its first run)
+    await tick();
+    const base = await sessionBackup();
+    await tick(); // coverage trails a run's start by a second (the clock margin)
+
+    // After the backup: a change to feed-a, a new object feed-b; shipped; the first instant.
+    await putSession("feed-a", "s1", 2);
+    await putSession("feed-b", "t1", 10);
+    expect(await ship()).toMatchObject({ objects: 2, deleted: 0 });
+    await tick();
+    const at1 = new Date().toISOString();
+    await tick();
+    // Then a second change to feed-a and feed-b deleted; shipped; the second instant.
+    await putSession("feed-a", "s1", 3);
+    await stub("feed-b").forget("feed-b");
+    expect(await ship()).toMatchObject({ objects: 1, deleted: 1 });
+    await tick();
+    const at2 = new Date().toISOString();
+
+    const points = (await api("GET", "/admin/backup/restore-points?component=sessions")).json;
+    expect(points.feed).toMatchObject({ from: base.completed_at, base_backup_id: base.backup_id });
+    expect(Date.parse(points.feed.to)).toBeGreaterThan(Date.parse(at2) - 5_000);
+    expect(points.rpo_seconds).toBeLessThan(60);
+
+    const one = await restoreTo(at1);
+    const instant = one.started.instants[0];
+    expect(instant).toMatchObject({ component: "sessions", backup_id: base.backup_id, exact: false });
+    expect(Date.parse(instant.reached), "the feed carries the backup past its completion").toBeGreaterThan(Date.parse(base.completed_at));
+    expect(Date.parse(instant.reached)).toBeLessThanOrEqual(Date.parse(at1));
+    expect(instant.skew_seconds).toBeLessThanOrEqual(5);
+    expect(one.done.instant).toMatchObject({ target: at1, reached: instant.reached });
+    expect(await sessionData("sandbox:feed-a")).toEqual({ s1: 2 });
+    expect(await sessionData("sandbox:feed-b")).toEqual({ t1: 10 });
+
+    const two = await restoreTo(at2);
+    expect(await sessionData("sandbox:feed-a")).toEqual({ s1: 3 });
+    expect((await stub("sandbox:feed-b").vaultlineExport(null, 10)).entries, "deleted before the instant: discarded").toEqual([]);
+    expect(two.done.instant.skew_seconds).toBeLessThanOrEqual(5);
+
+    expect(JSON.stringify(two.done.log)).toMatch(/carried forward by the session change feed/);
+  });
+
+  it("a backup taken before the feed started is not carried forward by it", async () => {
+    await putSession("feed-c", "x", 1);
+    const base = await sessionBackup(); // before the feed's first run
+    await tick();
+    await ship();
+    await putSession("feed-c", "x", 2);
+    await ship();
+    await tick();
+    const at = new Date().toISOString();
+    const { started } = await restoreTo(at);
+    expect(started.instants[0]).toMatchObject({ backup_id: base.backup_id, reached: base.completed_at });
+    expect(await sessionData("sandbox:feed-c")).toEqual({ x: 1 });
+  });
+});
