@@ -49,3 +49,10 @@ export const AssetManifest = ManifestHeader.extend({
   timings_ms: z.record(z.string(), z.number()),
 });
 export type AssetManifest = z.infer<typeof AssetManifest>;
+
+/** An asset change-feed line (schemas/feed.ts): an object as copied at `at` (ms), or its deletion. */
+export const AssetFeedLine = z.union([
+  z.strictObject({ k: z.string(), at: z.number().int(), entry: AssetEntry }),
+  z.strictObject({ k: z.string(), at: z.number().int(), deleted: z.literal(true) }),
+]);
+export type AssetFeedLine = z.infer<typeof AssetFeedLine>;

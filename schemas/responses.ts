@@ -81,7 +81,7 @@ export const RestorePoints = z.discriminatedUnion("component", [
     points: z.array(z.object({ at: iso, backup_id: Id })),
     latest: iso.nullable(),
     rpo_seconds: z.number().nullable(),
-    /** Sessions: the stretch the change feed carries the newest backup across (any instant in it is restorable). */
+    /** The stretch the component's change feed carries the newest backup across (any instant in it is restorable). */
     feed: z.object({ from: iso, to: iso, base_backup_id: Id }).optional(),
   }),
 ]);

@@ -33,28 +33,12 @@ export const SessionManifest = ManifestHeader.extend({
 });
 export type SessionManifest = z.infer<typeof SessionManifest>;
 
-/**
- * The session change feed's segments (docs/FORMAT.md, "Session change segments"): JSON lines, the first a header.
- * A run of the shipper writes one or more segments; its last one carries the coverage the run reached.
- */
-export const SessionFeedHeader = z.strictObject({
-  feed: z.literal("sessions"),
-  namespace: z.string(),
-  /** The shipper run that wrote it: an object's pages may continue into the run's next segment. */
-  run: z.number().int().nonnegative(),
-  /** Every change acknowledged before this instant (ms) was shipped by earlier runs (null: the feed's first run). */
-  covered_from: z.number().int().nullable(),
-  /** On the run's last segment: every change acknowledged before this instant is in this or earlier segments. */
-  covered_until: z.number().int().nullable(),
-});
-export type SessionFeedHeader = z.infer<typeof SessionFeedHeader>;
-
 const StateEntrySchema = z.union([
   z.strictObject({ t: z.string(), r: z.number().int(), v: z.string() }),
   z.strictObject({ k: z.string(), v: z.unknown() }),
 ]);
 
-/** One page of an object's state as read at `at` (ms); `last` on its final page. Or its deletion. */
+/** A session change-feed line (schemas/feed.ts): one page of an object's state as read at `at` (ms), `last` on its final page; or its deletion. */
 export const SessionFeedLine = z.union([
   z.strictObject({
     o: z.string(),
@@ -66,16 +50,3 @@ export const SessionFeedLine = z.union([
   z.strictObject({ o: z.string(), at: z.number().int(), deleted: z.literal(true) }),
 ]);
 export type SessionFeedLine = z.infer<typeof SessionFeedLine>;
-
-/**
- * What a session restore to an instant applies over its base backup: the feed's segments first_seq..last_seq, lines
- * read at or after `since_ms` (the base's start; earlier lines are in the base already).
- */
-export const SessionFeedReplay = z.strictObject({
-  first_seq: z.number().int().positive(),
-  last_seq: z.number().int().positive(),
-  since_ms: z.number().int(),
-  /** The instant reached: every change acknowledged before it is in the restored state. */
-  reached_ms: z.number().int(),
-});
-export type SessionFeedReplay = z.infer<typeof SessionFeedReplay>;

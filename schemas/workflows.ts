@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AssetSelection, DatabaseSelection, SessionSelection } from "./api";
 import { ReplayPlan } from "./capture";
-import { SessionFeedReplay } from "./sessions";
+import { FeedReplay } from "./feed";
 import { ProviderProfile } from "./provider";
 
 /**
@@ -63,6 +63,8 @@ export const AssetRestoreParams = z.strictObject({
   ...RestoreIds,
   target_binding: z.enum(["ASSETS_BUCKET", "RESTORE_TARGET_BUCKET"]),
   filter: AssetFilter,
+  /** A restore to an instant: the asset change feed's segments applied over the base backup (docs/RESTORE.md). */
+  feed: FeedReplay.optional(),
 });
 
 export const SessionRestoreOptions = z.strictObject({
@@ -73,7 +75,7 @@ export const SessionRestoreOptions = z.strictObject({
   /** Restored objects are named prefix + original name ("" for production; a sandbox prefix for tests). */
   name_prefix: z.string().max(100),
   /** A restore to an instant: the change feed's segments applied over the base backup (docs/SESSIONS.md). */
-  feed: SessionFeedReplay.optional(),
+  feed: FeedReplay.optional(),
 });
 export const SessionRestoreParams = SessionRestoreOptions.extend(RestoreIds);
 

@@ -16,6 +16,7 @@ import { pruneFeedSegments, pruneSegments } from "../src/retention/segments";
 import { Layout } from "../src/repo/layout";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, pagedSteps, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { RetentionParams } from "../schemas/workflows";
+import { FEEDS } from "../schemas/feed";
 import { backupsBeingForgotten } from "../src/catalog/backups";
 
 const FORGET_PER_STEP = 25;
@@ -77,9 +78,11 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
       report.change_log = await step.do("prune change log", DATA_STEP, () =>
         finalOnPermanent(async () => pruneSegments(this.env, (await currentPolicy(this.env)).policy.min_retention_days)),
       );
-      report.session_feed = await step.do("prune session feed", DATA_STEP, () =>
-        finalOnPermanent(async () => pruneFeedSegments(this.env, (await currentPolicy(this.env)).policy.min_retention_days)),
-      );
+      report.feeds = {};
+      for (const feed of FEEDS)
+        report.feeds[feed] = await step.do(`prune ${feed} feed`, DATA_STEP, () =>
+          finalOnPermanent(async () => pruneFeedSegments(this.env, feed, (await currentPolicy(this.env)).policy.min_retention_days)),
+        );
 
       const pending = await step.do("phase two: ready?", CATALOG_STEP, () => pendingCollection(this.env.CATALOG_DB));
       if (pending && pending.waiting_for.length > 0) {

@@ -2,7 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { recordShipError } from "../catalog/capture";
 import type { Env } from "../env";
 import { CAPTURE_SOURCE, type ShipResult, shipChanges } from "./ship";
-import { FEED_SOURCE, type FeedShipResult, shipSessionFeed } from "../sessions/ship-feed";
+import { type FeedShipResult, shipSessionFeed } from "../sessions/ship-feed";
+import { FEED_SOURCE } from "../feed/run";
 
 /** Seconds between ship runs (CAPTURE_SHIP_INTERVAL_SECONDS, default 2); 0 turns the alarm off (tests ship on demand). */
 export function shipIntervalMs(env: Env): number {
@@ -37,7 +38,7 @@ export class CaptureShipper extends DurableObject<Env> {
 
   /** Whether this instance ships the session feed (it was armed as such) rather than a database's log. */
   private get isFeed(): boolean {
-    return this.ctx.storage.kv.get("feed") === FEED_SOURCE;
+    return this.ctx.storage.kv.get("feed") === FEED_SOURCE.sessions;
   }
 
   /** Ships now, after any run in progress (whose read may have missed the newest entries). */
@@ -50,7 +51,7 @@ export class CaptureShipper extends DurableObject<Env> {
   }
 
   /** Arms the alarm when the interval is on and none is set. Returns when it will fire (ms), or null. */
-  async ensureScheduled(feed?: typeof FEED_SOURCE): Promise<number | null> {
+  async ensureScheduled(feed?: "SESSIONS"): Promise<number | null> {
     if (feed) this.ctx.storage.kv.put("feed", feed);
     const every = this.isFeed ? feedIntervalMs(this.env) : shipIntervalMs(this.env);
     if (!every) {
@@ -73,7 +74,7 @@ export class CaptureShipper extends DurableObject<Env> {
       // Recorded where health checks look; the next alarm tries again. Not rethrown: the alarm's own retries would
       // pile up behind the schedule below.
       console.error(feed ? "session feed shipping failed" : "change shipping failed", e);
-      await recordShipError(this.env.CATALOG_DB, feed ? FEED_SOURCE : CAPTURE_SOURCE, (e as Error).message).catch(() => undefined);
+      await recordShipError(this.env.CATALOG_DB, feed ? FEED_SOURCE.sessions : CAPTURE_SOURCE, (e as Error).message).catch(() => undefined);
     }
     const every = feed ? feedIntervalMs(this.env) : shipIntervalMs(this.env);
     if (every) await this.ctx.storage.setAlarm(Date.now() + (more ? 100 : every));
@@ -86,5 +87,5 @@ export function shipper(env: Env): DurableObjectStub<CaptureShipper> {
 
 /** The session change feed's shipper: the same class, its own instance. */
 export function sessionShipper(env: Env): DurableObjectStub<CaptureShipper> {
-  return env.CAPTURE_SHIPPER.get(env.CAPTURE_SHIPPER.idFromName(FEED_SOURCE));
+  return env.CAPTURE_SHIPPER.get(env.CAPTURE_SHIPPER.idFromName(FEED_SOURCE.sessions));
 }

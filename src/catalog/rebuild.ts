@@ -10,9 +10,12 @@ import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { sha256Hex } from "../repo/bytes";
 import { decodeSegment } from "../capture/segment";
-import { decodeFeedSegment } from "../sessions/feed-segment";
-import { CLOCK_MARGIN_MS, FEED_SOURCE } from "../sessions/ship-feed";
-import { recordFeedSegment } from "./session-feed";
+import { FEEDS, type Feed } from "../../schemas/feed";
+import { SessionFeedLine } from "../../schemas/sessions";
+import { AssetFeedLine } from "../../schemas/assets";
+import { decodeFeedSegment } from "../feed/segment";
+import { CLOCK_MARGIN_MS, FEED_SOURCE } from "../feed/run";
+import { recordFeedSegment } from "./feed-segments";
 import { CAPTURE_SOURCE } from "../capture/ship";
 import { getCaptureState, recordBreak, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
 import { insertHold, releaseHoldRow } from "./legal-holds";
@@ -56,7 +59,8 @@ export async function rebuildCatalog(
     }
     existed ? out.updated++ : out.inserted++;
   }
-  out.segments = (await rebuildSegments(env, repo, out.unreadable)) + (await rebuildFeedSegments(env, repo, out.unreadable));
+  out.segments = await rebuildSegments(env, repo, out.unreadable);
+  for (const feed of FEEDS) out.segments += await rebuildFeedSegments(env, repo, feed, out.unreadable);
   for await (const record of catalogRecords(repo, out.unreadable)) {
     if (await restoreRecord(env.CATALOG_DB, record)) out.records++;
   }
@@ -120,21 +124,24 @@ async function rebuildSegments(env: Env, repo: Repository, unreadable: string[])
 }
 
 /**
- * Session change-feed segments the catalog does not list (docs/SESSIONS.md), recovered the same way: each read,
- * checked and recorded with its run's coverage; the feed's position follows the last one.
+ * Change-feed segments (sessions, assets) the catalog does not list (docs/FORMAT.md, "Change-feed segments"),
+ * recovered the same way: each read, checked and recorded with its run's coverage; the feed's first segment (its
+ * header's covered_from null) gives back the break the feed recorded when it began; its position follows the last one.
  */
-async function rebuildFeedSegments(env: Env, repo: Repository, unreadable: string[]): Promise<number> {
+async function rebuildFeedSegments(env: Env, repo: Repository, feed: Feed, unreadable: string[]): Promise<number> {
+  const source = FEED_SOURCE[feed];
+  const line = feed === "sessions" ? SessionFeedLine : AssetFeedLine;
   let n = 0;
   let last: { seq: number; covered: number | null } | null = null;
-  for await (const key of repo.listKeys(Layout.segmentPrefix(FEED_SOURCE))) {
+  for await (const key of repo.listKeys(Layout.segmentPrefix(source))) {
     const m = /(\d{16})-(\d{16})$/.exec(key);
     if (!m) continue;
     const seq = Number(m[1]);
     try {
       const plaintext = await repo.getSegment(key, null);
-      const { header, lines } = decodeFeedSegment(key, plaintext);
+      const { header, lines } = decodeFeedSegment(key, plaintext, feed, line);
       const ats = lines.length ? lines.map((l) => l.at) : [header.covered_until ?? 0];
-      await recordFeedSegment(env.CATALOG_DB, FEED_SOURCE, {
+      await recordFeedSegment(env.CATALOG_DB, source, {
         first_seq: seq,
         last_seq: seq,
         first_at: Math.min(...ats),
@@ -148,14 +155,13 @@ async function rebuildFeedSegments(env: Env, repo: Repository, unreadable: strin
         stored_bytes: 0,
       });
       if (header.covered_from === null)
-        // The feed's first run: the break it recorded (no backup that started before it is carried forward).
         await recordBreak(env.CATALOG_DB, {
-          source: FEED_SOURCE,
+          source,
           after_seq: seq - 1,
           kind: "gap",
           next_seq: seq,
           known_until: header.covered_until !== null ? header.covered_until + CLOCK_MARGIN_MS : Math.min(...ats) - CLOCK_MARGIN_MS,
-          detail: "the session change feed started (recovered from the repository)",
+          detail: `the ${feed} change feed started (recovered from the repository)`,
         });
       if (!last || seq > last.seq) last = { seq, covered: header.covered_until ?? header.covered_from };
       n++;
@@ -163,13 +169,8 @@ async function rebuildFeedSegments(env: Env, repo: Repository, unreadable: strin
       unreadable.push(key);
     }
   }
-  const state = await getCaptureState(env.CATALOG_DB, FEED_SOURCE);
+  const state = await getCaptureState(env.CATALOG_DB, source);
   if (last && (!state || state.last_seq < last.seq))
-    await saveCaptureState(env.CATALOG_DB, {
-      source: FEED_SOURCE,
-      last_seq: last.seq,
-      covered_until: last.covered,
-      schema_fingerprint: null,
-    });
+    await saveCaptureState(env.CATALOG_DB, { source, last_seq: last.seq, covered_until: last.covered, schema_fingerprint: null });
   return n;
 }

@@ -1,7 +1,7 @@
 import { humanDuration } from "../units";
 import { humanBytes } from "../units";
 import { restorableUntil } from "../capture/coverage";
-import { sessionsRestorableUntil } from "../sessions/feed-plan";
+import { feedRestorableUntil } from "../feed/plan";
 import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import {
   awaitingApproval,
@@ -99,9 +99,9 @@ export async function healthReport(env: Env, now = Date.now()) {
       const restorable = await restorableUntil(env);
       if (restorable !== null && (latest === null || restorable > latest)) latest = restorable;
     }
-    if (component === "sessions") {
-      // The newest session backup carried forward by the change feed (src/sessions/feed-plan.ts).
-      const carried = await sessionsRestorableUntil(env);
+    if (component === "sessions" || component === "assets") {
+      // The newest backup carried forward by the component's change feed (src/feed/plan.ts).
+      const carried = await feedRestorableUntil(env, component);
       if (carried && (latest === null || carried.reached > latest)) latest = carried.reached;
     }
     const seconds = latest === null ? null : Math.max(0, Math.round((now - latest) / 1000));
@@ -120,7 +120,9 @@ export async function healthReport(env: Env, now = Date.now()) {
           ? "is change capture installed and shipping? npx vaultline capture status"
           : component === "sessions"
             ? "is the session change feed shipping (its objects call changed(); SESSION_SHIP_INTERVAL_SECONDS)? else back sessions up more often (BACKUP_SCHEDULES)"
-            : `back it up more often (BACKUP_SCHEDULES)`;
+            : component === "assets"
+              ? "is the asset change feed shipping (ASSET_SHIP_INTERVAL_SECONDS; npx vaultline capture status)? else back assets up more often (BACKUP_SCHEDULES)"
+              : `back it up more often (BACKUP_SCHEDULES)`;
       add(
         "warning",
         "rpo",

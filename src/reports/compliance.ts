@@ -3,7 +3,7 @@ import { ComplianceTargets, DEFAULT_TARGETS } from "../../schemas/reports";
 import { audit } from "../catalog/audit-log";
 import { complianceFacts, recoveryPoints } from "../catalog/compliance";
 import { verifyAuditChain } from "../audit/verify";
-import { sessionFeedRanges } from "../sessions/feed-plan";
+import { feedRanges } from "../feed/plan";
 import { parseJsonVar } from "../config";
 import type { Env } from "../env";
 import { sha256Hex, utf8 } from "../repo/bytes";
@@ -42,12 +42,13 @@ export async function complianceReport(env: Env, from: string, to: string, by: s
   const end = Math.min(Date.parse(to), Date.now());
   for (const [component, target] of Object.entries(targets.rpo_seconds)) {
     // Backups are recovery points; for the database, so is every instant of its restorable ranges (which a break in
-    // the change log ends, as for health's RPO); for sessions, every instant the change feed carries a backup to.
+    // the change log ends, as for health's RPO); for sessions and assets, every instant their change feed carries a
+    // backup to.
     const points = await recoveryPoints(db, component, new Date(start).toISOString(), new Date(end).toISOString());
     const covered = [
       ...points.map((t) => ({ from: t, to: t })),
       ...(component === "database" ? await restorableRanges(env) : []),
-      ...(component === "sessions" ? await sessionFeedRanges(env, end) : []),
+      ...(component === "sessions" || component === "assets" ? await feedRanges(env, component, end) : []),
     ];
     const worst = worstGapSeconds(start, end, covered);
     rpo.push({ component, target_seconds: target, worst_gap_seconds: worst, met: worst !== null && worst <= target });

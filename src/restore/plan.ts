@@ -5,8 +5,8 @@ import { selectionExists } from "../assets/selection";
 import type { ReplayPlan } from "../../schemas/capture";
 import type { ComponentRestorePlan, RequestSelection } from "../../schemas/workflows";
 import { type BackupRow, childBackups, getBackup } from "../catalog/backups";
-import { checkStepBudget, databaseRestoreSteps, sessionRestoreSteps } from "../workflow-kit/step-budget";
-import type { SessionFeedReplay } from "../../schemas/sessions";
+import { checkStepBudget, databaseRestoreSteps, feedRestoreSteps } from "../workflow-kit/step-budget";
+import type { FeedReplay } from "../../schemas/feed";
 import { replaySegmentCount } from "./replay";
 import { openDatabaseManifest } from "../repo/open";
 import { checkRestoreFits, restoredBytes } from "./size-limit";
@@ -30,7 +30,7 @@ export async function planComponentRestore(
   requested: BackupRow,
   body: RestoreBody,
   component: Component,
-  instant: { pointInTime?: ReplayPlan; sessionFeed?: SessionFeedReplay } = {},
+  instant: { pointInTime?: ReplayPlan; feeds?: { sessions?: FeedReplay; assets?: FeedReplay } } = {},
 ): Promise<ComponentRestorePlan> {
   const backup = SYSTEM_TYPES.includes(requested.type) ? await componentOf(env, requested, component) : requested;
   if (backup.status !== "completed")
@@ -65,12 +65,12 @@ export async function planComponentRestore(
     };
   }
   if (component === "sessions") {
-    const feed = instant.sessionFeed;
+    const feed = instant.feeds?.sessions;
     if (body.sessions?.objects && !feed) await checkSessionObjects(env, backup.id, body.sessions.objects);
     const name_prefix = SESSION_RESTORE_PREFIX[env_];
     if (feed) {
       const indexSegments = (await openSessionManifest(env, backup.id)).manifest.segments.length;
-      checkStepBudget(env, `restoring sessions to an instant from ${backup.id}`, sessionRestoreSteps(indexSegments, feed));
+      checkStepBudget(env, `restoring sessions to an instant from ${backup.id}`, feedRestoreSteps(indexSegments, feed));
     }
     return {
       component,

@@ -18,9 +18,9 @@ export async function planRestoreRequest(
   const plans: ComponentRestorePlan[] = [];
   if (body.target_timestamp !== undefined) {
     // One instant across the components asked for: each resolved to its own backup (src/restore/system-instant.ts).
-    const { backups, pointInTime, sessionFeed, instants } = await planSystemInstant(env, body.target_timestamp, body.components);
+    const { backups, pointInTime, feeds, instants } = await planSystemInstant(env, body.target_timestamp, body.components);
     for (const component of body.components)
-      plans.push(await planComponentRestore(env, backups.get(component)!, body, component, { pointInTime, sessionFeed }));
+      plans.push(await planComponentRestore(env, backups.get(component)!, body, component, { pointInTime, feeds }));
     const requested = backups.get("database") ?? backups.get(body.components[0]!)!;
     return { requested, pointInTime, plans, instants };
   }

@@ -5,7 +5,7 @@ import { newId } from "../ids";
 import type { Env } from "../env";
 import { launch, restoreBinding } from "../launch";
 import type { WorkflowParams } from "../../schemas/workflows";
-import type { SessionFeedReplay } from "../../schemas/sessions";
+import type { FeedReplay } from "../../schemas/feed";
 
 /**
  * Records a component restore in the catalog, then starts its Workflow instance (same id). Idempotent for a caller
@@ -17,8 +17,8 @@ export async function startComponentRestore(
   r: { id: string; target_environment: "production" | "test"; requested_by: string; target_timestamp?: string; parent_id?: string },
 ): Promise<void> {
   if (await getRestore(env.CATALOG_DB, r.id)) return;
-  // Sessions carried by the change feed reach the instant their plan fixed (src/sessions/feed-plan.ts).
-  const feed = plan.component === "sessions" ? (plan.params as { feed?: SessionFeedReplay }).feed : undefined;
+  // Sessions and assets carried by their change feed reach the instant their plan fixed (src/feed/plan.ts).
+  const feed = plan.component !== "database" ? (plan.params as { feed?: FeedReplay }).feed : undefined;
   const reachedAt = feed ? new Date(feed.reached_ms).toISOString() : undefined;
   await launch(env, restoreBinding(plan.component), {
     id: r.id,

@@ -5,8 +5,8 @@ import type { BackupRow } from "../catalog/backups";
 import { backupsAround } from "../catalog/backup-instants";
 import type { Env } from "../env";
 import { VaultlineError } from "../errors";
-import type { SessionFeedReplay } from "../../schemas/sessions";
-import { planSessionFeed } from "../sessions/feed-plan";
+import type { FeedReplay } from "../../schemas/feed";
+import { planFeed } from "../feed/plan";
 
 /** Where one component lands for a requested instant: the backup read, the instant reached, how far before it. */
 export interface ComponentInstant {
@@ -30,9 +30,8 @@ export class SystemInstantError extends VaultlineError {
 
 /**
  * One instant across the system (docs/RESTORE.md, "One instant"): the database exactly as it was (its full backup
- * and the change log replayed to the instant), sessions from their newest backup completed at or before the instant
- * carried forward by the session change feed, assets from their newest backup completed at or before it; each with
- * the instant it reached and the skew. Every component is resolved before anything starts; when
+ * and the change log replayed to the instant), sessions and assets from their newest backup completed at or before
+ * the instant, carried forward by their change feed; each with the instant it reached and the skew. Every component is resolved before anything starts; when
  * one cannot reach the instant, nothing does, and the error names the nearest restorable instants per component.
  */
 export async function planSystemInstant(
@@ -42,7 +41,7 @@ export async function planSystemInstant(
 ): Promise<{
   backups: Map<Component, BackupRow>;
   pointInTime?: ReplayPlan;
-  sessionFeed?: SessionFeedReplay;
+  feeds: { sessions?: FeedReplay; assets?: FeedReplay };
   instants: ComponentInstant[];
 }> {
   const ms = Date.parse(at);
@@ -53,7 +52,7 @@ export async function planSystemInstant(
   let databaseError: NotRestorableError | undefined;
   const nearest: Partial<Record<Component, { before: string | null; after: string | null }>> = {};
   let pointInTime: ReplayPlan | undefined;
-  let sessionFeed: SessionFeedReplay | undefined;
+  const feeds: { sessions?: FeedReplay; assets?: FeedReplay } = {};
   for (const component of components) {
     if (component === "database") {
       try {
@@ -78,11 +77,11 @@ export async function planSystemInstant(
       continue;
     }
     let reached = around.before.completed_at!;
-    if (component === "sessions") {
-      // The change feed carries the session backup forward toward the instant (src/sessions/feed-plan.ts).
-      const carried = await planSessionFeed(env, around.before, ms);
+    if (component === "sessions" || component === "assets") {
+      // Their change feed carries the backup forward toward the instant (src/feed/plan.ts).
+      const carried = await planFeed(env, component, around.before, ms);
       reached = new Date(carried.reached).toISOString();
-      if (carried.feed) sessionFeed = carried.feed;
+      if (carried.replay) feeds[component] = carried.replay;
     }
     backups.set(component, around.before);
     instants.push({
@@ -98,5 +97,5 @@ export async function planSystemInstant(
     if (components.length === 1 && databaseError) throw databaseError;
     throw new SystemInstantError(`${iso} cannot be restored for every component: ${problems.join("; ")}`, nearest);
   }
-  return { backups, pointInTime, sessionFeed, instants };
+  return { backups, pointInTime, feeds, instants };
 }

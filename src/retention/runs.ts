@@ -13,8 +13,8 @@ export interface RetentionReport {
   phase_one: { fossilized: number; fossil_bytes: number; listed: number } | null;
   /** Change-log segments deleted: all before the oldest kept base's scan (one page a run). */
   change_log?: { deleted: number; bytes: number; before_seq: number | null };
-  /** Session change-feed segments pruned (read before the oldest kept session backup started). */
-  session_feed?: { deleted: number; bytes: number; before: string | null };
+  /** Change-feed segments pruned, per feed (read before the oldest kept backup of the component started). */
+  feeds?: Record<string, { deleted: number; bytes: number; before: string | null }>;
   /** Chunks moved to InfrequentAccess (cooled) or back to Standard (warmed). */
   tiers?: { cooled: number; warmed: number; bytes: number };
   marked: { manifests: number; refs: number };

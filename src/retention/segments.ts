@@ -2,8 +2,9 @@ import { CAPTURE_SOURCE } from "../capture/ship";
 import type { Env } from "../env";
 import { replicaOf } from "../replication/replica";
 import { deleteSegmentRows, oldestKeptScanStart, prunableSegments } from "../catalog/retention";
-import { oldestKeptStart, prunableFeedSegments } from "../catalog/session-feed";
-import { FEED_SOURCE } from "../sessions/ship-feed";
+import { oldestKeptStart, prunableFeedSegments } from "../catalog/feed-segments";
+import { FEED_BACKUP_TYPE, FEED_SOURCE } from "../feed/run";
+import type { Feed } from "../../schemas/feed";
 
 const PAGE = 500;
 
@@ -32,16 +33,22 @@ export async function pruneSegments(env: Env, floorDays: number): Promise<{ dele
 }
 
 /**
- * Session change-feed segments no kept session backup can use: every line of them was read before the oldest kept
- * session backup started, so that backup already holds a newer state of each object. Shipped before the retention
- * floor only, objects first, then rows, like the database's.
+ * Change-feed segments (sessions, assets) no kept backup can use: every line of them was read before the oldest
+ * kept backup of the component started, so that backup holds a newer state of each object. Shipped before the
+ * retention floor only, objects first, then rows, like the database's. (Parts an asset segment named are chunks:
+ * the mark phase keeps those of the segments that remain.)
  */
-export async function pruneFeedSegments(env: Env, floorDays: number): Promise<{ deleted: number; bytes: number; before: string | null }> {
+export async function pruneFeedSegments(
+  env: Env,
+  feed: Feed,
+  floorDays: number,
+): Promise<{ deleted: number; bytes: number; before: string | null }> {
   const db = env.CATALOG_DB;
-  const oldest = await oldestKeptStart(db, "sessions");
+  const source = FEED_SOURCE[feed];
+  const oldest = await oldestKeptStart(db, FEED_BACKUP_TYPE[feed]);
   if (oldest === null) return { deleted: 0, bytes: 0, before: null };
   const cutoff = new Date(Date.now() - floorDays * 86_400_000).toISOString();
-  const results = await prunableFeedSegments(db, FEED_SOURCE, oldest, cutoff, PAGE);
+  const results = await prunableFeedSegments(db, source, oldest, cutoff, PAGE);
   const before = new Date(oldest).toISOString();
   if (results.length === 0) return { deleted: 0, bytes: 0, before };
   const keys = results.map((r) => r.key);
@@ -49,7 +56,7 @@ export async function pruneFeedSegments(env: Env, floorDays: number): Promise<{ 
   await replicaOf(env)?.delete(keys);
   await deleteSegmentRows(
     db,
-    FEED_SOURCE,
+    source,
     results.map((r) => r.first_seq),
   );
   return { deleted: results.length, bytes: results.reduce((n, r) => n + r.stored_bytes, 0), before };

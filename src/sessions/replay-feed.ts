@@ -1,15 +1,16 @@
-import type { SessionFeedLine, SessionFeedReplay } from "../../schemas/sessions";
+import { SessionFeedLine } from "../../schemas/sessions";
+import type { FeedReplay } from "../../schemas/feed";
 import type { SessionRestoreOptions } from "../../schemas/workflows";
-import { feedSegmentsFrom } from "../catalog/session-feed";
+import { feedSegmentsFrom } from "../catalog/feed-segments";
 import type { Env } from "../env";
 import type { Repository } from "../repo/repository";
 import { FEED_SEGMENTS_PER_STEP } from "../workflow-kit/step-budget";
 import { type StateEntry, markChanged, registerObject, unregisterObject } from "./contract";
-import { decodeFeedSegment } from "./feed-segment";
+import { decodeFeedSegment } from "../feed/segment";
+import { FEED_SOURCE } from "../feed/run";
 import { mapLimit } from "./limit";
 import { CONCURRENCY } from "./export-sessions";
 import { sessionRegistry, sessionStub } from "./objects";
-import { FEED_SOURCE } from "./ship-feed";
 
 export interface FeedReplayStep {
   /** The next segment to apply, or null when the replay is done. */
@@ -30,16 +31,16 @@ export async function replayFeedStep(
   env: Env,
   repo: Repository,
   restoreId: string,
-  feed: SessionFeedReplay,
+  feed: FeedReplay,
   opts: SessionRestoreOptions,
   from: number,
 ): Promise<FeedReplayStep> {
   const out: FeedReplayStep = { next: null, segments: 0, objects: 0, deleted: 0 };
-  const rows = await feedSegmentsFrom(env.CATALOG_DB, FEED_SOURCE, from, feed.last_seq, FEED_SEGMENTS_PER_STEP);
+  const rows = await feedSegmentsFrom(env.CATALOG_DB, FEED_SOURCE.sessions, from, feed.last_seq, FEED_SEGMENTS_PER_STEP);
   const registry = sessionRegistry(env);
   const now = Date.now();
   for (const row of rows) {
-    const { header, lines } = decodeFeedSegment(row.key, await repo.getSegment(row.key, row.sha256));
+    const { header, lines } = decodeFeedSegment(row.key, await repo.getSegment(row.key, row.sha256), "sessions", SessionFeedLine);
     const byObject = new Map<string, SessionFeedLine[]>();
     for (const l of lines) {
       if (l.at < feed.since_ms || (opts.objects && !opts.objects.includes(l.o))) continue;

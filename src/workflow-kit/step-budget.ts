@@ -57,11 +57,11 @@ export function databaseRestoreSteps(s: DatabaseRestoreShape): number {
   return RESTORE_FIXED_STEPS + load + verify + replay + swap;
 }
 
-/** Session change-feed segments one replay step applies at most (src/sessions/replay-feed.ts). */
+/** Change-feed segments one replay step applies at most (sessions: src/sessions/replay-feed.ts; assets: src/assets/replay-feed.ts). */
 export const FEED_SEGMENTS_PER_STEP = 10;
 
-/** The steps a session restore to an instant takes: one per index segment of its base, one per FEED_SEGMENTS_PER_STEP feed segments, a few fixed. */
-export function sessionRestoreSteps(indexSegments: number, feed: { first_seq: number; last_seq: number }): number {
+/** The steps a session or asset restore to an instant takes: about one per index segment of its base, one per FEED_SEGMENTS_PER_STEP feed segments, a few fixed. */
+export function feedRestoreSteps(indexSegments: number, feed: { first_seq: number; last_seq: number }): number {
   return 8 + indexSegments + Math.ceil((feed.last_seq - feed.first_seq + 1) / FEED_SEGMENTS_PER_STEP);
 }
 

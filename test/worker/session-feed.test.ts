@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import type { SessionObject } from "../../examples/demo-provider/src/session-object";
 import { sessionShipper } from "../../src/capture/shipper-object";
-import { decodeFeedSegment } from "../../src/sessions/feed-segment";
+import { decodeFeedSegment } from "../../src/feed/segment";
+import { SessionFeedLine } from "../../schemas/sessions";
 import { openRepository } from "../../src/repo/open";
 import { api, env, waitFor, waitRestore } from "./helpers";
 
@@ -42,7 +43,9 @@ async function restoreTo(at: string) {
 }
 
 const sessionData = async (name: string) =>
-  Object.fromEntries(((await stub(name).dump()).tables.sessions as any[]).map((r) => [r.id, JSON.parse(r.data).v]));
+  Object.fromEntries(
+    (((await stub(name).dump()) as { tables: Record<string, any[]> }).tables.sessions as any[]).map((r) => [r.id, JSON.parse(r.data).v]),
+  );
 
 describe("session change feed", () => {
   it("marks an object once between ships, ships it with expired entries left out, and marks it again after", async () => {
@@ -64,7 +67,12 @@ describe("session change feed", () => {
       key: string;
       sha256: string;
     }>();
-    const { header, lines } = decodeFeedSegment(row!.key, await (await openRepository(env)).getSegment(row!.key, row!.sha256));
+    const { header, lines } = decodeFeedSegment(
+      row!.key,
+      await (await openRepository(env)).getSegment(row!.key, row!.sha256),
+      "sessions",
+      SessionFeedLine,
+    );
     expect(header).toMatchObject({ feed: "sessions", covered_from: null });
     const shipped = lines.flatMap((l) => ("e" in l ? l.e : [])).map((e) => JSON.stringify(e));
     expect(shipped.some((e) => e.includes("'live'"))).toBe(true);
@@ -122,7 +130,10 @@ describe("session change feed", () => {
 
     const two = await restoreTo(at2);
     expect(await sessionData("sandbox:feed-a")).toEqual({ s1: 3 });
-    expect((await stub("sandbox:feed-b").vaultlineExport(null, 10)).entries, "deleted before the instant: discarded").toEqual([]);
+    expect(
+      ((await stub("sandbox:feed-b").vaultlineExport(null, 10)) as { entries: unknown[] }).entries,
+      "deleted before the instant: discarded",
+    ).toEqual([]);
     expect(two.done.instant.skew_seconds).toBeLessThanOrEqual(5);
 
     expect(JSON.stringify(two.done.log)).toMatch(/carried forward by the session change feed/);

@@ -4,7 +4,7 @@ import { BackupCreated, BackupList, BackupView, RestorePoints } from "../../../s
 import { body, ERRORS, eventStream, idParam, json, routes } from "../openapi";
 import { CreateBackupBody, ListBackupsQuery } from "../../../schemas/api";
 import { childBackups, getBackup, listBackups, summarise, typicalBackupMs } from "../../catalog/backups";
-import { sessionsRestorableUntil } from "../../sessions/feed-plan";
+import { feedRestorableUntil } from "../../feed/plan";
 import { completedPoints } from "../../catalog/backup-instants";
 import { startBackup } from "../../backup/start";
 import { NotFoundError } from "../../errors";
@@ -81,8 +81,8 @@ export function backupRoutes() {
       if (component === "database") return c.json({ component, ...(await restorePoints(c.env)) }, 200);
       const points = await completedPoints(c.env.CATALOG_DB, COMPONENT_TYPE[component], 200);
       let latest = points[0]?.at ?? null;
-      // Sessions: the change feed carries the newest backup forward (src/sessions/feed-plan.ts), as health's RPO says.
-      const carried = component === "sessions" ? await sessionsRestorableUntil(c.env) : null;
+      // The change feed carries the newest backup forward (src/feed/plan.ts), as health's RPO says.
+      const carried = await feedRestorableUntil(c.env, component);
       const feed =
         carried && carried.reached > Date.parse(carried.base.completed_at!)
           ? { from: carried.base.completed_at!, to: new Date(carried.reached).toISOString(), base_backup_id: carried.base.id }

@@ -1,4 +1,4 @@
-// The session change feed's segments in the catalog (docs/SESSIONS.md, "The change feed"): the same change_segments
+// Change-feed segments (sessions, assets) in the catalog (docs/FORMAT.md, "Change-feed segments"): the same change_segments
 // table as the database's change log, under the feed's own source, with each run's coverage.
 import type { SegmentRef } from "../../schemas/capture";
 
