@@ -66,7 +66,7 @@ export async function shipSessionFeed(env: Env): Promise<FeedShipResult> {
         continue;
       }
       // The mark goes once the segment holding the object's last line is recorded.
-      out.lines.forEach((l, n) => run.add(l.text, l.at, n === out.lines.length - 1 ? mark : undefined));
+      for (const [n, l] of out.lines.entries()) run.add(l.text, l.at, n === out.lines.length - 1 ? mark : undefined);
       if (out.deleted) result.deleted++;
       else result.objects++;
       if (run.pendingBytes >= FEED_SEGMENT_BYTES) await run.flush();
