@@ -100,6 +100,7 @@ export default defineConfig(async () => {
           // whether a break starts a full backup (test/worker/rpo.test.ts turns it on).
           CAPTURE_SHIP_INTERVAL_SECONDS: "0",
           SESSION_SHIP_INTERVAL_SECONDS: "0",
+          ASSET_SHIP_INTERVAL_SECONDS: "0",
           BACKUP_AFTER_BREAK: "false",
           // Orchestrating workflows look at their child instances often, so staged restores finish quickly here.
           RESTORE_POLL_MS: "150",

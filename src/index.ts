@@ -1,3 +1,4 @@
+import { ASSET_EVENTS_QUEUE, consumeAssetEvents } from "./assets/events";
 import { createApp } from "./api/app";
 import { refuseDemoMaterial } from "./demo-material";
 import type { Env } from "./env";
@@ -33,8 +34,9 @@ export default {
     await refuseDemoMaterial(env, "scheduled");
     ctx.waitUntil(runSchedule(env, controller.cron));
   },
-  // Notification deliveries, and the dead-letter queue's (docs/NOTIFICATIONS.md).
+  // R2 event notifications for the asset change feed; notification deliveries, and the dead-letter queue's (docs/NOTIFICATIONS.md).
   async queue(batch, env) {
-    await consume(batch as MessageBatch<Delivery>, env);
+    if (batch.queue.startsWith(ASSET_EVENTS_QUEUE)) await consumeAssetEvents(batch, env);
+    else await consume(batch as MessageBatch<Delivery>, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -2,7 +2,8 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { type AssetRestorePosition, restoreAssetSlice } from "../src/assets/restore-assets";
 import { finishRestore, markRestoreStage } from "../src/catalog/restores";
 import type { Env } from "../src/env";
-import { openAssetManifest } from "../src/repo/open";
+import { openAssetManifest, openRepository } from "../src/repo/open";
+import { type FeedPosition, replayAssetFeedStep } from "../src/assets/replay-feed";
 import { restoreNotes } from "../src/workflow-kit/restore-log";
 import { CATALOG_STEP, DATA_STEP, finalOnPermanent, parseError, parsePayload } from "../src/workflow-kit/step-policy";
 import { AssetRestoreParams } from "../schemas/workflows";
@@ -63,6 +64,7 @@ export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestorePa
         pos = r.next;
       }
       await note(`restored ${objects} objects (${bytes} bytes), each checked against its SHA-256 from the backup`);
+      if (p.feed) await this.carryForward(step, p, note);
       await step.do("record completion", CATALOG_STEP, () =>
         finishRestore(this.env.CATALOG_DB, id, { status: "completed", rows: objects }),
       );
@@ -75,5 +77,38 @@ export class AssetRestoreWorkflow extends WorkflowEntrypoint<Env, AssetRestorePa
       );
       throw e;
     }
+  }
+
+  /** A restore to an instant: the asset change feed's segments over the base (src/assets/replay-feed.ts). */
+  private async carryForward(step: WorkflowStep, p: AssetRestoreParams, note: ReturnType<typeof restoreNotes>) {
+    const feed = p.feed!;
+    const id = p.restore_id;
+    const done = { objects: 0, bytes: 0, deleted: 0 };
+    let pos: FeedPosition | null = { seq: feed.first_seq, line: 0 };
+    for (let n = 1; pos; n++) {
+      const from: FeedPosition = pos;
+      const r = await step.do(`replay feed ${n}`, DATA_STEP, () =>
+        finalOnPermanent(async () => {
+          const out = await replayAssetFeedStep(
+            this.env[p.target_binding],
+            this.env.CATALOG_DB,
+            await openRepository(this.env),
+            feed,
+            p.filter,
+            from,
+            ASSET_RESTORE_STEP_BYTES,
+          );
+          await markRestoreStage(this.env.CATALOG_DB, id, "replay asset feed", { segment: from.seq, through: feed.last_seq });
+          return out;
+        }),
+      );
+      done.objects += r.objects;
+      done.bytes += r.bytes;
+      done.deleted += r.deleted;
+      pos = r.next;
+    }
+    await note(
+      `carried forward by the asset change feed (segments ${feed.first_seq}..${feed.last_seq}): ${done.objects} objects written (${done.bytes} bytes), ${done.deleted} deleted`,
+    );
   }
 }

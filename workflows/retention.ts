@@ -5,7 +5,7 @@ import { loadBackupFacts } from "../src/catalog/retention-facts";
 import { forgetBackups } from "../src/retention/forget";
 import { fossilizePage, pendingCollection, sweepFossilsPage } from "../src/retention/fossils";
 import { listHolds } from "../src/catalog/legal-holds";
-import { markPage } from "../src/retention/marks";
+import { markFeedPage, markPage } from "../src/retention/marks";
 import { clearMarks, finishFossilCollection, recordFossilCollection } from "../src/catalog/retention";
 import { currentPolicy } from "../src/retention/policies";
 import { evaluatePolicy } from "../src/retention/policy";
@@ -98,6 +98,17 @@ export class RetentionWorkflow extends WorkflowEntrypoint<Env, RetentionParams> 
             markPage(this.env, await openRepository(this.env), id, c, (await currentPolicy(this.env)).policy.infrequent_access_after_days),
           (page) => {
             report.marked.manifests += page.manifests;
+            report.marked.refs += page.refs;
+          },
+        );
+        // The parts the asset change feed's segments name: a restore to an instant may need them.
+        await pagedSteps(
+          step,
+          "mark asset feed",
+          DATA_STEP,
+          async (c) => markFeedPage(this.env, await openRepository(this.env), id, c),
+          (page) => {
+            report.marked.feed_segments = (report.marked.feed_segments ?? 0) + page.segments;
             report.marked.refs += page.refs;
           },
         );

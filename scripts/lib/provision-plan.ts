@@ -51,6 +51,8 @@ export function provisionPlan(
   if (!Number.isInteger(days) || days < 1)
     throw new Error(`BACKUP_RETENTION_DAYS must be a whole number of days, got ${config.vars?.BACKUP_RETENTION_DAYS}`);
   const queues = (config.queues?.producers ?? []).map((p) => p.queue);
+  // Queues only something else produces to: the asset change feed's R2 event notifications (docs/OPERATIONS.md).
+  const consumed = (config.queues?.consumers ?? []).map((c) => c.queue).filter((q) => !q.endsWith("-dlq") && !queues.includes(q));
   return {
     databases: config.d1_databases.map((d) => {
       const owner = PROVIDER_BINDINGS.has(d.binding) ? "provider" : "vaultline";
@@ -79,8 +81,8 @@ export function provisionPlan(
     providerScripts: config.durable_objects.bindings
       .filter((b) => b.script_name)
       .map((b) => ({ binding: b.name, script: b.script_name!, className: b.class_name })),
-    // Each queue with its dead-letter queue, so no notification is dropped silently.
-    queues: queues.flatMap((q) => [q, `${q}-dlq`]),
+    // Each queue with its dead-letter queue, so no notification is dropped silently; then the event queues.
+    queues: [...queues.flatMap((q) => [q, `${q}-dlq`]), ...consumed],
     lockRules: [
       ...LOCKED_PREFIXES.map((prefix) => ({
         id: `vaultline-min-retention-${prefix.replace(/\/$/, "")}`,

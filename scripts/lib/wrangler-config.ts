@@ -8,7 +8,7 @@ export interface WranglerConfig {
   d1_databases: { binding: string; database_name?: string; database_id?: string; migrations_dir?: string }[];
   r2_buckets: { binding: string; bucket_name?: string; jurisdiction?: string }[];
   durable_objects: { bindings: { name: string; class_name: string; script_name?: string }[] };
-  queues: { producers?: { binding: string; queue: string }[] };
+  queues: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string }[] };
   workflows: { binding: string; name: string; class_name: string }[];
 }
 

@@ -102,7 +102,7 @@ function httpMetadata(obj: R2Object): Record<string, string> {
 }
 
 /** Streams one object into the repository part by part; never holds more than one part in memory. */
-async function copyObject(bucket: R2Bucket, repo: Repository, key: string) {
+export async function copyObject(bucket: R2Bucket, repo: Repository, key: string) {
   const obj = await bucket.get(key);
   if (!obj) return null;
   const digest = new crypto.DigestStream("SHA-256");

@@ -64,7 +64,7 @@ function putOptions(entry: AssetEntry): R2PutOptions & R2MultipartOptions {
 }
 
 /** Writes one object from its parts: one put when it is a single part, a multipart upload otherwise. */
-async function restoreObject(target: R2Bucket, repo: Repository, entry: AssetEntry): Promise<void> {
+export async function restoreObject(target: R2Bucket, repo: Repository, entry: AssetEntry): Promise<void> {
   const digest = new crypto.DigestStream("SHA-256");
   const hashing = digest.getWriter();
   if (entry.parts.length <= 1) {

@@ -54,13 +54,13 @@ export class FeedRun<T = never> {
     this.mustWrite = first;
   }
 
-  /** Opens a run: the feed's state, orphans adopted. `starting`: the feed begins now (its first run). */
+  /** Opens a run: the feed's state, orphans adopted. `starting`: the feed begins (its first run), at `startAt` (default now). */
   static async open<T = never>(
     env: Env,
     repo: Repository,
     feed: Feed,
     line: z.ZodType,
-    opts: { namespace?: string; starting: boolean; onRecorded?: (items: T[]) => Promise<void> },
+    opts: { namespace?: string; starting: boolean; startAt?: number; onRecorded?: (items: T[]) => Promise<void> },
   ): Promise<FeedRun<T>> {
     const began = Date.now();
     const source = FEED_SOURCE[feed];
@@ -78,7 +78,7 @@ export class FeedRun<T = never> {
       run: seq + 1,
       covered_from: opts.starting ? null : state.covered_until,
     };
-    if (opts.starting) await feedStarted(env, feed, began);
+    if (opts.starting) await feedStarted(env, feed, opts.startAt ?? began);
     return new FeedRun<T>(env, repo, feed, began, state, header, opts.starting, opts.onRecorded ?? (async () => undefined));
   }
 

@@ -45,7 +45,15 @@ export async function planComponentRestore(
   const env_ = body.target_environment;
   if (component === "assets") {
     const filter = body.assets ?? {};
-    if (filter.key !== undefined || filter.prefix !== undefined) {
+    const feed = instant.feeds?.assets;
+    if (feed) {
+      // The base's steps: its index segments, and one per ASSET_RESTORE_BYTES_PER_STEP written.
+      const baseSteps =
+        (await openAssetManifest(env, backup.id)).manifest.segments.length + Math.ceil((backup.raw_bytes ?? 0) / (256 << 20));
+      checkStepBudget(env, `restoring assets to an instant from ${backup.id}`, feedRestoreSteps(baseSteps, feed));
+    }
+    // A selection may name what only the feed holds (created after the backup): checked against the backup without it.
+    if (!feed && (filter.key !== undefined || filter.prefix !== undefined)) {
       const { repo, manifest } = await openAssetManifest(env, backup.id);
       if (!(await selectionExists(repo, manifest, filter))) {
         const field = filter.key !== undefined ? "assets.key" : "assets.prefix";
@@ -60,7 +68,7 @@ export async function planComponentRestore(
       component,
       backup,
       target_binding,
-      params: { backup_id: backup.id, target_binding, filter },
+      params: { backup_id: backup.id, target_binding, filter, ...(feed ? { feed } : {}) },
       estimated_seconds: (backup.raw_bytes ?? 0) / ASSET_RESTORE_BYTES_PER_SECOND,
     };
   }

@@ -17,7 +17,7 @@ export interface RetentionReport {
   feeds?: Record<string, { deleted: number; bytes: number; before: string | null }>;
   /** Chunks moved to InfrequentAccess (cooled) or back to Standard (warmed). */
   tiers?: { cooled: number; warmed: number; bytes: number };
-  marked: { manifests: number; refs: number };
+  marked: { manifests: number; refs: number; feed_segments?: number };
 }
 
 /** Records a run when it is started (so it can be read at once), and the policy version once its plan is made. */

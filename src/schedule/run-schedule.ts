@@ -16,31 +16,35 @@ import { replicaOf } from "../replication/replica";
 import { startCatchUp, startScrub } from "../replication/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
-import { sessionShipper, shipper } from "../capture/shipper-object";
+import { feedShipper, shipper } from "../capture/shipper-object";
+import { FEEDS } from "../../schemas/feed";
+import { FEED_SOURCE } from "../feed/run";
 import { recordShipError } from "../catalog/capture";
 import { CAPTURE_SOURCE } from "../capture/ship";
 
 /**
- * The cron side of shipping: re-arms the shippers' alarms (the database's ships every few seconds, the session
- * feed's every SESSION_SHIP_INTERVAL_SECONDS) and ships once now.
+ * The cron side of shipping: re-arms the shippers' alarms (the database's ships every few seconds, the change
+ * feeds' every SESSION_SHIP_INTERVAL_SECONDS / ASSET_SHIP_INTERVAL_SECONDS) and ships once now.
  */
 async function shipOnSchedule(env: Env): Promise<string> {
-  let fed = "";
-  try {
-    const feed = sessionShipper(env);
-    await feed.ensureScheduled("SESSIONS");
-    const sessions = await feed.shipSessions();
-    fed = sessions.on ? `, sessions:${sessions.last_seq}` : "";
-  } catch (e) {
-    // The database's shipping goes on; health reports the feed's error.
-    await recordShipError(env.CATALOG_DB, "SESSIONS", (e as Error).message).catch(() => undefined);
-    fed = ", sessions:error";
+  const fed: string[] = [];
+  for (const feed of FEEDS) {
+    try {
+      const stub = feedShipper(env, feed);
+      await stub.ensureScheduled(feed);
+      const r = feed === "sessions" ? await stub.shipSessions() : await stub.shipAssets();
+      if (!("on" in r) || r.on) fed.push(`, ${feed}:${r.last_seq}`);
+    } catch (e) {
+      // The database's shipping goes on; health reports the feed's error.
+      await recordShipError(env.CATALOG_DB, FEED_SOURCE[feed], (e as Error).message).catch(() => undefined);
+      fed.push(`, ${feed}:error`);
+    }
   }
-  if (!(await hasChangeLog(env[CAPTURE_SOURCE]))) return `capture:not-installed${fed}`;
+  if (!(await hasChangeLog(env[CAPTURE_SOURCE]))) return `capture:not-installed${fed.join("")}`;
   const stub = shipper(env);
   await stub.ensureScheduled();
   const r = await stub.ship();
-  return `shipped:${r.last_seq}${fed}`;
+  return `shipped:${r.last_seq}${fed.join("")}`;
 }
 
 /** What one cron firing does, looked up in BACKUP_SCHEDULES. A cron with no entry is audited and does nothing. */

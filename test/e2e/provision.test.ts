@@ -57,7 +57,7 @@ describe("npm run provision (against a local stand-in of the REST API)", () => {
         { name: "vaultline-restore-target" },
       ]),
     );
-    expect(api.state.queues.map((q) => q.queue_name)).toEqual(["vaultline-events", "vaultline-events-dlq"]);
+    expect(api.state.queues.map((q) => q.queue_name)).toEqual(["vaultline-events", "vaultline-events-dlq", "vaultline-asset-events"]);
     // Retention is 30 days in wrangler.jsonc: every backup prefix is held that long, in both copies, and the
     // repository's config for good; keys/ is not (retirement deletes wraps; the escrow copy brings them back).
     for (const bucket of ["vaultline-backups", "vaultline-backups-replica"]) {

@@ -3,7 +3,7 @@
 // a minute, and a session restore to an instant carries its base backup forward with them, deletions included.
 import { describe, expect, it } from "vitest";
 import type { SessionObject } from "../../examples/demo-provider/src/session-object";
-import { sessionShipper } from "../../src/capture/shipper-object";
+import { feedShipper } from "../../src/capture/shipper-object";
 import { decodeFeedSegment } from "../../src/feed/segment";
 import { SessionFeedLine } from "../../schemas/sessions";
 import { openRepository } from "../../src/repo/open";
@@ -12,7 +12,7 @@ import { api, env, waitFor, waitRestore } from "./helpers";
 const HOUR = 3_600_000;
 const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
 const tick = () => new Promise((r) => setTimeout(r, 1100));
-const ship = () => sessionShipper(env).shipSessions();
+const ship = () => feedShipper(env, "sessions").shipSessions();
 const marks = async () =>
   (await env.OIDC_DB.prepare("SELECT name, token FROM _vaultline_session_marks ORDER BY name").all<{ name: string; token: string }>())
     .results;
