@@ -112,7 +112,7 @@ export const RestoreStarted = z.looseObject({
   stages: z.array(z.string()).optional(),
   target_timestamp: z.string().optional(),
   base_backup_id: Id.optional(),
-  /** With target_timestamp: per component, the backup read, the instant reached and the skew (docs/RESTORE.md). */
+  /** With target_timestamp: per component, the backup read, the instant reached and the skew (docs/API.md, `target_timestamp`). */
   instants: z
     .array(z.object({ component: z.string(), backup_id: Id, reached: iso, skew_seconds: z.number(), exact: z.boolean() }))
     .optional(),
@@ -156,6 +156,17 @@ export const CaptureStatus = z.looseObject({
   rpo_seconds: z.number().nullable(),
   last_error: z.string().nullable(),
   breaks: z.array(z.looseObject({ known_until: iso })),
+  /** The change feeds of sessions and assets: where each stands and its RPO. */
+  feeds: z.record(
+    z.string(),
+    z.looseObject({
+      source: z.string(),
+      on: z.boolean(),
+      covered_until: iso.nullable(),
+      rpo_seconds: z.number().nullable(),
+      last_error: z.string().nullable(),
+    }),
+  ),
 });
 export const CaptureShipped = z.looseObject({ covered_until: iso.nullable() });
 export const CatalogRebuilt = z.looseObject({});

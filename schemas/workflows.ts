@@ -63,7 +63,7 @@ export const AssetRestoreParams = z.strictObject({
   ...RestoreIds,
   target_binding: z.enum(["ASSETS_BUCKET", "RESTORE_TARGET_BUCKET"]),
   filter: AssetFilter,
-  /** A restore to an instant: the asset change feed's segments applied over the base backup (docs/RESTORE.md). */
+  /** A restore to an instant: the asset change feed's segments applied over the base backup (docs/CAPTURE.md, "Files, continuously"). */
   feed: FeedReplay.optional(),
 });
 

@@ -7,7 +7,7 @@ ALTER TABLE change_segments ADD COLUMN covered_until INTEGER;
 CREATE INDEX change_segments_by_time ON change_segments (source, last_at);
 -- The instant a component restore to target_timestamp reaches, when its plan fixed it (sessions carried by the feed).
 ALTER TABLE restores ADD COLUMN reached_at TEXT;
--- The asset change feed (docs/RESTORE.md, "Files, continuously"): what the last listing comparison saw per object, the
+-- The asset change feed (docs/CAPTURE.md, "Files, continuously"): what the last listing comparison saw per object, the
 -- keys R2 event notifications named since the last run, and where the listing pass in progress stands.
 CREATE TABLE asset_watch (key TEXT PRIMARY KEY, etag TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE asset_marks (key TEXT PRIMARY KEY, token TEXT NOT NULL, event_time INTEGER NOT NULL) WITHOUT ROWID;

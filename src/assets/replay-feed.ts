@@ -22,7 +22,7 @@ export interface AssetFeedStep {
 }
 
 /**
- * One step of carrying an asset restore forward with the change feed (docs/RESTORE.md, "Files, continuously"): the
+ * One step of carrying an asset restore forward with the change feed (docs/CAPTURE.md, "Files, continuously"): the
  * feed's lines from `from`, in order, each segment read and checked, until FEED_SEGMENTS_PER_STEP segments or
  * `budgetBytes` have been written. A line read at or after the base's start puts its object back from its parts
  * (checked against its SHA-256 first, as a backup's are) or, for a deletion, deletes the key in the target. Later lines

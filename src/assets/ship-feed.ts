@@ -45,7 +45,7 @@ export interface AssetFeedResult {
 type Done = { key: string; row: WatchRow | null };
 
 /**
- * Ships the asset change feed (docs/RESTORE.md, "Files, continuously"). A listing comparison: R2's listing, page by
+ * Ships the asset change feed (docs/CAPTURE.md, "Files, continuously"). A listing comparison: R2's listing, page by
  * page, against what the last pass saw (`asset_watch`); a new or changed object (etag or size) is copied into the
  * repository part by part (parts are chunks, deduplicated with asset backups, each read back) and a line naming them
  * goes into a sealed segment; an object gone from the listing is shipped as deleted. Keys that R2 event notifications

@@ -8,7 +8,7 @@ import { FEED_BACKUP_TYPE, FEED_SOURCE } from "./run";
 
 /**
  * Where a restore of a feed's component to `at` (ms) lands from its base backup (docs/SESSIONS.md and
- * docs/RESTORE.md, "Restoring to an instant"): the base alone reaches its completion; the change feed carries it
+ * docs/CAPTURE.md, "Files, continuously"): the base alone reaches its completion; the change feed carries it
  * further when the feed ran, unbroken, from before the base started. The segments applied are those read at or after
  * the base's start and before the first holding a read after the instant; the instant reached is where the runs
  * before that one had covered (every change acknowledged before it is in the restored state), or the feed's newest

@@ -29,7 +29,7 @@ export class SystemInstantError extends VaultlineError {
 }
 
 /**
- * One instant across the system (docs/RESTORE.md, "One instant"): the database exactly as it was (its full backup
+ * One instant across the system (docs/API.md, `target_timestamp`): the database exactly as it was (its full backup
  * and the change log replayed to the instant), sessions and assets from their newest backup completed at or before
  * the instant, carried forward by their change feed; each with the instant it reached and the skew. Every component is resolved before anything starts; when
  * one cannot reach the instant, nothing does, and the error names the nearest restorable instants per component.

@@ -24,7 +24,7 @@ export interface FeedReplayStep {
  * One step of carrying a session restore forward with the change feed (docs/SESSIONS.md, "Restoring to an instant"):
  * up to FEED_SEGMENTS_PER_STEP segments from `from`, in order, each read and checked. Every object page read at or
  * after the base's start is imported (an object's pages may continue into the run's next segment; its last page
- * commits it atomically, so each object ends at its newest state in the feed); a deletion discards the object. A
+ * commits it atomically, so each object ends at its newest state in the feed); a deletion empties the object. A
  * retried step imports the same pages again under the same import id: the result is the same.
  */
 export async function replayFeedStep(
@@ -52,7 +52,9 @@ export async function replayFeedStep(
       const stub = sessionStub(env, target);
       for (const l of pages) {
         if ("deleted" in l) {
-          await stub.vaultlineDiscard();
+          // Emptied by an import of nothing rather than discarded: the object keeps its tables (its constructor made
+          // them), so a later restore can write it again without waiting for the object to be evicted.
+          await stub.vaultlineImport({ restoreId: `${restoreId}:${header.run}:deleted`, entries: [], final: true });
           if (!opts.name_prefix && registry) await unregisterObject(env.OIDC_DB, registry.namespace, target, registry.table);
           out.deleted++;
           continue;

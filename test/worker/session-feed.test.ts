@@ -137,6 +137,20 @@ describe("session change feed", () => {
     expect(two.done.instant.skew_seconds).toBeLessThanOrEqual(5);
 
     expect(JSON.stringify(two.done.log)).toMatch(/carried forward by the session change feed/);
+
+    // A lost catalog gets the feed back from the repository: its segments, coverage and where it started.
+    const status = (await api("GET", "/admin/capture/status")).json.feeds.sessions;
+    expect(status).toMatchObject({ on: true, last_error: null });
+    for (const t of ["change_segments", "capture_state", "capture_breaks"])
+      await env.CATALOG_DB.prepare(`DELETE FROM ${t} WHERE source = 'SESSIONS'`).run();
+    expect((await api("GET", "/admin/backup/restore-points?component=sessions")).json.feed).toBeUndefined();
+    const rebuilt = await api("POST", "/admin/catalog/rebuild");
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.json.unreadable).toEqual([]);
+    expect((await api("GET", "/admin/backup/restore-points?component=sessions")).json.feed).toEqual(points.feed);
+    expect(await env.CATALOG_DB.prepare("SELECT count(*) AS n FROM capture_breaks WHERE source = 'SESSIONS'").first("n")).toBe(1);
+    const again = await restoreTo(at1);
+    expect(again.started.instants[0].reached).toBe(instant.reached);
   });
 
   it("a backup taken before the feed started is not carried forward by it", async () => {

@@ -1,3 +1,7 @@
+import type { Env } from "../../env";
+import { FEEDS, type Feed } from "../../../schemas/feed";
+import { FEED_SOURCE } from "../../feed/run";
+import { feedRestorableUntil } from "../../feed/plan";
 import { restorableUntil } from "../../capture/coverage";
 import { createRoute } from "@hono/zod-openapi";
 import { CaptureInstalled, CaptureShipped, CaptureStatus } from "../../../schemas/responses";
@@ -88,6 +92,7 @@ export function captureRoutes() {
             ...b,
             known_until: new Date(b.known_until).toISOString(),
           })),
+          feeds: Object.fromEntries(await Promise.all(FEEDS.map(async (feed) => [feed, await feedStatus(c.env, feed)] as const))),
         },
         200,
       );
@@ -109,4 +114,25 @@ export function captureRoutes() {
     },
   );
   return r;
+}
+
+/** A change feed's state (sessions, assets: docs/SESSIONS.md, docs/CAPTURE.md): where it stands and its RPO. */
+async function feedStatus(env: Env, feed: Feed) {
+  const source = FEED_SOURCE[feed];
+  const state = await getCaptureState(env.CATALOG_DB, source);
+  const stats = await changeLogStats(env.CATALOG_DB, source);
+  const carried = await feedRestorableUntil(env, feed);
+  const age = (t: number | null | undefined) => (t == null ? null : Math.max(0, Math.round((Date.now() - t) / 1000)));
+  return {
+    source,
+    on: state !== null,
+    shipped_through: state?.last_seq ?? null,
+    covered_until: state?.covered_until ? new Date(state.covered_until).toISOString() : null,
+    shipping_lag_seconds: age(state?.covered_until),
+    rpo_seconds: age(carried?.reached),
+    last_ship_at: state?.last_ship_at ?? null,
+    last_error: state?.last_error ?? null,
+    segments: stats?.segments ?? 0,
+    segment_bytes: stats?.stored_bytes ?? 0,
+  };
 }
