@@ -24,7 +24,7 @@ const USAGE = `usage:
                         [--tables a,b | --user ID] [--prefix P | --object KEY] [--objects a,b] [--skip-expired]
   vaultline restore approve|reject ID --comment TEXT
   vaultline restore status ID [--watch]
-  vaultline capture install|status|ship|remove
+  vaultline capture install|status|ship|ship-feeds|remove
   vaultline health
   vaultline report --from ISO --to ISO [--format json|csv|html]
   vaultline audit [--actor A] [--action A] [--from ISO] [--to ISO] | vaultline audit verify

@@ -169,6 +169,11 @@ export const CaptureStatus = z.looseObject({
   ),
 });
 export const CaptureShipped = z.looseObject({ covered_until: iso.nullable() });
+/** Each change feed's run: what it shipped and the coverage it reached. */
+export const FeedsShipped = z.object({
+  sessions: z.looseObject({ covered_until: iso.nullable(), last_seq: z.number(), segments: z.number() }),
+  assets: z.looseObject({ covered_until: iso.nullable(), last_seq: z.number(), segments: z.number() }),
+});
 export const CatalogRebuilt = z.looseObject({});
 
 export const AuditPage = z.object({

@@ -606,6 +606,8 @@ async function benchCapture(dev: DevServer, baseStoredBytes: number | undefined)
     `  RPO under that load: oldest unshipped change at most ${secs(rpoMax)} s old (median ${secs(rpoP50)} s, ${ages.length} samples)`,
   );
 
+  const combined = await combinedLoad(dev, rpoSeconds);
+
   const tf = performance.now();
   const full = await post(dev, "/admin/backup/create", { type: "full_database" });
   const fullDone = await poll(dev, `/admin/backup/${full.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
@@ -653,7 +655,98 @@ async function benchCapture(dev: DevServer, baseStoredBytes: number | undefined)
     pitrMs,
     changed,
     fullStoredBytes,
+    combined,
   };
+}
+
+/**
+ * Continuous protection of every component under one load (issue 17): sign-ins that write the database, a session
+ * each (through the session objects, so the session feed marks them) and a file now and then. The feeds start first
+ * (the asset feed's first pass records the bucket) and a session and an asset backup are taken for them to carry.
+ * Every second, per component, the RPO: for the database the age of the oldest change not yet shipped; for sessions
+ * and assets how old the newest instant a restore can reach is (GET /admin/capture/status, `feeds`). Then one
+ * restore of all three to an instant just before, into the test targets: its time and each component's skew.
+ */
+async function combinedLoad(dev: DevServer, seconds: number) {
+  const tStart = performance.now();
+  await call(dev, "POST", "/admin/capture/feeds/ship");
+  for (const type of ["sessions", "assets"]) {
+    const b = await post(dev, "/admin/backup/create", { type });
+    const done = await poll(dev, `/admin/backup/${b.backup_id}`, (x) => x.status === "completed" || x.status === "failed");
+    if (done.status !== "completed") throw new Error(`${type} backup for the feeds failed: ${JSON.stringify(done.error)}`);
+  }
+  await call(dev, "POST", "/admin/capture/feeds/ship");
+  console.log(`  combined load: feeds started, a session and an asset backup taken (${secs(performance.now() - tStart)} s)`);
+  const samples: Record<"database" | "sessions" | "assets", number[]> = { database: [], sessions: [], assets: [] };
+  let loading = true;
+  const sampler = (async () => {
+    while (loading) {
+      const s = await call(dev, "GET", "/admin/capture/status").catch(() => null);
+      if (s) {
+        samples.database.push(s.oldest_pending_at ? Date.now() - Date.parse(s.oldest_pending_at) : 0);
+        for (const f of ["sessions", "assets"] as const)
+          if (s.feeds?.[f]?.rpo_seconds != null) samples[f].push(s.feeds[f].rpo_seconds * 1000);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  const began = performance.now();
+  const written = { statements: 0, sessions: 0, files: 0 };
+  for (let i = 0; performance.now() - began < seconds * 1000; i++) {
+    const w = await call(dev, "POST", "/admin/demo/write-load", {
+      batches: 4,
+      seed: 3_000_000 + i,
+      sessions: 25,
+      files: i % 4 === 0 ? 1 : 0,
+      session_objects: 500,
+    });
+    written.statements += w.statements;
+    written.sessions += w.sessions_written;
+    written.files += w.files_written;
+  }
+  loading = false;
+  await sampler;
+  const loadMs = performance.now() - began;
+  const stat = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50: sorted[Math.floor(sorted.length / 2)] ?? NaN, max: sorted.at(-1) ?? NaN, n: sorted.length };
+  };
+  const rpo = { database: stat(samples.database), sessions: stat(samples.sessions), assets: stat(samples.assets) };
+  console.log(
+    `  combined load ${secs(loadMs)} s: ${written.statements} statements, ${written.sessions} session writes, ${written.files} files (${Math.round(written.statements / (loadMs / 1000))} statements/s, ${Math.round(written.sessions / (loadMs / 1000))} session writes/s)`,
+  );
+  for (const [c, r] of Object.entries(rpo))
+    console.log(
+      `    RPO ${c.padEnd(8)} p50 ${secs(r.p50)} s, max ${secs(r.max)} s (${r.n} samples)   target max <= ${c === "database" ? 5 : 60} s`,
+    );
+
+  // One instant across the system, just before now: every component restored to it into the test targets.
+  await new Promise((r) => setTimeout(r, 3000));
+  await call(dev, "POST", "/admin/capture/ship");
+  await call(dev, "POST", "/admin/capture/feeds/ship");
+  const at = new Date(Date.now() - 2000).toISOString();
+  const tp = performance.now();
+  const started = await post(dev, "/admin/backup/restore", {
+    target_timestamp: at,
+    target_environment: "test",
+    components: ["database", "sessions", "assets"],
+  });
+  if (!started.restores) throw new Error(`system point-in-time restore refused: ${JSON.stringify(started)}`);
+  for (const r of started.restores as { restore_id: string; component: string }[]) {
+    const done = await poll(dev, `/admin/restore/${r.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
+    if (done.status !== "completed")
+      throw new Error(`system point-in-time restore of ${r.component} failed: ${JSON.stringify(done.error)}`);
+  }
+  const systemPitrMs = performance.now() - tp;
+  const skews = Object.fromEntries(
+    (started.instants as { component: string; skew_seconds: number }[]).map((i) => [i.component, i.skew_seconds]),
+  );
+  console.log(
+    `  system point-in-time restore (database, sessions, assets) to ${at}: ${secs(systemPitrMs)} s; skew ${Object.entries(skews)
+      .map(([c, k]) => `${c} ${k} s`)
+      .join(", ")}`,
+  );
+  return { rpo, written, loadMs, systemPitrMs, skews };
 }
 
 // --- peers ----------------------------------------------------------------------------------------------------------
@@ -814,6 +907,28 @@ if (capture)
     ["incremental bytes / full backup bytes", `${((capture.incBytes / capture.fullStoredBytes) * 100).toFixed(2)} %`, "<= 2 %"],
     ["RPO: oldest unshipped change, seconds", secs(capture.rpoMax), "<= 5 (database)"],
     ["point-in-time restore, seconds", secs(capture.pitrMs), "(full restore + replay)"],
+    [
+      "combined load: RPO database max / p50, s",
+      `${secs(capture.combined.rpo.database.max)} / ${secs(capture.combined.rpo.database.p50)}`,
+      "max <= 5",
+    ],
+    [
+      "combined load: RPO sessions max / p50, s",
+      `${secs(capture.combined.rpo.sessions.max)} / ${secs(capture.combined.rpo.sessions.p50)}`,
+      "max <= 60",
+    ],
+    [
+      "combined load: RPO assets max / p50, s",
+      `${secs(capture.combined.rpo.assets.max)} / ${secs(capture.combined.rpo.assets.p50)}`,
+      "max <= 60",
+    ],
+    [
+      "system point-in-time restore, seconds",
+      secs(capture.combined.systemPitrMs),
+      `skew ${Object.entries(capture.combined.skews)
+        .map(([c, k]) => `${c} ${k} s`)
+        .join(", ")}`,
+    ],
   );
 if (retention)
   rows.push(

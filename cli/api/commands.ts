@@ -204,13 +204,15 @@ export class UsageError extends Error {}
 
 /**
  * Change capture in the provider's database (docs/CAPTURE.md). install: the change log and triggers, idempotent
- * (re-run after a migration); status: what is captured and waiting, the RPO, breaks; ship: ship the log now;
- * remove: a change request a second person approves (answers its change_id).
+ * (re-run after a migration); status: what is captured and waiting, the RPO, breaks, the change feeds; ship: ship the
+ * log now; ship-feeds: run the session and asset change feeds now; remove: a change request a second person approves
+ * (answers its change_id).
  */
 const CAPTURE_ROUTES: Record<string, [string, string]> = {
   install: ["POST", "/admin/capture/install"],
   status: ["GET", "/admin/capture/status"],
   ship: ["POST", "/admin/capture/ship"],
+  "ship-feeds": ["POST", "/admin/capture/feeds/ship"],
   remove: ["POST", "/admin/capture/remove"],
 };
 

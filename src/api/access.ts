@@ -54,6 +54,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /admin/capture/remove": { roles: ["admin"], mfa: "always", note: "asks: a second person approves" },
   "GET /admin/capture/status": { roles: ["viewer"] },
   "POST /admin/capture/ship": { roles: ["operator"] },
+  "POST /admin/capture/feeds/ship": { roles: ["operator"] },
   "POST /admin/catalog/rebuild": { roles: ["admin"] },
   "GET /admin/audit": { roles: ["auditor"] },
   "GET /admin/audit/verify": { roles: ["auditor"] },

@@ -30,7 +30,10 @@ describe("npx vaultline: help, version and usage", () => {
     expect(restoreHelp.stdout).toContain("[--tables a,b | --user ID]");
     expect(restoreHelp.stdout).not.toContain("vaultline backup create");
     const captureHelp = await vaultline(["capture", "-h"]);
-    expect(captureHelp).toMatchObject({ code: 0, stdout: expect.stringContaining("vaultline capture install|status|ship|remove") });
+    expect(captureHelp).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining("vaultline capture install|status|ship|ship-feeds|remove"),
+    });
     const recoverHelp = await vaultline(["recover", "database", "--help"]);
     expect(recoverHelp.stdout).toContain("--s3-endpoint URL --s3-bucket NAME");
     expect((await vaultline(["frobnicate", "--help"])).code).toBe(2);

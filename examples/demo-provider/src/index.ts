@@ -2,7 +2,7 @@ import { z } from "zod";
 import { seedAssets } from "./assets";
 import type { DemoEnv } from "./env";
 import { seedSessions, sessionObjectCount } from "./sessions";
-import { changeShare, writeLoad } from "./workload";
+import { changeShare, sessionAndFileLoad, writeLoad } from "./workload";
 
 export { SessionObject } from "./session-object";
 
@@ -14,6 +14,10 @@ const WriteLoadBody = z.strictObject({
   batches: z.number().int().min(1).max(1000).default(1),
   signins_per_batch: z.number().int().min(1).max(200).default(25),
   seed: z.number().int().default(1),
+  /** Sessions written through the session objects as well (one per sign-in at most), and files uploaded. */
+  sessions: z.number().int().min(0).max(1000).default(0),
+  files: z.number().int().min(0).max(100).default(0),
+  session_objects: z.number().int().min(1).max(10_000).default(200),
 });
 const SeedAssetsBody = z.strictObject({
   objects: z.number().int().min(1).max(10_000).default(100),
@@ -59,7 +63,12 @@ export default {
         }
         case "POST /demo/write-load": {
           const b = await body(WriteLoadBody, request);
-          return Response.json(await writeLoad(env.OIDC_DB, { batches: b.batches, signinsPerBatch: b.signins_per_batch, seed: b.seed }));
+          const db = await writeLoad(env.OIDC_DB, { batches: b.batches, signinsPerBatch: b.signins_per_batch, seed: b.seed });
+          const more =
+            b.sessions || b.files
+              ? await sessionAndFileLoad(env, { sessions: b.sessions, files: b.files, objects: b.session_objects, seed: b.seed })
+              : { sessions: 0, files: 0 };
+          return Response.json({ ...db, sessions_written: more.sessions, files_written: more.files });
         }
         case "POST /demo/seed-assets": {
           const b = await body(SeedAssetsBody, request);

@@ -43,6 +43,17 @@ export class SessionObject extends DurableObject<DemoEnv> {
     await this.vaultline.changed(name);
   }
 
+  /** The same write as putSession without marking the object for the change feed: the benchmark's baseline only. */
+  async putSessionUncaptured(name: string, s: { id: string; user_id: number; data: object; expires_at: number }): Promise<void> {
+    await this.vaultline.register(name);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
+    const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? {
+      created: new Date(),
+      sessions_written: 0,
+    };
+    this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
+  }
+
   /** Many sessions in one call and one transaction (seeding, bulk imports). */
   async putSessions(name: string, list: { id: string; user_id: number; data: object; expires_at: number }[]): Promise<void> {
     await this.vaultline.register(name);

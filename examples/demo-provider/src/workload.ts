@@ -3,6 +3,10 @@
  * user row touched, an audit event, a refresh token issued and an older one revoked: four statements, two tables
  * inserted into, two updated. A seeded PRNG makes two runs do the same kind of work.
  */
+import type { DemoEnv } from "./env";
+import type { SessionObject } from "./session-object";
+import { shardName } from "./sessions";
+
 export interface WriteLoadResult {
   signins: number;
   statements: number;
@@ -76,4 +80,40 @@ export async function changeShare(db: D1Database, percent: number): Promise<{ us
     db.prepare("UPDATE refresh_tokens SET revoked_at = ? WHERE id % ? = 3 % ?").bind(now, every, every),
   ]);
   return { users: (u!.results[0] as { n: number }).n, refresh_tokens: (t!.results[0] as { n: number }).n };
+}
+
+/**
+ * What a sign-in writes besides the database: a session in the user's session object (through the object, so the
+ * session contract marks it for the change feed) and, for some, a file (an avatar upload). For the benchmark's
+ * combined load; `objects` session shards, 8 writes at a time.
+ */
+export async function sessionAndFileLoad(
+  env: DemoEnv,
+  opts: { sessions: number; files: number; objects: number; seed: number },
+): Promise<{ sessions: number; files: number }> {
+  const rand = prng(opts.seed ^ 0x5e55);
+  const now = Date.now();
+  const writes = Array.from({ length: opts.sessions }, (_, i) => {
+    const user = Math.floor(rand() * 1_000_000);
+    return { shard: shardName(user % opts.objects), id: `s-${opts.seed}-${i}`, user };
+  });
+  for (let i = 0; i < writes.length; i += 8)
+    await Promise.all(
+      writes.slice(i, i + 8).map((w) => {
+        const stub = env.SESSIONS.get(env.SESSIONS.idFromName(w.shard)) as DurableObjectStub<SessionObject>;
+        return stub.putSession(w.shard, {
+          id: w.id,
+          user_id: w.user,
+          data: { ua: "bench/1.0", amr: ["pwd"] },
+          expires_at: now + 3_600_000,
+        });
+      }),
+    );
+  for (let i = 0; i < opts.files; i++) {
+    const user = Math.floor(rand() * 1_000_000);
+    await env.ASSETS_BUCKET.put(`avatars/${user % 5000}.png`, crypto.getRandomValues(new Uint8Array(4096)), {
+      httpMetadata: { contentType: "image/png" },
+    });
+  }
+  return { sessions: writes.length, files: opts.files };
 }

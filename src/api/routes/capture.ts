@@ -4,7 +4,7 @@ import { FEED_SOURCE } from "../../feed/run";
 import { feedRestorableUntil } from "../../feed/plan";
 import { restorableUntil } from "../../capture/coverage";
 import { createRoute } from "@hono/zod-openapi";
-import { CaptureInstalled, CaptureShipped, CaptureStatus } from "../../../schemas/responses";
+import { CaptureInstalled, CaptureShipped, CaptureStatus, FeedsShipped } from "../../../schemas/responses";
 import { ChangeView } from "../../../schemas/changes";
 import { ERRORS, json, routes } from "../openapi";
 import { getCaptureState, listBreaks } from "../../catalog/capture";
@@ -12,7 +12,7 @@ import { captureStatus, installCapture } from "../../capture/install";
 import { requestChange } from "../../changes/two-person";
 import { hasChangeLog } from "../../capture/log";
 import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
-import { shipper } from "../../capture/shipper-object";
+import { feedShipper, shipper } from "../../capture/shipper-object";
 import { providerProfile } from "../../provider/profile";
 import { changeLogStats } from "../../catalog/capture";
 
@@ -111,6 +111,28 @@ export function captureRoutes() {
       if (!(await hasChangeLog(c.env[CAPTURE_SOURCE]))) throw new CaptureNotInstalledError();
       const r = await shipper(c.env).ship();
       return c.json({ ...r, covered_until: r.covered_until === null ? null : new Date(r.covered_until).toISOString() }, 200);
+    },
+  );
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/capture/feeds/ship",
+      summary: "Ship the session and asset change feeds now, and arm their alarms",
+      responses: { 200: json(FeedsShipped, "Shipped"), ...ERRORS },
+    }),
+    async (c) => {
+      c.set("auditTarget", "feeds");
+      const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+      const sessions = feedShipper(c.env, "sessions");
+      await sessions.ensureScheduled("sessions");
+      const s = await sessions.shipSessions();
+      const assets = feedShipper(c.env, "assets");
+      await assets.ensureScheduled("assets");
+      const a = await assets.shipAssets();
+      return c.json(
+        { sessions: { ...s, covered_until: iso(s.covered_until) }, assets: { ...a, covered_until: iso(a.covered_until) } },
+        200,
+      );
     },
   );
   return r;
