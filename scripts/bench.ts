@@ -606,8 +606,6 @@ async function benchCapture(dev: DevServer, baseStoredBytes: number | undefined)
     `  RPO under that load: oldest unshipped change at most ${secs(rpoMax)} s old (median ${secs(rpoP50)} s, ${ages.length} samples)`,
   );
 
-  const combined = await combinedLoad(dev, rpoSeconds);
-
   const tf = performance.now();
   const full = await post(dev, "/admin/backup/create", { type: "full_database" });
   const fullDone = await poll(dev, `/admin/backup/${full.backup_id}`, (b) => b.status === "completed" || b.status === "failed");
@@ -642,6 +640,9 @@ async function benchCapture(dev: DevServer, baseStoredBytes: number | undefined)
   if (r.status !== "completed") throw new Error(`point-in-time restore failed: ${JSON.stringify(r.error)}`);
   const replayed = (r.log as { message: string }[]).find((l) => l.message.startsWith("applied"))?.message ?? "";
   console.log(`  point-in-time restore to ${at}: ${secs(pitrMs)} s (${r.rows} rows from the base; ${replayed})`);
+
+  // Last: every component under one load, on top of the full backup with capture above (the database's base).
+  const combined = await combinedLoad(dev, rpoSeconds);
   return {
     offRate,
     onRate,

@@ -38,15 +38,16 @@ export async function recordShipError(db: D1Database, source: string, message: s
   await db.prepare("UPDATE capture_state SET last_error = ? WHERE source = ?").bind(message.slice(0, 2000), source).run();
 }
 
+/** Records a shipped segment (a change-feed segment also with its run's coverage: src/feed/run.ts). */
 export async function recordSegment(
   db: D1Database,
   source: string,
-  s: SegmentRef & { raw_bytes: number; stored_bytes: number },
+  s: SegmentRef & { raw_bytes: number; stored_bytes: number; covered_from?: number | null; covered_until?: number | null },
 ): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO change_segments (source, first_seq, last_seq, first_at, last_at, entries, key, sha256, raw_bytes, stored_bytes, shipped_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, first_seq) DO NOTHING`,
+      `INSERT INTO change_segments (source, first_seq, last_seq, first_at, last_at, entries, key, sha256, raw_bytes, stored_bytes, shipped_at, covered_from, covered_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, first_seq) DO NOTHING`,
     )
     .bind(
       source,
@@ -60,6 +61,8 @@ export async function recordSegment(
       s.raw_bytes,
       s.stored_bytes,
       new Date().toISOString(),
+      s.covered_from ?? null,
+      s.covered_until ?? null,
     )
     .run();
 }

@@ -7,34 +7,6 @@ export interface FeedSegmentRow extends SegmentRef {
   covered_until: number | null;
 }
 
-export async function recordFeedSegment(
-  db: D1Database,
-  source: string,
-  s: FeedSegmentRow & { raw_bytes: number; stored_bytes: number },
-): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO change_segments (source, first_seq, last_seq, first_at, last_at, entries, key, sha256, raw_bytes, stored_bytes, shipped_at, covered_from, covered_until)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, first_seq) DO NOTHING`,
-    )
-    .bind(
-      source,
-      s.first_seq,
-      s.last_seq,
-      s.first_at,
-      s.last_at,
-      s.entries,
-      s.key,
-      s.sha256,
-      s.raw_bytes,
-      s.stored_bytes,
-      new Date().toISOString(),
-      s.covered_from,
-      s.covered_until,
-    )
-    .run();
-}
-
 const COLUMNS = "first_seq, last_seq, first_at, last_at, entries, key, sha256, covered_from, covered_until";
 
 /** Feed segments first_seq..last_seq in order, one bounded page from `fromSeq`. */

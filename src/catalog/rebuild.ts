@@ -13,9 +13,8 @@ import { decodeSegment } from "../capture/segment";
 import { FEEDS, type Feed } from "../../schemas/feed";
 import { SessionFeedLine } from "../../schemas/sessions";
 import { AssetFeedLine } from "../../schemas/assets";
-import { decodeFeedSegment } from "../feed/segment";
+import { feedSegmentRow } from "../feed/segment";
 import { CLOCK_MARGIN_MS, FEED_SOURCE } from "../feed/run";
-import { recordFeedSegment } from "./feed-segments";
 import { CAPTURE_SOURCE } from "../capture/ship";
 import { getCaptureState, recordBreak, recordCapturePoint, recordSegment, saveCaptureState } from "./capture";
 import { insertHold, releaseHoldRow } from "./legal-holds";
@@ -138,29 +137,15 @@ async function rebuildFeedSegments(env: Env, repo: Repository, feed: Feed, unrea
     if (!m) continue;
     const seq = Number(m[1]);
     try {
-      const plaintext = await repo.getSegment(key, null);
-      const { header, lines } = decodeFeedSegment(key, plaintext, feed, line);
-      const ats = lines.length ? lines.map((l) => l.at) : [header.covered_until ?? 0];
-      await recordFeedSegment(env.CATALOG_DB, source, {
-        first_seq: seq,
-        last_seq: seq,
-        first_at: Math.min(...ats),
-        last_at: Math.max(...ats),
-        entries: lines.length,
-        key,
-        sha256: await sha256Hex(plaintext),
-        covered_from: header.covered_from,
-        covered_until: header.covered_until,
-        raw_bytes: plaintext.length,
-        stored_bytes: 0,
-      });
+      const { header, row } = await feedSegmentRow(key, seq, await repo.getSegment(key, null), feed, line);
+      await recordSegment(env.CATALOG_DB, source, row);
       if (header.covered_from === null)
         await recordBreak(env.CATALOG_DB, {
           source,
           after_seq: seq - 1,
           kind: "gap",
           next_seq: seq,
-          known_until: header.covered_until !== null ? header.covered_until + CLOCK_MARGIN_MS : Math.min(...ats) - CLOCK_MARGIN_MS,
+          known_until: header.covered_until !== null ? header.covered_until + CLOCK_MARGIN_MS : row.first_at - CLOCK_MARGIN_MS,
           detail: `the ${feed} change feed started (recovered from the repository)`,
         });
       if (!last || seq > last.seq) last = { seq, covered: header.covered_until ?? header.covered_from };

@@ -1,8 +1,7 @@
 import type { z } from "zod";
 import type { Feed, FeedHeader } from "../../schemas/feed";
 import { runningBackupOfType } from "../catalog/backups";
-import { type CaptureStateRow, getCaptureState, recordBreak, saveCaptureState } from "../catalog/capture";
-import { recordFeedSegment } from "../catalog/feed-segments";
+import { type CaptureStateRow, getCaptureState, recordBreak, recordSegment, saveCaptureState } from "../catalog/capture";
 import { startBackup } from "../backup/start";
 import type { Env } from "../env";
 import { sha256Hex } from "../repo/bytes";
@@ -10,7 +9,7 @@ import { Layout } from "../repo/layout";
 import type { Repository } from "../repo/repository";
 import { copyToReplica } from "../replication/copy";
 import { replicaOf } from "../replication/replica";
-import { decodeFeedSegment, encodeFeedSegment } from "./segment";
+import { encodeFeedSegment, feedSegmentRow } from "./segment";
 
 /** Where each feed's segments and state live: the catalog's source and the repository's `segments/<source>/`. */
 export const FEED_SOURCE: Record<Feed, string> = { sessions: "SESSIONS", assets: "ASSETS_BUCKET" };
@@ -118,7 +117,7 @@ export class FeedRun<T = never> {
     const put = await this.repo.putSegment(key, plaintext);
     await this.repo.getSegment(key, sha256); // read back through every check before anything depends on it
     const empty = !this.lines.length;
-    await recordFeedSegment(this.env.CATALOG_DB, source, {
+    await recordSegment(this.env.CATALOG_DB, source, {
       first_seq: seq,
       last_seq: seq,
       first_at: empty ? this.began : this.first,
@@ -191,23 +190,10 @@ async function adoptOrphans(env: Env, repo: Repository, feed: Feed, line: z.ZodT
   for (;;) {
     const key = Layout.segment(source, seq + 1, seq + 1);
     if (!(await env.BACKUP_BUCKET.head(key))) return seq;
-    const plaintext = await repo.getSegment(key, null);
-    const { header, lines } = decodeFeedSegment(key, plaintext, feed, line);
-    const ats = lines.length ? lines.map((l) => (l as { at: number }).at) : [Date.now()];
-    await recordFeedSegment(env.CATALOG_DB, source, {
-      first_seq: seq + 1,
-      last_seq: seq + 1,
-      first_at: Math.min(...ats),
-      last_at: Math.max(...ats),
-      entries: lines.length,
-      key,
-      sha256: await sha256Hex(plaintext),
-      covered_from: header.covered_from,
-      // What it shipped was not marked done (marks stay, the watch was not updated): this run ships it again.
-      covered_until: null,
-      raw_bytes: plaintext.length,
-      stored_bytes: 0,
-    });
+    const { row } = await feedSegmentRow(key, seq + 1, await repo.getSegment(key, null), feed, line);
+    // What it shipped was not marked done (marks stay, the watch was not updated): this run ships it again, so its
+    // coverage is not claimed.
+    await recordSegment(env.CATALOG_DB, source, { ...row, covered_until: null });
     seq++;
     const state = await getCaptureState(env.CATALOG_DB, source);
     await saveCaptureState(env.CATALOG_DB, {

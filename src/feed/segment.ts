@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { FeedHeader } from "../../schemas/feed";
+import type { FeedSegmentRow } from "../catalog/feed-segments";
 import { IntegrityError } from "../errors";
-import { fromUtf8, utf8 } from "../repo/bytes";
+import { fromUtf8, sha256Hex, utf8 } from "../repo/bytes";
 
 /** A change-feed segment's plaintext: its header, then one JSON line each (docs/FORMAT.md, "Change-feed segments"). */
 export function encodeFeedSegment(header: FeedHeader, lines: string[]): Uint8Array {
@@ -33,4 +34,35 @@ function parseJson(key: string, text: string, line: number): unknown {
   } catch {
     throw new IntegrityError(key, `line ${line + 1} is not JSON`);
   }
+}
+
+/**
+ * A stored segment read back into its catalog row (a rebuild, or a run adopting what a dead run wrote): numbered by
+ * its name, timed by its lines (an empty one by its coverage), with its header's coverage.
+ */
+export async function feedSegmentRow<L extends z.ZodType>(
+  key: string,
+  seq: number,
+  plaintext: Uint8Array,
+  feed: FeedHeader["feed"],
+  line: L,
+): Promise<{ header: FeedHeader; row: FeedSegmentRow & { raw_bytes: number; stored_bytes: number } }> {
+  const { header, lines } = decodeFeedSegment(key, plaintext, feed, line);
+  const ats = lines.length ? lines.map((l) => (l as { at: number }).at) : [header.covered_until ?? header.covered_from ?? 0];
+  return {
+    header,
+    row: {
+      first_seq: seq,
+      last_seq: seq,
+      first_at: Math.min(...ats),
+      last_at: Math.max(...ats),
+      entries: lines.length,
+      key,
+      sha256: await sha256Hex(plaintext),
+      covered_from: header.covered_from,
+      covered_until: header.covered_until,
+      raw_bytes: plaintext.length,
+      stored_bytes: 0,
+    },
+  };
 }

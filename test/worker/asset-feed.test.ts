@@ -5,32 +5,13 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { feedShipper } from "../../src/capture/shipper-object";
-import { api, env, runRetention, waitFor, waitRestore } from "./helpers";
+import { api, backupOfType, env, runRetention, restoreToInstant } from "./helpers";
 
 const tick = () => new Promise((r) => setTimeout(r, 1100));
 const ship = () => feedShipper(env, "assets").shipAssets();
 const text = async (bucket: R2Bucket, key: string) => (await bucket.get(key))?.text() ?? null;
 
-async function assetBackup() {
-  const created = await api("POST", "/admin/backup/create", { body: { type: "assets" } });
-  expect(created.status).toBe(202);
-  const b = await waitFor(
-    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
-    (x) => x.status === "completed" || x.status === "failed",
-  );
-  expect(b.status, JSON.stringify(b.error)).toBe("completed");
-  return b;
-}
-
-async function restoreTo(at: string) {
-  const started = await api("POST", "/admin/backup/restore", {
-    body: { target_environment: "test", target_timestamp: at, components: ["assets"] },
-  });
-  expect(started.status, JSON.stringify(started.json)).toBe(202);
-  const done = await waitRestore(started.json.restore_id);
-  expect(done.status, JSON.stringify(done.error)).toBe("completed");
-  return { started: started.json, done };
-}
+const restoreTo = (at: string) => restoreToInstant(at, ["assets"]);
 
 describe("asset change feed", () => {
   it("restores a file overwritten twice to each version by instant, and a file deleted after the backup", async () => {
@@ -39,7 +20,7 @@ describe("asset change feed", () => {
     // The first run only records what the bucket holds; the feed starts at its end.
     expect(await ship()).toMatchObject({ seeding: false, copied: 0, segments: 1 });
     await tick();
-    const base = await assetBackup();
+    const base = await backupOfType("assets");
     await tick(); // coverage trails a run's start by a second (the clock margin)
 
     await env.ASSETS_BUCKET.put("files/report.txt", "version 2");

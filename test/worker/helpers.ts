@@ -287,3 +287,25 @@ export async function restoreToTestTarget(backupId: string): Promise<any> {
   if (started.status !== 202) throw new Error(`restore refused: ${JSON.stringify(started.json)}`);
   return done;
 }
+
+/** Starts a backup of `type` through the API and follows it to its end; it must complete. */
+export async function backupOfType(type: string): Promise<any> {
+  const created = await api("POST", "/admin/backup/create", { body: { type } });
+  if (created.status !== 202) throw new Error(`backup refused: ${JSON.stringify(created.json)}`);
+  const b = await waitFor(
+    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
+    (x) => x.status === "completed" || x.status === "failed",
+    120_000,
+  );
+  if (b.status !== "completed") throw new Error(`backup ${b.backup_id} failed: ${JSON.stringify(b.error)}`);
+  return b;
+}
+
+/** Restores `components` to the instant `at` into the test targets and follows it to its end; it must complete. */
+export async function restoreToInstant(at: string, components: string[]): Promise<{ started: any; done: any }> {
+  const started = await api("POST", "/admin/backup/restore", { body: { target_environment: "test", target_timestamp: at, components } });
+  if (started.status !== 202) throw new Error(`restore refused: ${JSON.stringify(started.json)}`);
+  const done = await waitRestore(started.json.restore_id);
+  if (done.status !== "completed") throw new Error(`restore failed: ${JSON.stringify(done.error)}`);
+  return { started: started.json, done };
+}

@@ -7,7 +7,7 @@ import { feedShipper } from "../../src/capture/shipper-object";
 import { decodeFeedSegment } from "../../src/feed/segment";
 import { SessionFeedLine } from "../../schemas/sessions";
 import { openRepository } from "../../src/repo/open";
-import { api, env, waitFor, waitRestore } from "./helpers";
+import { api, backupOfType, env, restoreToInstant } from "./helpers";
 
 const HOUR = 3_600_000;
 const stub = (name: string) => env.SESSIONS.get(env.SESSIONS.idFromName(name)) as DurableObjectStub<SessionObject>;
@@ -21,26 +21,7 @@ async function putSession(name: string, id: string, v: number, expires_at = Date
   await stub(name).putSession(name, { id, user_id: v, data: { v }, expires_at });
 }
 
-async function sessionBackup() {
-  const created = await api("POST", "/admin/backup/create", { body: { type: "sessions" } });
-  expect(created.status).toBe(202);
-  const b = await waitFor(
-    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
-    (x) => x.status === "completed" || x.status === "failed",
-  );
-  expect(b.status, JSON.stringify(b.error)).toBe("completed");
-  return b;
-}
-
-async function restoreTo(at: string) {
-  const started = await api("POST", "/admin/backup/restore", {
-    body: { target_environment: "test", target_timestamp: at, components: ["sessions"] },
-  });
-  expect(started.status, JSON.stringify(started.json)).toBe(202);
-  const done = await waitRestore(started.json.restore_id);
-  expect(done.status, JSON.stringify(done.error)).toBe("completed");
-  return { started: started.json, done };
-}
+const restoreTo = (at: string) => restoreToInstant(at, ["sessions"]);
 
 const sessionData = async (name: string) =>
   Object.fromEntries(
@@ -96,7 +77,7 @@ describe("session change feed", () => {
     await putSession("feed-a", "s1", 1);
     await ship(); // the feed starts (its first run)
     await tick();
-    const base = await sessionBackup();
+    const base = await backupOfType("sessions");
     await tick(); // coverage trails a run's start by a second (the clock margin)
 
     // After the backup: a change to feed-a, a new object feed-b; shipped; the first instant.
@@ -155,7 +136,7 @@ describe("session change feed", () => {
 
   it("a backup taken before the feed started is not carried forward by it", async () => {
     await putSession("feed-c", "x", 1);
-    const base = await sessionBackup(); // before the feed's first run
+    const base = await backupOfType("sessions"); // before the feed's first run
     await tick();
     await ship();
     await putSession("feed-c", "x", 2);

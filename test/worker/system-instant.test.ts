@@ -4,19 +4,8 @@
 // nothing and names the nearest restorable instants per component.
 import { introspectWorkflow } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, env, seedWithEdgeCases, waitFor, waitRestore } from "./helpers";
+import { api, backupOfType, env, seedWithEdgeCases, waitRestore } from "./helpers";
 
-async function backup(type: string) {
-  const created = await api("POST", "/admin/backup/create", { body: { type } });
-  expect(created.status).toBe(202);
-  const b = await waitFor(
-    async () => (await api("GET", `/admin/backup/${created.json.backup_id}`)).json,
-    (x) => x.status === "completed" || x.status === "failed",
-    120_000,
-  );
-  expect(b.status, JSON.stringify(b.error)).toBe("completed");
-  return b;
-}
 const tick = () => new Promise((r) => setTimeout(r, 1100));
 
 describe("one instant across the system", () => {
@@ -26,7 +15,7 @@ describe("one instant across the system", () => {
     expect((await api("POST", "/admin/capture/install")).status).toBe(200);
     await using sys = await introspectWorkflow(env.FULL_SYSTEM_BACKUP);
     await sys.modifyAll(async (m) => m.disableSleeps());
-    const system = await backup("full_system");
+    const system = await backupOfType("full_system");
     const children: Record<string, any> = {};
     for (const c of system.component_backups) children[c.type] = (await api("GET", `/admin/backup/${c.backup_id}`)).json;
 
@@ -39,7 +28,7 @@ describe("one instant across the system", () => {
     await env.OIDC_DB.prepare("UPDATE users SET name = 'after the instant' WHERE id = 1").run();
     await tick();
     expect((await api("POST", "/admin/capture/ship")).status).toBe(200);
-    await backup("assets"); // completed after the instant: not the one read
+    await backupOfType("assets"); // completed after the instant: not the one read
 
     const started = await api("POST", "/admin/backup/restore", {
       body: { target_environment: "test", target_timestamp: at, components: ["database", "sessions", "assets"] },
@@ -86,7 +75,7 @@ describe("one instant across the system", () => {
     await seedWithEdgeCases(env.OIDC_DB, 10);
     expect((await api("POST", "/admin/capture/install")).status).toBe(200);
     const before = new Date(Date.now() - 60_000).toISOString();
-    const sessions = await backup("sessions");
+    const sessions = await backupOfType("sessions");
     const refused = await api("POST", "/admin/backup/restore", {
       body: { target_environment: "test", target_timestamp: before, components: ["database", "sessions"] },
     });

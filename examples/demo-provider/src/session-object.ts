@@ -33,13 +33,7 @@ export class SessionObject extends DurableObject<DemoEnv> {
   }
 
   async putSession(name: string, s: { id: string; user_id: number; data: object; expires_at: number }): Promise<void> {
-    await this.vaultline.register(name);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", s.id, s.user_id, JSON.stringify(s.data), s.expires_at);
-    const meta = this.ctx.storage.kv.get<{ created: Date; sessions_written: number }>("meta") ?? {
-      created: new Date(),
-      sessions_written: 0,
-    };
-    this.ctx.storage.kv.put("meta", { ...meta, sessions_written: meta.sessions_written + 1 });
+    await this.putSessionUncaptured(name, s);
     await this.vaultline.changed(name);
   }
 
