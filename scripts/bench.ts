@@ -723,8 +723,11 @@ async function combinedLoad(dev: DevServer, seconds: number) {
 
   // One instant across the system, just before now: every component restored to it into the test targets.
   await new Promise((r) => setTimeout(r, 3000));
+  const tc = performance.now();
   await call(dev, "POST", "/admin/capture/ship");
+  console.log(`  after the load: database shipped (${secs(performance.now() - tc)} s)`);
   await call(dev, "POST", "/admin/capture/feeds/ship");
+  console.log(`  after the load: feeds shipped (${secs(performance.now() - tc)} s)`);
   const at = new Date(Date.now() - 2000).toISOString();
   const tp = performance.now();
   const started = await post(dev, "/admin/backup/restore", {
@@ -733,6 +736,7 @@ async function combinedLoad(dev: DevServer, seconds: number) {
     components: ["database", "sessions", "assets"],
   });
   if (!started.restores) throw new Error(`system point-in-time restore refused: ${JSON.stringify(started)}`);
+  console.log(`  system point-in-time restore started (${secs(performance.now() - tp)} s): ${started.restores.map((r: { component: string }) => r.component).join(", ")}`);
   for (const r of started.restores as { restore_id: string; component: string }[]) {
     const done = await poll(dev, `/admin/restore/${r.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
     if (done.status !== "completed")
