@@ -693,7 +693,10 @@ async function combinedLoad(dev: DevServer, seconds: number) {
   })();
   const began = performance.now();
   const written = { statements: 0, sessions: 0, files: 0 };
+  // The instant the system restore below goes back to: ten seconds into the load, while every component changes.
+  let at: string | undefined;
   for (let i = 0; performance.now() - began < seconds * 1000; i++) {
+    if (at === undefined && performance.now() - began >= 10_000) at = new Date().toISOString();
     const w = await call(dev, "POST", "/admin/demo/write-load", {
       batches: 4,
       seed: 3_000_000 + i,
@@ -721,22 +724,23 @@ async function combinedLoad(dev: DevServer, seconds: number) {
       `    RPO ${c.padEnd(8)} p50 ${secs(r.p50)} s, max ${secs(r.max)} s (${r.n} samples)   target max <= ${c === "database" ? 5 : 60} s`,
     );
 
-  // One instant across the system, just before now: every component restored to it into the test targets.
+  // One instant across the system, during the load: every component restored to it into the test targets.
   await new Promise((r) => setTimeout(r, 3000));
   const tc = performance.now();
   await call(dev, "POST", "/admin/capture/ship");
   console.log(`  after the load: database shipped (${secs(performance.now() - tc)} s)`);
   await call(dev, "POST", "/admin/capture/feeds/ship");
   console.log(`  after the load: feeds shipped (${secs(performance.now() - tc)} s)`);
-  const at = new Date(Date.now() - 2000).toISOString();
   const tp = performance.now();
   const started = await post(dev, "/admin/backup/restore", {
-    target_timestamp: at,
+    target_timestamp: at ?? new Date().toISOString(),
     target_environment: "test",
     components: ["database", "sessions", "assets"],
   });
   if (!started.restores) throw new Error(`system point-in-time restore refused: ${JSON.stringify(started)}`);
-  console.log(`  system point-in-time restore started (${secs(performance.now() - tp)} s): ${started.restores.map((r: { component: string }) => r.component).join(", ")}`);
+  console.log(
+    `  system point-in-time restore started (${secs(performance.now() - tp)} s): ${started.restores.map((r: { component: string }) => r.component).join(", ")}`,
+  );
   for (const r of started.restores as { restore_id: string; component: string }[]) {
     const done = await poll(dev, `/admin/restore/${r.restore_id}`, (x) => ["completed", "failed"].includes(x.status));
     if (done.status !== "completed")

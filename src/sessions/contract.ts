@@ -232,10 +232,17 @@ export async function unregisterObject(db: D1Database, namespace: string, name: 
     .run();
 }
 
-/** The object's changed flag (KV): set from its first write after a ship until the next ship reads it. */
+/**
+ * The object's changed flag (KV): set from its first write after a ship until the next ship reads it. MARKING while
+ * the mark is being written, then the time it landed.
+ */
 const DIRTY = "_vl_changed";
 const MARKING = 1;
-const MARKED = 2;
+/**
+ * A mark older than this is written again by the next write: if the marks table lost it (the provider's database put
+ * back to an earlier state, say), the object is shipped again within a minute of its next write instead of never.
+ */
+export const REMARK_AFTER_MS = 60_000;
 
 /**
  * Everything an object needs, in one place: a provider's Durable Object class makes one in its constructor, calls
@@ -253,19 +260,19 @@ export class VaultlineSessions {
 
   /**
    * Call after every write (awaited, before answering): the change feed ships the object within a minute. Only the
-   * first write after a ship costs a D1 write (the mark); later ones find the flag set and cost nothing. On failure
-   * the flag is cleared and the error thrown, so the next write tries again.
+   * first write after a ship costs a D1 write (the mark), and one a minute after that; other writes find the flag set
+   * and cost nothing. On failure the flag is cleared and the error thrown, so the next write tries again.
    */
   async changed(name: string): Promise<void> {
     const flag = this.storage.kv.get<number>(DIRTY);
-    if (flag === MARKED) return;
+    if (typeof flag === "number" && flag > MARKING && Date.now() - flag < REMARK_AFTER_MS) return;
     if (flag === MARKING && this.marking) return this.marking;
-    // Unmarked, or a mark this instance never saw land (the object restarted mid-way): mark (again).
+    // Unmarked, marked a while ago, or a mark this instance never saw land (the object restarted mid-way): mark (again).
     this.storage.kv.put(DIRTY, MARKING);
     const mark = markChanged(this.opts.registry, this.opts.namespace, [name]).then(
       () => {
         // A ship may have cleared the flag meanwhile (it read this write): then it stays clear.
-        if (this.storage.kv.get(DIRTY) === MARKING) this.storage.kv.put(DIRTY, MARKED);
+        if (this.storage.kv.get(DIRTY) === MARKING) this.storage.kv.put(DIRTY, Date.now());
       },
       (e: unknown) => {
         this.storage.kv.delete(DIRTY);

@@ -4,13 +4,14 @@ import type { Env } from "../env";
 import { FEED_SEGMENT_BYTES, FEED_SOURCE, FeedRun } from "../feed/run";
 import { openRepository } from "../repo/open";
 import type { ExportPage } from "./contract";
-import { CONCURRENCY, ENTRIES_PER_CALL } from "./export-sessions";
+import { ENTRIES_PER_CALL } from "./export-sessions";
 import { mapLimit } from "./limit";
 import { type Mark, clearMarks, marksPage, marksTableExists } from "./marks";
 import { feedStub, sessionRegistry } from "./objects";
 
-/** Marks one page reads; objects are exported CONCURRENCY at a time. */
+/** Marks one page reads; objects are exported FEED_CONCURRENCY at a time (each is an RPC to its own object). */
 const MARKS_PER_PAGE = 200;
+const FEED_CONCURRENCY = 32;
 /** One run stops reading new marks after this long (a backlog): the next run goes on. */
 const RUN_BUDGET_MS = 20_000;
 
@@ -57,7 +58,7 @@ export async function shipSessionFeed(env: Env): Promise<FeedShipResult> {
   let after = "";
   for (;;) {
     const marks = await marksPage(env.OIDC_DB, registry, after, MARKS_PER_PAGE);
-    const shipped = await mapLimit(marks, CONCURRENCY, (m) => shipObject(env, m));
+    const shipped = await mapLimit(marks, FEED_CONCURRENCY, (m) => shipObject(env, m));
     for (let i = 0; i < marks.length; i++) {
       const out = shipped[i]!;
       const mark = marks[i]!;

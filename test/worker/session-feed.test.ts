@@ -68,6 +68,19 @@ describe("session change feed", () => {
       "a write after the ship marks the object again",
     ).toEqual(["feed-m"]);
     expect((await marks())[0]!.token).not.toBe(first[0]!.token);
+    // A mark the marks table lost (the provider's database put back, say) comes back with a write a minute later.
+    await ship();
+    await putSession("feed-m", "live", 5);
+    await env.OIDC_DB.prepare("DELETE FROM _vaultline_session_marks").run();
+    await putSession("feed-m", "live", 6);
+    expect(await marks(), "within the minute: the flag stands").toEqual([]);
+    await stub("feed-m").putMeta("_vl_changed", Date.now() - 61_000);
+    await putSession("feed-m", "live", 7);
+    expect(
+      (await marks()).map((m) => m.name),
+      "a minute on: marked again",
+    ).toEqual(["feed-m"]);
+
     // The feed's first run recorded where it started: a session backup from before it is not carried forward.
     const breaks = await env.CATALOG_DB.prepare("SELECT kind FROM capture_breaks WHERE source = 'SESSIONS'").all();
     expect(breaks.results).toEqual([{ kind: "gap" }]);
