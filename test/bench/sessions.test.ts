@@ -125,7 +125,7 @@ it("session change feed: the cost per write, and a ship", async () => {
   const shipped = await feedShipper(e, "sessions").shipSessions();
   const shipMs = performance.now() - t;
   t = performance.now();
-  const idle = await feedShipper(e, "sessions").shipSessions();
+  await feedShipper(e, "sessions").shipSessions();
   const idleMs = performance.now() - t;
   const off = (hotOff + hotOff2) / 2;
   console.log(
