@@ -22,7 +22,7 @@ import {
   advance,
 } from "./swap-calls";
 import { createJournalSql, journalName, putJournal, readJournal, type SwapOrigin, type SwapState } from "./swap-journal";
-import { foreignKeys, parentsFirst } from "./table-order";
+import { type ForeignKey, foreignKeys, parentsFirst } from "./table-order";
 
 /**
  * A full restore's swap, in D1 calls that stay bounded whatever the database's size (docs/FORMAT.md, "Restore"):
@@ -84,7 +84,18 @@ export async function fillSwap(db: D1Database, restoreId: string, o: SwapOptions
   const maxCalls = o.maxCalls ?? Number.POSITIVE_INFINITY;
   while (out.calls < maxCalls) {
     const group = state.order[state.group];
+    // A cyclic group gets lookup indexes on its foreign keys' child columns before its first row (see lookupIndexes).
+    if (group?.cyclic && state.table === 0 && state.cursor === null) {
+      const create = lookupIndexes(db, await groupKeys(db, j.build, group), "create");
+      if (create.length) await db.batch(create);
+    }
     if (!group) {
+      // Every row is in: the lookup indexes go (the schema built is exactly the backup's), then the build's own.
+      if (state.indexes === 0) {
+        const drops: D1PreparedStatement[] = [];
+        for (const g of state.order.filter((g) => g.cyclic)) drops.push(...lookupIndexes(db, await groupKeys(db, j.build, g), "drop"));
+        if (drops.length) await db.batch(drops);
+      }
       const index = indexesOf(j.build)[state.indexes];
       if (index) {
         await copyCall(db, restoreId, state, `index ${index.name}`, [index.sql], [], out, (s) => {
@@ -253,6 +264,31 @@ export async function cleanUpSwap(
 }
 
 /** The schema's indexes, in the order the fill creates them. */
+/** The foreign keys among the tables of a group (a cycle, or a table referring to itself). */
+async function groupKeys(db: D1Database, build: DatabaseSchema, group: { tables: number[] }): Promise<ForeignKey[]> {
+  const names = group.tables.map((i) => build.tables[i]!.name);
+  const inGroup = new Set(names.map((n) => n.toLowerCase()));
+  return (await foreignKeys(db, names)).filter((fk) => inGroup.has(fk.parent.toLowerCase()));
+}
+
+/**
+ * Lookup indexes on the child columns of a cyclic group's foreign keys, for the time its rows are copied. A row that
+ * refers to one not copied yet leaves a pending violation, and while one is pending SQLite looks for the children of
+ * every parent row inserted; without an index on the child columns each look is a scan of the table (a copy of a
+ * self-referencing table whose parents were updated after the backup, so sit later in staging, went quadratic). Named
+ * `_vaultline_fk_*` (internal); created with IF NOT EXISTS and dropped with IF EXISTS, so a retried call is harmless.
+ */
+function lookupIndexes(db: D1Database, fks: ForeignKey[], what: "create" | "drop"): D1PreparedStatement[] {
+  return fks.map((fk, n) => {
+    const name = ident(`_vaultline_fk_${fk.child}_${n}`);
+    return db.prepare(
+      what === "create"
+        ? `CREATE INDEX IF NOT EXISTS ${name} ON ${ident(fk.child)} (${fk.columns.map(ident).join(", ")})`
+        : `DROP INDEX IF EXISTS ${name}`,
+    );
+  });
+}
+
 function indexesOf(schema: DatabaseSchema): DatabaseSchema["objects"] {
   return schema.objects.filter((o) => o.type === "index");
 }
