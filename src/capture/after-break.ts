@@ -1,3 +1,4 @@
+import { COMPONENT_TYPE, type Component } from "../../schemas/api";
 import { runningBackupOfType } from "../catalog/backups";
 import { startBackup } from "../backup/start";
 import type { Env } from "../env";
@@ -8,13 +9,22 @@ import type { Env } from "../env";
  * unless one is already running. BACKUP_AFTER_BREAK=false turns this off (the test suite, where each test decides).
  */
 export async function fullBackupAfterBreak(env: Env, why: string): Promise<string | null> {
+  return backupAfterBreak(env, "database", `after a change-log break: ${why}`);
+}
+
+/**
+ * A backup of `component` started because what carried its coverage broke (the database's change log, a change feed
+ * starting), unless one of its type is running or BACKUP_AFTER_BREAK=false.
+ */
+export async function backupAfterBreak(env: Env, component: Component, description: string): Promise<string | null> {
   if ((env as { BACKUP_AFTER_BREAK?: string }).BACKUP_AFTER_BREAK === "false") return null;
-  if (await runningBackupOfType(env.CATALOG_DB, "full_database")) return null;
+  const type = COMPONENT_TYPE[component];
+  if (await runningBackupOfType(env.CATALOG_DB, type)) return null;
   return startBackup(env, {
-    type: "full_database",
-    components: ["database"],
+    type,
+    components: [component],
     requested_by: "system:capture",
     trigger: "system",
-    description: `after a change-log break: ${why}`.slice(0, 500),
+    description: description.slice(0, 500),
   });
 }

@@ -110,3 +110,10 @@ export function shipper(env: Env): DurableObjectStub<CaptureShipper> {
 export function feedShipper(env: Env, feed: Feed): DurableObjectStub<CaptureShipper> {
   return env.CAPTURE_SHIPPER.get(env.CAPTURE_SHIPPER.idFromName(FEED_SOURCE[feed]));
 }
+
+/** Arms a change feed's alarm (its interval) and runs it once now, through its shipper: the cron's and the API's call. */
+export async function shipFeedNow(env: Env, feed: Feed): Promise<FeedShipResult | AssetFeedResult> {
+  const stub = feedShipper(env, feed);
+  await stub.ensureScheduled(feed);
+  return feed === "sessions" ? stub.shipSessions() : stub.shipAssets();
+}

@@ -26,8 +26,8 @@ export async function feedSegmentsFrom(
 
 /**
  * The feed's segments around an instant, for a restore from a base that started at `sinceMs`: the first segment read
- * at or after the base's start, the first read after `untilMs` (not applied, and its run's starting coverage), the
- * newest segment, and how many segments lie between.
+ * at or after the base's start, the first read after `untilMs` (not applied, and its run's starting coverage), and the
+ * newest segment.
  */
 export async function feedWindow(
   db: D1Database,

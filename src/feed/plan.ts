@@ -4,7 +4,8 @@ import { completedPoints } from "../catalog/backup-instants";
 import { getCaptureState, listBreaks } from "../catalog/capture";
 import { feedWindow } from "../catalog/feed-segments";
 import type { Env } from "../env";
-import { FEED_BACKUP_TYPE, FEED_SOURCE } from "./run";
+import { COMPONENT_TYPE } from "../../schemas/api";
+import { FEED_SOURCE } from "./run";
 
 /**
  * Where a restore of a feed's component to `at` (ms) lands from its base backup (docs/SESSIONS.md and
@@ -37,7 +38,7 @@ export async function planFeed(env: Env, feed: Feed, base: BackupRow, at: number
  * change feed. Null without a completed backup. What health's, the alerts' and the dashboard's RPO measure.
  */
 export async function feedRestorableUntil(env: Env, feed: Feed): Promise<{ base: BackupRow; reached: number } | null> {
-  const base = await latestCompleted(env.CATALOG_DB, FEED_BACKUP_TYPE[feed]);
+  const base = await latestCompleted(env.CATALOG_DB, COMPONENT_TYPE[feed]);
   if (!base) return null;
   return { base, reached: (await planFeed(env, feed, base, Date.now())).reached };
 }
@@ -48,7 +49,7 @@ export async function feedRestorableUntil(env: Env, feed: Feed): Promise<{ base:
  */
 export async function feedRanges(env: Env, feed: Feed, until: number, limit = 100): Promise<{ from: number; to: number }[]> {
   const out: { from: number; to: number }[] = [];
-  for (const p of await completedPoints(env.CATALOG_DB, FEED_BACKUP_TYPE[feed], limit)) {
+  for (const p of await completedPoints(env.CATALOG_DB, COMPONENT_TYPE[feed], limit)) {
     const base = await getBackup(env.CATALOG_DB, p.backup_id);
     if (!base) continue;
     const from = Date.parse(p.at);

@@ -1,8 +1,7 @@
 import type { z } from "zod";
 import type { Feed, FeedHeader } from "../../schemas/feed";
-import { runningBackupOfType } from "../catalog/backups";
 import { type CaptureStateRow, getCaptureState, recordBreak, recordSegment, saveCaptureState } from "../catalog/capture";
-import { startBackup } from "../backup/start";
+import { backupAfterBreak } from "../capture/after-break";
 import type { Env } from "../env";
 import { sha256Hex } from "../repo/bytes";
 import { Layout } from "../repo/layout";
@@ -13,8 +12,6 @@ import { encodeFeedSegment, feedSegmentRow } from "./segment";
 
 /** Where each feed's segments and state live: the catalog's source and the repository's `segments/<source>/`. */
 export const FEED_SOURCE: Record<Feed, string> = { sessions: "SESSIONS", assets: "ASSETS_BUCKET" };
-/** The backup type a feed carries forward (its base). */
-export const FEED_BACKUP_TYPE: Record<Feed, "sessions" | "assets"> = { sessions: "sessions", assets: "assets" };
 /** A segment closes after the entry that takes it past this. */
 export const FEED_SEGMENT_BYTES = 4 << 20;
 /**
@@ -171,16 +168,7 @@ export async function feedStarted(env: Env, feed: Feed, at: number): Promise<str
     known_until: at,
     detail: `the ${feed} change feed started: a ${feed} backup that started before it cannot be carried forward`,
   });
-  if ((env as { BACKUP_AFTER_BREAK?: string }).BACKUP_AFTER_BREAK === "false") return null;
-  const type = FEED_BACKUP_TYPE[feed];
-  if (await runningBackupOfType(env.CATALOG_DB, type)) return null;
-  return startBackup(env, {
-    type,
-    components: [type],
-    requested_by: "system:capture",
-    trigger: "system",
-    description: `after the ${feed} change feed started`,
-  });
+  return backupAfterBreak(env, feed, `after the ${feed} change feed started`);
 }
 
 /** Segments a run wrote and died before recording: each read, checked and recorded, in order (their coverage not claimed). */

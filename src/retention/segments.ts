@@ -3,7 +3,8 @@ import type { Env } from "../env";
 import { replicaOf } from "../replication/replica";
 import { deleteSegmentRows, oldestKeptScanStart, prunableSegments } from "../catalog/retention";
 import { oldestKeptStart, prunableFeedSegments } from "../catalog/feed-segments";
-import { FEED_BACKUP_TYPE, FEED_SOURCE } from "../feed/run";
+import { FEED_SOURCE } from "../feed/run";
+import { COMPONENT_TYPE } from "../../schemas/api";
 import type { Feed } from "../../schemas/feed";
 
 const PAGE = 500;
@@ -45,7 +46,7 @@ export async function pruneFeedSegments(
 ): Promise<{ deleted: number; bytes: number; before: string | null }> {
   const db = env.CATALOG_DB;
   const source = FEED_SOURCE[feed];
-  const oldest = await oldestKeptStart(db, FEED_BACKUP_TYPE[feed]);
+  const oldest = await oldestKeptStart(db, COMPONENT_TYPE[feed]);
   if (oldest === null) return { deleted: 0, bytes: 0, before: null };
   const cutoff = new Date(Date.now() - floorDays * 86_400_000).toISOString();
   const results = await prunableFeedSegments(db, source, oldest, cutoff, PAGE);

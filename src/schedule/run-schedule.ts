@@ -16,7 +16,7 @@ import { replicaOf } from "../replication/replica";
 import { startCatchUp, startScrub } from "../replication/start";
 import { drillBackup, startTestRestore } from "../test-restore/start";
 import { hasChangeLog } from "../capture/log";
-import { feedShipper, shipper } from "../capture/shipper-object";
+import { shipFeedNow, shipper } from "../capture/shipper-object";
 import { FEEDS } from "../../schemas/feed";
 import { FEED_SOURCE } from "../feed/run";
 import { recordShipError } from "../catalog/capture";
@@ -30,9 +30,7 @@ async function shipOnSchedule(env: Env): Promise<string> {
   const fed: string[] = [];
   for (const feed of FEEDS) {
     try {
-      const stub = feedShipper(env, feed);
-      await stub.ensureScheduled(feed);
-      const r = feed === "sessions" ? await stub.shipSessions() : await stub.shipAssets();
+      const r = await shipFeedNow(env, feed);
       if (!("on" in r) || r.on) fed.push(`, ${feed}:${r.last_seq}`);
     } catch (e) {
       // The database's shipping goes on; health reports the feed's error.

@@ -12,7 +12,7 @@ import { captureStatus, installCapture } from "../../capture/install";
 import { requestChange } from "../../changes/two-person";
 import { hasChangeLog } from "../../capture/log";
 import { CAPTURE_SOURCE, CaptureNotInstalledError } from "../../capture/ship";
-import { feedShipper, shipper } from "../../capture/shipper-object";
+import { shipFeedNow, shipper } from "../../capture/shipper-object";
 import { providerProfile } from "../../provider/profile";
 import { changeLogStats } from "../../catalog/capture";
 
@@ -123,12 +123,8 @@ export function captureRoutes() {
     async (c) => {
       c.set("auditTarget", "feeds");
       const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-      const sessions = feedShipper(c.env, "sessions");
-      await sessions.ensureScheduled("sessions");
-      const s = await sessions.shipSessions();
-      const assets = feedShipper(c.env, "assets");
-      await assets.ensureScheduled("assets");
-      const a = await assets.shipAssets();
+      const s = await shipFeedNow(c.env, "sessions");
+      const a = await shipFeedNow(c.env, "assets");
       return c.json(
         { sessions: { ...s, covered_until: iso(s.covered_until) }, assets: { ...a, covered_until: iso(a.covered_until) } },
         200,
